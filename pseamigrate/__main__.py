@@ -1,0 +1,3 @@
+from pseamigrate.cli import main
+
+main()

@@ -1,0 +1,162 @@
+"""The `pseamigrate` command line: parse, make one library call, render.
+
+No SQL and no business rules live here. Typed errors from the library are turned into a
+message on stderr and an exit code in exactly one place, `_Group.invoke`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+# typer >= 0.29 vendors click; its usage error is only reachable here.
+from typer._click.exceptions import UsageError
+from typer.core import TyperGroup
+
+from pseamigrate import __version__, console
+from pseamigrate.errors import EXIT_FAILED, EXIT_USAGE, PseamigrateError
+
+
+class _Group(TyperGroup):
+    """Turns `PseamigrateError` into `Error: …` on stderr and its exit code (C2 in STYLE.md)."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except UsageError as exc:
+            _usage_error(exc)
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UsageError as exc:
+            _usage_error(exc)
+        except PseamigrateError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            console.error(str(exc))
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            console.error("interrupted")
+            raise typer.Exit(130) from None
+
+
+def _usage_error(exc: UsageError) -> None:
+    """Print a usage error on one line (click prints four) and exit 2."""
+    command = exc.ctx.command_path if exc.ctx else "pseamigrate"
+    console.error(f"{exc.format_message()} (see '{command} --help')")
+    raise typer.Exit(EXIT_USAGE)
+
+
+app = typer.Typer(
+    cls=_Group,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,  # locals would print passwords and rows
+    help="Move legacy Drupal PSEA reporting sites into one encrypted, multi-tenant database.",
+)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="Project file (default: $PSEAMIGRATE_CONFIG, then ./pseamigrate.yaml).",
+        dir_okay=False,
+    ),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.out.print(f"pseamigrate {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    config: ConfigOption = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show full tracebacks instead of one-line errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    ctx.obj = {"debug": debug, "config": config}
+
+
+def _settings(ctx: typer.Context) -> Any:
+    from pseamigrate.config import load_settings
+
+    return load_settings(ctx.obj["config"])
+
+
+@app.command()
+def sites(ctx: typer.Context) -> None:
+    """List the legacy sites and the target named in the project file (no secrets shown).
+
+    Example: pseamigrate --config pseamigrate.yaml sites
+    """
+    settings = _settings(ctx)
+    rows = [
+        (s.name, s.tenant, s.connection.describe(), s.table_prefix or "-", s.mapping or "-")
+        for s in settings.sites.values()
+    ]
+    console.print_table(
+        f"Sites in {settings.path}", ["site", "tenant", "credentials", "prefix", "mapping"], rows
+    )
+    if settings.target is not None:
+        console.out.print(f"target: credentials from {settings.target.describe()}")
+
+
+@app.command()
+def ping(
+    ctx: typer.Context,
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(help="Sites to check (default: every site and the target)."),
+    ] = None,
+) -> None:
+    """Check that each legacy site (and the target) can be reached with its credentials.
+
+    Example: pseamigrate ping iraq drc
+    """
+    from pseamigrate.connections import ping_all
+
+    for result in ping_all(_settings(ctx), names or []):
+        console.out.print(f"[green]ok[/green]  {result.name}: {result.where} ({result.version})")
+
+
+@app.command()
+def demo(
+    flavor: Annotated[
+        list[str] | None,
+        typer.Option(help="Server to start: mariadb, mysql (repeatable; default both)."),
+    ] = None,
+    workdir: Annotated[
+        Path | None,
+        typer.Option(help="Where the throwaway servers live (default: a temporary directory)."),
+    ] = None,
+) -> None:
+    """Start throwaway local servers, show they are reachable, and stop them again.
+
+    Example: pseamigrate demo --flavor mariadb
+    """
+    from pseamigrate.demo import run_demo
+
+    for line in run_demo(flavor or ["mariadb", "mysql"], workdir, say=console.info):
+        console.out.print(line)
+
+
+def main() -> None:
+    """Run the CLI (the `pseamigrate` entry point)."""
+    try:
+        app()
+    except PseamigrateError as exc:  # raised outside a command, e.g. in a callback
+        console.error(str(exc))
+        raise SystemExit(EXIT_FAILED) from None

@@ -1,0 +1,239 @@
+"""The project file (`pseamigrate.yaml`): which legacy sites exist and where the target is.
+
+Secrets never live here. A connection names either an environment variable holding a URL
+(`url_env`) or a MySQL option file and group (`option_file`, `group`), optionally with the
+password in another environment variable (`password_env`). The file is found through
+`--config`, then `$PSEAMIGRATE_CONFIG`, then `./pseamigrate.yaml`.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from pseamigrate.errors import ConfigError, UnknownSite
+
+CONFIG_ENV = "PSEAMIGRATE_CONFIG"
+DEFAULT_CONFIG = Path("pseamigrate.yaml")
+
+SITE_KEYS = {"tenant", "connection", "table_prefix", "mapping", "files_dir", "description"}
+CONNECTION_KEYS = {"url_env", "option_file", "group", "database", "password_env"}
+TOP_KEYS = {"sites", "target"}
+TARGET_KEYS = {"connection"}
+
+
+@dataclass(frozen=True)
+class ConnectionSpec:
+    """Where to find a database's URL and credentials; holds no secret itself."""
+
+    url_env: str | None = None
+    option_file: Path | None = None
+    group: str = "client"
+    database: str | None = None
+    password_env: str | None = None
+
+    def describe(self) -> str:
+        """Say where the credentials come from, for messages."""
+        if self.url_env:
+            return f"${self.url_env}"
+        return f"{self.option_file} [{self.group}]"
+
+    def resolve(self) -> URL:
+        """Build the SQLAlchemy URL, reading the environment or option file now."""
+        url = self._url_from_env() if self.url_env else self._url_from_option_file()
+        if self.database:
+            url = url.set(database=self.database)
+        if self.password_env:
+            if self.password_env not in os.environ:
+                raise ConfigError(f"environment variable {self.password_env} is not set")
+            url = url.set(password=os.environ[self.password_env])
+        return url
+
+    def _url_from_env(self) -> URL:
+        assert self.url_env is not None
+        raw = os.environ.get(self.url_env)
+        if not raw:
+            raise ConfigError(f"environment variable {self.url_env} is not set or empty")
+        try:
+            url = make_url(raw)
+        except ArgumentError:
+            raise ConfigError(f"${self.url_env} does not hold a database URL") from None
+        if url.drivername in ("mysql", "mariadb"):
+            url = url.set(drivername=f"{url.drivername}+pymysql")
+        return url
+
+    def _url_from_option_file(self) -> URL:
+        assert self.option_file is not None
+        values = read_option_file(self.option_file, self.group)
+        return URL.create(
+            "mysql+pymysql",
+            username=values.get("user"),
+            password=values.get("password"),
+            host=values.get("host", "127.0.0.1"),
+            port=int(values["port"]) if "port" in values else None,
+            database=values.get("database"),
+            query={"unix_socket": values["socket"]} if "socket" in values else {},
+        )
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    """One legacy Drupal site as the project file describes it."""
+
+    name: str
+    tenant: str
+    connection: ConnectionSpec
+    table_prefix: str = ""
+    mapping: Path | None = None
+    files_dir: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The whole project file."""
+
+    path: Path | None
+    sites: dict[str, SiteSettings] = field(default_factory=dict)
+    target: ConnectionSpec | None = None
+
+    def site(self, name: str) -> SiteSettings:
+        """Return the named site or raise `UnknownSite` listing the known ones."""
+        if name not in self.sites:
+            raise UnknownSite(name, sorted(self.sites))
+        return self.sites[name]
+
+    def target_connection(self) -> ConnectionSpec:
+        """Return the target's connection or say that the project file lacks one."""
+        if self.target is None:
+            raise ConfigError(f"{self.path}: no 'target' section")
+        return self.target
+
+
+def read_option_file(path: Path, group: str) -> dict[str, str]:
+    """Read one group of a MySQL option file (`key=value` lines under `[group]`)."""
+    parser = configparser.ConfigParser(allow_no_value=True, interpolation=None, strict=False)
+    try:
+        with open(path.expanduser(), encoding="utf-8") as handle:
+            lines = [line for line in handle if not line.lstrip().startswith("!")]
+        parser.read_string("".join(lines), source=str(path))
+    except OSError as exc:
+        raise ConfigError(f"cannot read option file {path}: {exc.strerror}") from None
+    except configparser.Error:
+        raise ConfigError(f"option file {path} is not a valid MySQL option file") from None
+    if not parser.has_section(group):
+        raise ConfigError(f"option file {path} has no [{group}] group")
+    return {
+        key.replace("_", "-"): (value or "").strip("'\"") for key, value in parser[group].items()
+    }
+
+
+def find_config(explicit: Path | None) -> Path | None:
+    """Return the project file: explicit, then $PSEAMIGRATE_CONFIG, then ./pseamigrate.yaml."""
+    if explicit is not None:
+        return explicit
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV])
+    return DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None
+
+
+def load_settings(explicit: Path | None = None) -> Settings:
+    """Load and validate the project file; every problem is reported at once."""
+    path = find_config(explicit)
+    if path is None:
+        return Settings(path=None)
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise ConfigError(f"cannot read project file {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}:{where} is not valid YAML") from None
+    problems: list[str] = []
+    settings = _parse_settings(path, document, problems)
+    if problems:
+        raise ConfigError("\n".join(f"{path}: {problem}" for problem in problems))
+    return settings
+
+
+def _parse_settings(path: Path, document: Any, problems: list[str]) -> Settings:
+    if not isinstance(document, dict):
+        problems.append("the top level must be a mapping with 'sites' and 'target'")
+        return Settings(path=path)
+    _unknown_keys(document, TOP_KEYS, "", problems)
+    sites_doc = document.get("sites") or {}
+    if not isinstance(sites_doc, dict):
+        problems.append("sites: must be a mapping of site name to settings")
+        sites_doc = {}
+    sites = {}
+    for name, site_doc in sites_doc.items():
+        site = _parse_site(path, str(name), site_doc, problems)
+        if site is not None:
+            sites[str(name)] = site
+    target = None
+    if "target" in document:
+        target_doc = document["target"]
+        if isinstance(target_doc, dict):
+            _unknown_keys(target_doc, TARGET_KEYS, "target.", problems)
+        else:
+            problems.append("target: must be a mapping with 'connection'")
+            target_doc = {}
+        target = _parse_connection(target_doc.get("connection"), "target.connection", problems)
+    return Settings(path=path, sites=sites, target=target)
+
+
+def _parse_site(path: Path, name: str, doc: Any, problems: list[str]) -> SiteSettings | None:
+    where = f"sites.{name}"
+    if not isinstance(doc, dict):
+        problems.append(f"{where}: must be a mapping")
+        return None
+    _unknown_keys(doc, SITE_KEYS, f"{where}.", problems)
+    if not doc.get("tenant"):
+        problems.append(f"{where}.tenant: required (the tenant code, e.g. iq)")
+    connection = _parse_connection(doc.get("connection"), f"{where}.connection", problems)
+    if connection is None:
+        return None
+    mapping = doc.get("mapping")
+    return SiteSettings(
+        name=name,
+        tenant=str(doc.get("tenant", "")),
+        connection=connection,
+        table_prefix=str(doc.get("table_prefix") or ""),
+        mapping=(path.parent / mapping) if mapping else None,
+        files_dir=doc.get("files_dir"),
+        description=str(doc.get("description") or ""),
+    )
+
+
+def _parse_connection(doc: Any, where: str, problems: list[str]) -> ConnectionSpec | None:
+    if not isinstance(doc, dict):
+        problems.append(f"{where}: required, e.g. {{url_env: PSEA_SITE_URL}}")
+        return None
+    _unknown_keys(doc, CONNECTION_KEYS, f"{where}.", problems)
+    if "password" in doc or "url" in doc:
+        problems.append(f"{where}: secrets do not belong in the project file; use url_env")
+    if bool(doc.get("url_env")) == bool(doc.get("option_file")):
+        problems.append(f"{where}: give exactly one of url_env or option_file")
+        return None
+    option_file = doc.get("option_file")
+    return ConnectionSpec(
+        url_env=doc.get("url_env"),
+        option_file=Path(option_file) if option_file else None,
+        group=str(doc.get("group") or "client"),
+        database=doc.get("database"),
+        password_env=doc.get("password_env"),
+    )
+
+
+def _unknown_keys(doc: dict[str, Any], known: set[str], prefix: str, problems: list[str]) -> None:
+    for key in doc:
+        if key not in known and not str(key).startswith("x-"):
+            problems.append(f"{prefix}{key}: unknown key (known: {', '.join(sorted(known))})")

@@ -1,0 +1,209 @@
+"""A throwaway MySQL or MariaDB server: its own datadir, port and socket, on 127.0.0.1 only.
+
+Tests, the demo and benchmarks start these. The server process is tied to ours (it receives
+SIGTERM if we die, even by kill -9) and `stop()` runs on context exit, Ctrl-C included, so no
+server outlives the program that started it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import pymysql
+from sqlalchemy.engine import URL
+
+from pseamigrate.db import Flavor
+from pseamigrate.errors import ServerError
+
+PR_SET_PDEATHSIG = 1
+START_TIMEOUT = 90.0
+
+
+class ServerKind(Protocol):
+    """What differs between MySQL and MariaDB: how to install a datadir and run the server."""
+
+    flavor: Flavor
+
+    def base_options(self, server: LocalServer) -> dict[str, str]: ...
+
+    def initialize(self, server: LocalServer) -> None: ...
+
+    def server_command(self, server: LocalServer) -> list[str]: ...
+
+    def environment(self) -> dict[str, str]: ...
+
+
+@dataclass
+class LocalServer:
+    """One private server instance living entirely under `basedir`."""
+
+    kind: ServerKind
+    basedir: Path
+    port: int = 0
+    options: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def flavor(self) -> Flavor:
+        return self.kind.flavor
+
+    @property
+    def datadir(self) -> Path:
+        return self.basedir / "data"
+
+    @property
+    def socket_path(self) -> Path:
+        return self.basedir / "run" / "mysqld.sock"
+
+    @property
+    def config_path(self) -> Path:
+        return self.basedir / "my.cnf"
+
+    @property
+    def log_path(self) -> Path:
+        return self.basedir / "mysqld.log"
+
+    def url(self, database: str | None = None, user: str = "root") -> URL:
+        """Return the URL of this server for `user` (root has no password on throwaway servers)."""
+        return URL.create(
+            "mysql+pymysql", username=user, host="127.0.0.1", port=self.port, database=database
+        )
+
+    def write_config(self) -> None:
+        """Write my.cnf from the kind's base options plus `self.options` (which win)."""
+        for sub in ("run", "tmp"):
+            (self.basedir / sub).mkdir(parents=True, exist_ok=True)
+        merged = {**self.kind.base_options(self), **self.options}
+        lines = ["[mysqld]"] + [k if v == "" else f"{k}={v}" for k, v in merged.items()]
+        self.config_path.write_text("\n".join(lines) + "\n")
+
+    def initialize(self) -> None:
+        """Create the datadir with the system tables (refuses an existing one)."""
+        if self.datadir.exists() and any(self.datadir.iterdir()):
+            raise ServerError(f"{self.datadir} is not empty; refusing to initialise over it")
+        self.basedir.mkdir(parents=True, exist_ok=True)
+        if not self.port:
+            self.port = free_port()
+        self.write_config()
+        self.kind.initialize(self)
+
+    def start(self, timeout: float = START_TIMEOUT) -> None:
+        """Start the server and wait until it answers on its TCP port."""
+        if self.process is not None and self.process.poll() is None:
+            return
+        self.write_config()
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                self.kind.server_command(self),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                env=self.kind.environment(),
+                preexec_fn=_die_with_parent,
+            )
+        self._wait_until_ready(timeout)
+
+    def stop(self, slow: bool = False, timeout: float = 120.0) -> None:
+        """Stop the server; `slow` flushes every page to disk first (innodb_fast_shutdown=0)."""
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        if slow:
+            self._slow_shutdown_setting()
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def restart(self) -> None:
+        """Stop and start again (after a change to `options`)."""
+        self.stop()
+        self.start()
+
+    def log_tail(self, lines: int = 15) -> str:
+        """Return the last lines of the server's error log."""
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def __enter__(self) -> LocalServer:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    def _wait_until_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                self.process = None
+                raise ServerError(
+                    f"{self.flavor} server in {self.basedir} exited at start:\n{self.log_tail()}"
+                )
+            if _answers(self.port):
+                return
+            time.sleep(0.1)
+        self.stop()
+        raise ServerError(f"{self.flavor} server did not answer within {timeout:.0f}s")
+
+    def _slow_shutdown_setting(self) -> None:
+        try:
+            conn = pymysql.connect(host="127.0.0.1", port=self.port, user="root")
+            with conn.cursor() as cursor:
+                cursor.execute("SET GLOBAL innodb_fast_shutdown = 0")
+            conn.close()
+        except pymysql.MySQLError as exc:
+            raise ServerError(f"cannot ask for a slow shutdown: {exc.args[0]}") from None
+
+
+def _answers(port: int) -> bool:
+    try:
+        conn = pymysql.connect(host="127.0.0.1", port=port, user="root", connect_timeout=1)
+    except pymysql.MySQLError:
+        return False
+    conn.close()
+    return True
+
+
+def _die_with_parent() -> None:
+    # Runs in the child before exec: if this Python process dies, even by SIGKILL, the kernel
+    # sends the server SIGTERM, so no throwaway server is left behind.
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    os.setpgrp()  # Ctrl-C in a terminal reaches us, not the server; we stop it in order.
+
+
+def free_port() -> int:
+    """Ask the kernel for a TCP port that is free on 127.0.0.1 right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def running_server(
+    flavor: Flavor, basedir: Path, options: dict[str, str] | None = None
+) -> Iterator[LocalServer]:
+    """Initialise and start a fresh server under `basedir`; stop it on exit."""
+    from pseamigrate.servers import new_server
+
+    server = new_server(flavor, basedir, options or {})
+    try:
+        server.initialize()
+        server.start()
+        yield server
+    finally:
+        server.stop()

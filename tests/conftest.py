@@ -1,0 +1,92 @@
+"""Real servers for the tests: one MariaDB and one Oracle MySQL 9.7 per test session.
+
+Each is private (own datadir, port and socket, 127.0.0.1 only) and stopped when the session ends.
+Tests get a fresh, uniquely named database on them through `fresh_db`/`any_db`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import URL
+
+from pseamigrate.servers import LocalServer, running_server
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+DRUPAL_CORE_FIXTURES = SHARED / "fixtures" / "drupal-core"
+_db_counter = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def mariadb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
+    """A MariaDB server from Debian's archive, for the whole session."""
+    with running_server("mariadb", tmp_path_factory.mktemp("mariadb")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def mysql_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
+    """An Oracle MySQL 9.7 server from the sid prefix, for the whole session."""
+    with running_server("mysql", tmp_path_factory.mktemp("mysql")) as server:
+        yield server
+
+
+@pytest.fixture(params=["mariadb", "mysql"])
+def any_server(request: pytest.FixtureRequest) -> LocalServer:
+    """Each test using this runs once on MariaDB and once on MySQL."""
+    server: LocalServer = request.getfixturevalue(f"{request.param}_server")
+    return server
+
+
+DatabaseFactory = Callable[[LocalServer], URL]
+
+
+@pytest.fixture
+def make_db() -> Iterator[DatabaseFactory]:
+    """Create uniquely named utf8mb4 databases on a server; drop them after the test."""
+    created: list[tuple[LocalServer, str]] = []
+
+    def make(server: LocalServer) -> URL:
+        name = f"t{next(_db_counter)}_{server.flavor}"
+        _admin(server, f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+        created.append((server, name))
+        return server.url(name)
+
+    yield make
+    for server, name in created:
+        if server.process is not None:
+            _admin(server, f"DROP DATABASE IF EXISTS `{name}`")
+
+
+@pytest.fixture
+def any_db(any_server: LocalServer, make_db: DatabaseFactory) -> URL:
+    """A fresh empty database, once on MariaDB and once on MySQL."""
+    return make_db(any_server)
+
+
+@pytest.fixture
+def engine_for() -> Iterator[Callable[[URL], Engine]]:
+    """Create engines that are disposed of after the test."""
+    engines: list[Engine] = []
+
+    def make(url: URL) -> Engine:
+        engine = create_engine(url)
+        engines.append(engine)
+        return engine
+
+    yield make
+    for engine in engines:
+        engine.dispose()
+
+
+def _admin(server: LocalServer, statement: str) -> None:
+    engine = create_engine(server.url())
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(statement))
+    finally:
+        engine.dispose()
