@@ -7,7 +7,12 @@ The tree::
     │   └── UnknownSite               a site name the project file does not define
     ├── ConnectionFailed              a database cannot be reached (names the site, no password)
     ├── ServerError                   a throwaway MySQL/MariaDB server cannot be set up or started
+    ├── ProblemsError                 a file with problems, one `file:line: path: message` each
+    │   ├── ModelError                the canonical model (mappings/model.yaml)
+    │   └── MappingError              a site mapping, also when it does not fit its site
+    ├── UnmappedValue                 a process step met a value its mapping does not cover
     ├── VerificationMismatch  exit 3  source and target (or a security check) disagree
+    │   └── SchemaMismatch            the target schema differs from the model (upgrade cannot fix)
     └── RefusedForSafety      exit 4  refused to protect data (e.g. a plaintext target)
 
 Exit code 2 is left to the command-line parser (usage errors). Messages name things (site, table,
@@ -15,6 +20,8 @@ row id, field) and never carry values from the data or secrets: see STYLE.md C3.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -63,3 +70,39 @@ class RefusedForSafety(PseamigrateError):
     """An operation was refused because it would put sensitive data at risk."""
 
     exit_code = EXIT_REFUSED
+
+
+class ProblemsError(PseamigrateError):
+    """A file with problems, each on its own line as `file:line: path: message`."""
+
+    def __init__(self, what: str, problems: Sequence[object]) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"  {problem}" for problem in self.problems)
+        count = len(self.problems)
+        super().__init__(f"{what}: {count} problem{'s' if count != 1 else ''}\n{lines}")
+
+
+class ModelError(ProblemsError):
+    """The canonical model file (`mappings/model.yaml`) is malformed."""
+
+    def __init__(self, problems: Sequence[object]) -> None:
+        super().__init__("canonical model", problems)
+
+
+class MappingError(ProblemsError):
+    """A site mapping file is malformed, or does not fit the site or the model."""
+
+    def __init__(self, problems: Sequence[object]) -> None:
+        super().__init__("mapping", problems)
+
+
+class SchemaMismatch(VerificationMismatch):
+    """The target schema differs from the model in a way the command must not fix itself."""
+
+
+class UnmappedValue(PseamigrateError):
+    """A process step met a value its mapping does not cover (names the step, not the value)."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        super().__init__(f"{where}: no mapping for a source value (add it to the map)")

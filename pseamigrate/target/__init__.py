@@ -1,0 +1,1 @@
+"""The consolidated multi-tenant target: the canonical model and the schema made from it."""

@@ -1,0 +1,215 @@
+"""`pseamigrate schema create|upgrade|show|docs`: the target schema against a live database.
+
+Each command plans first (a list of `Change`, each with its SQL) and executes only without
+`dry_run`. `create` refuses a non-empty database unless it already is exactly the model;
+`upgrade` only adds (tables, columns, indexes, foreign keys) and reports what it would drop or
+alter, raising `SchemaMismatch` after the additions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, MetaData, Table, UniqueConstraint
+from sqlalchemy.dialects import mysql
+from sqlalchemy.engine import URL
+from sqlalchemy.schema import AddConstraint, CreateColumn, CreateIndex, CreateTable
+
+from pseamigrate.config import ConnectionSpec, Settings
+from pseamigrate.db import connect_checked
+from pseamigrate.errors import ConfigError, RefusedForSafety, SchemaMismatch
+from pseamigrate.target import logical
+from pseamigrate.target.model import CanonicalModel, load_model
+from pseamigrate.target.schema import build_metadata
+
+
+@dataclass(frozen=True)
+class Change:
+    """One planned change to the target: what it does and the SQL that does it."""
+
+    kind: str  # create table, add column, add index, add foreign key
+    table: str
+    name: str
+    sql: str
+
+
+@dataclass(frozen=True)
+class SchemaResult:
+    """What a create or upgrade did (or would do, on a dry run)."""
+
+    changes: tuple[Change, ...]
+    applied: bool
+    removals: tuple[str, ...] = ()
+
+
+def target_url(settings: Settings, url_env: str | None) -> URL:
+    """Return the target URL from `--url-env VAR`, or from the project file's target."""
+    if url_env:
+        return ConnectionSpec(url_env=url_env).resolve()
+    if settings.path is None:
+        raise ConfigError("no project file: pass --config, set $PSEAMIGRATE_CONFIG or --url-env")
+    return settings.target_connection().resolve()
+
+
+def open_target(url: URL) -> Engine:
+    """Connect to the target, or raise `ConnectionFailed`."""
+    return connect_checked(url, "the target")
+
+
+def create_schema(
+    engine: Engine, model: CanonicalModel | None = None, dry_run: bool = False
+) -> SchemaResult:
+    """Create every table of the model in an empty database."""
+    metadata = build_metadata(model or load_model())
+    wanted = logical.from_metadata(metadata)
+    with engine.connect() as conn:
+        existing = logical.from_database(conn)
+    if existing:
+        if existing == wanted:
+            return SchemaResult((), applied=False)
+        raise RefusedForSafety(
+            f"the target database is not empty ({len(existing)} tables) and differs from the "
+            "model; use 'pseamigrate schema upgrade' to add what is missing"
+        )
+    changes = tuple(_create_table(table) for table in metadata.sorted_tables)
+    if not dry_run:
+        metadata.create_all(engine)
+    return SchemaResult(changes, applied=not dry_run)
+
+
+def upgrade_schema(
+    engine: Engine, model: CanonicalModel | None = None, dry_run: bool = False
+) -> SchemaResult:
+    """Add the model's missing tables, columns, indexes and keys; never drop or alter."""
+    metadata = build_metadata(model or load_model())
+    wanted = logical.from_metadata(metadata)
+    with engine.connect() as conn:
+        existing = logical.from_database(conn)
+    changes = plan_additions(metadata, wanted, existing)
+    removals = tuple(plan_removals(wanted, existing))
+    if not dry_run and changes:
+        with engine.begin() as conn:
+            _apply(conn, changes)
+    result = SchemaResult(tuple(changes), applied=not dry_run, removals=removals)
+    if removals:
+        raise SchemaMismatch(_removal_message(result))
+    return result
+
+
+def _removal_message(result: SchemaResult) -> str:
+    done = "added" if result.applied else "would add"
+    lines = "\n".join(f"  {removal}" for removal in result.removals)
+    return (
+        f"{done} {len(result.changes)} change(s); the model no longer has these, which "
+        f"upgrade never drops or alters (do it by hand after a backup):\n{lines}"
+    )
+
+
+def plan_additions(
+    metadata: MetaData, wanted: logical.Schema, existing: logical.Schema
+) -> list[Change]:
+    """Return the changes that add what `existing` lacks, tables first."""
+    changes: list[Change] = []
+    for table in metadata.sorted_tables:
+        if table.name not in existing:
+            changes.append(_create_table(table))
+            continue
+        changes.extend(_table_additions(table, wanted[table.name], existing[table.name]))
+    return changes
+
+
+def _table_additions(
+    table: Table, wanted: logical.LogicalTable, have: logical.LogicalTable
+) -> list[Change]:
+    changes = []
+    for column in table.columns:
+        if have.column(column.name) is None:
+            spec = CreateColumn(column).compile(dialect=mysql.dialect())
+            sql = f"ALTER TABLE {table.name} ADD COLUMN {spec}"
+            changes.append(Change("add column", table.name, column.name, sql))
+    have_indexes = {index.name for index in have.indexes}
+    for constraint in table.constraints:
+        if isinstance(constraint, UniqueConstraint) and constraint.name not in have_indexes:
+            sql = _sql(AddConstraint(constraint))
+            changes.append(Change("add index", table.name, str(constraint.name), sql))
+    for index in table.indexes:
+        if index.name not in have_indexes:
+            changes.append(Change("add index", table.name, str(index.name), _sql(CreateIndex(index))))
+    have_fks = {fk.name for fk in have.foreign_keys}
+    for fk in table.foreign_key_constraints:
+        if fk.name not in have_fks:
+            sql = _sql(AddConstraint(fk))
+            changes.append(Change("add foreign key", table.name, str(fk.name), sql))
+    return changes
+
+
+def plan_removals(wanted: logical.Schema, existing: logical.Schema) -> list[str]:
+    """List what the database has that the model lost or changed (upgrade never does these)."""
+    removals = [f"drop table {name}" for name in sorted(set(existing) - set(wanted))]
+    for name in sorted(set(existing) & set(wanted)):
+        want, have = wanted[name], existing[name]
+        for column in have.columns:
+            other = want.column(column.name)
+            if other is None:
+                removals.append(f"drop column {name}.{column.name}")
+            elif other != column:
+                removals.append(
+                    f"alter column {name}.{column.name}: {_col(column)} -> {_col(other)}"
+                )
+        want_indexes = {i.name for i in want.indexes}
+        removals += [f"drop index {name}.{i.name}" for i in have.indexes if i.name not in want_indexes]
+        want_fks = {f.name for f in want.foreign_keys}
+        removals += [
+            f"drop foreign key {name}.{f.name}" for f in have.foreign_keys if f.name not in want_fks
+        ]
+    return removals
+
+
+def _col(column: logical.LogicalColumn) -> str:
+    return f"{column.type} {'null' if column.nullable else 'not null'}"
+
+
+def _create_table(table: Table) -> Change:
+    statements = [_sql(CreateTable(table))] + [
+        _sql(CreateIndex(index)) for index in sorted(table.indexes, key=lambda i: str(i.name))
+    ]
+    return Change("create table", table.name, table.name, ";\n".join(statements))
+
+
+def _apply(conn: Connection, changes: list[Change]) -> None:
+    for change in changes:
+        for statement in change.sql.split(";\n"):
+            conn.exec_driver_sql(statement)
+
+
+def _sql(element: object) -> str:
+    compiled = element.compile(dialect=mysql.dialect())  # type: ignore[attr-defined]
+    return str(compiled).strip()
+
+
+def schema_ddl(model: CanonicalModel | None = None) -> str:
+    """Return the DDL that creates the whole schema, for a DBA to read or run."""
+    metadata = build_metadata(model or load_model())
+    return "".join(f"{change.sql};\n\n" for change in map(_create_table, metadata.sorted_tables))
+
+
+def show_schema(engine: Engine | None, model: CanonicalModel | None = None) -> logical.Schema:
+    """Return the logical schema of the database, or of the model when `engine` is None."""
+    if engine is None:
+        return logical.from_metadata(build_metadata(model or load_model()))
+    with engine.connect() as conn:
+        return logical.from_database(conn)
+
+
+def with_engine(url: URL, action: Callable[[Engine], SchemaResult]) -> SchemaResult:
+    """Run `action` on an engine for `url`, disposing of it afterwards."""
+    engine = open_target(url)
+    try:
+        return action(engine)
+    finally:
+        engine.dispose()
+
+
+DOCS_PATH = Path(__file__).resolve().parents[2] / "docs" / "schema.md"

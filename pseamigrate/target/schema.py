@@ -1,0 +1,353 @@
+"""Build the target schema (SQLAlchemy Core `MetaData`) from the canonical model.
+
+Fixed tables: `tenants`, `accounts` (one per person, de-duplicated across tenants by normalised
+email), `memberships` (an account in one tenant, with its source uid and password hash as is),
+`roles`, `membership_roles`, `files`; per vocabulary a `<name>_terms` table (plus
+`<name>_term_sources` linking each tenant's source term to the merged term when the vocabulary is
+shared); per entity its table, its child tables and its revision table; and the ledger
+(`pm_runs`, `pm_id_map`, `pm_messages`) the migrate engine uses.
+
+Every table derived from a source row carries `tenant_id`, its source ids (unique per tenant) and
+timestamps. Rows merged across tenants (accounts, shared terms) keep their per-tenant source ids in
+a link table (memberships, `<name>_term_sources`) that carries them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeEngine
+
+from pseamigrate.target import model as cm
+
+ID_MAP_STATUSES = ("imported", "needs-update", "ignored", "failed")
+TABLE_OPTIONS = {
+    "mysql_engine": "InnoDB",
+    "mysql_charset": "utf8mb4",
+    "mysql_collate": "utf8mb4_unicode_ci",
+}
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def build_metadata(model: cm.CanonicalModel) -> MetaData:
+    """Return the `MetaData` of the whole target schema for `model`."""
+    metadata = MetaData(naming_convention=NAMING)
+    _fixed_tables(metadata)
+    for vocabulary in model.vocabularies.values():
+        _vocabulary_tables(metadata, vocabulary)
+    for entity in model.entities.values():
+        _entity_tables(metadata, model, entity)
+    _ledger_tables(metadata)
+    for table in metadata.tables.values():
+        _index_foreign_keys(table)
+    return metadata
+
+
+def _table(metadata: MetaData, name: str, *columns: Column[object] | UniqueConstraint) -> Table:
+    return Table(name, metadata, *columns, **TABLE_OPTIONS)
+
+
+def _id() -> Column[int]:
+    return Column("id", BigInteger, primary_key=True, autoincrement=True)
+
+
+def _tenant(nullable: bool = False) -> Column[int]:
+    return Column("tenant_id", Integer, ForeignKey("tenants.id"), nullable=nullable)
+
+
+def _stamps() -> list[Column[object]]:
+    """Return when the tool first wrote the row and when it last changed it."""
+    return [
+        Column("imported_at", DateTime, nullable=False),
+        Column("updated_at", DateTime, nullable=True),
+    ]
+
+
+def _fixed_tables(metadata: MetaData) -> None:
+    _table(
+        metadata,
+        "tenants",
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("code", String(32), nullable=False, unique=True),
+        Column("name", String(255), nullable=False),
+        Column("source_description", Text),
+        Column("template", String(64)),
+        Column("template_version", String(32)),
+        Column("created_at", DateTime, nullable=False),
+        Column("updated_at", DateTime),
+    )
+    _table(
+        metadata,
+        "accounts",
+        _id(),
+        Column("email_key", String(254), nullable=False, unique=True),  # trimmed, lower-cased
+        Column("email", String(254), nullable=False),
+        Column("password_hash", String(255)),  # as the source stored it (phpass $S$, …)
+        Column("first_tenant_id", Integer, ForeignKey("tenants.id"), nullable=False),
+        Column("created_at", DateTime),
+        *_stamps(),
+    )
+    _table(
+        metadata,
+        "memberships",
+        _id(),
+        _tenant(),
+        Column("account_id", BigInteger, ForeignKey("accounts.id")),  # NULL: no usable email
+        Column("source_id", BigInteger, nullable=False),  # the Drupal uid
+        Column("username", String(255), nullable=False),
+        Column("active", Boolean, nullable=False),
+        Column("password_hash", String(255)),
+        Column("created_at", DateTime),
+        Column("last_login_at", DateTime),
+        Column("extra", JSON),
+        *_stamps(),
+        UniqueConstraint("tenant_id", "source_id"),
+    )
+    _roles_and_files(metadata)
+
+
+def _roles_and_files(metadata: MetaData) -> None:
+    _table(
+        metadata,
+        "roles",
+        _id(),
+        _tenant(),
+        Column("source_id", String(64), nullable=False),  # rid (D7) or machine name (D8+)
+        Column("name", String(255), nullable=False),
+        *_stamps(),
+        UniqueConstraint("tenant_id", "source_id"),
+    )
+    _table(
+        metadata,
+        "membership_roles",
+        _id(),
+        _tenant(),
+        Column("membership_id", BigInteger, ForeignKey("memberships.id"), nullable=False),
+        Column("role_id", BigInteger, ForeignKey("roles.id"), nullable=False),
+        *_stamps(),
+        UniqueConstraint("tenant_id", "membership_id", "role_id"),
+    )
+    _table(
+        metadata,
+        "files",
+        _id(),
+        _tenant(),
+        Column("source_id", BigInteger, nullable=False),  # the Drupal fid
+        Column("owner_id", BigInteger, ForeignKey("memberships.id")),
+        Column("filename", String(255), nullable=False),
+        Column("uri", String(512), nullable=False),
+        Column("mime", String(255)),
+        Column("size", BigInteger),
+        Column("sha256", String(64)),
+        Column("created_at", DateTime),
+        *_stamps(),
+        UniqueConstraint("tenant_id", "source_id"),
+    )
+
+
+def _vocabulary_tables(metadata: MetaData, vocabulary: cm.Vocabulary) -> None:
+    name = vocabulary.table
+    common = [
+        _id(),
+        Column("name", String(255), nullable=False),
+        Column("parent_id", BigInteger, ForeignKey(f"{name}.id")),
+        Column("weight", Integer, nullable=False, default=0),
+        Column("extra", JSON),
+        *_stamps(),
+    ]
+    if vocabulary.scope == "tenant":
+        _table(
+            metadata,
+            name,
+            *common,
+            _tenant(),
+            Column("source_id", BigInteger, nullable=False),  # the Drupal tid
+            UniqueConstraint("tenant_id", "source_id"),
+        )
+        return
+    _table(
+        metadata, name, *common, Column("name_key", String(255), nullable=False, unique=True)
+    )
+    _table(
+        metadata,
+        f"{vocabulary.name}_term_sources",
+        _id(),
+        _tenant(),
+        Column("source_id", BigInteger, nullable=False),
+        Column("term_id", BigInteger, ForeignKey(f"{name}.id"), nullable=False),
+        *_stamps(),
+        UniqueConstraint("tenant_id", "source_id"),
+    )
+
+
+def _entity_tables(metadata: MetaData, model: cm.CanonicalModel, entity: cm.Entity) -> None:
+    _table(
+        metadata,
+        entity.table,
+        _id(),
+        _tenant(),
+        Column("source_id", BigInteger, nullable=False),  # nid
+        Column("source_revision_id", BigInteger),  # vid of the current revision
+        Column("source_language", String(12)),
+        Column("title", String(255)),
+        Column("author_id", BigInteger, ForeignKey("memberships.id")),
+        Column("published", Boolean),
+        Column("created_at", DateTime),
+        Column("changed_at", DateTime),
+        *(_model_column(model, column) for column in entity.columns),
+        Column("extra", JSON),  # country-only fields, never dropped
+        *_stamps(),
+        UniqueConstraint("tenant_id", "source_id"),
+    )
+    parent_fk = f"{entity.name}_id"
+    for child in entity.children:
+        _table(
+            metadata,
+            child.table,
+            _id(),
+            _tenant(),
+            Column(parent_fk, BigInteger, ForeignKey(f"{entity.table}.id"), nullable=False),
+            Column("source_id", BigInteger, nullable=False),  # the parent's nid
+            Column("delta", Integer, nullable=False),
+            *(_model_column(model, column) for column in child.columns),
+            *_stamps(),
+            UniqueConstraint("tenant_id", "source_id", "delta"),
+        )
+    if entity.revisions:
+        _revision_table(metadata, model, entity, entity.revisions)
+
+
+def _revision_table(
+    metadata: MetaData, model: cm.CanonicalModel, entity: cm.Entity, revisions: cm.Revisions
+) -> None:
+    tracked = [c for c in entity.columns if c.name in revisions.track]
+    _table(
+        metadata,
+        revisions.table,
+        _id(),
+        _tenant(),
+        Column(f"{entity.name}_id", BigInteger, ForeignKey(f"{entity.table}.id"), nullable=False),
+        Column("source_id", BigInteger, nullable=False),  # nid
+        Column("source_revision_id", BigInteger, nullable=False),  # vid
+        Column("author_id", BigInteger, ForeignKey("memberships.id")),  # who changed it
+        Column("revised_at", DateTime),  # when
+        Column("log", Text),
+        *(_model_column(model, column, required=False) for column in tracked),
+        Column("snapshot", JSON),  # every mapped column at this revision
+        *_stamps(),
+        UniqueConstraint("tenant_id", "source_revision_id"),
+    )
+
+
+def _model_column(
+    model: cm.CanonicalModel, column: cm.Column, required: bool | None = None
+) -> Column[object]:
+    nullable = not column.required if required is None else not required
+    target = _reference_target(model, column)
+    if target is not None:
+        return Column(column.name, BigInteger, ForeignKey(f"{target}.id"), nullable=nullable)
+    return Column(column.name, sql_type(column), nullable=nullable)
+
+
+def _reference_target(model: cm.CanonicalModel, column: cm.Column) -> str | None:
+    if column.type == "term" and column.vocabulary:
+        return model.vocabularies[column.vocabulary].table
+    if column.type == "ref" and column.entity:
+        return model.entities[column.entity].table
+    return {"file": "files", "member": "memberships"}.get(column.type)
+
+
+def sql_type(column: cm.Column) -> TypeEngine[object]:
+    """Return the SQL type of a scalar model column."""
+    types: dict[str, TypeEngine[object]] = {
+        "string": String(column.length),
+        "text": Text(),
+        "integer": Integer(),
+        "boolean": Boolean(),
+        "date": Date(),
+        "datetime": DateTime(),
+        "json": JSON(),
+    }
+    return types[column.type]
+
+
+def _ledger_tables(metadata: MetaData) -> None:
+    _table(
+        metadata,
+        "pm_runs",
+        _id(),
+        _tenant(nullable=True),
+        Column("mode", String(16), nullable=False),  # dry-run, run, sync, rollback
+        Column("started_by", String(128)),
+        Column("started_at", DateTime, nullable=False),
+        Column("finished_at", DateTime),
+        Column("status", String(16), nullable=False),
+        Column("mapping_digest", String(64)),
+        Column("counts", JSON),
+    )
+    _table(
+        metadata,
+        "pm_id_map",
+        _id(),
+        _tenant(),
+        Column("source_entity", String(64), nullable=False),  # e.g. node:complaint
+        Column("source_id", String(64), nullable=False),
+        Column("target_table", String(64), nullable=False),
+        Column("target_id", BigInteger),
+        Column("row_hash", String(64)),  # sha256 of the source row and the mapping version
+        Column("mapping_version", String(64)),
+        Column("status", String(16), nullable=False),  # one of ID_MAP_STATUSES
+        Column("run_id", BigInteger, ForeignKey("pm_runs.id"), nullable=False),
+        *_stamps(),
+        UniqueConstraint("tenant_id", "source_entity", "source_id"),
+    )
+    _table(
+        metadata,
+        "pm_messages",
+        _id(),
+        Column("run_id", BigInteger, ForeignKey("pm_runs.id"), nullable=False),
+        _tenant(nullable=True),
+        Column("source_entity", String(64)),
+        Column("source_id", String(64)),
+        Column("level", String(16), nullable=False),
+        Column("message", String(1024), nullable=False),  # names and ids only, never values
+        Column("created_at", DateTime, nullable=False),
+    )
+
+
+def _index_foreign_keys(table: Table) -> None:
+    """Index each foreign key column not led by another index, so both servers agree.
+
+    MySQL and MariaDB would otherwise create their own index for it, named differently.
+    """
+    leading = {list(c.columns)[0].name for c in table.constraints if isinstance(c, UniqueConstraint)}
+    leading |= {list(i.columns)[0].name for i in table.indexes}
+    for column in _fk_columns(table):
+        if column.name not in leading:
+            Index(f"ix_{table.name}_{column.name}", column)
+            leading.add(column.name)
+
+
+def _fk_columns(table: Table) -> Iterable[Column[object]]:
+    return [column for column in table.columns if column.foreign_keys]
