@@ -153,6 +153,148 @@ def demo(
         console.out.print(line)
 
 
+# --- schema and mappings (#5) -------------------------------------------------------------------
+
+schema_app = typer.Typer(cls=_Group, no_args_is_help=True, help="The consolidated target schema.")
+app.add_typer(schema_app, name="schema")
+
+UrlEnvOption = Annotated[
+    str | None,
+    typer.Option(
+        "--url-env",
+        help="Environment variable holding the target URL (instead of the project file's target).",
+    ),
+]
+ModelOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--model", help="Canonical model file (default: mappings/model.yaml).", dir_okay=False
+    ),
+]
+DryRunOption = Annotated[
+    bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+def _model(path: Path | None) -> Any:
+    from pseamigrate.target.model import load_model
+
+    return load_model(path)
+
+
+def _schema_write(
+    ctx: typer.Context,
+    url_env: str | None,
+    model: Path | None,
+    action: str,
+    dry_run: bool,
+    json_out: bool,
+) -> None:
+    from pseamigrate.target import commands
+
+    canonical = _model(model)
+    url = commands.target_url(_settings(ctx), url_env)
+    run = commands.create_schema if action == "create" else commands.upgrade_schema
+    try:
+        result = commands.with_engine(url, lambda engine: run(engine, canonical, dry_run))
+    except commands.SchemaMismatch as exc:
+        console.info(str(exc))
+        raise typer.Exit(exc.exit_code) from None
+    console.show_schema_result(result, action, json_out)
+
+
+@schema_app.command("create")
+def schema_create(
+    ctx: typer.Context,
+    url_env: UrlEnvOption = None,
+    model: ModelOption = None,
+    dry_run: DryRunOption = False,
+    json_out: JsonOption = False,
+) -> None:
+    """Create the target tables in an empty database (refuses one holding anything else).
+
+    Example: pseamigrate schema create --url-env PSEA_TARGET_URL --dry-run
+    """
+    _schema_write(ctx, url_env, model, "create", dry_run, json_out)
+
+
+@schema_app.command("upgrade")
+def schema_upgrade(
+    ctx: typer.Context,
+    url_env: UrlEnvOption = None,
+    model: ModelOption = None,
+    dry_run: DryRunOption = False,
+    json_out: JsonOption = False,
+) -> None:
+    """Add the model's missing tables, columns and indexes; never drop (exit 3 if it would).
+
+    Example: pseamigrate schema upgrade --dry-run
+    """
+    _schema_write(ctx, url_env, model, "upgrade", dry_run, json_out)
+
+
+@schema_app.command("show")
+def schema_show(
+    ctx: typer.Context,
+    url_env: UrlEnvOption = None,
+    model: ModelOption = None,
+    sql: Annotated[bool, typer.Option("--sql", help="Print the DDL the model creates.")] = False,
+    from_model: Annotated[
+        bool, typer.Option("--from-model", help="Show the model's schema; connect to nothing.")
+    ] = False,
+    json_out: JsonOption = False,
+) -> None:
+    """Print the logical schema of the target (types as MySQL and MariaDB both read them).
+
+    Example: pseamigrate schema show --url-env PSEA_TARGET_URL --json
+    """
+    from pseamigrate.target import commands, logical
+
+    canonical = _model(model)
+    if sql:
+        console.out.print(commands.schema_ddl(canonical), markup=False, end="")
+        return
+    if from_model:
+        schema = commands.show_schema(None, canonical)
+    else:
+        engine = commands.open_target(commands.target_url(_settings(ctx), url_env))
+        try:
+            schema = commands.show_schema(engine)
+        finally:
+            engine.dispose()
+    if json_out:
+        console.print_json(logical.as_json(schema))
+    else:
+        console.print_lines(logical.render(schema))
+
+
+@schema_app.command("docs")
+def schema_docs(
+    model: ModelOption = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--output", help="Where to write (default docs/schema.md).", dir_okay=False
+        ),
+    ] = None,
+) -> None:
+    """Write docs/schema.md from the canonical model.
+
+    Example: pseamigrate schema docs -o docs/schema.md
+    """
+    from pseamigrate.target.commands import DOCS_PATH
+    from pseamigrate.target.docs import render_schema_docs
+
+    path = output or DOCS_PATH
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_schema_docs(_model(model)), encoding="utf-8")
+    console.info(f"wrote {path}")
+
+
+# --- end of schema and mappings (#5) ------------------------------------------------------------
+
+
 def main() -> None:
     """Run the CLI (the `pseamigrate` entry point)."""
     try:

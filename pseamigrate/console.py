@@ -61,3 +61,24 @@ def progress(description: str, total: int | None = None) -> Iterator[Any]:
             bar.advance(task, count)
 
         yield advance
+
+
+def print_lines(lines: Sequence[str]) -> None:
+    """Print plain text lines on stdout (no markup interpretation)."""
+    for line in lines:
+        out.print(line, markup=False, highlight=False)
+
+
+def show_schema_result(result: Any, action: str, json_out: bool) -> None:
+    """Render what `schema create|upgrade` did or would do."""
+    if json_out:
+        changes = [{"kind": c.kind, "table": c.table, "name": c.name} for c in result.changes]
+        print_json({"applied": result.applied, "changes": changes, "removals": result.removals})
+        return
+    if not result.changes:
+        out.print(f"schema {action}: nothing to do, the target already matches the model")
+        return
+    verb = "applied" if result.applied else "would apply (dry run)"
+    out.print(f"schema {action}: {verb} {len(result.changes)} change(s)", markup=False)
+    for change in result.changes:
+        out.print(f"  {change.kind} {change.table}.{change.name}", markup=False)

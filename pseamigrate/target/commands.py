@@ -20,6 +20,8 @@ from sqlalchemy.schema import AddConstraint, CreateColumn, CreateIndex, CreateTa
 from pseamigrate.config import ConnectionSpec, Settings
 from pseamigrate.db import connect_checked
 from pseamigrate.errors import ConfigError, RefusedForSafety, SchemaMismatch
+
+__all__ = ["SchemaMismatch"]
 from pseamigrate.target import logical
 from pseamigrate.target.model import CanonicalModel, load_model
 from pseamigrate.target.schema import build_metadata
@@ -136,7 +138,9 @@ def _table_additions(
             changes.append(Change("add index", table.name, str(constraint.name), sql))
     for index in table.indexes:
         if index.name not in have_indexes:
-            changes.append(Change("add index", table.name, str(index.name), _sql(CreateIndex(index))))
+            changes.append(
+                Change("add index", table.name, str(index.name), _sql(CreateIndex(index)))
+            )
     have_fks = {fk.name for fk in have.foreign_keys}
     for fk in table.foreign_key_constraints:
         if fk.name not in have_fks:
@@ -159,7 +163,9 @@ def plan_removals(wanted: logical.Schema, existing: logical.Schema) -> list[str]
                     f"alter column {name}.{column.name}: {_col(column)} -> {_col(other)}"
                 )
         want_indexes = {i.name for i in want.indexes}
-        removals += [f"drop index {name}.{i.name}" for i in have.indexes if i.name not in want_indexes]
+        removals += [
+            f"drop index {name}.{i.name}" for i in have.indexes if i.name not in want_indexes
+        ]
         want_fks = {f.name for f in want.foreign_keys}
         removals += [
             f"drop foreign key {name}.{f.name}" for f in have.foreign_keys if f.name not in want_fks

@@ -9,10 +9,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, ForeignKeyConstraint, Index, MetaData, Table, UniqueConstraint
+from sqlalchemy import (
+    Connection,
+    ForeignKeyConstraint,
+    Index,
+    MetaData,
+    Table,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import text
 from sqlalchemy.dialects import mysql
 from sqlalchemy.types import TypeEngine
 
@@ -77,7 +85,7 @@ class LogicalTable:
 Schema = dict[str, LogicalTable]
 
 
-def normalise_type(sql_type: TypeEngine[object]) -> str:
+def normalise_type(sql_type: TypeEngine[Any]) -> str:
     """Return a server-neutral lower-case name for a column type."""
     compiled = str(sql_type.compile(dialect=_DIALECT)).upper()
     compiled = compiled.split(" COLLATE ")[0].split(" CHARACTER SET ")[0].strip()
@@ -192,7 +200,9 @@ def as_json(schema: Schema) -> dict[str, object]:
         name: {
             "engine": t.engine,
             "charset": t.charset,
-            "columns": [{"name": c.name, "type": c.type, "nullable": c.nullable} for c in t.columns],
+            "columns": [
+                {"name": c.name, "type": c.type, "nullable": c.nullable} for c in t.columns
+            ],
             "primary_key": list(t.primary_key),
             "indexes": [
                 {"name": i.name, "columns": list(i.columns), "unique": i.unique} for i in t.indexes

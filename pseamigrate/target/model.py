@@ -28,7 +28,16 @@ DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "mappings" / "model.yaml"
 SCALAR_TYPES = {"string", "text", "integer", "boolean", "date", "datetime", "json"}
 REFERENCE_TYPES = {"term", "ref", "file", "member"}  # stored as a BIGINT foreign key
 COLUMN_TYPES = SCALAR_TYPES | REFERENCE_TYPES
-COLUMN_KEYS = {"type", "length", "values", "vocabulary", "entity", "required", "from", "description"}
+COLUMN_KEYS = {
+    "type",
+    "length",
+    "values",
+    "vocabulary",
+    "entity",
+    "required",
+    "from",
+    "description",
+}
 ENTITY_KEYS = {"table", "description", "columns", "children", "revisions"}
 CHILD_KEYS = {"table", "description", "columns", "from"}
 REVISION_KEYS = {"table", "track"}
@@ -223,7 +232,9 @@ def _sections(doc: LocDict, key: str, path: str, problems: list[Problem]) -> lis
             result.append((name, value))
         else:
             where = f"{path}.{key}.{name}" if path else f"{key}.{name}"
-            problems.append(Problem(section.file, section.key_line(name), where, "must be a mapping"))
+            problems.append(
+                Problem(section.file, section.key_line(name), where, "must be a mapping")
+            )
     return result
 
 

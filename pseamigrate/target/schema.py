@@ -15,6 +15,7 @@ a link table (memberships, `<name>_term_sources`) that carries them.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -32,6 +33,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.schema import SchemaItem
 from sqlalchemy.types import TypeEngine
 
 from pseamigrate.target import model as cm
@@ -64,19 +66,26 @@ def build_metadata(model: cm.CanonicalModel) -> MetaData:
     return metadata
 
 
-def _table(metadata: MetaData, name: str, *columns: Column[object] | UniqueConstraint) -> Table:
-    return Table(name, metadata, *columns, **TABLE_OPTIONS)
+def _table(metadata: MetaData, name: str, *items: SchemaItem) -> Table:
+    return Table(
+        name,
+        metadata,
+        *items,
+        mysql_engine=TABLE_OPTIONS["mysql_engine"],
+        mysql_charset=TABLE_OPTIONS["mysql_charset"],
+        mysql_collate=TABLE_OPTIONS["mysql_collate"],
+    )
 
 
-def _id() -> Column[int]:
+def _id() -> Column[Any]:
     return Column("id", BigInteger, primary_key=True, autoincrement=True)
 
 
-def _tenant(nullable: bool = False) -> Column[int]:
+def _tenant(nullable: bool = False) -> Column[Any]:
     return Column("tenant_id", Integer, ForeignKey("tenants.id"), nullable=nullable)
 
 
-def _stamps() -> list[Column[object]]:
+def _stamps() -> list[Column[Any]]:
     """Return when the tool first wrote the row and when it last changed it."""
     return [
         Column("imported_at", DateTime, nullable=False),
@@ -186,9 +195,7 @@ def _vocabulary_tables(metadata: MetaData, vocabulary: cm.Vocabulary) -> None:
             UniqueConstraint("tenant_id", "source_id"),
         )
         return
-    _table(
-        metadata, name, *common, Column("name_key", String(255), nullable=False, unique=True)
-    )
+    _table(metadata, name, *common, Column("name_key", String(255), nullable=False, unique=True))
     _table(
         metadata,
         f"{vocabulary.name}_term_sources",
@@ -262,7 +269,7 @@ def _revision_table(
 
 def _model_column(
     model: cm.CanonicalModel, column: cm.Column, required: bool | None = None
-) -> Column[object]:
+) -> Column[Any]:
     nullable = not column.required if required is None else not required
     target = _reference_target(model, column)
     if target is not None:
@@ -278,9 +285,9 @@ def _reference_target(model: cm.CanonicalModel, column: cm.Column) -> str | None
     return {"file": "files", "member": "memberships"}.get(column.type)
 
 
-def sql_type(column: cm.Column) -> TypeEngine[object]:
+def sql_type(column: cm.Column) -> TypeEngine[Any]:
     """Return the SQL type of a scalar model column."""
-    types: dict[str, TypeEngine[object]] = {
+    types: dict[str, TypeEngine[Any]] = {
         "string": String(column.length),
         "text": Text(),
         "integer": Integer(),
@@ -341,7 +348,9 @@ def _index_foreign_keys(table: Table) -> None:
 
     MySQL and MariaDB would otherwise create their own index for it, named differently.
     """
-    leading = {list(c.columns)[0].name for c in table.constraints if isinstance(c, UniqueConstraint)}
+    leading = {
+        list(c.columns)[0].name for c in table.constraints if isinstance(c, UniqueConstraint)
+    }
     leading |= {list(i.columns)[0].name for i in table.indexes}
     for column in _fk_columns(table):
         if column.name not in leading:
@@ -349,5 +358,5 @@ def _index_foreign_keys(table: Table) -> None:
             leading.add(column.name)
 
 
-def _fk_columns(table: Table) -> Iterable[Column[object]]:
+def _fk_columns(table: Table) -> Iterable[Column[Any]]:
     return [column for column in table.columns if column.foreign_keys]
