@@ -38,11 +38,16 @@ class LocDict(dict[Any, Any]):
     def __init__(self) -> None:
         super().__init__()
         self.lines: dict[Any, int] = {}
+        self.files: dict[Any, str] = {}  # set when merged from another file (includes)
         self.duplicates: list[tuple[Any, int]] = []
 
     def key_line(self, key: Any) -> int:
         """Return the line of `key`, or of the mapping itself if the key is absent."""
         return self.lines.get(key, self.line)
+
+    def key_file(self, key: Any) -> str:
+        """Return the file `key` came from (differs from `file` after an include)."""
+        return self.files.get(key, self.file)
 
 
 class LocList(list[Any]):
