@@ -1,0 +1,1 @@
+"""Site mappings: YAML in Drupal Migrate's vocabulary, loaded, checked and scaffolded."""

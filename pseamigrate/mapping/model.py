@@ -1,0 +1,144 @@
+"""A site mapping as frozen data: which Drupal bundle feeds which canonical entity, and how.
+
+The vocabulary is Drupal Migrate's: each entity mapping has a `source` (a bundle), a
+`destination` (an entity of the canonical model) and a `process` section whose keys are
+destination columns and whose values are pipelines of process steps (`get`, `static_map`,
+`default_value`, `skip_on_empty`, `sub_process`, `format_date`, `lookup`, `callback`). Source
+fields that are deliberately not migrated are listed under `ignore` with a reason. Pure data: no
+file or database access here (see `load.py` and `check.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping as MappingABC
+from dataclasses import dataclass, field
+from typing import Any
+
+MAPPING_VERSION = 1
+
+# Node properties every bundle has, usable as `source:` like a field.
+BASE_PROPERTIES = ("nid", "vid", "title", "uid", "status", "created", "changed", "language")
+# Columns every entity table has that a mapping may fill (source ids are set by the engine).
+BASE_DESTINATIONS = {
+    "title": "string",
+    "author_id": "member",
+    "published": "boolean",
+    "created_at": "datetime",
+    "changed_at": "datetime",
+    "source_language": "string",
+}
+EXTRA_PREFIX = "extra/"  # `extra/<key>`: kept in the row's JSON `extra` column
+
+# Options each process step accepts, and which of them are required. `plugin` and `source` are
+# always allowed; keys starting with `x-` are notes for humans.
+STEP_OPTIONS: dict[str, tuple[set[str], set[str]]] = {
+    "get": (set(), set()),
+    "static_map": ({"map", "default_value", "bypass"}, {"map"}),
+    "default_value": ({"default_value", "strict"}, {"default_value"}),
+    "skip_on_empty": ({"method", "message"}, {"method"}),
+    "sub_process": ({"process"}, {"process"}),
+    "format_date": ({"from_format", "to_format", "from_timezone", "to_timezone"}, {"from_format"}),
+    "lookup": ({"entity", "vocabulary"}, set()),
+    "callback": ({"callable"}, {"callable"}),
+}
+LOOKUP_KINDS = {"file", "user"}  # besides the canonical entities and vocabularies
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where something was written: file, line and dotted path inside the document."""
+
+    file: str
+    line: int
+    path: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """One process step: its plugin, optional explicit source, options and (sub_process) fields."""
+
+    plugin: str
+    where: Where
+    source: str | None = None
+    options: MappingABC[str, Any] = field(default_factory=dict)
+    process: tuple[ProcessField, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProcessField:
+    """How one destination column gets its value: a pipeline of steps, run in order."""
+
+    destination: str
+    steps: tuple[Step, ...]
+    where: Where
+
+    @property
+    def source(self) -> str | None:
+        """Return the source property the pipeline starts from."""
+        return self.steps[0].source if self.steps else None
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """A source field, bundle or vocabulary deliberately not migrated, and why."""
+
+    name: str
+    reason: str
+    where: Where
+
+
+@dataclass(frozen=True)
+class EntityMapping:
+    """One Drupal bundle → one canonical entity."""
+
+    name: str
+    bundle: str
+    destination: str
+    process: tuple[ProcessField, ...]
+    ignore: tuple[Ignored, ...]
+    where: Where
+    entity_type: str = "node"
+
+    def field(self, destination: str) -> ProcessField | None:
+        """Return the process field writing `destination`, or None."""
+        return next((f for f in self.process if f.destination == destination), None)
+
+
+@dataclass(frozen=True)
+class VocabularyMapping:
+    """A source vocabulary (machine name) → a canonical vocabulary."""
+
+    source: str
+    destination: str
+    where: Where
+
+
+@dataclass(frozen=True)
+class SiteMapping:
+    """A whole mapping file (after includes), for one site."""
+
+    file: str
+    version: int
+    site: str
+    tenant: str
+    entities: tuple[EntityMapping, ...]
+    vocabularies: tuple[VocabularyMapping, ...]
+    ignore_bundles: tuple[Ignored, ...] = ()
+    ignore_vocabularies: tuple[Ignored, ...] = ()
+    where: Where = Where("", 1, "")
+
+
+def split_source(source: str) -> tuple[str, str | None]:
+    """Split `field_x/column` into the field and the column (None: the main column)."""
+    name, _, column = source.partition("/")
+    return name, column or None
+
+
+def sources_used(process: tuple[ProcessField, ...]) -> set[str]:
+    """Return every source property (field or base property) a process section reads."""
+    used: set[str] = set()
+    for process_field in process:
+        for step in process_field.steps:
+            if step.source:
+                used.add(split_source(step.source)[0])
+    return used

@@ -1,0 +1,1 @@
+"""Pure transformations of source values: process steps and named callbacks (no I/O)."""

@@ -1,0 +1,193 @@
+"""Run process steps on one source row: pure functions, no I/O (the ledger lookup is injected).
+
+A source row maps property names to values: base properties (`nid`, `title`, `created`…) and,
+per field, the field's main value (a list for multi-value fields); `field/column` reads another
+storage column. `transform_row` returns the destination columns, with `extra/…` keys gathered in
+`extra` and child tables (sub_process) as lists of dicts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pseamigrate.errors import UnmappedValue
+from pseamigrate.mapping.model import EXTRA_PREFIX, EntityMapping, ProcessField, Step, split_source
+from pseamigrate.transform.callbacks import CALLBACKS
+
+Lookup = Callable[[str, Any], "int | None"]  # (entity or vocabulary, source id) → target id
+
+
+class SkipRow(Exception):
+    """`skip_on_empty` with `method: row`: the whole row is not migrated."""
+
+    def __init__(self, where: str, message: str = "") -> None:
+        self.where, self.message = where, message
+        super().__init__(f"{where}: {message or 'skipped: empty value'}")
+
+
+class _StopPipeline(Exception):
+    """`skip_on_empty` with `method: process`: the destination is left unset."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What steps may need besides the row: the ledger lookup (injected, so tests need no DB)."""
+
+    lookup: Lookup = field(default=lambda _kind, _source_id: None)
+
+
+def read_source(row: Mapping[str, Any], source: str) -> Any:
+    """Return `row[source]`; `field/column` reads one storage column of every delta."""
+    name, column = split_source(source)
+    if column is None:
+        return row.get(name)
+    values = [delta.get(column) for delta in row.get(f"{name}/*") or []]
+    return values[0] if len(values) == 1 else (values or None)
+
+
+def run_pipeline(
+    pf: ProcessField, row: Mapping[str, Any], ctx: Context | None = None
+) -> tuple[bool, Any]:
+    """Run one destination's steps; return (True, value), or (False, None) if skipped."""
+    ctx = ctx or Context()
+    value: Any = None
+    try:
+        for step in pf.steps:
+            if step.source is not None:
+                value = read_source(row, step.source)
+            value = STEPS[step.plugin](step, value, row, ctx)
+    except _StopPipeline:
+        return False, None
+    return True, value
+
+
+def transform_row(
+    em: EntityMapping, row: Mapping[str, Any], ctx: Context | None = None
+) -> dict[str, Any]:
+    """Return the destination values of one source row; raise `SkipRow` to drop it."""
+    result: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for pf in em.process:
+        done, value = run_pipeline(pf, row, ctx)
+        if not done:
+            continue
+        if pf.destination.startswith(EXTRA_PREFIX):
+            extra[pf.destination[len(EXTRA_PREFIX) :]] = value
+        else:
+            result[pf.destination] = value
+    if extra:
+        result["extra"] = extra
+    return result
+
+
+def _get(step: Step, value: Any, row: Mapping[str, Any], ctx: Context) -> Any:
+    return value
+
+
+def _static_map(step: Step, value: Any, row: Mapping[str, Any], ctx: Context) -> Any:
+    if isinstance(value, list):
+        return [_static_map(step, item, row, ctx) for item in value]
+    table = {str(key): target for key, target in dict(step.options["map"]).items()}
+    if value is not None and str(value) in table:
+        return table[str(value)]
+    if "default_value" in step.options:
+        return step.options["default_value"]
+    if step.options.get("bypass") or value is None:
+        return value
+    raise UnmappedValue(f"{step.where.file}:{step.where.line}: {step.where.path}")
+
+
+def _default_value(step: Step, value: Any, row: Mapping[str, Any], ctx: Context) -> Any:
+    empty = value is None if step.options.get("strict") else value in (None, "", [], 0, False)
+    return step.options["default_value"] if empty else value
+
+
+def _skip_on_empty(step: Step, value: Any, row: Mapping[str, Any], ctx: Context) -> Any:
+    if value not in (None, "", [], ()):
+        return value
+    if step.options.get("method") == "process":
+        raise _StopPipeline()
+    raise SkipRow(step.where.path, str(step.options.get("message", "")))
+
+
+def _sub_process(step: Step, value: Any, row: Mapping[str, Any], ctx: Context) -> Any:
+    name = split_source(step.source or "")[0]
+    deltas = row.get(f"{name}/*") or []
+    items = []
+    for delta, item in enumerate(deltas):
+        child: dict[str, Any] = {"delta": delta}
+        for inner in step.process:
+            done, result = run_pipeline(inner, item, ctx)
+            if done:
+                child[inner.destination] = result
+        items.append(child)
+    return items
+
+
+def _format_date(step: Step, value: Any, row: Mapping[str, Any], ctx: Context) -> Any:
+    if value in (None, ""):
+        return None
+    options = step.options
+    source_tz = ZoneInfo(str(options.get("from_timezone", "UTC")))
+    moment = parse_php_date(value, str(options["from_format"]), source_tz)
+    moment = moment.astimezone(ZoneInfo(str(options.get("to_timezone", "UTC"))))
+    return format_php_date(moment, str(options.get("to_format", "Y-m-d H:i:s")))
+
+
+def _lookup(step: Step, value: Any, row: Mapping[str, Any], ctx: Context) -> Any:
+    kind = str(step.options.get("vocabulary") or step.options.get("entity"))
+    if isinstance(value, list):
+        return [ctx.lookup(kind, item) for item in value if item is not None]
+    return None if value is None else ctx.lookup(kind, value)
+
+
+def _callback(step: Step, value: Any, row: Mapping[str, Any], ctx: Context) -> Any:
+    return CALLBACKS[str(step.options["callable"])].function(value)
+
+
+STEPS: dict[str, Callable[[Step, Any, Mapping[str, Any], Context], Any]] = {
+    "get": _get,
+    "static_map": _static_map,
+    "default_value": _default_value,
+    "skip_on_empty": _skip_on_empty,
+    "sub_process": _sub_process,
+    "format_date": _format_date,
+    "lookup": _lookup,
+    "callback": _callback,
+}
+
+# PHP date() format characters (the ones Drupal uses) and their strftime equivalents.
+_PHP = {"Y": "%Y", "y": "%y", "m": "%m", "n": "%m", "d": "%d", "j": "%d", "H": "%H"}
+_PHP |= {"G": "%H", "i": "%M", "s": "%S", "D": "%a", "M": "%b", "F": "%B", "l": "%A"}
+
+
+def _strftime_pattern(php: str) -> str:
+    out, escaped = [], False
+    for char in php:
+        if escaped:
+            out.append("%%" if char == "%" else char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        else:
+            out.append(_PHP.get(char, "%%" if char == "%" else char))
+    return "".join(out)
+
+
+def parse_php_date(value: Any, php_format: str, tz: ZoneInfo) -> dt.datetime:
+    """Parse a date written in a PHP `date()` format (`U` is a Unix timestamp)."""
+    if php_format == "U":
+        return dt.datetime.fromtimestamp(int(value), tz=dt.UTC)
+    parsed = dt.datetime.strptime(str(value), _strftime_pattern(php_format))
+    return parsed.replace(tzinfo=tz)
+
+
+def format_php_date(moment: dt.datetime, php_format: str) -> str | int:
+    """Format a datetime in a PHP `date()` format (`U` gives a Unix timestamp)."""
+    if php_format == "U":
+        return int(moment.timestamp())
+    return moment.strftime(_strftime_pattern(php_format))
