@@ -26,7 +26,7 @@ from pseamigrate.mapping.model import (
 from pseamigrate.mapping.types import BASE_KINDS, REFERENCE_KINDS, accepts, field_kind
 from pseamigrate.target.model import CanonicalModel, Column, Entity, load_model
 from pseamigrate.transform.callbacks import CALLBACKS
-from pseamigrate.yamldoc import Problem
+from pseamigrate.yamldoc import LocDict, Problem
 
 TODO = "TODO"
 
@@ -84,7 +84,9 @@ def _check_bundles(ctx: _Context) -> None:
 
 def _check_reason(ctx: _Context, reason: str, where: Where) -> None:
     if reason.strip().upper().startswith(TODO):
-        ctx.add(where, "still marked TODO: map it, or replace TODO with the reason to ignore it")
+        note = reason.strip()[len(TODO) :].lstrip(": ").split(";")[0]
+        message = f"still marked TODO ({note}): map it, or replace TODO with the reason"
+        ctx.add(where, message)
 
 
 def _check_entity(ctx: _Context, em: EntityMapping) -> None:
@@ -277,14 +279,24 @@ def _check_static_map(
                 )
                 ctx.add(step.where, message)
     if column is not None and column.values:
-        targets = list(table.values())
+        targets = list(table.items())
         if "default_value" in step.options:
-            targets.append(step.options["default_value"])
-        for value in targets:
+            targets.append(("default_value", step.options["default_value"]))
+        for key, value in targets:
             if value is not None and str(value) not in column.values:
                 known = ", ".join(column.values)
-                message = f"static_map gives {value!r}, not a value of {column.name} ({known})"
-                ctx.add(step.where, message)
+                message = (
+                    f"static_map maps {key!r} to {value!r}, which is not a value of "
+                    f"{column.name} ({known})"
+                )
+                ctx.add(_map_where(step, key), message)
+
+
+def _map_where(step: Step, key: object) -> Where:
+    table = step.options.get("map")
+    if isinstance(table, LocDict) and key in table:
+        return Where(table.key_file(key), table.key_line(key), f"{step.where.path}.map.{key}")
+    return step.where
 
 
 def _storage(site: SiteModel, bundle: Bundle, source: str | None) -> FieldStorage | None:
