@@ -292,6 +292,77 @@ def schema_docs(
     console.info(f"wrote {path}")
 
 
+mappings_app = typer.Typer(cls=_Group, no_args_is_help=True, help="Per-site YAML mappings.")
+app.add_typer(mappings_app, name="mappings")
+
+
+@mappings_app.command("scaffold")
+def mappings_scaffold(
+    ctx: typer.Context,
+    site: Annotated[str, typer.Argument(help="Site name from the project file.")],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write here instead.", dir_okay=False)
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    model: ModelOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the mapping instead of writing it.")
+    ] = False,
+) -> None:
+    """Write a first mapping for SITE from its live content model (then edit every TODO).
+
+    Example: pseamigrate mappings scaffold iraq -o mappings/sites/iraq.yaml
+    """
+    from pseamigrate.mapping import commands
+
+    settings = _settings(ctx)
+    site_settings = settings.site(site)
+    site_model = commands.read_site_model(site_settings)
+    path, text = commands.scaffold_file(site_settings, site_model, output, force, _model(model))
+    if dry_run:
+        console.out.print(text, markup=False, end="")
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    console.info(f"wrote {path}: {text.count('TODO')} TODO(s) to resolve")
+
+
+@mappings_app.command("check")
+def mappings_check(
+    ctx: typer.Context,
+    sites: Annotated[list[str] | None, typer.Argument(help="Sites (default: all).")] = None,
+    model: ModelOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Check each site's mapping against the live site: every field mapped or ignored, types fit.
+
+    Example: pseamigrate mappings check iraq drc
+    """
+    from pseamigrate.mapping import commands
+
+    results = commands.check_sites(_settings(ctx), sites or [], _model(model))
+    console.show_mapping_checks(results, json_out)
+    if any(result.problems for result in results):
+        raise typer.Exit(EXIT_FAILED)
+
+
+@mappings_app.command("validate")
+def mappings_validate(
+    files: Annotated[list[Path], typer.Argument(help="Mapping files.", dir_okay=False)],
+    json_out: JsonOption = False,
+) -> None:
+    """Load mapping files without a site: YAML syntax, keys, process steps and callbacks.
+
+    Example: pseamigrate mappings validate mappings/sites/*.yaml
+    """
+    from pseamigrate.mapping import commands
+
+    results = commands.validate_files(files)
+    console.show_mapping_checks(results, json_out)
+    if any(result.problems for result in results):
+        raise typer.Exit(EXIT_FAILED)
+
+
 # --- end of schema and mappings (#5) ------------------------------------------------------------
 
 

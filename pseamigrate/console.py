@@ -82,3 +82,23 @@ def show_schema_result(result: Any, action: str, json_out: bool) -> None:
     out.print(f"schema {action}: {verb} {len(result.changes)} change(s)", markup=False)
     for change in result.changes:
         out.print(f"  {change.kind} {change.table}.{change.name}", markup=False)
+
+
+def show_mapping_checks(results: Sequence[Any], json_out: bool) -> None:
+    """Render mapping checks: every problem as `file:line: path: message`, then a verdict."""
+    if json_out:
+        print_json(
+            [
+                {"site": r.site, "mapping": r.mapping, "problems": [vars(p) for p in r.problems]}
+                for r in results
+            ]
+        )
+        return
+    for result in results:
+        if not result.problems:
+            out.print(f"ok  {result.mapping}", markup=False)
+            continue
+        count = len(result.problems)
+        err.print(f"{result.mapping}: {count} problem(s)", markup=False, highlight=False)
+        for problem in result.problems:
+            err.print(f"  {problem}", markup=False, highlight=False)
