@@ -94,6 +94,17 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LocList:
     return result
 
 
+def _construct_number(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    """Keep `0_11` or `12_17` as text: YAML 1.1 would read them as numbers (9 and 1217)."""
+    if "_" in str(node.value):
+        return str(node.value)
+    if node.tag.endswith(":int"):
+        return loader.construct_yaml_int(node)
+    return loader.construct_yaml_float(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_number)
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_number)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 

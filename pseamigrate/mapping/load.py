@@ -130,7 +130,7 @@ def parse_mapping(doc: LocDict, name: str, problems: _Problems) -> SiteMapping:
     vocabularies = tuple(
         VocabularyMapping(str(key), str(value), _where(section, key, f"vocabularies.{key}"))
         for section in [_section(doc, "vocabularies", "vocabularies", problems)]
-        for key, value in section.items()
+        for key, value in _notes_dropped(section)
         if _is_name(section, key, value, f"vocabularies.{key}", problems)
     )
     return SiteMapping(
@@ -170,7 +170,7 @@ def _entity(name: str, doc: LocDict, path: str, problems: _Problems) -> EntityMa
 
 def _process(section: LocDict, path: str, problems: _Problems) -> tuple[ProcessField, ...]:
     fields = []
-    for destination, value in section.items():
+    for destination, value in _notes_dropped(section):
         where = _where(section, destination, f"{path}.process.{destination}")
         steps = _pipeline(section, destination, value, where.path, problems)
         fields.append(ProcessField(str(destination), steps, where))
@@ -228,7 +228,7 @@ def _step_specifics(plugin: str, doc: LocDict, path: str, problems: _Problems) -
 def _ignored(doc: LocDict, key: str, path: str, problems: _Problems) -> tuple[Ignored, ...]:
     section = _section(doc, key, path, problems)
     result = []
-    for name, reason in section.items():
+    for name, reason in _notes_dropped(section):
         if not isinstance(reason, str) or not reason.strip():
             problems.at(section, name, f"{path}.{name}", "an ignored item needs a reason")
             reason = ""
@@ -239,7 +239,7 @@ def _ignored(doc: LocDict, key: str, path: str, problems: _Problems) -> tuple[Ig
 def _items(doc: LocDict, key: str, path: str, problems: _Problems) -> list[tuple[Any, LocDict]]:
     section = _section(doc, key, path, problems)
     result = []
-    for name, value in section.items():
+    for name, value in _notes_dropped(section):
         if isinstance(value, LocDict):
             result.append((name, value))
         else:
@@ -276,3 +276,8 @@ def _keys(doc: LocDict, known: set[str], path: str, problems: _Problems) -> None
 
 def _where(doc: LocDict, key: Any, path: str) -> Where:
     return Where(doc.key_file(key), doc.key_line(key), path)
+
+
+def _notes_dropped(section: LocDict) -> list[tuple[Any, Any]]:
+    """Return the items of a section without the `x-…` notes."""
+    return [(key, value) for key, value in section.items() if not str(key).startswith("x-")]

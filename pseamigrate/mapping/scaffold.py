@@ -15,7 +15,7 @@ import yaml
 
 from pseamigrate.drupal.model import Bundle, FieldInstance, FieldStorage, SiteModel
 from pseamigrate.mapping.model import MAPPING_VERSION
-from pseamigrate.mapping.types import field_kind, main_column
+from pseamigrate.mapping.types import field_kind
 from pseamigrate.target.model import CanonicalModel, Child, Column, Entity
 
 TODO_FIELD = "TODO: not in the model; map it to a column or extra/<name>, or say why it is ignored"
@@ -176,7 +176,7 @@ def _sub_process(
     storage: FieldStorage, child: Child, model: CanonicalModel, vocabularies: dict[str, str]
 ) -> dict[str, Any]:
     inner: dict[str, Any] = {}
-    key = main_column(storage)
+    key = "target_id"  # Drupal 7's tid/fid are offered under this name too (transform.rows)
     for column in child.columns:
         if column.type == "term":
             inner[column.name] = {

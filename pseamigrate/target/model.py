@@ -204,6 +204,8 @@ def _columns(doc: LocDict, path: str, problems: list[Problem]) -> tuple[Column, 
     columns = _mapping(doc, "columns", problems, path)
     result = []
     for key, value in columns.items():
+        if str(key).startswith("x-"):
+            continue
         if isinstance(value, str):  # shorthand: `code: string`
             value = _shorthand(columns, key, value)
         if not isinstance(value, LocDict):
@@ -228,6 +230,8 @@ def _sections(doc: LocDict, key: str, path: str, problems: list[Problem]) -> lis
     section = _mapping(doc, key, problems, path)
     result = []
     for name, value in section.items():
+        if str(name).startswith("x-"):
+            continue
         if isinstance(value, LocDict):
             result.append((name, value))
         else:

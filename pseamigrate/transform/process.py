@@ -133,7 +133,7 @@ def _format_date(step: Step, value: Any, row: Mapping[str, Any], ctx: Context) -
         return None
     options = step.options
     source_tz = ZoneInfo(str(options.get("from_timezone", "UTC")))
-    moment = parse_php_date(value, str(options["from_format"]), source_tz)
+    moment = parse_any(value, options["from_format"], source_tz)
     moment = moment.astimezone(ZoneInfo(str(options.get("to_timezone", "UTC"))))
     return format_php_date(moment, str(options.get("to_format", "Y-m-d H:i:s")))
 
@@ -176,6 +176,21 @@ def _strftime_pattern(php: str) -> str:
         else:
             out.append(_PHP.get(char, "%%" if char == "%" else char))
     return "".join(out)
+
+
+def parse_any(value: Any, formats: Any, tz: ZoneInfo) -> dt.datetime:
+    """Parse with the first matching format (one or a list); dates from the driver pass as is."""
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=tz)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=tz)
+    candidates = [formats] if isinstance(formats, str) else list(formats)
+    for php_format in candidates[:-1]:
+        try:
+            return parse_php_date(value, str(php_format), tz)
+        except ValueError:
+            continue
+    return parse_php_date(value, str(candidates[-1]), tz)
 
 
 def parse_php_date(value: Any, php_format: str, tz: ZoneInfo) -> dt.datetime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pseamigrate.drupal.model import EntityRecord, SiteModel
@@ -12,6 +13,8 @@ def source_row(record: EntityRecord, site: SiteModel) -> dict[str, Any]:
     """Return the row: base properties, each field's main value, and `field/*` with all deltas.
 
     A single-value field gives its value (or None); a multi-value field a list of values.
+    `field/*` holds every delta's storage columns, where Drupal 7's `tid`/`fid` are also
+    available as `target_id` (their Drupal 8+ name).
     """
     row: dict[str, Any] = {"nid": record.id, "vid": record.revision_id}
     row["language"] = record.language
@@ -22,5 +25,13 @@ def source_row(record: EntityRecord, site: SiteModel) -> dict[str, Any]:
         values = [delta.get(column) for delta in deltas]
         single = storage is not None and storage.cardinality == 1
         row[name] = (values[0] if values else None) if single else values
-        row[f"{name}/*"] = [dict(delta) for delta in deltas]
+        row[f"{name}/*"] = [_with_alias(delta, column) for delta in deltas]
     return row
+
+
+def _with_alias(delta: Mapping[str, Any], column: str) -> dict[str, Any]:
+    """Also offer Drupal 7's `tid`/`fid`/`nid` as `target_id`, so one mapping fits both layouts."""
+    item = dict(delta)
+    if column in ("tid", "fid", "nid", "uid"):
+        item.setdefault("target_id", item.get(column))
+    return item

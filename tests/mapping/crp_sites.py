@@ -1,13 +1,14 @@
-"""Hand-built `SiteModel`s mirroring the sample CRP sites (Demo, Iraq, DRC, Syria; D7 or D8).
+"""Hand-built `SiteModel`s mirroring the sample CRP sites (Demo, Iraq, DRC, Syria; D7 or D8+).
 
-They follow the content model the sample generator builds (issue text): complaint, referral,
-awareness session, four vocabularies; Iraq adds a field and a list value, DRC is French and keeps
-a deleted field instance, Syria replicates Demo.
+They follow `pseamigrate.sample.sites` (branch `sample`, issue #3): complaint, referral and
+awareness session, four vocabularies; Iraq adds `field_camp_name` and the intake channel value
+`camp_committee`; DRC is French and keeps the deleted instance `field_old_case_number`; Syria
+replicates Demo.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from typing import Any
 
 from pseamigrate.drupal.model import (
     AllowedValue,
@@ -19,130 +20,117 @@ from pseamigrate.drupal.model import (
     Vocabulary,
 )
 
-INTAKE = [("hotline", "Hotline"), ("in_person", "In person"), ("complaint_box", "Complaint box")]
-INTAKE += [("email", "Email")]
-AGE = [("child_0_11", "0-11"), ("child_12_17", "12-17"), ("adult_18_59", "18-59")]
-AGE += [("adult_60_plus", "60+")]
-SEX = [("female", "Female"), ("male", "Male")]
-STATUS = [("received", "Received"), ("under_review", "Under review"), ("referred", "Referred")]
-STATUS += [("closed", "Closed")]
-SERVICE = [("medical", "Medical"), ("psychosocial", "Psychosocial"), ("legal", "Legal")]
-SERVICE += [("safety", "Safety"), ("livelihood", "Livelihood")]
-FRENCH = {"Hotline": "Ligne verte", "In person": "En personne", "Received": "Reçue"}
+INTAKE = [("hotline", "Hotline"), ("complaint_box", "Complaint box"), ("in_person", "In person")]
+INTAKE += [("email", "Email"), ("community_focal_point", "Community focal point")]
+AGES = [("0_11", "0-11"), ("12_17", "12-17"), ("18_59", "18-59"), ("60_plus", "60+")]
+SEXES = [("female", "Female"), ("male", "Male"), ("other", "Other"), ("unknown", "Unknown")]
+STATUSES = [("new", "New"), ("in_progress", "In progress"), ("referred", "Referred")]
+STATUSES += [("closed", "Closed")]
+SERVICES = [("medical", "Medical"), ("psychosocial", "Psychosocial"), ("legal", "Legal")]
+SERVICES += [("safety", "Safety and security"), ("livelihood", "Livelihood")]
+OUTCOMES = [("pending", "Pending"), ("accepted", "Accepted"), ("declined", "Declined")]
+OUTCOMES += [("completed", "Completed")]
 
-# field name → (kind, cardinality, target vocabulary or bundle, list values)
-COMPLAINT = {
-    "field_code": ("string", 1, None, None),
-    "field_date_received": ("date", 1, None, None),
-    "field_intake_channel": ("list", 1, None, INTAKE),
-    "field_survivor_age_group": ("list", 1, None, AGE),
-    "field_sex": ("list", 1, None, SEX),
-    "field_perpetrator_organisation": ("term", 1, "organisations", None),
-    "field_allegation_type": ("term", 1, "allegation_types", None),
-    "field_location": ("term", 1, "locations", None),
-    "field_status": ("list", 1, None, STATUS),
-    "field_referred_to_va": ("boolean", 1, None, None),
-    "field_confidential_narrative": ("long", 1, None, None),
-    "field_attachments": ("file", -1, None, None),
+# field name → (kind as in the sample generator, cardinality, target, list values)
+Spec = tuple[str, int, str, list[tuple[str, str]]]
+COMPLAINT: dict[str, Spec] = {
+    "field_complaint_code": ("text", 1, "", []),
+    "field_date_received": ("date", 1, "", []),
+    "field_intake_channel": ("list", 1, "", INTAKE),
+    "field_survivor_age_group": ("list", 1, "", AGES),
+    "field_survivor_sex": ("list", 1, "", SEXES),
+    "field_perpetrator_org": ("term", 1, "organisation", []),
+    "field_allegation_type": ("term", 1, "allegation_type", []),
+    "field_location": ("term", 1, "location", []),
+    "field_complaint_status": ("list", 1, "", STATUSES),
+    "field_referred_va": ("bool", 1, "", []),
+    "field_narrative": ("longtext", 1, "", []),
+    "field_attachments": ("file", -1, "", []),
 }
-REFERRAL = {
-    "field_complaint": ("node", 1, "complaint", None),
-    "field_service_type": ("list", 1, None, SERVICE),
-    "field_referral_date": ("date", 1, None, None),
-    "field_outcome": ("long", 1, None, None),
+REFERRAL: dict[str, Spec] = {
+    "field_complaint_ref": ("noderef", 1, "complaint", []),
+    "field_service_type": ("list", 1, "", SERVICES),
+    "field_referral_date": ("date", 1, "", []),
+    "field_referral_outcome": ("list", 1, "", OUTCOMES),
 }
-SESSION = {
-    "field_session_date": ("date", 1, None, None),
-    "field_location": ("term", 1, "locations", None),
-    "field_participants_women": ("int", 1, None, None),
-    "field_participants_men": ("int", 1, None, None),
-    "field_participants_girls": ("int", 1, None, None),
-    "field_participants_boys": ("int", 1, None, None),
-    "field_topics": ("term", -1, "awareness_topics", None),
-    "field_facilitating_organisation": ("term", 1, "organisations", None),
+SESSION: dict[str, Spec] = {
+    "field_session_date": ("date", 1, "", []),
+    "field_session_location": ("term", 1, "location", []),
+    "field_participants_women": ("int", 1, "", []),
+    "field_participants_men": ("int", 1, "", []),
+    "field_participants_girls": ("int", 1, "", []),
+    "field_participants_boys": ("int", 1, "", []),
+    "field_session_topics": ("term", -1, "awareness_topic", []),
+    "field_facilitating_org": ("term", 1, "organisation", []),
 }
-D7_TYPES = {
-    "string": "text",
-    "date": "datetime",
-    "list": "list_text",
-    "term": "taxonomy_term_reference",
+# kind → (Drupal 7 type, its columns), (Drupal 8+ type, its columns)
+TYPES: dict[str, tuple[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...]]]] = {
+    "text": (("text", ("value", "format")), ("string", ("value",))),
+    "date": (("datetime", ("value",)), ("datetime", ("value",))),
+    "list": (("list_text", ("value",)), ("list_string", ("value",))),
+    "term": (("taxonomy_term_reference", ("tid",)), ("entity_reference", ("target_id",))),
+    "bool": (("list_boolean", ("value",)), ("boolean", ("value",))),
+    "longtext": (("text_long", ("value", "format")), ("text_long", ("value", "format"))),
+    "file": (
+        ("file", ("fid", "display", "description")),
+        ("file", ("target_id", "display", "description")),
+    ),
+    "noderef": (("entityreference", ("target_id",)), ("entity_reference", ("target_id",))),
+    "int": (("number_integer", ("value",)), ("integer", ("value",))),
 }
-D7_TYPES |= {
-    "boolean": "list_boolean",
-    "long": "text_long",
-    "file": "file",
-    "int": "number_integer",
-}
-D7_TYPES |= {"node": "entityreference"}
-D8_TYPES = {"string": "string", "date": "datetime", "list": "list_string"}
-D8_TYPES |= {"term": "entity_reference", "boolean": "boolean", "long": "text_long", "file": "file"}
-D8_TYPES |= {"int": "integer", "node": "entity_reference"}
-
-
-def _columns(kind: str, layout: Layout) -> tuple[str, ...]:
-    d7 = layout == "d7"
-    return {
-        "term": ("tid",) if d7 else ("target_id",),
-        "node": ("target_id",),
-        "file": ("fid", "display", "description")
-        if d7
-        else ("target_id", "display", "description"),
-        "long": ("value", "format"),
-        "string": ("value", "format") if d7 else ("value",),
-    }.get(kind, ("value",))
+TARGET_TYPES = {"term": "taxonomy_term", "noderef": "node", "file": "file"}
 
 
-def _storage(name: str, spec: tuple, layout: Layout, labels: dict[str, str]) -> FieldStorage:
+def _storage(name: str, spec: Spec, layout: Layout, deleted: bool = False) -> FieldStorage:
     kind, cardinality, target, values = spec
-    types = D7_TYPES if layout == "d7" else D8_TYPES
-    target_type = {"term": "taxonomy_term", "node": "node", "file": "file"}.get(kind)
-    table = f"field_data_{name}" if layout == "d7" else f"node__{name}"
+    field_type, columns = TYPES[kind][0 if layout == "d7" else 1]
+    settings: dict[str, Any] = (
+        {"datetime_type": "date"} if kind == "date" and layout == "d8" else {}
+    )
+    data = f"field_data_{name}" if layout == "d7" else f"node__{name}"
+    revision = f"field_revision_{name}" if layout == "d7" else f"node_revision__{name}"
     return FieldStorage(
         name=name,
         entity_type="node",
-        type=types[kind],
+        type=field_type,
         module="x",
         cardinality=cardinality,
-        columns=_columns(kind, layout),
-        data_table=table,
-        revision_table=table.replace("data", "revision")
-        if layout == "d7"
-        else f"node_revision__{name}",
-        allowed_values=tuple(AllowedValue(k, labels.get(v, v)) for k, v in values or ()),
-        target_type=target_type,
+        columns=columns,
+        data_table=data,
+        revision_table=revision,
+        allowed_values=tuple(AllowedValue(key, label) for key, label in values),
+        target_type=TARGET_TYPES.get(kind),
         target_bundles=(target,) if target else (),
+        deleted=deleted,
+        settings=settings,
     )
+
+
+def _bundles(site: str) -> dict[str, dict[str, Spec]]:
+    complaint = dict(COMPLAINT)
+    if site == "iraq":
+        complaint["field_intake_channel"] = ("list", 1, "", INTAKE + [("camp_committee", "Camp")])
+        complaint["field_camp_name"] = ("text", 1, "", [])
+    return {"complaint": complaint, "referral": REFERRAL, "awareness_session": SESSION}
 
 
 def crp_site(site: str = "demo", layout: Layout = "d7") -> SiteModel:
     """Return the content model of one sample site (demo, iraq, drc or syria)."""
-    labels = FRENCH if site == "drc" else {}
-    complaint = dict(COMPLAINT)
-    if site == "iraq":
-        status_like = list(INTAKE) + [("whatsapp", "WhatsApp")]
-        complaint["field_intake_channel"] = ("list", 1, None, status_like)
-        complaint["field_disability"] = ("boolean", 1, None, None)
-    bundles_spec = {"complaint": complaint, "referral": REFERRAL, "awareness_session": SESSION}
     fields: dict[tuple[str, str], FieldStorage] = {}
     bundles = {}
-    for bundle, specs in bundles_spec.items():
+    for bundle, specs in _bundles(site).items():
         instances = []
         for name, spec in specs.items():
-            fields[("node", name)] = _storage(name, spec, layout, labels)
+            fields[("node", name)] = _storage(name, spec, layout)
             instances.append(FieldInstance(name, "node", bundle, name, False))
         if site == "drc" and bundle == "complaint":
-            fields[("node", "field_witness_count")] = _storage(
-                "field_witness_count", ("int", 1, None, None), layout, labels
-            )
-            instances.append(
-                FieldInstance("field_witness_count", "node", bundle, "Témoins", False, deleted=True)
-            )
+            name = "field_old_case_number"
+            fields[("node", name)] = _storage(name, ("text", 1, "", []), layout, deleted=True)
+            instances.append(FieldInstance(name, "node", bundle, "Ancien numéro", False, True))
         bundles[bundle] = Bundle("node", bundle, bundle.replace("_", " "), tuple(instances))
+    names = ["organisation", "allegation_type", "location", "awareness_topic"]
     vocabularies = {
-        name: Vocabulary(name, name.replace("_", " "), str(i) if layout == "d7" else name, 0)
-        for i, name in enumerate(
-            ["allegation_types", "organisations", "locations", "awareness_topics"], 1
-        )
+        name: Vocabulary(name, name, str(i) if layout == "d7" else name, int(name == "location"))
+        for i, name in enumerate(names, 1)
     }
-    vocabularies["locations"] = replace(vocabularies["locations"], hierarchy=1)
     return SiteModel(7 if layout == "d7" else 10, layout, "", bundles, fields, vocabularies)
