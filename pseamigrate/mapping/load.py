@@ -124,8 +124,8 @@ def parse_mapping(doc: LocDict, name: str, problems: _Problems) -> SiteMapping:
     ignore = _section(doc, "ignore", "ignore", problems)
     _keys(ignore, IGNORE_KEYS, "ignore", problems)
     entities = tuple(
-        _entity(str(key), value, f"entities.{key}", problems)
-        for key, value in _items(doc, "entities", "entities", problems)
+        _entity(str(key), value, where, problems)
+        for key, value, where in _items(doc, "entities", "entities", problems)
     )
     vocabularies = tuple(
         VocabularyMapping(str(key), str(value), _where(section, key, f"vocabularies.{key}"))
@@ -146,7 +146,8 @@ def parse_mapping(doc: LocDict, name: str, problems: _Problems) -> SiteMapping:
     )
 
 
-def _entity(name: str, doc: LocDict, path: str, problems: _Problems) -> EntityMapping:
+def _entity(name: str, doc: LocDict, where: Where, problems: _Problems) -> EntityMapping:
+    path = where.path
     _keys(doc, ENTITY_KEYS, path, problems)
     source = _section(doc, "source", f"{path}.source", problems)
     _keys(source, {"bundle", "entity_type"}, f"{path}.source", problems)
@@ -163,7 +164,7 @@ def _entity(name: str, doc: LocDict, path: str, problems: _Problems) -> EntityMa
         destination=str(destination.get("entity", "")),
         process=process,
         ignore=_ignored(doc, "ignore", f"{path}.ignore", problems),
-        where=Where(doc.file, doc.line, path),
+        where=where,
         entity_type=str(source.get("entity_type", "node")),
     )
 
@@ -236,12 +237,14 @@ def _ignored(doc: LocDict, key: str, path: str, problems: _Problems) -> tuple[Ig
     return tuple(result)
 
 
-def _items(doc: LocDict, key: str, path: str, problems: _Problems) -> list[tuple[Any, LocDict]]:
+def _items(
+    doc: LocDict, key: str, path: str, problems: _Problems
+) -> list[tuple[Any, LocDict, Where]]:
     section = _section(doc, key, path, problems)
     result = []
     for name, value in _notes_dropped(section):
         if isinstance(value, LocDict):
-            result.append((name, value))
+            result.append((name, value, _where(section, name, f"{path}.{name}")))
         else:
             problems.at(section, name, f"{path}.{name}", "must be a mapping")
     return result

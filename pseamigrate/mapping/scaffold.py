@@ -51,7 +51,7 @@ def scaffold_mapping(site: SiteModel, model: CanonicalModel, name: str, tenant: 
         "# written by `pseamigrate mappings scaffold`. Resolve every TODO, then run\n"
         f"# `pseamigrate mappings check {name}`. The language is described in docs/mappings.md.\n"
     )
-    body = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    body = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=200)
     return header + body
 
 

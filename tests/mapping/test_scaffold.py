@@ -1,0 +1,96 @@
+"""`mappings scaffold` writes a mapping `check` accepts after only the edits a person must make."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pseamigrate.drupal.model import Layout
+from pseamigrate.mapping.check import check_mapping
+from pseamigrate.mapping.load import load_mapping
+from pseamigrate.mapping.scaffold import TODO_DELETED, TODO_FIELD, scaffold_mapping
+from pseamigrate.target.model import load_model
+from tests.mapping.crp_sites import crp_site
+
+# The edits a person must make after scaffolding, per site: (text written, text it becomes).
+HUMAN_EDITS: dict[str, list[tuple[str, str]]] = {
+    "demo": [],
+    "syria": [],
+    # Iraq: decide where the extra channel goes, and keep the extra field in `extra`.
+    "iraq": [
+        ("camp_committee: TODO", "camp_committee: other"),
+        (f"      field_camp_name: '{TODO_FIELD}'\n", ""),
+        (
+            "      code: field_complaint_code\n",
+            "      code: field_complaint_code\n      extra/camp_name: field_camp_name\n",
+        ),
+    ],
+    # DRC: say why the deleted instance's leftover data is not migrated.
+    "drc": [(f"'{TODO_DELETED}'", "superseded by field_complaint_code in 2019")],
+}
+
+
+def _scaffold(site: str, layout: Layout, tmp_path: Path) -> Path:
+    text = scaffold_mapping(crp_site(site, layout), load_model(), site, site)
+    path = tmp_path / f"{site}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("layout", ["d7", "d8"])
+@pytest.mark.parametrize("site", ["demo", "iraq", "drc", "syria"])
+def test_scaffold_then_the_documented_edits_pass_check(
+    site: str, layout: Layout, tmp_path: Path
+) -> None:
+    path = _scaffold(site, layout, tmp_path)
+    text = path.read_text(encoding="utf-8")
+    for before, after in HUMAN_EDITS[site]:
+        assert before in text, before
+        text = text.replace(before, after, 1)
+    path.write_text(text, encoding="utf-8")
+    assert check_mapping(load_mapping(path), crp_site(site, layout)) == []
+
+
+@pytest.mark.parametrize("layout", ["d7", "d8"])
+def test_scaffold_of_iraq_lists_the_extra_field_and_list_value(
+    layout: Layout, tmp_path: Path
+) -> None:
+    path = _scaffold("iraq", layout, tmp_path)
+    problems = check_mapping(load_mapping(path), crp_site("iraq", layout))
+    assert [(p.path, p.message) for p in problems] == [
+        (
+            "entities.complaint.process.intake_channel.map.camp_committee",
+            "static_map maps 'camp_committee' to 'TODO', which is not a value of intake_channel "
+            "(hotline, complaint_box, in_person, email, community_focal_point, other)",
+        ),
+        (
+            "entities.complaint.ignore.field_camp_name",
+            "still marked TODO (not in the model): map it, or replace TODO with the reason",
+        ),
+    ]
+
+
+def test_scaffold_of_drc_lists_the_deleted_instance(tmp_path: Path) -> None:
+    path = _scaffold("drc", "d7", tmp_path)
+    [problem] = check_mapping(load_mapping(path), crp_site("drc", "d7"))
+    assert problem.path == "entities.complaint.ignore.field_old_case_number"
+    assert "deleted field instance whose data remains" in problem.message
+
+
+def test_scaffold_maps_by_model_hints_and_layout(tmp_path: Path) -> None:
+    d7 = load_mapping(_scaffold("demo", "d7", tmp_path)).entities
+    complaint = next(e for e in d7 if e.bundle == "complaint")
+    date = complaint.field("date_received")
+    assert date is not None
+    assert dict(date.steps[0].options) == {"from_format": "Y-m-d H:i:s", "to_format": "Y-m-d"}
+    location = complaint.field("location_id")
+    assert location is not None
+    assert (location.steps[0].plugin, location.steps[0].options["vocabulary"]) == (
+        "lookup",
+        "location",
+    )
+    d8 = load_mapping(_scaffold("demo", "d8", tmp_path)).entities
+    date8 = next(e for e in d8 if e.bundle == "complaint").field("date_received")
+    assert date8 is not None
+    assert date8.steps[0].options["from_format"] == "Y-m-d"
