@@ -155,8 +155,8 @@ def _entity(name: str, doc: LocDict, where: Where, problems: _Problems) -> Entit
     _keys(destination, {"entity"}, f"{path}.destination", problems)
     for section, key in ((source, "bundle"), (destination, "entity")):
         if not isinstance(section.get(key), str):
-            where = f"{path}.{'source' if section is source else 'destination'}.{key}"
-            problems.at(section if section else doc, key, where, "required: a name")
+            at = f"{path}.{'source' if section is source else 'destination'}.{key}"
+            problems.at(section if section else doc, key, at, "required: a name")
     process = _process(_section(doc, "process", f"{path}.process", problems), path, problems)
     return EntityMapping(
         name=name,

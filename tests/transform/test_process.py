@@ -123,7 +123,8 @@ def test_lookup_asks_the_injected_ledger(tmp_path: Path) -> None:
 def test_callback_runs_a_registered_function(tmp_path: Path) -> None:
     pf = _field(
         tmp_path,
-        "      a:\n        - {plugin: get, source: s}\n        - {plugin: callback, callable: normalise_email}\n",
+        "      a:\n        - {plugin: get, source: s}\n"
+        "        - {plugin: callback, callable: normalise_email}\n",
     )
     assert _run(pf, {"s": "  Ana@Example.ORG "}) == "ana@example.org"
     assert CALLBACKS["to_bool"].function("off") is False
