@@ -315,10 +315,10 @@ def mappings_scaffold(
     """
     from pseamigrate.mapping import commands
 
-    settings = _settings(ctx)
-    site_settings = settings.site(site)
+    site_settings = _settings(ctx).site(site)
+    path = commands.scaffold_path(site_settings, output, force or dry_run)
     site_model = commands.read_site_model(site_settings)
-    path, text = commands.scaffold_file(site_settings, site_model, output, force, _model(model))
+    text = commands.scaffold_text(site_settings, site_model, _model(model))
     if dry_run:
         console.out.print(text, markup=False, end="")
         return

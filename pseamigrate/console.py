@@ -99,6 +99,6 @@ def show_mapping_checks(results: Sequence[Any], json_out: bool) -> None:
             out.print(f"ok  {result.mapping}", markup=False)
             continue
         count = len(result.problems)
-        err.print(f"{result.mapping}: {count} problem(s)", markup=False, highlight=False)
+        err.print(f"{result.mapping}: {count} problem(s)", markup=False, soft_wrap=True)
         for problem in result.problems:
-            err.print(f"  {problem}", markup=False, highlight=False)
+            err.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)

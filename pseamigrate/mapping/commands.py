@@ -29,38 +29,38 @@ class SiteCheck:
 
 
 def read_site_model(site: SiteSettings) -> SiteModel:
-    """Introspect a live legacy site through the reader."""
+    """Introspect a live legacy site through the reader (read-only)."""
     from pseamigrate.db import connect_checked
 
     try:
         from pseamigrate.drupal import open_site  # type: ignore[attr-defined,unused-ignore]
     except ImportError:
-        raise ConfigError(
-            "the Drupal reader (pseamigrate.drupal.open_site) is not installed"
-        ) from None
+        message = "the Drupal reader (pseamigrate.drupal.open_site) is not available"
+        raise ConfigError(message) from None
     engine = connect_checked(site.connection.resolve(), f"site {site.name!r}")
     try:
-        with engine.connect() as conn:
-            model: SiteModel = open_site(conn, table_prefix=site.table_prefix)
+        with open_site(engine, site.table_prefix, where=f"site {site.name!r}") as opened:
+            model: SiteModel = opened.model
             return model
     finally:
         engine.dispose()
 
 
-def scaffold_file(
-    site: SiteSettings,
-    site_model: SiteModel,
-    output: Path | None,
-    force: bool = False,
-    model: CanonicalModel | None = None,
-) -> tuple[Path, str]:
-    """Return where the scaffold goes and its text; refuse to overwrite without `force`."""
+def scaffold_path(site: SiteSettings, output: Path | None, force: bool = False) -> Path:
+    """Return where the scaffold goes; refuse to overwrite an existing file without `force`."""
     path = output or site.mapping
     if path is None:
         raise ConfigError(f"site {site.name!r} has no 'mapping:' path in the project file; pass -o")
     if path.exists() and not force:
         raise RefusedForSafety(f"{path} exists; pass --force to overwrite it")
-    return path, scaffold_mapping(site_model, model or load_model(), site.name, site.tenant)
+    return path
+
+
+def scaffold_text(
+    site: SiteSettings, site_model: SiteModel, model: CanonicalModel | None = None
+) -> str:
+    """Return the first mapping of a site (see `pseamigrate.mapping.scaffold`)."""
+    return scaffold_mapping(site_model, model or load_model(), site.name, site.tenant)
 
 
 def check_file(path: Path, site_model: SiteModel, model: CanonicalModel | None = None) -> SiteCheck:
