@@ -193,6 +193,8 @@ def _check_steps(
     for step in pf.steps:
         if step.plugin == "static_map":
             _check_static_map(ctx, step, storage, column)
+        if step.plugin == "lookup" and storage is not None:
+            _check_lookup_vocabulary(ctx, step, storage)
         kind = _step_kind(ctx, step, kind, column, pf)
     if column is None or storage is None and source is None:
         return
@@ -262,6 +264,25 @@ def _lookup_kind(ctx: _Context, step: Step, column: Column | None, pf: ProcessFi
             message = f"{pf.destination} needs lookup {expected[0]}: {expected[1]}"
             ctx.add(step.where, message)
     return f"ref:{vocabulary or entity}"
+
+
+def _check_lookup_vocabulary(ctx: _Context, step: Step, storage: FieldStorage) -> None:
+    """A term field's vocabularies must be mapped to the vocabulary its lookup names."""
+    wanted = step.options.get("vocabulary")
+    if wanted is None or storage.target_type != "taxonomy_term":
+        return
+    mapped = {v.source: v.destination for v in ctx.mapping.vocabularies}
+    for source in storage.target_bundles:
+        if source in mapped and mapped[source] != wanted:
+            message = (
+                f"{storage.name} points at vocabulary {source!r}, which is mapped to "
+                f"{mapped[source]!r}, but the lookup uses {wanted!r}"
+            )
+            ctx.add(step.where, message)
+        elif source not in mapped and source in ctx.site.vocabularies:
+            ctx.add(
+                step.where, f"{storage.name} points at vocabulary {source!r}, which is not mapped"
+            )
 
 
 def _check_static_map(

@@ -156,3 +156,16 @@ def test_a_new_list_value_in_the_source_is_caught(tmp_path: Path) -> None:
     site = replace(site, fields={**site.fields, ("node", "field_survivor_sex"): grown})
     [problem] = check_mapping(load_mapping(_mapping(tmp_path)), site)
     assert "does not cover value 'x' of field_survivor_sex" in problem.message
+
+
+def test_a_term_lookup_must_match_the_vocabulary_mapping(tmp_path: Path) -> None:
+    template = TEMPLATE.replace(
+        "source: field_allegation_type, vocabulary: allegation_type}",
+        "source: field_allegation_type, vocabulary: organisation}",
+    )
+    problems = check_mapping(load_mapping(_mapping(tmp_path, template)), crp_site())
+    assert sorted(p.message for p in problems) == [
+        "allegation_type_id needs lookup vocabulary: allegation_type",
+        "field_allegation_type points at vocabulary 'allegation_type', which is mapped to "
+        "'allegation_type', but the lookup uses 'organisation'",
+    ]
