@@ -76,7 +76,8 @@ def transform_row(
         if not done:
             continue
         if pf.destination.startswith(EXTRA_PREFIX):
-            extra[pf.destination[len(EXTRA_PREFIX) :]] = value
+            if value is not None:  # `extra` holds what a country has, not empty keys
+                extra[pf.destination[len(EXTRA_PREFIX) :]] = value
         else:
             result[pf.destination] = value
     if extra:
