@@ -196,11 +196,7 @@ def _schema_write(
     canonical = _model(model)
     url = commands.target_url(_settings(ctx), url_env)
     run = commands.create_schema if action == "create" else commands.upgrade_schema
-    try:
-        result = commands.with_engine(url, lambda engine: run(engine, canonical, dry_run))
-    except commands.SchemaMismatch as exc:
-        console.info(str(exc))
-        raise typer.Exit(exc.exit_code) from None
+    result = commands.with_engine(url, lambda engine: run(engine, canonical, dry_run))
     console.show_schema_result(result, action, json_out)
 
 

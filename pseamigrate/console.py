@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -20,7 +21,10 @@ err = Console(stderr=True, highlight=False)
 
 def error(message: str) -> None:
     """Print an error message on stderr."""
-    err.print(f"[bold red]Error:[/bold red] {message}", markup=True, highlight=False)
+    # soft_wrap: long `file:line: path` messages stay on one line (grep-able); escape: paths
+    # such as `status[0]` are text, not markup.
+    text = f"[bold red]Error:[/bold red] {escape(message)}"
+    err.print(text, markup=True, highlight=False, soft_wrap=True)
 
 
 def info(message: str) -> None:

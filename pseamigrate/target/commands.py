@@ -20,8 +20,6 @@ from sqlalchemy.schema import AddConstraint, CreateColumn, CreateIndex, CreateTa
 from pseamigrate.config import ConnectionSpec, Settings
 from pseamigrate.db import connect_checked
 from pseamigrate.errors import ConfigError, RefusedForSafety, SchemaMismatch
-
-__all__ = ["SchemaMismatch"]
 from pseamigrate.target import logical
 from pseamigrate.target.model import CanonicalModel, load_model
 from pseamigrate.target.schema import build_metadata
