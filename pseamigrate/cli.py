@@ -175,6 +175,9 @@ DryRunOption = Annotated[
     bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+SqlOption = Annotated[
+    bool, typer.Option("--sql", help="Also print each change's SQL (with --dry-run: for a DBA).")
+]
 
 
 def _model(path: Path | None) -> Any:
@@ -190,6 +193,7 @@ def _schema_write(
     action: str,
     dry_run: bool,
     json_out: bool,
+    sql: bool = False,
 ) -> None:
     from pseamigrate.target import commands
 
@@ -197,7 +201,7 @@ def _schema_write(
     url = commands.target_url(_settings(ctx), url_env)
     run = commands.create_schema if action == "create" else commands.upgrade_schema
     result = commands.with_engine(url, lambda engine: run(engine, canonical, dry_run))
-    console.show_schema_result(result, action, json_out)
+    console.show_schema_result(result, action, json_out, sql)
 
 
 @schema_app.command("create")
@@ -207,12 +211,13 @@ def schema_create(
     model: ModelOption = None,
     dry_run: DryRunOption = False,
     json_out: JsonOption = False,
+    sql: SqlOption = False,
 ) -> None:
     """Create the target tables in an empty database (refuses one holding anything else).
 
     Example: pseamigrate schema create --url-env PSEA_TARGET_URL --dry-run
     """
-    _schema_write(ctx, url_env, model, "create", dry_run, json_out)
+    _schema_write(ctx, url_env, model, "create", dry_run, json_out, sql)
 
 
 @schema_app.command("upgrade")
@@ -222,12 +227,13 @@ def schema_upgrade(
     model: ModelOption = None,
     dry_run: DryRunOption = False,
     json_out: JsonOption = False,
+    sql: SqlOption = False,
 ) -> None:
     """Add the model's missing tables, columns and indexes; never drop (exit 3 if it would).
 
     Example: pseamigrate schema upgrade --dry-run
     """
-    _schema_write(ctx, url_env, model, "upgrade", dry_run, json_out)
+    _schema_write(ctx, url_env, model, "upgrade", dry_run, json_out, sql)
 
 
 @schema_app.command("show")

@@ -73,10 +73,12 @@ def print_lines(lines: Sequence[str]) -> None:
         out.print(line, markup=False, highlight=False)
 
 
-def show_schema_result(result: Any, action: str, json_out: bool) -> None:
-    """Render what `schema create|upgrade` did or would do."""
+def show_schema_result(result: Any, action: str, json_out: bool, sql: bool = False) -> None:
+    """Render what `schema create|upgrade` did or would do (with `sql`, each change's SQL)."""
     if json_out:
-        changes = [{"kind": c.kind, "table": c.table, "name": c.name} for c in result.changes]
+        changes = [
+            {"kind": c.kind, "table": c.table, "name": c.name, "sql": c.sql} for c in result.changes
+        ]
         print_json({"applied": result.applied, "changes": changes, "removals": result.removals})
         return
     if not result.changes:
@@ -86,6 +88,8 @@ def show_schema_result(result: Any, action: str, json_out: bool) -> None:
     out.print(f"schema {action}: {verb} {len(result.changes)} change(s)", markup=False)
     for change in result.changes:
         out.print(f"  {change.kind} {change.table}.{change.name}", markup=False)
+        if sql:
+            out.print(f"{change.sql};", markup=False, highlight=False, soft_wrap=True)
 
 
 def show_mapping_checks(results: Sequence[Any], json_out: bool) -> None:

@@ -98,10 +98,12 @@ def test_create_again_is_a_no_op_and_refuses_a_foreign_schema(
 
 
 def test_dry_run_writes_nothing(any_db: URL, monkeypatch: pytest.MonkeyPatch) -> None:
-    code, out, _ = _cli(any_db, monkeypatch, "schema", "create", "--dry-run")
+    code, out, _ = _cli(any_db, monkeypatch, "schema", "create", "--dry-run", "--sql")
     assert code == 0
     assert "would apply (dry run)" in out
     assert "create table complaints.complaints" in out
+    assert "CREATE TABLE complaints (" in out
+    assert "CREATE INDEX ix_complaints_location_id ON complaints (location_id);" in out
     engine = create_engine(any_db)
     try:
         assert show_schema(engine) == {}
