@@ -58,14 +58,21 @@ def open_target(url: URL) -> Engine:
     return connect_checked(url, "the target")
 
 
+def _compare(
+    engine: Engine, model: CanonicalModel | None
+) -> tuple[MetaData, logical.Schema, logical.Schema]:
+    """Return the model's metadata, its logical schema, and the database's."""
+    metadata = build_metadata(model or load_model())
+    with engine.connect() as conn:
+        existing = logical.from_database(conn)
+    return metadata, logical.from_metadata(metadata), existing
+
+
 def create_schema(
     engine: Engine, model: CanonicalModel | None = None, dry_run: bool = False
 ) -> SchemaResult:
     """Create every table of the model in an empty database."""
-    metadata = build_metadata(model or load_model())
-    wanted = logical.from_metadata(metadata)
-    with engine.connect() as conn:
-        existing = logical.from_database(conn)
+    metadata, wanted, existing = _compare(engine, model)
     if existing:
         if existing == wanted:
             return SchemaResult((), applied=False)
@@ -83,10 +90,7 @@ def upgrade_schema(
     engine: Engine, model: CanonicalModel | None = None, dry_run: bool = False
 ) -> SchemaResult:
     """Add the model's missing tables, columns, indexes and keys; never drop or alter."""
-    metadata = build_metadata(model or load_model())
-    wanted = logical.from_metadata(metadata)
-    with engine.connect() as conn:
-        existing = logical.from_database(conn)
+    metadata, wanted, existing = _compare(engine, model)
     changes = plan_additions(metadata, wanted, existing)
     removals = tuple(plan_removals(wanted, existing))
     if not dry_run and changes:
