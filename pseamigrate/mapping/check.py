@@ -160,6 +160,9 @@ def _check_child(
     if sub is None:
         ctx.add(pf.where, f"{pf.destination!r} is a child table: map it with sub_process")
         return
+    mapped = {inner.destination for inner in sub.process}
+    for required in (c for c in columns if c.required and c.name not in mapped):
+        ctx.add(sub.where, f"required child column {required.name!r} is not mapped")
     for inner in sub.process:
         column = next((c for c in columns if c.name == inner.destination), None)
         if column is None:

@@ -169,3 +169,12 @@ def test_a_term_lookup_must_match_the_vocabulary_mapping(tmp_path: Path) -> None
         "field_allegation_type points at vocabulary 'allegation_type', which is mapped to "
         "'allegation_type', but the lookup uses 'organisation'",
     ]
+
+
+def test_a_required_child_column_must_be_mapped(tmp_path: Path) -> None:
+    template = TEMPLATE.replace(
+        "          file_id: {plugin: lookup, source: target_id, entity: file}\n", ""
+    )
+    [problem] = check_mapping(load_mapping(_mapping(tmp_path, template)), crp_site())
+    assert problem.path == "entities.complaint.process.attachments"
+    assert problem.message == "required child column 'file_id' is not mapped"
