@@ -86,7 +86,8 @@ def narrative(rng: random.Random, language: str, arabic: bool, emoji: bool) -> s
     parts = [MARK] + rng.choices(pool, k=rng.randint(2, 8))
     if arabic:
         parts += rng.choices(SENTENCES_AR, k=rng.randint(1, 3))
-    if emoji and rng.random() < 0.2:
+    # Draw the dice even without emoji so every layout of a site gets the same content.
+    if rng.random() < 0.2 and emoji:
         parts.append(EMOJI)
     return " ".join(parts)
 
