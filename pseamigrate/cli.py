@@ -142,7 +142,9 @@ def demo(
         list[str] | None,
         typer.Option(help="Drupal layout to build: d7, d8 (repeatable; default d7)."),
     ] = None,
-    scale: Annotated[float, typer.Option(help="Size of each site (1.0: a few hundred nodes).")] = 1.0,
+    scale: Annotated[
+        float, typer.Option(help="Size of each site (1.0: a few hundred nodes).")
+    ] = 1.0,
     workdir: Annotated[
         Path | None,
         typer.Option(help="Where the throwaway servers live (default: a temporary directory)."),

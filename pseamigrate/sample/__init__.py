@@ -64,7 +64,9 @@ def build_site(
     engine = create_engine(url.set(query={**url.query, "charset": "utf8mb4"}), hide_parameters=True)
     try:
         with engine.connect() as conn:
-            conn.exec_driver_sql("SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_AUTO_VALUE_ON_ZERO')")
+            conn.exec_driver_sql(
+                "SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_AUTO_VALUE_ON_ZERO')"
+            )
             w = Writer(conn, table_prefix, charset, double_encode=charset == "latin1")
             report = _write(conn, w, spec, layout, content, files_dir, on_progress)
     finally:

@@ -282,7 +282,8 @@ class SiteContent:
     def files_of(self, node: Node) -> list[ManagedFile]:
         """Return the managed files the current revision of `node` attaches."""
         return [
-            self.managed_file(fid, node) for fid, _ in node.current.values.get("field_attachments", [])
+            self.managed_file(fid, node)
+            for fid, _ in node.current.values.get("field_attachments", [])
         ]
 
     def managed_file(self, fid: int, node: Node) -> ManagedFile:

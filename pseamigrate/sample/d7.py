@@ -18,14 +18,16 @@ UNSIGNED = "int unsigned NOT NULL DEFAULT 0"
 CORE_TABLES = {
     "variable": "`name` varchar(128) NOT NULL DEFAULT '', `value` longblob NOT NULL, "
     "PRIMARY KEY (`name`)",
-    "system": "`filename` varchar(255) NOT NULL DEFAULT '', `name` varchar(255) NOT NULL DEFAULT '', "
+    "system": "`filename` varchar(255) NOT NULL DEFAULT '', "
+    "`name` varchar(255) NOT NULL DEFAULT '', "
     "`type` varchar(12) NOT NULL DEFAULT '', `owner` varchar(255) NOT NULL DEFAULT '', "
     "`status` int NOT NULL DEFAULT 0, `bootstrap` int NOT NULL DEFAULT 0, "
     "`schema_version` smallint NOT NULL DEFAULT -1, `weight` int NOT NULL DEFAULT 0, "
     "`info` blob, PRIMARY KEY (`filename`), KEY `system_list` (`status`,`bootstrap`,`type`,"
     "`weight`,`name`), KEY `type_name` (`type`,`name`)",
     "node_type": "`type` varchar(32) NOT NULL, `name` varchar(255) NOT NULL DEFAULT '', "
-    "`base` varchar(255) NOT NULL, `module` varchar(255) NOT NULL, `description` mediumtext NOT NULL, "
+    "`base` varchar(255) NOT NULL, `module` varchar(255) NOT NULL, "
+    "`description` mediumtext NOT NULL, "
     "`help` mediumtext NOT NULL, `has_title` tinyint unsigned NOT NULL, "
     "`title_label` varchar(255) NOT NULL DEFAULT '', `custom` tinyint NOT NULL DEFAULT 0, "
     "`modified` tinyint NOT NULL DEFAULT 0, `locked` tinyint NOT NULL DEFAULT 0, "
@@ -49,7 +51,8 @@ CORE_TABLES = {
     "field_config": "`id` int NOT NULL AUTO_INCREMENT, `field_name` varchar(32) NOT NULL, "
     "`type` varchar(128) NOT NULL, `module` varchar(128) NOT NULL DEFAULT '', "
     "`active` tinyint NOT NULL DEFAULT 0, `storage_type` varchar(128) NOT NULL, "
-    "`storage_module` varchar(128) NOT NULL DEFAULT '', `storage_active` tinyint NOT NULL DEFAULT 0, "
+    "`storage_module` varchar(128) NOT NULL DEFAULT '', "
+    "`storage_active` tinyint NOT NULL DEFAULT 0, "
     "`locked` tinyint NOT NULL DEFAULT 0, `data` longblob NOT NULL, "
     "`cardinality` tinyint NOT NULL DEFAULT 0, `translatable` tinyint NOT NULL DEFAULT 0, "
     "`deleted` tinyint NOT NULL DEFAULT 0, PRIMARY KEY (`id`), KEY `field_name` (`field_name`), "
@@ -68,11 +71,13 @@ CORE_TABLES = {
     "taxonomy_term_data": "`tid` int unsigned NOT NULL AUTO_INCREMENT, "
     f"`vid` {UNSIGNED}, `name` varchar(255) NOT NULL DEFAULT '', `description` longtext, "
     "`format` varchar(255) DEFAULT NULL, `weight` int NOT NULL DEFAULT 0, PRIMARY KEY (`tid`), "
-    "KEY `taxonomy_tree` (`vid`,`weight`,`name`), KEY `vid_name` (`vid`,`name`), KEY `name` (`name`)",
+    "KEY `taxonomy_tree` (`vid`,`weight`,`name`), KEY `vid_name` (`vid`,`name`), "
+    "KEY `name` (`name`)",
     "taxonomy_term_hierarchy": f"`tid` {UNSIGNED}, `parent` {UNSIGNED}, "
     "PRIMARY KEY (`tid`,`parent`), KEY `parent` (`parent`)",
     "taxonomy_index": f"`nid` {UNSIGNED}, `tid` {UNSIGNED}, `sticky` tinyint DEFAULT 0, "
-    "`created` int NOT NULL DEFAULT 0, KEY `term_node` (`tid`,`sticky`,`created`), KEY `nid` (`nid`)",
+    "`created` int NOT NULL DEFAULT 0, KEY `term_node` (`tid`,`sticky`,`created`), "
+    "KEY `nid` (`nid`)",
     "users": f"`uid` {UNSIGNED}, `name` varchar(60) NOT NULL DEFAULT '', "
     "`pass` varchar(128) NOT NULL DEFAULT '', `mail` varchar(254) DEFAULT '', "
     "`theme` varchar(255) NOT NULL DEFAULT '', `signature` varchar(255) NOT NULL DEFAULT '', "
@@ -85,7 +90,8 @@ CORE_TABLES = {
     "KEY `mail` (`mail`), KEY `picture` (`picture`)",
     "role": "`rid` int unsigned NOT NULL AUTO_INCREMENT, `name` varchar(64) NOT NULL DEFAULT '', "
     "`weight` int NOT NULL DEFAULT 0, PRIMARY KEY (`rid`), UNIQUE KEY `name` (`name`)",
-    "users_roles": f"`uid` {UNSIGNED}, `rid` {UNSIGNED}, PRIMARY KEY (`uid`,`rid`), KEY `rid` (`rid`)",
+    "users_roles": f"`uid` {UNSIGNED}, `rid` {UNSIGNED}, PRIMARY KEY (`uid`,`rid`), "
+    "KEY `rid` (`rid`)",
     "file_managed": f"`fid` int unsigned NOT NULL AUTO_INCREMENT, `uid` {UNSIGNED}, "
     "`filename` varchar(255) NOT NULL DEFAULT '', `uri` varchar(255) NOT NULL DEFAULT '', "
     "`filemime` varchar(255) NOT NULL DEFAULT '', `filesize` bigint unsigned NOT NULL DEFAULT 0, "
@@ -226,7 +232,9 @@ def _write_taxonomy(w: Writer, spec: SiteSpec, content: SiteContent) -> None:
         ("tid", "vid", "name", "description", "format", "weight"),
         [(t.tid, vids[t.vocabulary], t.name, "", "plain_text", t.weight) for t in content.terms],
     )
-    w.insert("taxonomy_term_hierarchy", ("tid", "parent"), [(t.tid, t.parent) for t in content.terms])
+    w.insert(
+        "taxonomy_term_hierarchy", ("tid", "parent"), [(t.tid, t.parent) for t in content.terms]
+    )
 
 
 def _write_users(w: Writer, spec: SiteSpec, content: SiteContent) -> None:
@@ -272,7 +280,18 @@ def write_chunk(w: Writer, spec: SiteSpec, bundle: BundleSpec, chunk: NodeChunk)
     )
     w.insert(
         "node_revision",
-        ("nid", "vid", "uid", "title", "log", "timestamp", "status", "comment", "promote", "sticky"),
+        (
+            "nid",
+            "vid",
+            "uid",
+            "title",
+            "log",
+            "timestamp",
+            "status",
+            "comment",
+            "promote",
+            "sticky",
+        ),
         [
             (n.nid, r.vid, r.uid, r.title, r.log, r.timestamp, r.status, 0, 0, 0)
             for n in nodes
@@ -305,7 +324,10 @@ def _write_files(w: Writer, chunk: NodeChunk) -> None:
     w.insert(
         "file_managed",
         ("fid", "uid", "filename", "uri", "filemime", "filesize", "status", "timestamp"),
-        [(f.fid, f.uid, f.filename, f.uri, f.mime, len(f.body), 1, f.timestamp) for f in chunk.files],
+        [
+            (f.fid, f.uid, f.filename, f.uri, f.mime, len(f.body), 1, f.timestamp)
+            for f in chunk.files
+        ],
     )
     revisions = {n.nid: len(n.revisions) for n in chunk.nodes}
     w.insert(

@@ -19,7 +19,8 @@ UINT = "int unsigned NOT NULL"
 CORE_TABLES = {
     "config": f"`collection` varchar(255) {ASCII} NOT NULL DEFAULT '', `name` varchar(255) {ASCII} "
     "NOT NULL DEFAULT '', `data` longblob DEFAULT NULL, PRIMARY KEY (`collection`,`name`)",
-    "key_value": f"`collection` varchar(128) {ASCII} NOT NULL DEFAULT '', `name` varchar(128) {ASCII} "
+    "key_value": f"`collection` varchar(128) {ASCII} NOT NULL DEFAULT '', "
+    f"`name` varchar(128) {ASCII} "
     "NOT NULL DEFAULT '', `value` longblob NOT NULL, PRIMARY KEY (`collection`,`name`)",
     "node": f"`nid` int unsigned NOT NULL AUTO_INCREMENT, `vid` int unsigned DEFAULT NULL, "
     f"`type` varchar(32) {ASCII} NOT NULL, `uuid` varchar(128) {ASCII} NOT NULL, "
@@ -82,7 +83,8 @@ CORE_TABLES = {
     "KEY `bundle` (`bundle`), KEY `revision_id` (`revision_id`), "
     "KEY `parent_target_id` (`parent_target_id`)",
     "taxonomy_index": f"`nid` {UINT} DEFAULT 0, `tid` {UINT} DEFAULT 0, "
-    "`status` int NOT NULL DEFAULT 1, `sticky` tinyint DEFAULT 0, `created` int NOT NULL DEFAULT 0, "
+    "`status` int NOT NULL DEFAULT 1, `sticky` tinyint DEFAULT 0, "
+    "`created` int NOT NULL DEFAULT 0, "
     "PRIMARY KEY (`nid`,`tid`), KEY `term_node` (`tid`,`status`,`sticky`,`created`)",
     "users": f"`uid` int NOT NULL AUTO_INCREMENT, `uuid` varchar(128) {ASCII} NOT NULL, "
     f"`langcode` varchar(12) {ASCII} NOT NULL, PRIMARY KEY (`uid`), "
@@ -111,7 +113,8 @@ CORE_TABLES = {
     "KEY `file_field__uri` (`uri`(191)), KEY `file_field__status` (`status`)",
     "file_usage": f"`fid` {UINT}, `module` varchar(50) {ASCII} NOT NULL DEFAULT '', "
     f"`type` varchar(64) {ASCII} NOT NULL DEFAULT '', `id` varchar(64) {ASCII} NOT NULL "
-    "DEFAULT '0', `count` int unsigned NOT NULL DEFAULT 0, PRIMARY KEY (`fid`,`type`,`id`,`module`), "
+    "DEFAULT '0', `count` int unsigned NOT NULL DEFAULT 0, "
+    "PRIMARY KEY (`fid`,`type`,`id`,`module`), "
     "KEY `type_id` (`type`,`id`), KEY `fid_count` (`fid`,`count`)",
 }
 FIELD_COLUMNS = ("bundle", "deleted", "entity_id", "revision_id", "langcode", "delta")
@@ -147,7 +150,9 @@ class D8Site:
         for table, body in CORE_TABLES.items():
             self.w.create(table, body.replace(", `", ",\n  `"))
         for entity_type, field in self.field_kinds():
-            for revision, name in zip((False, True), self.tables[(entity_type, field.name)]):
+            for revision, name in zip(
+                (False, True), self.tables[(entity_type, field.name)], strict=True
+            ):
                 schema = d8fields.table_schema(entity_type, field.kind, field.name, revision)
                 self.w.create(name, d8fields.mysql_body(schema))
 

@@ -46,9 +46,7 @@ def _field_rows(site: D8Site, entity_type: str, bundle: str, field: Any) -> list
     field_name = f"field.field.{entity_type}.{bundle}.{field.name}"
     label = _label(site, field.label, field.label_fr)
     storage = d8config.field_storage(entity_type, field, uuids(storage_name), lang)
-    instance = d8config.field_instance(
-        entity_type, bundle, field, label, uuids(field_name), lang
-    )
+    instance = d8config.field_instance(entity_type, bundle, field, label, uuids(field_name), lang)
     return [("", storage_name, php(storage)), ("", field_name, php(instance))]
 
 
@@ -79,13 +77,16 @@ def write_terms(site: D8Site) -> None:
         ("tid", "revision_id", "vid", "uuid", "langcode"),
         [(t.tid, t.tid, t.vocabulary, t.uuid, lang) for t in terms],
     )
-    cols = ("tid", "revision_id", "vid", "langcode", "name", "description__value")
+    cols: tuple[str, ...] = ("tid", "revision_id", "vid", "langcode", "name", "description__value")
     cols += ("description__format", "weight", "changed", "default_langcode", "status")
     cols += ("revision_translation_affected",)
     w.insert(
         "taxonomy_term_field_data",
         cols,
-        [(t.tid, t.tid, t.vocabulary, lang, t.name, None, None, t.weight, 0, 1, 1, 1) for t in terms],
+        [
+            (t.tid, t.tid, t.vocabulary, lang, t.name, None, None, t.weight, 0, 1, 1, 1)
+            for t in terms
+        ],
     )
     w.insert(
         "taxonomy_term_revision",
@@ -99,7 +100,7 @@ def write_terms(site: D8Site) -> None:
         [(t.tid, t.tid, lang, t.name, 0, 1, 1, 1) for t in terms],
     )
     parents = [(t.vocabulary, 0, t.tid, t.tid, lang, 0, t.parent) for t in terms]
-    pcols = ("bundle", "deleted", "entity_id", "revision_id", "langcode", "delta")
+    pcols: tuple[str, ...] = ("bundle", "deleted", "entity_id", "revision_id", "langcode", "delta")
     w.insert("taxonomy_term__parent", pcols + ("parent_target_id",), parents)
     w.insert("taxonomy_term_revision__parent", pcols + ("parent_target_id",), parents)
     pcode = d8config.PCODE.name
@@ -122,7 +123,15 @@ def write_users(site: D8Site) -> None:
         ("uid", "uuid", "langcode"),
         [(0, anonymous, lang)] + [(u.uid, u.uuid, lang) for u in users],
     )
-    cols = ("uid", "langcode", "preferred_langcode", "name", "pass", "mail", "timezone")
+    cols: tuple[str, ...] = (
+        "uid",
+        "langcode",
+        "preferred_langcode",
+        "name",
+        "pass",
+        "mail",
+        "timezone",
+    )
     cols += ("status", "created", "changed", "access", "login", "init", "default_langcode")
     rows: list[tuple[Any, ...]] = [(0, lang, lang, "", None, None, "", 0, 0, 0, 0, 0, None, 1)]
     rows += [

@@ -153,7 +153,8 @@ def core_extension(language: str) -> bytes:
 
 def system_site(name: str, language: str, uuid: str) -> bytes:
     """Return `system.site` (site name and default language)."""
-    data = {"uuid": uuid, "name": name, "mail": "noreply@example.org", "slogan": ""}
+    data: dict[str, Any] = {"uuid": uuid, "name": name, "mail": "noreply@example.org"}
+    data |= {"slogan": ""}
     data |= {"page": {"403": "", "404": "", "front": "/node"}, "admin_compact_mode": False}
     data |= {"weight_select_max": 100, "default_langcode": language}
     return php(data)

@@ -36,11 +36,15 @@ TYPES = {
         (("value", {"description": "The date value.", "type": "varchar", "length": 20}),),
         ("value",),
     ),
-    "list": D8Type("list_string", "options", (("value", {"type": "varchar", "length": 255}),), ("value",)),
+    "list": D8Type(
+        "list_string", "options", (("value", {"type": "varchar", "length": 255}),), ("value",)
+    ),
     "term": D8Type("entity_reference", "core", (("target_id", dict(_TARGET)),), ("target_id",)),
     "noderef": D8Type("entity_reference", "core", (("target_id", dict(_TARGET)),), ("target_id",)),
     "bool": D8Type("boolean", "core", (("value", {"type": "int", "size": "tiny"}),), ()),
-    "int": D8Type("integer", "core", (("value", {"type": "int", "unsigned": False, "size": "normal"}),), ()),
+    "int": D8Type(
+        "integer", "core", (("value", {"type": "int", "unsigned": False, "size": "normal"}),), ()
+    ),
     "longtext": D8Type(
         "text_long",
         "text",
@@ -54,11 +58,15 @@ TYPES = {
         "file",
         "file",
         (
-            ("target_id", {"description": "The ID of the file entity.", "type": "int", "unsigned": True}),
+            (
+                "target_id",
+                {"description": "The ID of the file entity.", "type": "int", "unsigned": True},
+            ),
             (
                 "display",
                 {
-                    "description": "Flag to control whether this file should be displayed when viewing content.",
+                    "description": "Flag to control whether this file should be displayed "
+                    "when viewing content.",
                     "type": "int",
                     "size": "tiny",
                     "unsigned": True,
@@ -66,14 +74,18 @@ TYPES = {
                     "not null": False,
                 },
             ),
-            ("description", {"description": "A description of the file.", "type": "text", "not null": False}),
+            (
+                "description",
+                {"description": "A description of the file.", "type": "text", "not null": False},
+            ),
         ),
         ("target_id",),
     ),
 }
 COMMON: tuple[tuple[str, Schema], ...] = (
     ("bundle", {"type": "varchar_ascii", "length": 128, "not null": True, "default": "",
-                "description": "The field instance bundle to which this row belongs, used when deleting a field instance"}),
+                "description": "The field instance bundle to which this row belongs, "
+                               "used when deleting a field instance"}),
     ("deleted", {"type": "int", "size": "tiny", "not null": True, "default": 0,
                  "description": "A boolean indicating whether this data item has been deleted"}),
     ("entity_id", {"type": "int", "unsigned": True, "not null": True,
@@ -83,7 +95,8 @@ COMMON: tuple[tuple[str, Schema], ...] = (
     ("langcode", {"type": "varchar_ascii", "length": 32, "not null": True, "default": "",
                   "description": "The language code for this data item."}),
     ("delta", {"type": "int", "unsigned": True, "not null": True,
-               "description": "The sequence number for this data item, used for multi-value fields"}),
+               "description": "The sequence number for this data item, "
+                              "used for multi-value fields"}),
 )  # fmt: skip
 
 

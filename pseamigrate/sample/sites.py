@@ -107,10 +107,18 @@ COMPLAINT = BundleSpec(
         FieldSpec("field_survivor_age_group", "list", "Age group", "Âge", allowed=AGE_GROUPS),
         FieldSpec("field_survivor_sex", "list", "Sex", "Sexe", allowed=SEXES),
         FieldSpec(
-            "field_perpetrator_org", "term", "Organisation", "Organisation", vocabulary="organisation"
+            "field_perpetrator_org",
+            "term",
+            "Organisation",
+            "Organisation",
+            vocabulary="organisation",
         ),
         FieldSpec(
-            "field_allegation_type", "term", "Allegation", "Allégation", vocabulary="allegation_type"
+            "field_allegation_type",
+            "term",
+            "Allegation",
+            "Allégation",
+            vocabulary="allegation_type",
         ),
         FieldSpec("field_location", "term", "Location", "Lieu", vocabulary="location"),
         FieldSpec("field_complaint_status", "list", "Status", "Statut", allowed=STATUSES),
@@ -154,7 +162,11 @@ AWARENESS = BundleSpec(
             vocabulary="awareness_topic",
         ),
         FieldSpec(
-            "field_facilitating_org", "term", "Facilitator", "Facilitateur", vocabulary="organisation"
+            "field_facilitating_org",
+            "term",
+            "Facilitator",
+            "Facilitateur",
+            vocabulary="organisation",
         ),
     ),
 )

@@ -94,7 +94,7 @@ def narrative(rng: random.Random, language: str, arabic: bool, emoji: bool) -> s
 
 def long_narrative(language: str, arabic: bool, min_bytes: int = 70_000) -> str:
     """Return a narrative longer than 64 KB (it needs a longtext column, not text)."""
-    pool = SENTENCES_FR if language == "fr" else SENTENCES_EN
+    pool: tuple[str, ...] = SENTENCES_FR if language == "fr" else SENTENCES_EN
     if arabic:
         pool = pool + SENTENCES_AR
     parts = [MARK]

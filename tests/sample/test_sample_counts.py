@@ -56,7 +56,9 @@ def _counts_d7(engine: Engine, p: str) -> dict[str, Any]:
 
 
 def _counts_d8(engine: Engine, p: str) -> dict[str, Any]:
-    nodes = _rows(engine, f"SELECT type, COUNT(*), SUM(status) FROM {p}node_field_data GROUP BY type")
+    nodes = _rows(
+        engine, f"SELECT type, COUNT(*), SUM(status) FROM {p}node_field_data GROUP BY type"
+    )
     revisions = dict(
         _rows(
             engine,
@@ -66,7 +68,7 @@ def _counts_d8(engine: Engine, p: str) -> dict[str, Any]:
     )
     fields: dict[str, dict[str, Any]] = {}
     config = dict(_rows(engine, f"SELECT name, data FROM {p}config WHERE collection = ''"))
-    for name, data in config.items():
+    for name in config:
         if name.startswith("field.field.node."):
             bundle, field = name.split(".")[3:5]
             storage = _php(config[f"field.storage.node.{field}"])
@@ -79,7 +81,8 @@ def _counts_d8(engine: Engine, p: str) -> dict[str, Any]:
         engine, f"SELECT COUNT(*), SUM(status = 0) FROM {p}users_field_data WHERE uid > 0"
     )[0]
     schema = _rows(
-        engine, f"SELECT value FROM {p}key_value WHERE collection = 'system.schema' AND name = 'system'"
+        engine,
+        f"SELECT value FROM {p}key_value WHERE collection = 'system.schema' AND name = 'system'",
     )[0][0]
     version = _php(schema) // 1000
     return _assemble(version, nodes, revisions, fields, terms, users)

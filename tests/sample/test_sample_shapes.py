@@ -147,7 +147,8 @@ def test_d8_deleted_field_keeps_its_rows(build: Callable[..., Any]) -> None:
     engine, report = build("drc", "d8")
     assert not _rows(engine, "SELECT 1 FROM config WHERE name LIKE '%field_old_case_number%'")
     state = _one(
-        engine, "SELECT value FROM key_value WHERE collection='state' AND name='field.storage.deleted'"
+        engine,
+        "SELECT value FROM key_value WHERE collection='state' AND name='field.storage.deleted'",
     )
     (uuid, storage), *_ = _php(state).items()
     assert storage.__name__ == "Drupal\\field\\Entity\\FieldStorageConfig"
@@ -167,7 +168,9 @@ def test_d7_deleted_instance_keeps_its_rows(build: Callable[..., Any]) -> None:
         engine, "SELECT id, deleted FROM field_config WHERE field_name = 'field_old_case_number'"
     )[0]
     assert deleted == 1
-    assert _one(engine, f"SELECT deleted FROM field_config_instance WHERE field_id = {field_id}") == 1
+    assert (
+        _one(engine, f"SELECT deleted FROM field_config_instance WHERE field_id = {field_id}") == 1
+    )
     count = _one(engine, f"SELECT COUNT(*) FROM field_deleted_data_{field_id} WHERE deleted = 1")
     assert count > 0
     assert "field_old_case_number" not in report.expected["bundles"]["complaint"]["fields"]
