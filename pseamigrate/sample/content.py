@@ -130,6 +130,7 @@ class SiteContent:
         self.rng = random.Random(f"{seed}:{spec.seed_offset}")
         self.terms = self._make_terms()
         self.users = self._make_users()
+        self.active_uids = [u.uid for u in self.users if u.status == 1]
         self._nid = 0
         self._vid = 0
         self._fid = 0
@@ -213,8 +214,9 @@ class SiteContent:
         rng = self.rng
         self._nid += 1 + (rng.randrange(1, 4) if rng.random() < 0.08 else 0)  # deleted nodes
         created = EPOCH + rng.randrange(SPAN)
-        active = [u.uid for u in self.users if u.status == 1]
-        node = Node(self._nid, bundle.name, self.spec.language, rng.choice(active), created, "")
+        node = Node(
+            self._nid, bundle.name, self.spec.language, rng.choice(self.active_uids), created, ""
+        )
         node.uuid = make_uuid(rng)
         if bundle.name == "complaint":
             self.complaint_nids.append(node.nid)
