@@ -267,7 +267,23 @@ def write_chunk(w: Writer, spec: SiteSpec, bundle: BundleSpec, chunk: NodeChunk)
 
     Returns the number of field value rows written (data + revision tables).
     """
-    nodes = chunk.nodes
+    _write_nodes(w, chunk.nodes)
+    written = 0
+    ids = field_ids(spec)
+    for field in bundle.fields:
+        data, revision = d7fields.table_names(field, ids[field.name])
+        cols = ["entity_type", "bundle", "deleted", "entity_id", "revision_id", "language", "delta"]
+        cols += [f"{field.name}_{c}" for c, _ in d7fields.TYPES[field.kind].columns]
+        written += w.insert(data, cols, _field_rows(field, chunk.nodes, current=True))
+        written += w.insert(revision, cols, _field_rows(field, chunk.nodes, current=False))
+    _write_files(w, chunk)
+    w.insert(
+        "taxonomy_index", ("nid", "tid", "sticky", "created"), _index_rows(bundle, chunk.nodes)
+    )
+    return written
+
+
+def _write_nodes(w: Writer, nodes: list[Node]) -> None:
     w.insert(
         "node",
         ("nid", "vid", "type", "language", "title", "uid", "status", "created", "changed")
@@ -298,17 +314,6 @@ def write_chunk(w: Writer, spec: SiteSpec, bundle: BundleSpec, chunk: NodeChunk)
             for r in n.revisions
         ],
     )
-    written = 0
-    ids = field_ids(spec)
-    for field in bundle.fields:
-        data, revision = d7fields.table_names(field, ids[field.name])
-        cols = ["entity_type", "bundle", "deleted", "entity_id", "revision_id", "language", "delta"]
-        cols += [f"{field.name}_{c}" for c, _ in d7fields.TYPES[field.kind].columns]
-        written += w.insert(data, cols, _field_rows(field, nodes, current=True))
-        written += w.insert(revision, cols, _field_rows(field, nodes, current=False))
-    _write_files(w, chunk)
-    w.insert("taxonomy_index", ("nid", "tid", "sticky", "created"), _index_rows(bundle, nodes))
-    return written
 
 
 def _field_rows(field: FieldSpec, nodes: list[Node], current: bool) -> Iterator[tuple[Any, ...]]:

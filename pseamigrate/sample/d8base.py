@@ -103,6 +103,12 @@ def write_terms(site: D8Site) -> None:
     pcols: tuple[str, ...] = ("bundle", "deleted", "entity_id", "revision_id", "langcode", "delta")
     w.insert("taxonomy_term__parent", pcols + ("parent_target_id",), parents)
     w.insert("taxonomy_term_revision__parent", pcols + ("parent_target_id",), parents)
+    _write_pcodes(site, pcols)
+
+
+def _write_pcodes(site: D8Site, pcols: tuple[str, ...]) -> None:
+    """Write the P-code term field, whose revision table has a hashed name."""
+    lang, terms, w = site.spec.language, site.content.terms, site.w
     pcode = d8config.PCODE.name
     data, revision = site.tables[("taxonomy_term", pcode)]
     rows = [
