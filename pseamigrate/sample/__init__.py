@@ -16,7 +16,9 @@ from typing import Any
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import URL, Connection
+from sqlalchemy.exc import DBAPIError
 
+from pseamigrate.db import describe_db_error, where
 from pseamigrate.errors import SampleError
 from pseamigrate.sample import d7, d7fields, d8, d8fields
 from pseamigrate.sample.content import NodeChunk, SiteContent
@@ -69,6 +71,9 @@ def build_site(
             )
             w = Writer(conn, table_prefix, charset, double_encode=charset == "latin1")
             report = _write(conn, w, spec, layout, content, files_dir, on_progress)
+    except DBAPIError as exc:  # e.g. the database is not empty, or the server went away
+        reason = describe_db_error(exc)
+        raise SampleError(f"cannot build {site} ({layout}) in {where(url)}: {reason}") from None
     finally:
         engine.dispose()
     report.drift = _drift(spec, layout, charset, table_prefix, w)

@@ -286,6 +286,12 @@ def test_bad_options_are_refused(args: tuple[str, str, str], message: str) -> No
         build_site(url, args[0], args[1], table_prefix=args[2])
 
 
+def test_a_database_that_is_not_empty_is_refused(build: Callable[..., Any]) -> None:
+    engine, _ = build("demo", "d7")
+    with pytest.raises(SampleError, match="already exists"):
+        build_site(engine.url, "demo", "d7", scale=SCALE)
+
+
 def test_demo_rejects_an_unknown_layout() -> None:
     result = CliRunner().invoke(app, ["demo", "--layout", "d9"])
     assert result.exit_code == 2
