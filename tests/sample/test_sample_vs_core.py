@@ -85,8 +85,8 @@ def _columns(engine: Engine, table: str) -> list[str]:
     with engine.connect() as conn:
         rows = conn.execute(
             text(
-                "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
-                "AND TABLE_NAME = :t ORDER BY ORDINAL_POSITION"
+                "SELECT COLUMN_NAME FROM information_schema.COLUMNS "
+                "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = :t ORDER BY ORDINAL_POSITION"
             ),
             {"t": table},
         )
