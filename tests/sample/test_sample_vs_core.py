@@ -81,6 +81,20 @@ def _dump_columns(dump: Path) -> dict[str, list[str]]:
     return tables
 
 
+def _dump_definitions(dump: Path) -> dict[str, dict[str, str]]:
+    """Parse every column definition line of every CREATE TABLE in a mariadb-dump file."""
+    sql = gzip.decompress(dump.read_bytes()).decode("utf-8", "replace")
+    return {name: _definitions(body) for name, body in _TABLE.findall(sql)}
+
+
+_TABLE = re.compile(r"CREATE TABLE `(\w+)` \((.*?)\n\) ENGINE", re.S)
+
+
+def _definitions(body: str) -> dict[str, str]:
+    lines = re.finditer(r"^\s+`(\w+)` (.*?),?$", body, re.M)
+    return {m.group(1): m.group(2) for m in lines}
+
+
 def _columns(engine: Engine, table: str) -> list[str]:
     with engine.connect() as conn:
         rows = conn.execute(
@@ -125,3 +139,28 @@ def test_tables_have_core_columns(
         assert _shape(_columns(engine, our_table), our_field) == _shape(
             core[core_table], core_field
         ), our_table
+
+
+def test_d8_column_definitions_equal_drupal_10(
+    mariadb_server: LocalServer,
+    make_db: Callable[[LocalServer], URL],
+    engine_for: Callable[[URL], Engine],
+) -> None:
+    """Same server family as the dump (MariaDB 10.11), so the definitions must match exactly."""
+    dump = FIXTURES / DUMPS["d8"]
+    if not dump.exists():
+        pytest.skip(f"Drupal core fixtures not found at {FIXTURES}")
+    core = _dump_definitions(dump)
+    url = make_db(mariadb_server)
+    build_site(url, "demo", "d8", scale=0.05)
+    engine = engine_for(url)
+    pairs = [(t, t) for t in D8_TABLES] + list(FIELD_TABLES["d8"])
+    with engine.connect() as conn:
+        for core_table, our_table in pairs:
+            created = conn.execute(text(f"SHOW CREATE TABLE `{our_table}`")).one()[1]
+            ours = _definitions(created.split("\n", 1)[1])
+            core_field = core_table.split("__")[-1] if "__" in core_table else ""
+            our_field = our_table.split("__")[-1] if "__" in our_table else ""
+            for column, definition in ours.items():
+                core_column = column.replace(our_field, core_field) if our_field else column
+                assert definition == core[core_table][core_column], f"{our_table}.{column}"
