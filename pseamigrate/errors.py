@@ -11,6 +11,7 @@ The tree::
     │   ├── ModelError                the canonical model (mappings/model.yaml)
     │   └── MappingError              a site mapping, also when it does not fit its site
     ├── UnmappedValue                 a process step met a value its mapping does not cover
+    ├── SampleError                   a sample site cannot be built (unknown site, bad options)
     ├── VerificationMismatch  exit 3  source and target (or a security check) disagree
     │   └── SchemaMismatch            the target schema differs from the model (upgrade cannot fix)
     └── RefusedForSafety      exit 4  refused to protect data (e.g. a plaintext target)
@@ -58,6 +59,10 @@ class ConnectionFailed(PseamigrateError):
 
 class ServerError(PseamigrateError):
     """A throwaway database server could not be installed, initialised or started."""
+
+
+class SampleError(PseamigrateError):
+    """A sample Drupal site cannot be built as asked (unknown site or layout, bad options)."""
 
 
 class VerificationMismatch(PseamigrateError):
