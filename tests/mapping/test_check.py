@@ -178,3 +178,24 @@ def test_a_required_child_column_must_be_mapped(tmp_path: Path) -> None:
     [problem] = check_mapping(load_mapping(_mapping(tmp_path, template)), crp_site())
     assert problem.path == "entities.complaint.process.attachments"
     assert problem.message == "required child column 'file_id' is not mapped"
+
+
+@pytest.mark.parametrize("site", ["demo", "iraq", "drc", "syria"])
+def test_hand_built_sites_mirror_the_sample_generator(site: str) -> None:
+    from pseamigrate.sample.sites import site_spec
+
+    spec = site_spec(site)
+    model = crp_site(site)
+    assert set(model.bundles) == {b.name for b in spec.bundles}
+    assert set(model.vocabularies) == {v.machine_name for v in spec.vocabularies}
+    for bundle in spec.bundles:
+        instances = {f.field_name: f for f in model.bundles[bundle.name].fields}
+        assert set(instances) == {f.name for f in bundle.fields}, bundle.name
+        for field in bundle.fields:
+            storage = model.fields[("node", field.name)]
+            assert instances[field.name].deleted == field.deleted
+            assert storage.cardinality == field.cardinality
+            assert [v.key for v in storage.allowed_values] == [key for key, _ in field.allowed]
+            assert storage.target_bundles == tuple(
+                t for t in (field.vocabulary, field.target_bundle) if t
+            )
