@@ -35,7 +35,9 @@ def backend_for(conn: Connection) -> EncryptionBackend:
     """Return the encryption backend for the server behind `conn`."""
     flavor = server_flavor(conn)
     if flavor not in BACKENDS:
-        raise PseamigrateError(f"no encryption support for {flavor!r} (known: {', '.join(BACKENDS)})")
+        raise PseamigrateError(
+            f"no encryption support for {flavor!r} (known: {', '.join(BACKENDS)})"
+        )
     return BACKENDS[flavor]()
 
 

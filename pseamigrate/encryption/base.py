@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Protocol
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     """The result of one check."""
 
     PASS = "PASS"
@@ -35,8 +35,12 @@ class Check:
 
     def as_dict(self) -> dict[str, str]:
         """Return the check as plain JSON-ready values."""
-        return {"name": self.name, "outcome": self.outcome.value, "detail": self.detail,
-                "cis": self.cis}
+        return {
+            "name": self.name,
+            "outcome": self.outcome.value,
+            "detail": self.detail,
+            "cis": self.cis,
+        }
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class EncryptionBackend(Protocol):
     """The per-server-family part of encryption at rest (MySQL keyring vs MariaDB key files)."""
 
     flavor: str
+    table_option: str  # the CREATE TABLE option that encrypts a table
 
     def keyring_loaded(self, conn: Connection) -> bool:
         """Tell whether a keyring / key management plugin is active."""
@@ -144,7 +149,9 @@ def readable_checks(conn: Connection, schema: str, tables: list[TableState]) -> 
         except Exception as exc:  # noqa: BLE001 - any driver error means unreadable
             checks.append(Check(f"read {schema}.{table.name}", Outcome.FAIL, explain(exc)))
     if not checks and any(t.encrypted for t in tables):
-        checks.append(Check(f"encrypted tables of {schema} readable", Outcome.PASS, "keys open them"))
+        checks.append(
+            Check(f"encrypted tables of {schema} readable", Outcome.PASS, "keys open them")
+        )
     return checks
 
 

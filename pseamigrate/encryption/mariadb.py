@@ -39,8 +39,12 @@ SETTINGS = (
     "file_key_management_filekey",
 )
 # Read only at start: SQL cannot switch these on (SET GLOBAL fails), my.cnf must.
-STATIC = ("innodb_encrypt_log", "encrypt_tmp_files", "encrypt_binlog",
-          "innodb_encrypt_temporary_tables")
+STATIC = (
+    "innodb_encrypt_log",
+    "encrypt_tmp_files",
+    "encrypt_binlog",
+    "innodb_encrypt_temporary_tables",
+)
 
 TABLES_SQL = """
 SELECT t.TABLE_NAME, t.ENGINE, t.CREATE_OPTIONS, e.ENCRYPTION_SCHEME, e.CURRENT_KEY_ID
@@ -56,12 +60,15 @@ class MariaDBFileKeys:
     """Encryption at rest on MariaDB with file_key_management."""
 
     flavor = "mariadb"
+    table_option = "ENCRYPTED=YES"
 
     def plugin(self, conn: Connection) -> str | None:
         """Return the active encryption plugin's name, or None."""
         name = conn.execute(
-            text("SELECT PLUGIN_NAME FROM information_schema.PLUGINS "
-                 "WHERE PLUGIN_TYPE = 'ENCRYPTION' AND PLUGIN_STATUS = 'ACTIVE' LIMIT 1")
+            text(
+                "SELECT PLUGIN_NAME FROM information_schema.PLUGINS "
+                "WHERE PLUGIN_TYPE = 'ENCRYPTION' AND PLUGIN_STATUS = 'ACTIVE' LIMIT 1"
+            )
         ).scalar()
         return str(name) if name else None
 
@@ -90,15 +97,25 @@ class MariaDBFileKeys:
         values = variables(conn, SETTINGS)
         plugin = self.plugin(conn)
         checks = [
-            Check("keyring loaded", Outcome.PASS, f"{plugin} active", "4.10") if plugin
+            Check("keyring loaded", Outcome.PASS, f"{plugin} active", "4.10")
+            if plugin
             else Check("keyring loaded", Outcome.FAIL, "no encryption plugin active", "4.10")
         ]
         checks += self._key_file_checks(values)
         checks += self._system_checks(conn)
-        checks += [setting_check(values, name, "4.10") for name in
-                   ("innodb_encrypt_tables", "innodb_encrypt_log", "innodb_encrypt_temporary_tables",
-                    "encrypt_tmp_files", "aria_encrypt_tables")]
-        checks.append(setting_check(values, "encrypt_binlog", "2.2.1", fail=is_on(values.get("log_bin"))))
+        checks += [
+            setting_check(values, name, "4.10")
+            for name in (
+                "innodb_encrypt_tables",
+                "innodb_encrypt_log",
+                "innodb_encrypt_temporary_tables",
+                "encrypt_tmp_files",
+                "aria_encrypt_tables",
+            )
+        ]
+        checks.append(
+            setting_check(values, "encrypt_binlog", "2.2.1", fail=is_on(values.get("log_bin")))
+        )
         if schema:
             checks += self._schema_checks(conn, schema, values)
         return checks
@@ -106,38 +123,60 @@ class MariaDBFileKeys:
     def _key_file_checks(self, values: dict[str, str]) -> list[Check]:
         checks = []
         if values.get("file_key_management_filename"):
-            checks.append(file_mode_check("key file", values["file_key_management_filename"], "3.10"))
+            checks.append(
+                file_mode_check("key file", values["file_key_management_filename"], "3.10")
+            )
         filekey = values.get("file_key_management_filekey", "")
         if filekey.startswith("FILE:"):
             checks.append(file_mode_check("key file passphrase", filekey[5:], "3.10"))
         elif "file_key_management_filename" in values:
-            checks.append(Check("key file passphrase", Outcome.WARN,
-                                "key file is not encrypted with a file key", "3.10"))
+            checks.append(
+                Check(
+                    "key file passphrase",
+                    Outcome.WARN,
+                    "key file is not encrypted with a file key",
+                    "3.10",
+                )
+            )
         return checks
 
     def _system_checks(self, conn: Connection) -> list[Check]:
         rows = conn.execute(
-            text("SELECT NAME, ENCRYPTION_SCHEME FROM information_schema.INNODB_TABLESPACES_ENCRYPTION "
-                 "WHERE NAME = 'innodb_system' OR NAME LIKE 'mysql/%' ORDER BY NAME")
+            text(
+                "SELECT NAME, ENCRYPTION_SCHEME "
+                "FROM information_schema.INNODB_TABLESPACES_ENCRYPTION "
+                "WHERE NAME = 'innodb_system' OR NAME LIKE 'mysql/%' ORDER BY NAME"
+            )
         ).all()
         plain = [str(name) for name, scheme in rows if scheme != 1]
         if not rows or "innodb_system" in plain or not any(n == "innodb_system" for n, _ in rows):
             return [Check("tablespace innodb_system", Outcome.FAIL, "not encrypted", "4.10")]
         if plain:
-            return [Check("system tablespaces", Outcome.FAIL, f"not encrypted: {', '.join(plain)}", "4.10")]
+            return [
+                Check(
+                    "system tablespaces", Outcome.FAIL, f"not encrypted: {', '.join(plain)}", "4.10"
+                )
+            ]
         return [Check("system tablespaces", Outcome.PASS, f"{len(rows)} encrypted", "4.10")]
 
     def _schema_checks(self, conn: Connection, schema: str, values: dict[str, str]) -> list[Check]:
         exists = conn.execute(
-            text("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = :s"), {"s": schema}
+            text("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = :s"),
+            {"s": schema},
         ).scalar_one()
         if not exists:
             return [Check(f"schema {schema}", Outcome.FAIL, "does not exist")]
         tables = self.tables(conn, schema)
         default_id = values.get("innodb_default_encryption_key_id", "1")
         keys = sorted({t.key for t in tables if t.key})
-        checks = [Check("encryption key id", Outcome.PASS,
-                        f"default {default_id}; {schema} uses {', '.join(keys) or 'none'}", "4.10")]
+        checks = [
+            Check(
+                "encryption key id",
+                Outcome.PASS,
+                f"default {default_id}; {schema} uses {', '.join(keys) or 'none'}",
+                "4.10",
+            )
+        ]
         return checks + table_checks(tables, schema, "4.10") + readable_checks(conn, schema, tables)
 
     def enable_statements(self, conn: Connection, schema: str | None) -> list[Statement]:
@@ -151,31 +190,44 @@ class MariaDBFileKeys:
         if schema:
             q = quote_name(schema)
             plan += [
-                Statement(f"ALTER TABLE {q}.{quote_name(t.name)} ENCRYPTED = YES", f"table {schema}.{t.name}")
-                for t in self.tables(conn, schema) if not t.encrypted and t.engine == "InnoDB"
+                Statement(
+                    f"ALTER TABLE {q}.{quote_name(t.name)} ENCRYPTED = YES",
+                    f"table {schema}.{t.name}",
+                )
+                for t in self.tables(conn, schema)
+                if not t.encrypted and t.engine == "InnoDB"
             ]
         return plan
 
     def config_notes(self, conn: Connection) -> list[str]:
         """Say which settings must go in my.cnf (MariaDB has no SET PERSIST)."""
         values = variables(conn, SETTINGS)
-        notes = [f"{name}=ON must be set in my.cnf (read only at start), then restart"
-                 for name in STATIC if name in values and not is_on(values[name])]
+        notes = [
+            f"{name}=ON must be set in my.cnf (read only at start), then restart"
+            for name in STATIC
+            if name in values and not is_on(values[name])
+        ]
         if not self.keyring_loaded(conn):
             notes.insert(0, "load file_key_management at start: run `pseamigrate encryption setup`")
-        notes.append("SET GLOBAL does not survive a restart: keep innodb_encrypt_tables=ON in my.cnf")
+        notes.append(
+            "SET GLOBAL does not survive a restart: keep innodb_encrypt_tables=ON in my.cnf"
+        )
         return notes
 
     def rotate_statements(self, conn: Connection, schema: str | None) -> list[Statement]:
         """Return ALTER TABLE … ENCRYPTION_KEY_ID=<default> for tables still on an older key."""
         default = variables(conn, ["innodb_default_encryption_key_id"]).get(
-            "innodb_default_encryption_key_id", "1")
+            "innodb_default_encryption_key_id", "1"
+        )
         if not schema:
             return []
         q = quote_name(schema)
         return [
-            Statement(f"ALTER TABLE {q}.{quote_name(t.name)} ENCRYPTED = YES ENCRYPTION_KEY_ID = {int(default)}",
-                      f"table {schema}.{t.name}")
+            Statement(
+                f"ALTER TABLE {q}.{quote_name(t.name)} "
+                f"ENCRYPTED = YES ENCRYPTION_KEY_ID = {int(default)}",
+                f"table {schema}.{t.name}",
+            )
             for t in self.tables(conn, schema)
             if t.engine == "InnoDB" and t.key != f"key id {default}"
         ]
@@ -185,9 +237,11 @@ class MariaDBFileKeys:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             pending = conn.execute(
-                text("SELECT COUNT(*) FROM information_schema.INNODB_TABLESPACES_ENCRYPTION "
-                     "WHERE (NAME = 'innodb_system' OR NAME LIKE 'mysql/%') "
-                     "AND (ENCRYPTION_SCHEME = 0 OR ROTATING_OR_FLUSHING = 1)")
+                text(
+                    "SELECT COUNT(*) FROM information_schema.INNODB_TABLESPACES_ENCRYPTION "
+                    "WHERE (NAME = 'innodb_system' OR NAME LIKE 'mysql/%') "
+                    "AND (ENCRYPTION_SCHEME = 0 OR ROTATING_OR_FLUSHING = 1)"
+                )
             ).scalar_one()
             if not pending:
                 return

@@ -32,7 +32,6 @@ SETTINGS = (
     "binlog_encryption",
     "log_bin",
     "keyring_file_data",
-    "innodb_temp_tablespace_encrypt",
 )
 # SET PERSIST survives restarts (SET GLOBAL does not: REAL-SERVERS.md gotcha 5).
 PERSISTED = (
@@ -57,12 +56,16 @@ class MySQLKeyring:
     """Encryption at rest on Oracle MySQL with a keyring component or plugin."""
 
     flavor = "mysql"
+    table_option = "ENCRYPTION='Y'"
 
     def keyring(self, conn: Connection) -> dict[str, str]:
         """Return the keyring's status rows (component) or `{'plugin': name}` (8.0 plugin)."""
         try:
             rows = conn.execute(
-                text("SELECT STATUS_KEY, STATUS_VALUE FROM performance_schema.keyring_component_status")
+                text(
+                    "SELECT STATUS_KEY, STATUS_VALUE "
+                    "FROM performance_schema.keyring_component_status"
+                )
             ).all()
         except DBAPIError:
             rows = []
@@ -92,9 +95,16 @@ class MySQLKeyring:
     def master_key(self, conn: Connection) -> str | None:
         """Return the newest InnoDB master key id in the keyring, or None."""
         try:
-            ids = conn.execute(
-                text("SELECT KEY_ID FROM performance_schema.keyring_keys WHERE KEY_ID LIKE 'INNODBKey-%'")
-            ).scalars().all()
+            ids = (
+                conn.execute(
+                    text(
+                        "SELECT KEY_ID FROM performance_schema.keyring_keys "
+                        "WHERE KEY_ID LIKE 'INNODBKey-%'"
+                    )
+                )
+                .scalars()
+                .all()
+            )
         except DBAPIError:
             return None
         return max(ids, key=lambda key: int(str(key).rsplit("-", 1)[-1]), default=None)
@@ -112,19 +122,38 @@ class MySQLKeyring:
     def _keyring_checks(self, conn: Connection, values: dict[str, str]) -> list[Check]:
         keyring = self.keyring(conn)
         if not keyring:
-            return [Check("keyring loaded", Outcome.FAIL, "no keyring component or plugin active", "4.10")]
+            return [
+                Check(
+                    "keyring loaded", Outcome.FAIL, "no keyring component or plugin active", "4.10"
+                )
+            ]
         kind = f"plugin {keyring['plugin']}" if "plugin" in keyring else "component_keyring_file"
         checks = [Check("keyring loaded", Outcome.PASS, f"{kind} active", "4.10")]
         key = self.master_key(conn)
         spaces = conn.execute(
-            text("SELECT COUNT(*) FROM information_schema.INNODB_TABLESPACES WHERE ENCRYPTION = 'Y'")
+            text(
+                "SELECT COUNT(*) FROM information_schema.INNODB_TABLESPACES WHERE ENCRYPTION = 'Y'"
+            )
         ).scalar_one()
         if key:
-            checks.append(Check("InnoDB master key", Outcome.PASS, f"version {key.rsplit('-', 1)[-1]} ({key})", "4.10"))
+            checks.append(
+                Check(
+                    "InnoDB master key",
+                    Outcome.PASS,
+                    f"version {key.rsplit('-', 1)[-1]} ({key})",
+                    "4.10",
+                )
+            )
         elif spaces:
-            checks.append(Check("InnoDB master key", Outcome.FAIL,
-                                f"{spaces} encrypted tablespaces but the keyring holds no InnoDB "
-                                "master key: the keyring file was lost or replaced", "4.10"))
+            checks.append(
+                Check(
+                    "InnoDB master key",
+                    Outcome.FAIL,
+                    f"{spaces} encrypted tablespaces but the keyring holds no InnoDB "
+                    "master key: the keyring file was lost or replaced",
+                    "4.10",
+                )
+            )
         path = keyring.get("Data_file") or values.get("keyring_file_data")
         if path:
             checks.append(file_mode_check("keyring file", path, "3.10"))
@@ -138,8 +167,12 @@ class MySQLKeyring:
             )
         ).all()
         return [
-            Check(f"tablespace {name}", Outcome.PASS if enc == "Y" else Outcome.FAIL,
-                  "encrypted" if enc == "Y" else "not encrypted", "4.10")
+            Check(
+                f"tablespace {name}",
+                Outcome.PASS if enc == "Y" else Outcome.FAIL,
+                "encrypted" if enc == "Y" else "not encrypted",
+                "4.10",
+            )
             for name, enc in rows
         ]
 
@@ -151,36 +184,58 @@ class MySQLKeyring:
             setting_check(values, "innodb_undo_log_encrypt", "4.10"),
         ]
         if not is_on(values.get("log_bin")):
-            return [*checks, Check("binlog_encryption", Outcome.PASS, "binary log disabled", "2.2.1")]
+            return [
+                *checks,
+                Check("binlog_encryption", Outcome.PASS, "binary log disabled", "2.2.1"),
+            ]
         checks.append(setting_check(values, "binlog_encryption", "2.2.1"))
         plain = [row[0] for row in conn.execute(text("SHOW BINARY LOGS")) if str(row[-1]) == "No"]
         if plain:
-            checks.append(Check("binary log files", Outcome.WARN,
-                                f"{len(plain)} written before encryption are plaintext "
-                                f"(PURGE BINARY LOGS once backed up): {', '.join(plain)}", "2.2.1"))
+            checks.append(
+                Check(
+                    "binary log files",
+                    Outcome.WARN,
+                    f"{len(plain)} written before encryption are plaintext "
+                    f"(PURGE BINARY LOGS once backed up): {', '.join(plain)}",
+                    "2.2.1",
+                )
+            )
         return checks
 
     def _schema_checks(self, conn: Connection, schema: str) -> list[Check]:
         default = conn.execute(
-            text("SELECT DEFAULT_ENCRYPTION FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = :s"),
+            text(
+                "SELECT DEFAULT_ENCRYPTION FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = :s"
+            ),
             {"s": schema},
         ).scalar()
         if default is None:
             return [Check(f"schema {schema}", Outcome.FAIL, "does not exist")]
         tables = self.tables(conn, schema)
         ok = default == "YES"
-        checks = [Check(f"schema {schema} default encryption", Outcome.PASS if ok else Outcome.FAIL,
-                        str(default), "4.10")]
+        checks = [
+            Check(
+                f"schema {schema} default encryption",
+                Outcome.PASS if ok else Outcome.FAIL,
+                str(default),
+                "4.10",
+            )
+        ]
         return checks + table_checks(tables, schema, "4.10") + readable_checks(conn, schema, tables)
 
     def enable_statements(self, conn: Connection, schema: str | None) -> list[Statement]:
         """Return the SQL still needed to encrypt settings, the mysql tablespace and `schema`."""
         values = variables(conn, SETTINGS)
         wanted = [*PERSISTED, *(["binlog_encryption"] if is_on(values.get("log_bin")) else [])]
-        plan = [Statement(f"SET PERSIST {name} = ON", name) for name in wanted
-                if name in values and not is_on(values[name])]
+        plan = [
+            Statement(f"SET PERSIST {name} = ON", name)
+            for name in wanted
+            if name in values and not is_on(values[name])
+        ]
         mysql_enc = conn.execute(
-            text("SELECT ENCRYPTION FROM information_schema.INNODB_TABLESPACES WHERE NAME = 'mysql'")
+            text(
+                "SELECT ENCRYPTION FROM information_schema.INNODB_TABLESPACES WHERE NAME = 'mysql'"
+            )
         ).scalar()
         if mysql_enc != "Y":
             plan.append(Statement("ALTER TABLESPACE mysql ENCRYPTION = 'Y'", "mysql tablespace"))
@@ -190,7 +245,9 @@ class MySQLKeyring:
 
     def _schema_statements(self, conn: Connection, schema: str) -> list[Statement]:
         default = conn.execute(
-            text("SELECT DEFAULT_ENCRYPTION FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = :s"),
+            text(
+                "SELECT DEFAULT_ENCRYPTION FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = :s"
+            ),
             {"s": schema},
         ).scalar()
         q = quote_name(schema)
@@ -199,16 +256,22 @@ class MySQLKeyring:
             plan.append(Statement(f"ALTER SCHEMA {q} DEFAULT ENCRYPTION = 'Y'", f"schema {schema}"))
         for table in self.tables(conn, schema):
             if not table.encrypted:
-                plan.append(Statement(f"ALTER TABLE {q}.{quote_name(table.name)} ENCRYPTION = 'Y'",
-                                      f"table {schema}.{table.name}"))
+                plan.append(
+                    Statement(
+                        f"ALTER TABLE {q}.{quote_name(table.name)} ENCRYPTION = 'Y'",
+                        f"table {schema}.{table.name}",
+                    )
+                )
         return plan
 
     def config_notes(self, conn: Connection) -> list[str]:
         """Say what SQL cannot do here: loading the keyring itself (manifest + config files)."""
         if self.keyring_loaded(conn):
             return []
-        return ["the keyring component is loaded at start from mysqld.my and "
-                "component_keyring_file.cnf: run `pseamigrate encryption setup`, then restart"]
+        return [
+            "the keyring component is loaded at start from mysqld.my and "
+            "component_keyring_file.cnf: run `pseamigrate encryption setup`, then restart"
+        ]
 
     def rotate_statements(self, conn: Connection, schema: str | None) -> list[Statement]:
         """Return ALTER INSTANCE ROTATE INNODB (and BINLOG) MASTER KEY."""

@@ -93,7 +93,9 @@ def cnf_options(cnf_text: str) -> dict[str, str]:
     return options
 
 
-def plan_setup(server: LocalServer, keyring: str = "component", encrypt_key_file: bool = True) -> SetupPlan:
+def plan_setup(
+    server: LocalServer, keyring: str = "component", encrypt_key_file: bool = True
+) -> SetupPlan:
     """Render the files and settings that load a keyring and encrypt everything on `server`."""
     if keyring not in KEYRING_KINDS:
         raise PseamigrateError(f"unknown keyring {keyring!r} (known: {', '.join(KEYRING_KINDS)})")
@@ -109,8 +111,15 @@ def _plan_mysql(server: LocalServer, keyring: str) -> SetupPlan:
     if keyring == "component":
         files = (
             PlannedFile(server.datadir / "mysqld.my", _render("mysqld.my.j2").encode()),
-            PlannedFile(server.datadir / "component_keyring_file.cnf",
-                        _render("component_keyring_file.cnf.j2", keyring_path=str(keyring_path)).encode()),
+            PlannedFile(
+                server.datadir / "component_keyring_file.cnf",
+                _render("component_keyring_file.cnf.j2", keyring_path=str(keyring_path)).encode(),
+            ),
+            # Created empty and owner-only: the component keeps the mode of an existing file but
+            # creates a new one 0640 (measured on 9.7), which fails CIS 3.10.
+            PlannedFile(
+                keyring_path, b"", True, "empty keyring: the server generates the master key"
+            ),
         )
     return SetupPlan("mysql", files, cnf, cnf_options(cnf))
 
@@ -126,8 +135,12 @@ def _plan_mariadb(server: LocalServer, encrypt_key_file: bool) -> SetupPlan:
         files.append(PlannedFile(file_key, passphrase, True, "generated: key file passphrase"))
         content = openssl_encrypt(content, passphrase)
     files.insert(0, PlannedFile(key_file, content, True, f"generated: {len(keys)} keys"))
-    cnf = _render("mariadb-encryption.cnf.j2", key_file=key_file, file_key=file_key or "",
-                  default_key_id=min(keys))
+    cnf = _render(
+        "mariadb-encryption.cnf.j2",
+        key_file=key_file,
+        file_key=file_key or "",
+        default_key_id=min(keys),
+    )
     return SetupPlan("mariadb", tuple(files), cnf, cnf_options(cnf))
 
 

@@ -1,0 +1,136 @@
+"""One function per `pseamigrate encryption` command; the CLI parses, calls one, renders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import URL, Connection
+
+from pseamigrate.db import connect_checked, server_version, where
+from pseamigrate.encryption import backend_for
+from pseamigrate.encryption.base import Check, Outcome, Statement
+from pseamigrate.encryption.residual import has_rows, record_residual, residual_checks
+from pseamigrate.errors import RefusedForSafety, VerificationMismatch
+
+Say = Callable[[str], None]
+
+
+@contextmanager
+def connected(url: URL) -> Iterator[Connection]:
+    """Connect to the server at `url` (autocommit: DDL and SET PERSIST commit anyway)."""
+    engine = connect_checked(url, "the target")
+    try:
+        with engine.connect() as conn:
+            yield conn.execution_options(isolation_level="AUTOCOMMIT")
+    finally:
+        engine.dispose()
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """The verdict of `encryption status` for one server (and schema)."""
+
+    where: str
+    version: str
+    flavor: str
+    schema: str | None
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[Check]:
+        """Return the failed checks."""
+        return [c for c in self.checks if c.outcome is Outcome.FAIL]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the report as JSON-ready data."""
+        return {
+            "server": self.where,
+            "version": self.version,
+            "flavor": self.flavor,
+            "schema": self.schema,
+            "ok": not self.failed,
+            "checks": [c.as_dict() for c in self.checks],
+        }
+
+
+def encryption_status(url: URL) -> StatusReport:
+    """Check encryption at rest of the server at `url` and of its database, if it names one."""
+    with connected(url) as conn:
+        backend = backend_for(conn)
+        schema = url.database
+        checks = backend.status(conn, schema)
+        if schema:
+            checks += residual_checks(conn, schema)
+        return StatusReport(where(url), server_version(conn), backend.flavor, schema, checks)
+
+
+def raise_if_failed(report: StatusReport) -> None:
+    """Raise `VerificationMismatch` (exit 3) naming the failed checks."""
+    if report.failed:
+        names = ", ".join(c.name for c in report.failed)
+        raise VerificationMismatch(f"{len(report.failed)} encryption checks failed: {names}")
+
+
+@dataclass(frozen=True)
+class EnablePlan:
+    """What `enable` runs (statements) and what only my.cnf can do (notes)."""
+
+    flavor: str
+    statements: list[Statement]
+    notes: list[str]
+
+
+def plan_enable(conn: Connection, schema: str | None) -> EnablePlan:
+    """Return the statements still needed; refuse (exit 4) when no keyring is loaded."""
+    backend = backend_for(conn)
+    if not backend.keyring_loaded(conn):
+        notes = "; ".join(backend.config_notes(conn))
+        raise RefusedForSafety(
+            f"no keyring is loaded on this server, nothing can be encrypted: {notes}"
+        )
+    return EnablePlan(
+        backend.flavor, backend.enable_statements(conn, schema), backend.config_notes(conn)
+    )
+
+
+def enable_encryption(url: URL, dry_run: bool = False, on_step: Say | None = None) -> EnablePlan:
+    """Encrypt settings, system tablespace and every table of the URL's database (idempotent)."""
+    say = on_step or (lambda _label: None)
+    with connected(url) as conn:
+        plan = plan_enable(conn, url.database)
+        if dry_run:
+            return plan
+        backend = backend_for(conn)
+        _run(conn, plan.statements, url.database, backend.table_option, say)
+        backend.wait_until_encrypted(conn)
+        return plan
+
+
+def _run(
+    conn: Connection, plan: list[Statement], schema: str | None, option: str, say: Say
+) -> None:
+    for number, step in enumerate(plan, 1):
+        say(f"[{number}/{len(plan)}] {step.label}")
+        table = step.label.split(".", 1)[1] if step.label.startswith("table ") else None
+        if schema and table and has_rows(conn, schema, table):
+            record_residual(conn, schema, [table], option)
+        conn.execute(text(step.sql))
+
+
+def rotate_keys(url: URL, dry_run: bool = False, on_step: Say | None = None) -> list[Statement]:
+    """Rotate the master key (MySQL) or re-key tables to the default key id (MariaDB)."""
+    say = on_step or (lambda _label: None)
+    with connected(url) as conn:
+        backend = backend_for(conn)
+        if not backend.keyring_loaded(conn):
+            raise RefusedForSafety("no keyring is loaded on this server: there is no key to rotate")
+        plan = backend.rotate_statements(conn, url.database)
+        if not dry_run:
+            for number, step in enumerate(plan, 1):
+                say(f"[{number}/{len(plan)}] {step.label}")
+                conn.execute(text(step.sql))
+        return plan
