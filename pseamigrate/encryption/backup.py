@@ -156,3 +156,27 @@ def remove_key_files(server: LocalServer) -> list[Path]:
     for path in removed:
         os.remove(path)
     return removed
+
+
+# Log lines that say a server could not start or read data for want of its keys (measured on
+# MySQL 9.7 and MariaDB 10.11, see docs/encryption.md).
+KEY_ERROR_MARKERS = (
+    "MY-013066",  # MySQL: cannot read the encryption information in the redo log header
+    "MY-012226",  # MySQL: encryption information in a datafile can't be decrypted
+    "please check if keyring is loaded",
+    "Can't find master key",
+    "file_key_management",  # MariaDB: plugin init failed (key file missing / wrong file key)
+    "Cannot decrypt",
+    "encryption plugin is not available",
+    "looks corrupted; key_version",
+)
+
+
+def key_errors_in_log(server: LocalServer) -> list[str]:
+    """Return the error-log lines that blame missing or wrong keys (the 'why' of a failed start)."""
+    if not server.log_path.exists():
+        return []
+    lines = server.log_path.read_text(errors="replace").splitlines()
+    hits = [line for line in lines if any(marker in line for marker in KEY_ERROR_MARKERS)]
+    missing = [line for line in lines if "[ERROR]" in line and "not found" in line]
+    return [line for line in lines if line in hits or line in missing]

@@ -51,6 +51,10 @@ class Statement:
     label: str
 
 
+# information_schema shows no engine for a table the server cannot open (e.g. its key is missing)
+UNOPENABLE = "cannot be opened"
+
+
 @dataclass(frozen=True)
 class TableState:
     """Whether one table of the target schema is encrypted (no content, only names)."""
@@ -131,6 +135,7 @@ def table_checks(tables: list[TableState], schema: str, cis: str) -> list[Check]
     checks = [
         Check(f"table {schema}.{t.name}", Outcome.FAIL, f"not encrypted ({t.engine})", cis)
         for t in plain
+        if t.engine != UNOPENABLE
     ]
     outcome = Outcome.FAIL if plain else Outcome.PASS
     detail = f"{len(tables) - len(plain)} of {len(tables)} tables encrypted"
@@ -141,7 +146,7 @@ def readable_checks(conn: Connection, schema: str, tables: list[TableState]) -> 
     """Read one row of each encrypted table: proves the key really opens the data."""
     checks = []
     for table in tables:
-        if not table.encrypted:
+        if not table.encrypted and table.engine != UNOPENABLE:
             continue
         sql = f"SELECT 1 FROM {quote_name(schema)}.{quote_name(table.name)} LIMIT 1"
         try:

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from pseamigrate.encryption.base import (
+    UNOPENABLE,
     Check,
     Outcome,
     Statement,
@@ -83,6 +84,9 @@ class MariaDBFileKeys:
         for name, engine, options, scheme, key_id in conn.execute(
             text(TABLES_SQL), {"schema": schema}
         ):
+            if engine is None:
+                states.append(TableState(str(name), UNOPENABLE, False))
+                continue
             if engine == "InnoDB":
                 encrypted = scheme == 1
             else:  # Aria is encrypted only in its transactional page format; MyISAM never

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from pseamigrate.encryption.base import (
+    UNOPENABLE,
     Check,
     Outcome,
     Statement,
@@ -89,7 +90,7 @@ class MySQLKeyring:
         states = []
         for name, engine, options, space_enc in conn.execute(text(TABLES_SQL), {"schema": schema}):
             encrypted = space_enc == "Y" if space_enc else "ENCRYPTION='Y'" in (options or "")
-            states.append(TableState(str(name), str(engine), encrypted))
+            states.append(TableState(str(name), str(engine or UNOPENABLE), encrypted))
         return states
 
     def master_key(self, conn: Connection) -> str | None:
