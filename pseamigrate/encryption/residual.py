@@ -9,9 +9,10 @@ warns about them until they are marked purged. See docs/encryption.md, "Residual
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection
 
 from pseamigrate.encryption.base import Check, Outcome, quote_name
@@ -116,3 +117,49 @@ def purge_doublewrite(server: LocalServer) -> list[Path]:
         os.remove(path)
     server.start()
     return removed
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    """What `purge_residual` removed: doublewrite files, binary logs, tables marked purged."""
+
+    doublewrite: list[Path]
+    binlogs: list[str]
+    tables: int
+
+
+def purge_binlogs(conn: Connection) -> list[str]:
+    """Start a new (encrypted) binary log and purge every older one; return the purged names.
+
+    Old binlogs written before `binlog_encryption`/`encrypt_binlog` hold row images in
+    plaintext. Purging them loses point-in-time recovery before now: back them up first,
+    to encrypted storage.
+    """
+    if str(conn.execute(text("SELECT @@GLOBAL.log_bin")).scalar_one()) not in ("1", "ON"):
+        return []
+    conn.execute(text("FLUSH BINARY LOGS"))
+    names = [str(row[0]) for row in conn.execute(text("SHOW BINARY LOGS"))]
+    conn.execute(text(f"PURGE BINARY LOGS TO '{names[-1]}'"))
+    return names[:-1]
+
+
+def purge_residual(server: LocalServer, schema: str) -> PurgeReport:
+    """Purge pre-encryption copies on a local server this process runs, then mark them purged.
+
+    Order matters: binlogs first (SQL), then a slow shutdown that writes every page to its
+    now-encrypted tablespace, then the doublewrite files are deleted and recreated at start.
+    """
+    engine = create_engine(server.url())
+    try:
+        with engine.begin() as conn:
+            binlogs = purge_binlogs(conn)
+    finally:
+        engine.dispose()
+    removed = purge_doublewrite(server)
+    engine = create_engine(server.url())
+    try:
+        with engine.begin() as conn:
+            tables = mark_purged(conn, schema)
+    finally:
+        engine.dispose()
+    return PurgeReport(removed, binlogs, tables)
