@@ -183,9 +183,14 @@ BasedirOption = Annotated[
 
 def _target_url(ctx: typer.Context, url_env: str | None) -> Any:
     from pseamigrate.config import ConnectionSpec
+    from pseamigrate.errors import ConfigError
 
-    spec = ConnectionSpec(url_env=url_env) if url_env else _settings(ctx).target_connection()
-    return spec.resolve()
+    if url_env:
+        return ConnectionSpec(url_env=url_env).resolve()
+    settings = _settings(ctx)
+    if settings.path is None:
+        raise ConfigError("no project file: pass --config, or name a URL variable with --url-env")
+    return settings.target_connection().resolve()
 
 
 @encryption_app.command("status")
@@ -231,8 +236,12 @@ def encryption_setup(
     plan = plan_setup(server, keyring, file_key)
     if dry_run:
         for planned in plan.files:
-            console.out.print(f"# {planned.path} (0600)\n{planned.shown()}", markup=False)
-        console.out.print(f"# {server.config_path} additions\n{plan.cnf_text}", markup=False)
+            console.out.print(
+                f"# {planned.path} (0600)\n{planned.shown()}", markup=False, soft_wrap=True
+            )
+        console.out.print(
+            f"# {server.config_path} additions\n{plan.cnf_text}", markup=False, soft_wrap=True
+        )
         return
     apply_setup(server, plan, console.info)
     console.info("restart the server to load the keyring, then run `pseamigrate encryption enable`")
@@ -255,7 +264,9 @@ def encryption_enable(
         _target_url(ctx, url_env), dry_run=sql or dry_run, on_step=console.info
     )
     for step in plan.statements if (sql or dry_run) else []:
-        console.out.print(f"{step.sql};" if sql else f"would run: {step.label}", markup=False)
+        console.out.print(
+            f"{step.sql};" if sql else f"would run: {step.label}", markup=False, soft_wrap=True
+        )
     for note in plan.notes:
         console.info(f"note: {note}")
     if not (sql or dry_run):
@@ -287,7 +298,9 @@ def encryption_rotate(
 
     plan = rotate_keys(_target_url(ctx, url_env), dry_run=sql or dry_run, on_step=console.info)
     for step in plan if (sql or dry_run) else []:
-        console.out.print(f"{step.sql};" if sql else f"would run: {step.label}", markup=False)
+        console.out.print(
+            f"{step.sql};" if sql else f"would run: {step.label}", markup=False, soft_wrap=True
+        )
 
 
 @encryption_app.command("backup-key")
@@ -309,11 +322,13 @@ def encryption_backup_key(
 
     server = existing_server(basedir)
     for path in backup_keys(server, dest):
-        console.out.print(f"copied {path.name} -> {path} (0600)", markup=False)
+        console.out.print(f"copied {path.name} -> {path} (0600)", markup=False, soft_wrap=True)
     if verify:
         with tempfile.TemporaryDirectory(prefix="pseamigrate-keycheck-") as scratch:
             tables = verify_key_backup(server, dest, Path(scratch))
-        console.out.print(f"verified: the backup opened {tables} encrypted tables", markup=False)
+        console.out.print(
+            f"verified: the backup opened {tables} encrypted tables", markup=False, soft_wrap=True
+        )
 
 
 def main() -> None:

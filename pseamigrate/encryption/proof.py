@@ -24,9 +24,10 @@ def file_contains(path: Path, needle: bytes) -> bool:
     tail = b""
     with open(path, "rb") as handle:
         while chunk := handle.read(CHUNK):
-            if needle in tail + chunk:
+            window = tail + chunk
+            if needle in window:
                 return True
-            tail = chunk[-overlap:] if overlap else b""
+            tail = window[-overlap:] if overlap else b""
     return False
 
 
