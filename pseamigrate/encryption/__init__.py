@@ -71,7 +71,12 @@ def require_encrypted_target(conn: Connection, schema: str) -> None:
             "run `pseamigrate encryption enable`"
         )
     checks = backend.status(conn, schema)
-    new_tables = [c for c in checks if c.name in NEW_TABLE_CHECKS and c.outcome is Outcome.FAIL]
+    new_tables = [
+        c
+        for c in checks
+        if (c.name in NEW_TABLE_CHECKS or c.name.endswith("default encryption"))
+        and c.outcome is Outcome.FAIL
+    ]
     if new_tables:
         raise RefusedForSafety(
             f"new tables in {schema!r} would not be encrypted ({new_tables[0].name} is "

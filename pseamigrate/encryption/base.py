@@ -130,13 +130,21 @@ def setting_check(
 
 
 def table_checks(tables: list[TableState], schema: str, cis: str) -> list[Check]:
-    """Turn the per-table states into checks: one summary plus one failure per plain table."""
+    """Turn the per-table states into checks: one summary plus one line per table."""
     plain = [t for t in tables if not t.encrypted]
-    checks = [
-        Check(f"table {schema}.{t.name}", Outcome.FAIL, f"not encrypted ({t.engine})", cis)
-        for t in plain
-        if t.engine != UNOPENABLE
-    ]
+    checks = []
+    for t in tables:
+        if t.engine == UNOPENABLE:
+            continue  # the read check says why
+        detail = ", ".join(filter(None, [t.engine, t.key]))
+        if t.encrypted:
+            checks.append(
+                Check(f"table {schema}.{t.name}", Outcome.PASS, f"encrypted ({detail})", cis)
+            )
+        else:
+            checks.append(
+                Check(f"table {schema}.{t.name}", Outcome.FAIL, f"not encrypted ({detail})", cis)
+            )
     outcome = Outcome.FAIL if plain else Outcome.PASS
     detail = f"{len(tables) - len(plain)} of {len(tables)} tables encrypted"
     return [Check(f"tables in {schema}", outcome, detail, cis), *checks]

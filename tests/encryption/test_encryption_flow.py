@@ -78,6 +78,29 @@ def test_fresh_server_setup_restart_enable_gives_all_pass(enc_server: LocalServe
         )
 
 
+def test_require_encrypted_target_checks_that_new_tables_will_be_encrypted(
+    enc_server: LocalServer,
+) -> None:
+    sql(enc_server.url(), f"CREATE DATABASE empty_target{PLAIN_SCHEMA[enc_server.flavor]}")
+    engine = create_engine(enc_server.url("empty_target"))
+    try:
+        with engine.connect() as conn:
+            if enc_server.flavor == "mysql":  # the schema default decides for new tables
+                with pytest.raises(RefusedForSafety, match="new tables in 'empty_target'"):
+                    require_encrypted_target(conn, "empty_target")
+            else:  # innodb_encrypt_tables=ON (from setup) covers every new table
+                require_encrypted_target(conn, "empty_target")
+    finally:
+        engine.dispose()
+    enable_encryption(enc_server.url("empty_target"))
+    engine = create_engine(enc_server.url("empty_target"))
+    try:
+        with engine.connect() as conn:
+            require_encrypted_target(conn, "empty_target")
+    finally:
+        engine.dispose()
+
+
 def test_key_files_are_owner_only(enc_server: LocalServer) -> None:
     keys = enc_server.basedir / "keys"
     assert keys.stat().st_mode & 0o777 == 0o700

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from enc_helpers import PLAIN_OPTION, PLAIN_SCHEMA, sql
 
 from pseamigrate.encryption.commands import enable_encryption, encryption_status
 from pseamigrate.encryption.proof import make_canary, scan
 from pseamigrate.encryption.residual import purge_residual
-from pseamigrate.servers import LocalServer
+from pseamigrate.encryption.setup import apply_setup, plan_setup
+from pseamigrate.servers import LocalServer, running_server
 
 # Enough rows (about 1 MB) that the table's pages fill many doublewrite slots: later, smaller
 # flushes then do not overwrite them all (with one row the residue is overwritten by chance).
@@ -68,3 +70,37 @@ def test_encrypting_existing_rows_leaves_copies_that_status_warns_about_and_purg
     assert residual.outcome.value == "PASS" and not status.failed
     plain_binlogs = [c for c in status.checks if c.name == "binary log files"]
     assert plain_binlogs == []  # purge also removed binlog.000001, written before encryption
+
+
+@pytest.mark.parametrize("flavor", ["mysql", "mariadb"])
+def test_encrypting_a_server_that_already_holds_data_then_purging(
+    flavor: str, tmp_path: Path
+) -> None:
+    """The unsafe order (data first, encryption later) on a server with a binary log."""
+    canary = make_canary("legacy")
+    options = {"log-bin": "binlog"} if flavor == "mariadb" else {}
+    with running_server(flavor, tmp_path / flavor, options) as server:  # type: ignore[arg-type]
+        sql(
+            server.url(),
+            "CREATE DATABASE late",
+            "CREATE TABLE late.t (id INT PRIMARY KEY, note VARCHAR(200))",
+            FILL.format(canary=canary),
+            "UPDATE late.t SET note = CONCAT(note, 'u') WHERE id < 500",
+        )
+        plain = {p.name for p in _scan_stopped(server, canary)}
+        apply_setup(server, plan_setup(server))
+        server.restart()
+        enable_encryption(server.url("late"))
+        left = {p.name for p in _scan_stopped(server, canary)}
+        purge_residual(server, "late")
+        purged = _scan_stopped(server, canary)
+        status = encryption_status(server.url("late"))
+    assert {"t.ibd", "binlog.000001"} <= plain
+    if flavor == "mysql":  # measured on 9.7.4: also redo, undo and doublewrite held it
+        assert {"#ib_16384_0.dblwr", "undo_002"} <= plain
+        assert any(name.startswith("#ib_redo") for name in plain)
+    # after encryption: only the old binlog and (MySQL) a recycled spare redo file keep it
+    assert "binlog.000001" in left and "t.ibd" not in left
+    assert left <= {"binlog.000001"} | {n for n in left if n.startswith("#ib_redo")}
+    assert purged == []
+    assert not status.failed
