@@ -253,6 +253,9 @@ def encryption_enable(
     url_env: UrlEnvOption = None,
     sql: SqlFlag = False,
     dry_run: DryRunFlag = False,
+    purge_binlogs: Annotated[
+        bool, typer.Option(help="Also purge binary logs written before binlog encryption.")
+    ] = False,
 ) -> None:
     """Encrypt the system tablespace, logs and every table of the target (idempotent).
 
@@ -260,9 +263,8 @@ def encryption_enable(
     """
     from pseamigrate.encryption.commands import enable_encryption
 
-    plan = enable_encryption(
-        _target_url(ctx, url_env), dry_run=sql or dry_run, on_step=console.info
-    )
+    url = _target_url(ctx, url_env)
+    plan = enable_encryption(url, sql or dry_run, console.info, purge_binlogs)
     for step in plan.statements if (sql or dry_run) else []:
         console.out.print(
             f"{step.sql};" if sql else f"would run: {step.label}", markup=False, soft_wrap=True

@@ -95,6 +95,10 @@ class EncryptionBackend(Protocol):
         """Return the SQL that rotates the master key (MySQL) or re-keys tables (MariaDB)."""
         ...
 
+    def plaintext_binlogs(self, conn: Connection) -> list[str]:
+        """Return the binary log files known to be unencrypted."""
+        ...
+
     def wait_until_encrypted(self, conn: Connection, timeout: float = 60.0) -> None:
         """Wait until background encryption of system tablespaces is done (MariaDB)."""
         ...

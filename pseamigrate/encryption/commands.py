@@ -14,6 +14,7 @@ from pseamigrate.db import connect_checked, server_version, where
 from pseamigrate.encryption import backend_for
 from pseamigrate.encryption.base import Check, Outcome, Statement
 from pseamigrate.encryption.residual import has_rows, record_residual, residual_checks
+from pseamigrate.encryption.residual import purge_binlogs as purge_old_binlogs
 from pseamigrate.errors import RefusedForSafety, VerificationMismatch
 
 Say = Callable[[str], None]
@@ -88,17 +89,27 @@ def plan_enable(conn: Connection, schema: str | None) -> EnablePlan:
     """Return the statements still needed; refuse (exit 4) when no keyring is loaded."""
     backend = backend_for(conn)
     if not backend.keyring_loaded(conn):
-        notes = "; ".join(backend.config_notes(conn))
+        why = "; ".join(backend.config_notes(conn))
         raise RefusedForSafety(
-            f"no keyring is loaded on this server, nothing can be encrypted: {notes}"
+            f"no keyring is loaded on this server, nothing can be encrypted: {why}"
         )
-    return EnablePlan(
-        backend.flavor, backend.enable_statements(conn, schema), backend.config_notes(conn)
-    )
+    notes = backend.config_notes(conn)
+    if backend.plaintext_binlogs(conn):
+        notes.append(
+            "binary logs written before encryption are plaintext: back them up to "
+            "encrypted storage, then run `enable --purge-binlogs`"
+        )
+    return EnablePlan(backend.flavor, backend.enable_statements(conn, schema), notes)
 
 
-def enable_encryption(url: URL, dry_run: bool = False, on_step: Say | None = None) -> EnablePlan:
-    """Encrypt settings, system tablespace and every table of the URL's database (idempotent)."""
+def enable_encryption(
+    url: URL, dry_run: bool = False, on_step: Say | None = None, purge_binlogs: bool = False
+) -> EnablePlan:
+    """Encrypt settings, system tablespace and every table of the URL's database (idempotent).
+
+    `purge_binlogs` then purges binary logs written before binlog encryption (they hold row
+    images in plaintext); it loses point-in-time recovery before now, so it is never implied.
+    """
     say = on_step or (lambda _label: None)
     with connected(url) as conn:
         plan = plan_enable(conn, url.database)
@@ -107,6 +118,8 @@ def enable_encryption(url: URL, dry_run: bool = False, on_step: Say | None = Non
         backend = backend_for(conn)
         _run(conn, plan.statements, url.database, backend.table_option, say)
         backend.wait_until_encrypted(conn)
+        if purge_binlogs and backend.plaintext_binlogs(conn):
+            say(f"purged plaintext binary logs: {', '.join(purge_old_binlogs(conn))}")
         return plan
 
 

@@ -236,6 +236,10 @@ class MariaDBFileKeys:
             if t.engine == "InnoDB" and t.key != f"key id {default}"
         ]
 
+    def plaintext_binlogs(self, conn: Connection) -> list[str]:
+        """Return [] : MariaDB's SHOW BINARY LOGS does not say which files are encrypted."""
+        return []
+
     def wait_until_encrypted(self, conn: Connection, timeout: float = 60.0) -> None:
         """Wait for the background threads to finish encrypting system tablespaces."""
         deadline = time.monotonic() + timeout

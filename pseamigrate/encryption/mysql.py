@@ -190,18 +190,25 @@ class MySQLKeyring:
                 Check("binlog_encryption", Outcome.PASS, "binary log disabled", "2.2.1"),
             ]
         checks.append(setting_check(values, "binlog_encryption", "2.2.1"))
-        plain = [row[0] for row in conn.execute(text("SHOW BINARY LOGS")) if str(row[-1]) == "No"]
+        plain = self.plaintext_binlogs(conn)
         if plain:
             checks.append(
                 Check(
                     "binary log files",
                     Outcome.WARN,
                     f"{len(plain)} written before encryption are plaintext "
-                    f"(PURGE BINARY LOGS once backed up): {', '.join(plain)}",
+                    f"(back them up, then `enable --purge-binlogs`): {', '.join(plain)}",
                     "2.2.1",
                 )
             )
         return checks
+
+    def plaintext_binlogs(self, conn: Connection) -> list[str]:
+        """Return the binary log files that are not encrypted (SHOW BINARY LOGS 'Encrypted')."""
+        if not is_on(variables(conn, ["log_bin"]).get("log_bin")):
+            return []
+        rows = conn.execute(text("SHOW BINARY LOGS"))
+        return [str(row[0]) for row in rows if str(row[-1]) == "No"]
 
     def _schema_checks(self, conn: Connection, schema: str) -> list[Check]:
         default = conn.execute(

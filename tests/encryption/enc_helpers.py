@@ -24,7 +24,7 @@ def encrypted_server(flavor: str, basedir: Path) -> Iterator[LocalServer]:
     with running_server(flavor, basedir) as server:  # type: ignore[arg-type]
         apply_setup(server, plan_setup(server))
         server.restart()
-        enable_encryption(server.url())
+        enable_encryption(server.url(), purge_binlogs=True)
         yield server
 
 

@@ -72,10 +72,7 @@ def test_fresh_server_setup_restart_enable_gives_all_pass(enc_server: LocalServe
     } <= names
     cis = {c["cis"] for c in report["checks"]}
     assert {"2.2.1", "3.10", "4.10"} <= cis
-    if enc_server.flavor == "mysql":  # binlog.000001 predates setup: warned, not failed
-        assert all(
-            c["outcome"] == "PASS" for c in report["checks"] if c["name"] != "binary log files"
-        )
+    assert all(c["outcome"] == "PASS" for c in report["checks"]), failing
 
 
 def test_require_encrypted_target_checks_that_new_tables_will_be_encrypted(
