@@ -49,6 +49,7 @@ class Statement:
 
     sql: str
     label: str
+    table: str = ""  # the table a rebuild statement encrypts, if any
 
 
 # information_schema shows no engine for a table the server cannot open (e.g. its key is missing)

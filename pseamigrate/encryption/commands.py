@@ -72,8 +72,9 @@ def encryption_status(url: URL) -> StatusReport:
 def raise_if_failed(report: StatusReport) -> None:
     """Raise `VerificationMismatch` (exit 3) naming the failed checks."""
     if report.failed:
-        names = ", ".join(c.name for c in report.failed)
-        raise VerificationMismatch(f"{len(report.failed)} encryption checks failed: {names}")
+        names = ", ".join(c.name for c in report.failed[:10])
+        more = f" and {len(report.failed) - 10} more" if len(report.failed) > 10 else ""
+        raise VerificationMismatch(f"{len(report.failed)} encryption checks failed: {names}{more}")
 
 
 @dataclass(frozen=True)
@@ -94,12 +95,19 @@ def plan_enable(conn: Connection, schema: str | None) -> EnablePlan:
             f"no keyring is loaded on this server, nothing can be encrypted: {why}"
         )
     notes = backend.config_notes(conn)
+    statements = backend.enable_statements(conn, schema)
+    covered = {step.table for step in statements}
+    notes += [
+        f"table {schema}.{t.name} ({t.engine}) cannot be encrypted here: convert it to InnoDB"
+        for t in (backend.tables(conn, schema) if schema else [])
+        if not t.encrypted and t.name not in covered
+    ]
     if backend.plaintext_binlogs(conn):
         notes.append(
             "binary logs written before encryption are plaintext: back them up to "
             "encrypted storage, then run `enable --purge-binlogs`"
         )
-    return EnablePlan(backend.flavor, backend.enable_statements(conn, schema), notes)
+    return EnablePlan(backend.flavor, statements, notes)
 
 
 def enable_encryption(
@@ -128,9 +136,8 @@ def _run(
 ) -> None:
     for number, step in enumerate(plan, 1):
         say(f"[{number}/{len(plan)}] {step.label}")
-        table = step.label.split(".", 1)[1] if step.label.startswith("table ") else None
-        if schema and table and has_rows(conn, schema, table):
-            record_residual(conn, schema, [table], option)
+        if schema and step.table and has_rows(conn, schema, step.table):
+            record_residual(conn, schema, [step.table], option)
         conn.execute(text(step.sql))
 
 

@@ -197,6 +197,7 @@ class MariaDBFileKeys:
                 Statement(
                     f"ALTER TABLE {q}.{quote_name(t.name)} ENCRYPTED = YES",
                     f"table {schema}.{t.name}",
+                    t.name,
                 )
                 for t in self.tables(conn, schema)
                 if not t.encrypted and t.engine == "InnoDB"

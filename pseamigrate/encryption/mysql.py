@@ -263,11 +263,12 @@ class MySQLKeyring:
         if default != "YES":
             plan.append(Statement(f"ALTER SCHEMA {q} DEFAULT ENCRYPTION = 'Y'", f"schema {schema}"))
         for table in self.tables(conn, schema):
-            if not table.encrypted:
+            if not table.encrypted and table.engine == "InnoDB":
                 plan.append(
                     Statement(
                         f"ALTER TABLE {q}.{quote_name(table.name)} ENCRYPTION = 'Y'",
                         f"table {schema}.{table.name}",
+                        table.name,
                     )
                 )
         return plan

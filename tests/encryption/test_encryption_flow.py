@@ -147,6 +147,24 @@ def test_plaintext_table_fails_status_refuses_migration_until_enabled(
     assert _count(enc_server, "legacy", "old_cases") == ROWS
 
 
+def test_a_myisam_table_is_reported_not_silently_skipped(enc_server: LocalServer) -> None:
+    sql(
+        enc_server.url(),
+        f"CREATE DATABASE myisam_target{PLAIN_SCHEMA[enc_server.flavor]}",
+        "CREATE TABLE myisam_target.legacy_log (id INT PRIMARY KEY) ENGINE=MyISAM",
+    )
+    url = enc_server.url("myisam_target")
+    plan = enable_encryption(url)
+    assert not any("legacy_log" in step.sql for step in plan.statements)
+    assert any("myisam_target.legacy_log (MyISAM) cannot be encrypted" in n for n in plan.notes)
+    report = encryption_status(url)
+    assert [c.name for c in report.failed] == [
+        "tables in myisam_target",
+        "table myisam_target.legacy_log",
+    ]
+    sql(enc_server.url(), "DROP DATABASE myisam_target")
+
+
 def test_canary_is_on_disk_for_plaintext_and_absent_for_encrypted(enc_server: LocalServer) -> None:
     plain, secret = make_canary("plain"), make_canary("encrypted")
     _fill(enc_server, "proof_plain", "t", plain, plain=True)
