@@ -36,6 +36,7 @@ SETTINGS = (
     "aria_encrypt_tables",
     "log_bin",
     "innodb_default_encryption_key_id",
+    "innodb_encryption_threads",
     "file_key_management_filename",
     "file_key_management_filekey",
 )
@@ -48,12 +49,20 @@ STATIC = (
 )
 
 TABLES_SQL = """
-SELECT t.TABLE_NAME, t.ENGINE, t.CREATE_OPTIONS, e.ENCRYPTION_SCHEME, e.CURRENT_KEY_ID
+SELECT t.TABLE_NAME, t.ENGINE, e.ENCRYPTION_SCHEME, e.CURRENT_KEY_ID
 FROM information_schema.TABLES t
 LEFT JOIN information_schema.INNODB_TABLESPACES_ENCRYPTION e
   ON e.NAME = CONCAT(t.TABLE_SCHEMA, '/', t.TABLE_NAME)
 WHERE t.TABLE_SCHEMA = :schema AND t.TABLE_TYPE = 'BASE TABLE'
 ORDER BY t.TABLE_NAME
+"""
+
+# innodb_system has no row until the background threads first touch it.
+WAIT_SQL = """
+SELECT
+  SUM(NAME = 'innodb_system' AND ENCRYPTION_SCHEME = 1 AND ROTATING_OR_FLUSHING = 0),
+  SUM(NAME LIKE 'mysql/%' AND (ENCRYPTION_SCHEME = 0 OR ROTATING_OR_FLUSHING = 1))
+FROM information_schema.INNODB_TABLESPACES_ENCRYPTION
 """
 
 
@@ -79,19 +88,15 @@ class MariaDBFileKeys:
 
     def tables(self, conn: Connection, schema: str) -> list[TableState]:
         """Return the encryption state of every base table of `schema`."""
-        aria = is_on(variables(conn, ["aria_encrypt_tables"]).get("aria_encrypt_tables"))
         states = []
-        for name, engine, options, scheme, key_id in conn.execute(
-            text(TABLES_SQL), {"schema": schema}
-        ):
+        for name, engine, scheme, key_id in conn.execute(text(TABLES_SQL), {"schema": schema}):
             if engine is None:
                 states.append(TableState(str(name), UNOPENABLE, False))
                 continue
-            if engine == "InnoDB":
-                encrypted = scheme == 1
-            else:  # Aria is encrypted only in its transactional page format; MyISAM never
-                page = "transactional=0" not in (options or "").lower()
-                encrypted = engine == "Aria" and aria and page
+            # Only InnoDB's encryption is visible through SQL. aria_encrypt_tables covers only
+            # Aria tables created or rebuilt after it was switched on, and nothing says which;
+            # MyISAM and CSV are never encrypted. The target is InnoDB only.
+            encrypted = engine == "InnoDB" and scheme == 1
             key = f"key id {key_id}" if key_id is not None and encrypted else ""
             states.append(TableState(str(name), str(engine), encrypted, key))
         return states
@@ -189,6 +194,11 @@ class MariaDBFileKeys:
         plan = []
         if not is_on(values.get("innodb_encrypt_tables")):
             plan.append(Statement("SET GLOBAL innodb_encrypt_tables = ON", "innodb_encrypt_tables"))
+        if values.get("innodb_encryption_threads") == "0":
+            # Without background threads innodb_system and mysql/* are never encrypted.
+            plan.append(
+                Statement("SET GLOBAL innodb_encryption_threads = 2", "innodb_encryption_threads")
+            )
         if not is_on(values.get("aria_encrypt_tables")) and "aria_encrypt_tables" in values:
             plan.append(Statement("SET GLOBAL aria_encrypt_tables = ON", "aria_encrypt_tables"))
         if schema:
@@ -243,16 +253,12 @@ class MariaDBFileKeys:
 
     def wait_until_encrypted(self, conn: Connection, timeout: float = 60.0) -> None:
         """Wait for the background threads to finish encrypting system tablespaces."""
+        if not is_on(variables(conn, ["innodb_encrypt_tables"]).get("innodb_encrypt_tables")):
+            return  # nothing would ever finish: status reports it
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            pending = conn.execute(
-                text(
-                    "SELECT COUNT(*) FROM information_schema.INNODB_TABLESPACES_ENCRYPTION "
-                    "WHERE (NAME = 'innodb_system' OR NAME LIKE 'mysql/%') "
-                    "AND (ENCRYPTION_SCHEME = 0 OR ROTATING_OR_FLUSHING = 1)"
-                )
-            ).scalar_one()
-            if not pending:
+            done, pending = conn.execute(text(WAIT_SQL)).one()
+            if done and not pending:
                 return
             time.sleep(0.2)
         raise PseamigrateError("background encryption did not finish in time; run status later")

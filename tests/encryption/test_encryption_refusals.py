@@ -76,3 +76,28 @@ def test_mysql_lost_keyring_with_only_tables_encrypted_is_explained(tmp_path: Pa
     assert "holds no InnoDB master key" in failed["InnoDB master key"]
     assert failed["read d.t"].startswith("error 3185: the keyring holds no InnoDB master key")
     assert any("MY-012226" in line for line in key_errors_in_log(server))
+
+
+def test_mariadb_with_only_the_plugin_enable_does_what_sql_can_and_names_the_rest(
+    tmp_path: Path,
+) -> None:
+    with running_server("mariadb", tmp_path / "mariadb") as server:
+        plan = plan_setup(server)
+        plugin_only = {
+            k: v for k, v in plan.options.items() if k.startswith(("plugin", "file_key"))
+        }
+        apply_setup(server, SetupPlan(plan.flavor, plan.files, "", plugin_only))
+        server.restart()
+        sql(server.url(), "CREATE DATABASE d", "CREATE TABLE d.t (id INT PRIMARY KEY) ENCRYPTED=NO")
+        result = run_cli(
+            "encryption", "enable", "--url-env", "PSEA_TEST_URL", env=url_env(server.url("d"))
+        )
+        report = encryption_status(server.url("d"))
+    assert result.exit_code == 0, result.stderr
+    out = _flat(result.stderr)
+    for static in ("innodb_encrypt_log", "encrypt_tmp_files", "encrypt_binlog"):
+        assert f"note: {static}=ON must be set in my.cnf" in out
+    outcome = {c.name: c.outcome.value for c in report.checks}
+    assert outcome["system tablespaces"] == "PASS"  # background threads were switched on
+    assert outcome["tables in d"] == "PASS" and outcome["innodb_encrypt_tables"] == "PASS"
+    assert outcome["innodb_encrypt_log"] == "FAIL"  # honest: only my.cnf + restart fixes it
