@@ -178,3 +178,23 @@ def test_setup_writes_owner_only_files_and_never_replaces_keys(tmp_path: Path) -
     assert again.exit_code == 0 and "kept existing" in again.stderr
     assert (keys / "keys.enc").read_bytes() == before
     assert "innodb_encrypt_log=ON" in (basedir / "my.cnf").read_text()
+
+
+def test_rotate_basedir_adds_a_mariadb_key_id_and_keeps_the_old_ones(tmp_path: Path) -> None:
+    basedir = _fake_server_dir(tmp_path, mysql=False)
+    assert run_cli("encryption", "setup", "--basedir", str(basedir)).exit_code == 0
+    keys = basedir / "keys"
+    before = read_key_file(keys / "keys.enc", keys / "keyfile.key")
+    result = run_cli("encryption", "rotate", "--basedir", str(basedir))
+    assert result.exit_code == 0, result.stderr
+    assert "added key id 3 as the default" in result.stderr
+    after = read_key_file(keys / "keys.enc", keys / "keyfile.key")
+    assert sorted(after) == [1, 2, 3] and {k: after[k] for k in before} == before
+    assert "innodb_default_encryption_key_id=3" in (basedir / "my.cnf").read_text()
+    assert (keys / "keys.enc").stat().st_mode & 0o777 == 0o600
+
+
+def test_rotate_basedir_is_refused_for_mysql(tmp_path: Path) -> None:
+    basedir = _fake_server_dir(tmp_path, mysql=True)
+    result = run_cli("encryption", "rotate", "--basedir", str(basedir))
+    assert result.exit_code == 1 and "MySQL rotates with SQL only" in result.stderr
