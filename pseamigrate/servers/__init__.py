@@ -41,7 +41,7 @@ def existing_server(basedir: Path) -> LocalServer:
         if line.strip() and not line.startswith(("[", "#")):
             key, _, value = line.partition("=")
             options[key.strip()] = value.strip()
-    flavor = "mysql" if "plugin-dir" in options else "mariadb"
+    flavor = "mysql" if "plugin-dir" in options else "mariadb"  # only MySQLKind writes plugin-dir
     return LocalServer(
         kind=KINDS[flavor](), basedir=basedir, port=int(options.get("port", 0)), options=options
     )
