@@ -7,6 +7,7 @@ The tree::
     │   └── UnknownSite               a site name the project file does not define
     ├── ConnectionFailed              a database cannot be reached (names the site, no password)
     ├── ServerError                   a throwaway MySQL/MariaDB server cannot be set up or started
+    ├── SampleError                   a sample site cannot be built (unknown site, bad options)
     ├── VerificationMismatch  exit 3  source and target (or a security check) disagree
     └── RefusedForSafety      exit 4  refused to protect data (e.g. a plaintext target)
 
@@ -51,6 +52,10 @@ class ConnectionFailed(PseamigrateError):
 
 class ServerError(PseamigrateError):
     """A throwaway database server could not be installed, initialised or started."""
+
+
+class SampleError(PseamigrateError):
+    """A sample Drupal site cannot be built as asked (unknown site or layout, bad options)."""
 
 
 class VerificationMismatch(PseamigrateError):
