@@ -1,9 +1,7 @@
-"""Shared helpers for the encryption tests: a fully encrypted throwaway server, SQL, the CLI."""
+"""Shared helpers for the encryption tests: SQL on a server, the CLI in-process."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, text
@@ -11,21 +9,9 @@ from sqlalchemy.engine import URL
 from typer.testing import CliRunner
 
 from pseamigrate.cli import app
-from pseamigrate.encryption.commands import enable_encryption
-from pseamigrate.encryption.setup import apply_setup, plan_setup
-from pseamigrate.servers import LocalServer, running_server
 
 PLAIN_OPTION = {"mysql": "ENCRYPTION='N'", "mariadb": "ENCRYPTED=NO"}
 PLAIN_SCHEMA = {"mysql": " DEFAULT ENCRYPTION='N'", "mariadb": ""}
-
-
-def encrypted_server(flavor: str, basedir: Path) -> Iterator[LocalServer]:
-    """From a fresh server: setup -> restart -> enable; yields the running server."""
-    with running_server(flavor, basedir) as server:  # type: ignore[arg-type]
-        apply_setup(server, plan_setup(server))
-        server.restart()
-        enable_encryption(server.url(), purge_binlogs=True)
-        yield server
 
 
 def sql(url: URL, *statements: str) -> list[Any]:

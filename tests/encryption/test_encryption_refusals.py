@@ -101,3 +101,13 @@ def test_mariadb_with_only_the_plugin_enable_does_what_sql_can_and_names_the_res
     assert outcome["system tablespaces"] == "PASS"  # background threads were switched on
     assert outcome["tables in d"] == "PASS" and outcome["innodb_encrypt_tables"] == "PASS"
     assert outcome["innodb_encrypt_log"] == "FAIL"  # honest: only my.cnf + restart fixes it
+
+
+def test_status_checks_the_project_files_target_by_default(any_db: URL, tmp_path: Path) -> None:
+    config = tmp_path / "pseamigrate.yaml"
+    config.write_text("target:\n  connection:\n    url_env: PSEA_TEST_URL\n")
+    result = run_cli("--config", str(config), "encryption", "status", "--json", env=url_env(any_db))
+    assert result.exit_code == 3
+    report = json.loads(result.stdout)
+    assert report["schema"] == any_db.database and report["ok"] is False
+    assert "PSEA_TEST_URL" not in result.stdout and "root@" not in result.stdout
