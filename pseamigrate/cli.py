@@ -351,8 +351,9 @@ def encryption_rotate(
         from pseamigrate.encryption.backup import new_mariadb_key
         from pseamigrate.servers import existing_server
 
-        key_id = new_mariadb_key(existing_server(basedir))
-        console.info(f"added key id {key_id} as the default: restart, then run `encryption rotate`")
+        key_id = new_mariadb_key(existing_server(basedir), dry_run=sql or dry_run)
+        done = "would add" if sql or dry_run else "added"
+        console.info(f"{done} key id {key_id} as the default: restart, then `encryption rotate`")
         return
     from pseamigrate.encryption.commands import rotate_keys
 
@@ -370,25 +371,22 @@ def encryption_backup_key(
     verify: Annotated[
         bool, typer.Option(help="Prove the copy opens the data (server stopped).")
     ] = True,
+    dry_run: DryRunFlag = False,
 ) -> None:
     """Copy the key files owner-only, then prove they open the data in a scratch copy.
 
     Example: pseamigrate encryption backup-key /root/psea-keys-2026-11 --basedir /srv/psea-db
     """
-    import tempfile
-
-    from pseamigrate.encryption.backup import backup_keys, verify_key_backup
+    from pseamigrate.encryption.backup import backup_and_verify
     from pseamigrate.servers import existing_server
 
-    server = existing_server(basedir)
-    for path in backup_keys(server, dest):
-        console.out.print(f"copied {path.name} -> {path} (0600)", markup=False, soft_wrap=True)
-    if verify:
-        with tempfile.TemporaryDirectory(prefix="pseamigrate-keycheck-") as scratch:
-            tables = verify_key_backup(server, dest, Path(scratch))
-        console.out.print(
-            f"verified: the backup opened {tables} encrypted tables", markup=False, soft_wrap=True
-        )
+    report = backup_and_verify(existing_server(basedir), dest, verify, dry_run)
+    for path in report.files:
+        done = "would copy" if dry_run else "copied"
+        console.out.print(f"{done} {path.name} -> {path} (0600)", markup=False, soft_wrap=True)
+    if report.verified_tables is not None:
+        tables = report.verified_tables
+        console.out.print(f"verified: the backup opened {tables} encrypted tables", markup=False)
 
 
 def main() -> None:

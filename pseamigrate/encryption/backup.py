@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from sqlalchemy import create_engine, text
 
 from pseamigrate.encryption import backend_for
 from pseamigrate.encryption.base import quote_name
-from pseamigrate.encryption.keys import add_key, write_secret
+from pseamigrate.encryption.keys import add_key, read_key_file, write_secret
 from pseamigrate.encryption.setup import (
     MARIADB_FILE_KEY,
     MARIADB_KEY_FILE,
@@ -40,13 +41,15 @@ class BackupReport:
     verified_tables: int | None = None
 
 
-def backup_keys(server: LocalServer, dest: Path) -> list[Path]:
-    """Copy the server's key files into `dest` (directory 0700, files 0600)."""
+def backup_keys(server: LocalServer, dest: Path, dry_run: bool = False) -> list[Path]:
+    """Copy the server's key files into `dest` (directory 0700, files 0600); return the copies."""
     sources = [path for path in key_files(server) if path.exists()]
     if not sources:
         raise PseamigrateError(
             f"no key files under {key_dir(server)}: run `encryption setup` first"
         )
+    if dry_run:
+        return [dest / source.name for source in sources]
     dest.mkdir(mode=0o700, parents=True, exist_ok=True)
     dest.chmod(0o700)
     copied = []
@@ -55,6 +58,17 @@ def backup_keys(server: LocalServer, dest: Path) -> list[Path]:
         write_secret(target, source.read_bytes())
         copied.append(target)
     return copied
+
+
+def backup_and_verify(
+    server: LocalServer, dest: Path, verify: bool = True, dry_run: bool = False
+) -> BackupReport:
+    """Copy the key files to `dest`, then (unless told not to) prove the copy opens the data."""
+    files = backup_keys(server, dest, dry_run)
+    if dry_run or not verify:
+        return BackupReport(files)
+    with tempfile.TemporaryDirectory(prefix="pseamigrate-keycheck-") as scratch:
+        return BackupReport(files, verify_key_backup(server, dest, Path(scratch)))
 
 
 def restore_keys(server: LocalServer, backup: Path) -> list[Path]:
@@ -135,7 +149,7 @@ def _answers(server: LocalServer) -> bool:
     return bool(server.port) and answers(server.port)
 
 
-def new_mariadb_key(server: LocalServer) -> int:
+def new_mariadb_key(server: LocalServer, dry_run: bool = False) -> int:
     """Add a key id to a MariaDB server's key file and make it the default (restart to load).
 
     file_key_management has no key versions: rotating means a new key id for new writes, then
@@ -144,7 +158,10 @@ def new_mariadb_key(server: LocalServer) -> int:
     if server.flavor != "mariadb":
         raise PseamigrateError("new key ids are a MariaDB concept; MySQL rotates with SQL only")
     file_key = key_dir(server) / MARIADB_FILE_KEY
-    new_id = add_key(key_dir(server) / MARIADB_KEY_FILE, file_key if file_key.exists() else None)
+    passphrase = file_key if file_key.exists() else None
+    if dry_run:
+        return max(read_key_file(key_dir(server) / MARIADB_KEY_FILE, passphrase), default=0) + 1
+    new_id = add_key(key_dir(server) / MARIADB_KEY_FILE, passphrase)
     server.options["innodb_default_encryption_key_id"] = str(new_id)
     server.write_config()
     return new_id

@@ -198,3 +198,17 @@ def test_rotate_basedir_is_refused_for_mysql(tmp_path: Path) -> None:
     basedir = _fake_server_dir(tmp_path, mysql=True)
     result = run_cli("encryption", "rotate", "--basedir", str(basedir))
     assert result.exit_code == 1 and "MySQL rotates with SQL only" in result.stderr
+
+
+def test_dry_runs_of_rotate_and_backup_key_write_nothing(tmp_path: Path) -> None:
+    basedir = _fake_server_dir(tmp_path, mysql=False)
+    assert run_cli("encryption", "setup", "--basedir", str(basedir)).exit_code == 0
+    key_file = basedir / "keys" / "keys.enc"
+    before, cnf = key_file.read_bytes(), (basedir / "my.cnf").read_text()
+    rotate = run_cli("encryption", "rotate", "--basedir", str(basedir), "--dry-run")
+    assert rotate.exit_code == 0 and "would add key id 3" in rotate.stderr
+    dest = tmp_path / "backup"
+    backup = run_cli("encryption", "backup-key", str(dest), "--basedir", str(basedir), "--dry-run")
+    assert backup.exit_code == 0 and "would copy keys.enc" in backup.stdout
+    assert key_file.read_bytes() == before and (basedir / "my.cnf").read_text() == cnf
+    assert not dest.exists()
