@@ -47,8 +47,8 @@ def require_encrypted_target(conn: Connection, schema: str) -> None:
     Contract (the migration calls this before its first write, issue #6):
 
     - raises `RefusedForSafety` (exit 4) when no keyring / key management plugin is loaded;
-    - raises `RefusedForSafety` naming every base table of `schema` that is not encrypted
-      (table names only, never content);
+    - raises `RefusedForSafety` when any base table of `schema` is not encrypted (or cannot be
+      opened), naming up to ten of them (table names only, never content);
     - returns None when a keyring is loaded and every table is encrypted. An empty schema
       passes only if new tables will be encrypted too (MySQL: schema DEFAULT ENCRYPTION='Y';
       MariaDB: innodb_encrypt_tables ON/FORCE), so the safe order "encrypt the empty
