@@ -7,6 +7,10 @@ The tree::
     │   └── UnknownSite               a site name the project file does not define
     ├── ConnectionFailed              a database cannot be reached (names the site, no password)
     ├── ServerError                   a throwaway MySQL/MariaDB server cannot be set up or started
+    ├── DrupalReadError               a legacy database cannot be read as a Drupal site
+    │   ├── NotDrupal                 none of the Drupal 7 / 8+ marker tables exist
+    │   ├── MissingFieldTable         a field's table named by the metadata is absent
+    │   └── CorruptSerializedData     a PHP-serialized blob cannot be decoded
     ├── VerificationMismatch  exit 3  source and target (or a security check) disagree
     └── RefusedForSafety      exit 4  refused to protect data (e.g. a plaintext target)
 
@@ -63,3 +67,33 @@ class RefusedForSafety(PseamigrateError):
     """An operation was refused because it would put sensitive data at risk."""
 
     exit_code = EXIT_REFUSED
+
+
+class DrupalReadError(PseamigrateError):
+    """A legacy Drupal database could not be read as a Drupal site."""
+
+
+class NotDrupal(DrupalReadError):
+    """The database holds none of the tables that identify Drupal 7 or Drupal 8+."""
+
+    def __init__(self, where: str, looked_for: list[str]) -> None:
+        self.where, self.looked_for = where, looked_for
+        super().__init__(
+            f"{where} is not a Drupal database: looked for the tables {', '.join(looked_for)}"
+        )
+
+
+class MissingFieldTable(DrupalReadError):
+    """A field's storage table named by the site's own metadata does not exist."""
+
+    def __init__(self, field: str, table: str) -> None:
+        self.field, self.table = field, table
+        super().__init__(f"field {field}: its table {table} is missing from the database")
+
+
+class CorruptSerializedData(DrupalReadError):
+    """A PHP-serialized blob could not be decoded."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"corrupt PHP-serialized data: {reason}")

@@ -1,0 +1,114 @@
+"""Open a legacy Drupal database: detect its version once, pick its layout from a dict.
+
+    with open_site(engine, table_prefix="crp_") as site:
+        site.model                      # SiteModel: bundles, fields, vocabularies, problems
+        site.counts()                   # SiteCounts
+        for batch in site.iter_entities("complaint"): ...
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
+
+from pseamigrate.drupal.d7 import D7Site
+from pseamigrate.drupal.d8 import D8Site
+from pseamigrate.drupal.detect import detect
+from pseamigrate.drupal.model import EntityRecord, FieldStorage, Problem, SiteCounts, SiteModel
+from pseamigrate.drupal.source import Source
+from pseamigrate.errors import DrupalReadError
+
+
+class DrupalSite(Protocol):
+    """What every layout offers: the model, counts and streaming readers."""
+
+    model: SiteModel
+
+    def counts(self) -> SiteCounts: ...
+
+    def iter_entities(
+        self, bundle: str, *, batch_size: int = ...
+    ) -> Iterator[list[EntityRecord]]: ...
+
+    def iter_revisions(
+        self, bundle: str, *, batch_size: int = ..., nid: int | None = ...
+    ) -> Iterator[list[EntityRecord]]: ...
+
+    def revisions_of(self, bundle: str, nid: int) -> list[EntityRecord]: ...
+
+    def iter_terms(
+        self, vocabulary: str, *, batch_size: int = ...
+    ) -> Iterator[list[EntityRecord]]: ...
+
+    def iter_users(self, *, batch_size: int = ...) -> Iterator[list[EntityRecord]]: ...
+
+    def iter_files(self, *, batch_size: int = ...) -> Iterator[list[EntityRecord]]: ...
+
+
+LAYOUTS: dict[str, type[D7Site] | type[D8Site]] = {"d7": D7Site, "d8": D8Site}
+
+
+class OpenSite(AbstractContextManager["OpenSite"]):
+    """A site opened for reading; closes the connection it opened (if any) on exit."""
+
+    def __init__(self, site: D7Site | D8Site, owned: Connection | None) -> None:
+        self.site: DrupalSite = site
+        self.model = site.model
+        self._owned = owned
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.site, name)
+
+    def close(self) -> None:
+        """Close the connection `open_site` opened for an engine."""
+        if self._owned is not None:
+            self._owned.close()
+            self._owned = None
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+def open_site(
+    engine_or_conn: Engine | Connection, table_prefix: str = "", *, where: str = "the database"
+) -> OpenSite:
+    """Detect the Drupal version, introspect the content model and return a readable site.
+
+    Raises `NotDrupal` when the database holds no Drupal 7 or 8+ tables (with that prefix)."""
+    owned = engine_or_conn.connect() if isinstance(engine_or_conn, Engine) else None
+    conn = owned if owned is not None else engine_or_conn
+    assert isinstance(conn, Connection)
+    try:
+        source = Source.open(conn, table_prefix)
+        found = detect(source, where)
+        layout = LAYOUTS.get(found.layout)
+        if layout is None:
+            raise DrupalReadError(f"no reader for layout {found.layout} (known: {sorted(LAYOUTS)})")
+        model = _check_tables(source, layout.introspect(source, found.version))
+        model = dataclasses.replace(model, drupal_version=found.version)
+        return OpenSite(layout(source, model), owned)
+    except BaseException:
+        if owned is not None:
+            owned.close()
+        raise
+
+
+def _check_tables(source: Source, model: SiteModel) -> SiteModel:
+    """Report (not raise) live fields whose table is missing; reading them raises later."""
+    missing = [
+        Problem(storage.data_table, "-", storage.name, "field table is missing")
+        for storage in _live(model.fields.values())
+        if storage.data_table not in source.tables
+    ]
+    if not missing:
+        return model
+    return dataclasses.replace(model, problems=(*model.problems, *missing))
+
+
+def _live(storages: Sequence[FieldStorage] | object) -> list[FieldStorage]:
+    return [s for s in storages if isinstance(s, FieldStorage) and not s.deleted]  # type: ignore[attr-defined]
