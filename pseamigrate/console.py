@@ -61,3 +61,83 @@ def progress(description: str, total: int | None = None) -> Iterator[Any]:
             bar.advance(task, count)
 
         yield advance
+
+
+# --- inspect and diff of Drupal sites (#4) ----------------------------------------------------
+
+
+def show_inspect(data: dict[str, Any], *, json_out: bool) -> None:
+    """Render `pseamigrate inspect` data: JSON, or tables of bundles, fields and counts."""
+    if json_out:
+        print_json(data)
+        return
+    out.print(
+        f"site {data['site']}: Drupal {data['drupal_version']} ({data['layout']}), "
+        f"prefix {data['table_prefix'] or '-'}"
+    )
+    bundles = data["bundles"]
+    print_table(
+        "Content types",
+        ["type", "nodes", "published", "unpublished", "revisions", "fields", "deleted fields"],
+        [
+            (name, b["count"], b["published"], b["count"] - b["published"], b["revisions"],
+             len(b["fields"]), len(b["deleted_fields"]))
+            for name, b in bundles.items()
+        ],
+    )  # fmt: skip
+    rows = [
+        (name, field, f["type"] + ("" if f["known_type"] else " (unknown)"),
+         "unlimited" if f["cardinality"] == -1 else f["cardinality"],
+         "yes" if f["required"] else "", len(f["allowed_values"]) or "",
+         f["target_type"] or "")
+        for name, b in bundles.items() for field, f in b["fields"].items()
+    ]  # fmt: skip
+    columns = ["type", "field", "field type", "cardinality", "required", "list values", "target"]
+    print_table("Fields", columns, rows)
+    vocabularies = [(n, v["terms"], len(v["fields"])) for n, v in data["vocabularies"].items()]
+    print_table("Vocabularies", ["vocabulary", "terms", "fields"], vocabularies)
+    users, files = data["users"], data["files"]
+    out.print(
+        f"users: {users['total']} ({users['active']} active, {users['blocked']} blocked); "
+        f"files: {files['total']}"
+    )
+    _show_notes(data)
+
+
+def _show_notes(data: dict[str, Any]) -> None:
+    for unknown in data["unknown_field_types"]:
+        out.print(f"unknown field type {unknown['type']}: {', '.join(unknown['fields'])}")
+    if data["latin1_tables"]:
+        out.print(f"latin1 tables (text re-decoded where UTF-8): {len(data['latin1_tables'])}")
+    for problem in data["problems"]:
+        out.print(
+            f"[yellow]problem[/yellow] {problem['table']} {problem['row']} "
+            f"{problem['field']}: {problem['message']}"
+        )
+
+
+def show_diff(data: dict[str, Any], *, json_out: bool) -> None:
+    """Render `pseamigrate diff` data: JSON, or one matrix row per difference."""
+    if json_out:
+        print_json(data)
+        return
+    sites = data["sites"]
+    rows = [
+        (row["kind"], row["bundle"] or "", row["field"] or "", row["property"],
+         *(_cell(row["values"].get(site, "-")) for site in sites))
+        for row in data["differences"]
+    ]  # fmt: skip
+    print_table(f"Drift between {', '.join(sites)}", ["kind", "bundle", "field", "what", *sites],
+                rows)  # fmt: skip
+    if not rows:
+        out.print("no differences")
+
+
+def _cell(value: Any) -> str:
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "(none)"
+    return str(value)

@@ -11,6 +11,7 @@ The tree::
     │   ├── NotDrupal                 none of the Drupal 7 / 8+ marker tables exist
     │   ├── MissingFieldTable         a field's table named by the metadata is absent
     │   └── CorruptSerializedData     a PHP-serialized blob cannot be decoded
+    ├── UsageProblem          exit 2  a command asked for something it cannot do
     ├── VerificationMismatch  exit 3  source and target (or a security check) disagree
     └── RefusedForSafety      exit 4  refused to protect data (e.g. a plaintext target)
 
@@ -97,3 +98,9 @@ class CorruptSerializedData(DrupalReadError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(f"corrupt PHP-serialized data: {reason}")
+
+
+class UsageProblem(PseamigrateError):
+    """A command was asked for something it cannot do (e.g. diff of a single site)."""
+
+    exit_code = EXIT_USAGE

@@ -86,7 +86,8 @@ def build_record(
         )
         for lang in sorted(others - {language})
     )
-    revision = base.get("vid", base.get("revision_id"))
+    # Only nodes call their revision "vid"; Drupal 7 terms' "vid" is the vocabulary.
+    revision = base.get("vid") if entity_type == "node" else base.get("revision_id")
     return EntityRecord(
         entity_type=entity_type,
         bundle=str(base.get("bundle", "")),

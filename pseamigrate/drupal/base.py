@@ -26,6 +26,11 @@ class BaseSite:
         self.source = source
         self.model = model
 
+    def latin1_tables(self) -> list[str]:
+        """Return this site's tables (without prefix) that declare latin1 text columns."""
+        prefix = self.source.prefix
+        return sorted(t[len(prefix) :] for t in self.source.latin1 if t.startswith(prefix))
+
     def counts(self) -> SiteCounts:
         """Count nodes, revisions, terms, users and files (no content is read)."""
         raise NotImplementedError

@@ -99,7 +99,8 @@ class D7Site(BaseSite):
             s = self.source
             sql = (
                 f"SELECT ur.uid AS k, r.name AS v FROM {s.q('users_roles')} ur "
-                f"JOIN {s.q('role')} r ON r.rid = ur.rid WHERE ur.uid IN :ids ORDER BY ur.uid, r.rid"
+                f"JOIN {s.q('role')} r ON r.rid = ur.rid "
+                "WHERE ur.uid IN :ids ORDER BY ur.uid, r.rid"
             )
             self._attach(rows, "uid", "roles", s.rows_in(sql, ids, table=s.name("role")))
         elif entity_type == "file":

@@ -38,7 +38,9 @@ REFERENCE_TARGETS = {
 }
 
 
-def decode(source: Source, table: str, row: str, field: str, blob: Any, problems: list[Problem]) -> Any:
+def decode(
+    source: Source, table: str, row: str, field: str, blob: Any, problems: list[Problem]
+) -> Any:
     """Decode a blob, or record a `Problem` naming table, row and field and return {}."""
     try:
         value = phpdata.loads(blob)
@@ -100,7 +102,9 @@ def _fields(
     for row in source.rows(sql):
         data = decode(source, "field_config", f"id={row['id']}", row["field_name"], row["data"],
                       problems)  # fmt: skip
-        entity_types = sorted({i.entity_type for i in instances if i.field_name == row["field_name"]})
+        entity_types = sorted(
+            {i.entity_type for i in instances if i.field_name == row["field_name"]}
+        )
         for entity_type in entity_types:
             out[(entity_type, row["field_name"])] = _storage(source, row, data, entity_type)
     return out
@@ -129,7 +133,9 @@ def _storage(source: Source, row: Row, data: dict[str, Any], entity_type: str) -
     )
 
 
-def _tables(source: Source, row: Row, data: dict[str, Any]) -> tuple[str, str | None, tuple[str, ...]]:
+def _tables(
+    source: Source, row: Row, data: dict[str, Any]
+) -> tuple[str, str | None, tuple[str, ...]]:
     """Return the data table, revision table and storage columns.
 
     Drupal 7 computes the names (`field_data_<name>`, `field_deleted_data_<id>` once deleted);
@@ -161,7 +167,9 @@ def _target(kind: str, settings: dict[str, Any]) -> tuple[str | None, tuple[str,
     if kind == "taxonomy_term_reference":
         trees = settings.get("allowed_values") or []
         trees = trees if isinstance(trees, list) else list(trees.values())
-        return "taxonomy_term", tuple(str(t.get("vocabulary")) for t in trees if isinstance(t, dict))
+        return "taxonomy_term", tuple(
+            str(t.get("vocabulary")) for t in trees if isinstance(t, dict)
+        )
     if kind == "entityreference":
         bundles = (settings.get("handler_settings") or {}).get("target_bundles") or {}
         names = bundles if isinstance(bundles, list) else list(bundles)

@@ -53,7 +53,10 @@ class D8Site(BaseSite):
             nodes={r["type"]: int(r["n"]) for r in nodes},
             published={r["type"]: int(r["p"] or 0) for r in published},
             revisions={r["type"]: int(r["n"]) for r in revisions},
-            terms={**dict.fromkeys(self.model.vocabularies, 0), **{r["vid"]: int(r["n"]) for r in terms}},
+            terms={
+                **dict.fromkeys(self.model.vocabularies, 0),
+                **{r["vid"]: int(r["n"]) for r in terms},
+            },
             users_total=int(users["n"]),
             users_blocked=int(users["b"] or 0),
             files=int(s.scalar(f"SELECT COUNT(*) FROM {s.q('file_managed')}") or 0),

@@ -8,6 +8,7 @@ of long fields are right; they are never derived from the field name.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from pseamigrate.drupal.d7_model import decode
@@ -38,11 +39,15 @@ def introspect(source: Source, version: int) -> SiteModel:
     problems: list[Problem] = []
     config = _config(source, problems)
     instances = _instances(config)
+    stored = _stored_entity_types(source)
     fields = {
         (str(c["entity_type"]), str(c["field_name"])): _storage(source, c, problems)
         for name, c in sorted(config.items())
-        if name.startswith("field.storage.") and c.get("field_name")
+        if name.startswith("field.storage.")
+        and c.get("field_name")
+        and str(c.get("entity_type")) in stored  # e.g. contact_message keeps nothing in SQL
     }
+    fields = {key: _with_targets(storage, instances) for key, storage in fields.items()}
     entity_bundles = _bundles(config, instances)
     return SiteModel(
         drupal_version=version,  # type: ignore[arg-type]  # detect() returns 8..11
@@ -56,6 +61,26 @@ def introspect(source: Source, version: int) -> SiteModel:
     )
 
 
+def _stored_entity_types(source: Source) -> set[str]:
+    """Return the entity types whose content Drupal keeps in SQL tables."""
+    rows = source.rows(
+        f"SELECT name FROM {source.q('key_value')} WHERE collection = 'entity.storage_schema.sql'"
+        " AND name LIKE '%.entity_schema_data'"
+    )
+    return {str(row["name"]).split(".")[0] for row in rows}
+
+
+def _with_targets(storage: FieldStorage, instances: list[FieldInstance]) -> FieldStorage:
+    """Collect the bundles a reference may point at; Drupal 8+ keeps them per instance."""
+    bundles: set[str] = set()
+    for i in instances:
+        if (i.entity_type, i.field_name) == (storage.entity_type, storage.name):
+            handler = i.settings.get("handler_settings") or {}
+            targets = handler.get("target_bundles") or {}
+            bundles |= set(targets if isinstance(targets, list) else targets.keys())
+    return dataclasses.replace(storage, target_bundles=tuple(sorted(bundles)))
+
+
 def _config(source: Source, problems: list[Problem]) -> dict[str, dict[str, Any]]:
     """Decode the active config objects the reader needs (not their translations)."""
     sql = (
@@ -64,8 +89,9 @@ def _config(source: Source, problems: list[Problem]) -> dict[str, dict[str, Any]
         "OR name LIKE 'taxonomy.vocabulary.%') ORDER BY name"
     )
     return {
-        str(row["name"]): decode(source, "config", f"name={row['name']}", str(row["name"]),
-                                 row["data"], problems)  # fmt: skip
+        str(row["name"]): decode(
+            source, "config", f"name={row['name']}", str(row["name"]), row["data"], problems
+        )  # fmt: skip
         for row in source.rows(sql)
     }
 

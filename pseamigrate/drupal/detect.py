@@ -45,9 +45,7 @@ def detect(source: Source, where: str) -> Detected:
 
 
 def _d7_major(source: Source) -> DrupalMajor:
-    value = source.scalar(
-        f"SELECT schema_version FROM {source.q('system')} WHERE name = 'system'"
-    )
+    value = source.scalar(f"SELECT schema_version FROM {source.q('system')} WHERE name = 'system'")
     if value is not None and 0 < int(value) < 7000:
         raise DrupalReadError(f"Drupal {int(value) // 1000} is not supported (only 7 and 8+)")
     return 7

@@ -14,7 +14,7 @@ from pseamigrate.errors import CorruptSerializedData
 
 
 def loads(blob: bytes | str | None) -> Any:
-    """Decode one PHP-serialized value, or raise `CorruptSerializedData` (no data in the message)."""
+    """Decode one PHP-serialized value, or raise `CorruptSerializedData` (no data quoted)."""
     if blob is None:
         return None
     raw = blob.encode("utf-8") if isinstance(blob, str) else bytes(blob)

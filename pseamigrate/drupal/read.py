@@ -1,15 +1,15 @@
 """Open a legacy Drupal database: detect its version once, pick its layout from a dict.
 
-    with open_site(engine, table_prefix="crp_") as site:
-        site.model                      # SiteModel: bundles, fields, vocabularies, problems
-        site.counts()                   # SiteCounts
-        for batch in site.iter_entities("complaint"): ...
+with open_site(engine, table_prefix="crp_") as site:
+    site.model                      # SiteModel: bundles, fields, vocabularies, problems
+    site.counts()                   # SiteCounts
+    for batch in site.iter_entities("complaint"): ...
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import Protocol
 
@@ -30,6 +30,8 @@ class DrupalSite(Protocol):
     model: SiteModel
 
     def counts(self) -> SiteCounts: ...
+
+    def latin1_tables(self) -> list[str]: ...
 
     def iter_entities(
         self, bundle: str, *, batch_size: int = ...
@@ -100,15 +102,17 @@ def open_site(
 
 def _check_tables(source: Source, model: SiteModel) -> SiteModel:
     """Report (not raise) live fields whose table is missing; reading them raises later."""
+    known = {(problem.field, problem.message) for problem in model.problems}
     missing = [
         Problem(storage.data_table, "-", storage.name, "field table is missing")
         for storage in _live(model.fields.values())
         if storage.data_table not in source.tables
+        and not any(field == storage.name for field, _ in known)
     ]
     if not missing:
         return model
     return dataclasses.replace(model, problems=(*model.problems, *missing))
 
 
-def _live(storages: Sequence[FieldStorage] | object) -> list[FieldStorage]:
-    return [s for s in storages if isinstance(s, FieldStorage) and not s.deleted]  # type: ignore[attr-defined]
+def _live(storages: Iterable[FieldStorage]) -> list[FieldStorage]:
+    return [storage for storage in storages if not storage.deleted]

@@ -67,7 +67,9 @@ class Source:
         )
         return [str(name) for (name,) in rows]
 
-    def rows(self, sql: str, params: Mapping[str, Any] | None = None, *, table: str = "") -> list[Row]:
+    def rows(
+        self, sql: str, params: Mapping[str, Any] | None = None, *, table: str = ""
+    ) -> list[Row]:
         """Run a bounded query (metadata or one batch) and return dict rows; `table` is the real
         table whose latin1 columns need repair."""
         result = self.conn.execute(text(sql), dict(params or {}))
