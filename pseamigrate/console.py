@@ -122,6 +122,9 @@ def show_diff(data: dict[str, Any], *, json_out: bool) -> None:
         print_json(data)
         return
     sites = data["sites"]
+    if not data["differences"]:
+        out.print(f"no differences between {', '.join(sites)}")
+        return
     rows = [
         (row["kind"], row["bundle"] or "", row["field"] or "", row["property"],
          *(_cell(row["values"].get(site, "-")) for site in sites))
@@ -129,8 +132,6 @@ def show_diff(data: dict[str, Any], *, json_out: bool) -> None:
     ]  # fmt: skip
     print_table(f"Drift between {', '.join(sites)}", ["kind", "bundle", "field", "what", *sites],
                 rows)  # fmt: skip
-    if not rows:
-        out.print("no differences")
 
 
 def _cell(value: Any) -> str:

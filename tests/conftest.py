@@ -90,3 +90,58 @@ def _admin(server: LocalServer, statement: str) -> None:
             conn.execute(text(statement))
     finally:
         engine.dispose()
+
+
+# --- Drupal core fixture databases (#4) -------------------------------------------------------
+
+DRUPAL_DUMPS = {
+    "d7": "d7_migrate_fixture.sql.gz",
+    "d9": "d9_4_filled_standard.sql.gz",
+    "d10": "d10_3_filled_standard.sql.gz",
+    "d11": "d11_3_filled_standard.sql.gz",
+}
+
+
+def load_drupal_dump(server: LocalServer, database: str, dump: str) -> None:
+    """Load one of the shared Drupal core dumps into `database` with the mariadb client."""
+    import gzip
+    import subprocess
+
+    path = DRUPAL_CORE_FIXTURES / DRUPAL_DUMPS[dump]
+    client = ["mariadb", "-h127.0.0.1", f"-P{server.port}", "-uroot", database]
+    with gzip.open(path, "rb") as sql:
+        subprocess.run(client, stdin=sql, check=True, capture_output=True)
+
+
+def _need_drupal_fixtures() -> None:
+    if not DRUPAL_CORE_FIXTURES.is_dir():
+        pytest.skip(f"Drupal core fixtures not found at {DRUPAL_CORE_FIXTURES}")
+
+
+@pytest.fixture(scope="session")
+def drupal_core(mariadb_server: LocalServer) -> dict[str, URL]:
+    """The four Drupal core databases loaded once per session (read-only: do not modify)."""
+    _need_drupal_fixtures()
+    urls = {}
+    for name in DRUPAL_DUMPS:
+        database = f"core_{name}"
+        _admin(mariadb_server, f"CREATE DATABASE IF NOT EXISTS `{database}` CHARACTER SET utf8mb4")
+        load_drupal_dump(mariadb_server, database, name)
+        urls[name] = mariadb_server.url(database)
+    return urls
+
+
+@pytest.fixture
+def drupal_copy(
+    mariadb_server: LocalServer, make_db: DatabaseFactory
+) -> Callable[[str], URL]:
+    """Load a private copy of one Drupal core dump (for tests that change it)."""
+    _need_drupal_fixtures()
+
+    def make(dump: str) -> URL:
+        url = make_db(mariadb_server)
+        assert url.database is not None
+        load_drupal_dump(mariadb_server, url.database, dump)
+        return url
+
+    return make
