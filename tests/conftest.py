@@ -16,7 +16,11 @@ from sqlalchemy.engine import URL
 
 from pseamigrate.servers import LocalServer, running_server
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+# ../shared beside the checkout; git worktrees sit one level deeper, so look up the ancestors.
+SHARED = next(
+    (p / "shared" for p in Path(__file__).resolve().parents[1:4] if (p / "shared").is_dir()),
+    Path(__file__).resolve().parents[1].parent / "shared",
+)
 DRUPAL_CORE_FIXTURES = SHARED / "fixtures" / "drupal-core"
 _db_counter = itertools.count(1)
 
@@ -110,7 +114,9 @@ def load_drupal_dump(server: LocalServer, database: str, dump: str) -> None:
     path = DRUPAL_CORE_FIXTURES / DRUPAL_DUMPS[dump]
     client = ["mariadb", "-h127.0.0.1", f"-P{server.port}", "-uroot", database]
     with gzip.open(path, "rb") as sql:
-        subprocess.run(client, stdin=sql, check=True, capture_output=True)
+        done = subprocess.run(client, input=sql.read(), capture_output=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"loading {path.name} failed: {done.stderr.decode()[-500:]}")
 
 
 def _need_drupal_fixtures() -> None:
@@ -132,9 +138,7 @@ def drupal_core(mariadb_server: LocalServer) -> dict[str, URL]:
 
 
 @pytest.fixture
-def drupal_copy(
-    mariadb_server: LocalServer, make_db: DatabaseFactory
-) -> Callable[[str], URL]:
+def drupal_copy(mariadb_server: LocalServer, make_db: DatabaseFactory) -> Callable[[str], URL]:
     """Load a private copy of one Drupal core dump (for tests that change it)."""
     _need_drupal_fixtures()
 
