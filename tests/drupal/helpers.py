@@ -38,8 +38,11 @@ def edit_config(url: URL, name: str, change: Callable[[dict[str, Any]], None]) -
     ((blob,),) = query(url, "SELECT data FROM config WHERE collection='' AND name=:n", {"n": name})
     data = phpdata.loads(blob)
     change(data)
-    run(url, "UPDATE config SET data=:d WHERE collection='' AND name=:n",
-        params={"d": phpserialize.dumps(data), "n": name})  # fmt: skip
+    run(
+        url,
+        "UPDATE config SET data=:d WHERE collection='' AND name=:n",
+        params={"d": phpserialize.dumps(data), "n": name},
+    )
 
 
 def add_prefix(url: URL, prefix: str) -> None:

@@ -62,16 +62,35 @@ LONG = "field_complaint_outcome_reported_by_focal_point"
 def _plant_hashed_field(url: URL) -> None:
     """Add a long-named field whose tables carry hashed names, as Drupal 8+ makes them."""
     data_t, rev_t = "node__3f9a1c2b7d", "node_r__3f9a1c2b7d"
-    columns = {"bundle": {}, "deleted": {}, "entity_id": {}, "revision_id": {}, "langcode": {},
-               "delta": {}, f"{LONG}_value": {"type": "varchar"}}  # fmt: skip
+    columns = {
+        "bundle": {},
+        "deleted": {},
+        "entity_id": {},
+        "revision_id": {},
+        "langcode": {},
+        "delta": {},
+        f"{LONG}_value": {"type": "varchar"},
+    }
     schema = {
         data_t: {"description": f"Data storage for node field {LONG}.", "fields": columns},
-        rev_t: {"description": f"Revision archive storage for node field {LONG}.", "fields": columns},
-    }  # fmt: skip
-    storage = {"field_name": LONG, "entity_type": "node", "type": "string", "module": "core",
-               "cardinality": -1, "settings": {}}  # fmt: skip
-    instance = {"field_name": LONG, "entity_type": "node", "bundle": "article",
-                "label": "Outcome", "required": True, "settings": {}}  # fmt: skip
+        rev_t: {"description": f"Revision archive storage for {LONG}.", "fields": columns},
+    }
+    storage = {
+        "field_name": LONG,
+        "entity_type": "node",
+        "type": "string",
+        "module": "core",
+        "cardinality": -1,
+        "settings": {},
+    }
+    instance = {
+        "field_name": LONG,
+        "entity_type": "node",
+        "bundle": "article",
+        "label": "Outcome",
+        "required": True,
+        "settings": {},
+    }
     ddl = (
         "(bundle VARCHAR(128), deleted TINYINT DEFAULT 0, entity_id INT, revision_id INT, "
         f"langcode VARCHAR(32), delta INT, {LONG}_value VARCHAR(255))"
@@ -80,14 +99,18 @@ def _plant_hashed_field(url: URL) -> None:
         url,
         f"CREATE TABLE {data_t} {ddl}",
         f"CREATE TABLE {rev_t} {ddl}",
-        f"INSERT INTO {data_t} VALUES ('article',0,1,2,'en',1,'second'), ('article',0,1,2,'en',0,'first')",
+        f"INSERT INTO {data_t} VALUES ('article',0,1,2,'en',1,'second'), "
+        "('article',0,1,2,'en',0,'first')",
         "INSERT INTO config (collection, name, data) VALUES "
         f"('', 'field.storage.node.{LONG}', :s), ('', 'field.field.node.article.{LONG}', :i)",
         "INSERT INTO key_value (collection, name, value) VALUES "
         f"('entity.storage_schema.sql', 'node.field_schema_data.{LONG}', :k)",
-        params={"s": phpserialize.dumps(storage), "i": phpserialize.dumps(instance),
-                "k": phpserialize.dumps(schema)},
-    )  # fmt: skip
+        params={
+            "s": phpserialize.dumps(storage),
+            "i": phpserialize.dumps(instance),
+            "k": phpserialize.dumps(schema),
+        },
+    )
 
 
 def test_hashed_field_tables_come_from_the_stored_schema(drupal_copy: Callable[[str], URL]):
@@ -111,14 +134,19 @@ def test_hashed_field_tables_come_from_the_stored_schema(drupal_copy: Callable[[
 
 def test_corrupt_blobs_are_problems_and_the_rest_is_read(drupal_copy: Callable[[str], URL]):
     url = drupal_copy("d7")
-    run(url, "UPDATE field_config SET data = 'a:7:{s:8:\"settings\";a:3:{s:14:\"allowed' "
-             "WHERE field_name = 'field_text_list'",
-        "UPDATE field_config_instance SET data = 'garbage' WHERE field_name = 'field_tags'")  # fmt: skip
+    run(
+        url,
+        'UPDATE field_config SET data = \'a:7:{s:8:"settings";a:3:{s:14:"allowed\' '
+        "WHERE field_name = 'field_text_list'",
+        "UPDATE field_config_instance SET data = 'garbage' WHERE field_name = 'field_tags'",
+    )
     site, engine = opened(url)
     try:
         problems = {(p.table, p.field) for p in site.model.problems}
-        assert problems == {("field_config", "field_text_list"),
-                            ("field_config_instance", "field_tags")}  # fmt: skip
+        assert problems == {
+            ("field_config", "field_text_list"),
+            ("field_config_instance", "field_tags"),
+        }
         rows = {p.row for p in site.model.problems}
         assert all(row.startswith("id=") for row in rows)
         text_list = site.model.fields[("node", "field_text_list")]

@@ -77,8 +77,11 @@ def test_d7_fields_are_described(site_of) -> None:
     fields = site.model.fields
     tags = fields[("node", "field_tags")]
     assert (tags.type, tags.cardinality, tags.target_type, tags.target_bundles) == (
-        "taxonomy_term_reference", -1, "taxonomy_term", ("tags",),
-    )  # fmt: skip
+        "taxonomy_term_reference",
+        -1,
+        "taxonomy_term",
+        ("tags",),
+    )
     assert tags.columns == ("tid",)
     assert tags.data_table == "field_data_field_tags"
     text_list = fields[("node", "field_text_list")]
