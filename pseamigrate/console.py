@@ -37,7 +37,7 @@ def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
     """Print a simple table on stdout."""
     table = Table(title=title, title_justify="left")
     for column in columns:
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # wrap long names, never cut them
     for row in rows:
         table.add_row(*(str(value) for value in row))
     out.print(table)
@@ -85,15 +85,16 @@ def show_inspect(data: dict[str, Any], *, json_out: bool) -> None:
             for name, b in bundles.items()
         ],
     )  # fmt: skip
-    rows = [
-        (name, field, f["type"] + ("" if f["known_type"] else " (unknown)"),
-         "unlimited" if f["cardinality"] == -1 else f["cardinality"],
-         "yes" if f["required"] else "", len(f["allowed_values"]) or "",
-         f["target_type"] or "")
-        for name, b in bundles.items() for field, f in b["fields"].items()
-    ]  # fmt: skip
-    columns = ["type", "field", "field type", "cardinality", "required", "list values", "target"]
-    print_table("Fields", columns, rows)
+    columns = ["field", "field type", "cardinality", "required", "list values", "target"]
+    for name, bundle in bundles.items():
+        rows = [
+            (field, f["type"] + ("" if f["known_type"] else " (unknown)"),
+             "unlimited" if f["cardinality"] == -1 else f["cardinality"],
+             "yes" if f["required"] else "", len(f["allowed_values"]) or "",
+             f["target_type"] or "")
+            for field, f in bundle["fields"].items()
+        ]  # fmt: skip
+        print_table(f"Fields of {name}", columns, rows)
     vocabularies = [(n, v["terms"], len(v["fields"])) for n, v in data["vocabularies"].items()]
     print_table("Vocabularies", ["vocabulary", "terms", "fields"], vocabularies)
     users, files = data["users"], data["files"]
