@@ -217,8 +217,9 @@ def _parse_connection(doc: Any, where: str, problems: list[str]) -> ConnectionSp
     if not isinstance(doc, dict):
         problems.append(f"{where}: required, e.g. {{url_env: PSEA_SITE_URL}}")
         return None
-    _unknown_keys(doc, CONNECTION_KEYS, f"{where}.", problems)
-    if "password" in doc or "url" in doc:
+    secrets = {"password", "url"} & set(doc)
+    _unknown_keys(doc, CONNECTION_KEYS | secrets, f"{where}.", problems)
+    if secrets:
         problems.append(f"{where}: secrets do not belong in the project file; use url_env")
     if bool(doc.get("url_env")) == bool(doc.get("option_file")):
         problems.append(f"{where}: give exactly one of url_env or option_file")

@@ -1,0 +1,138 @@
+"""The command line as users meet it: help, exit codes, one-line errors, no secrets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from pseamigrate import __version__
+from pseamigrate.cli import app
+from pseamigrate.errors import ConnectionFailed
+from pseamigrate.servers import LocalServer
+from pseamigrate.servers.instance import free_port
+
+runner = CliRunner()
+SECRET = "pw-Zq81-never-shown"
+
+
+def project(tmp_path: Path, url_env: str = "PSEA_IRAQ_URL") -> Path:
+    path = tmp_path / "pseamigrate.yaml"
+    path.write_text(
+        f"sites:\n  iraq:\n    tenant: iq\n    connection: {{url_env: {url_env}}}\n"
+        "target:\n  connection: {url_env: PSEA_TARGET_URL}\n"
+    )
+    return path
+
+
+def all_commands() -> list[list[str]]:
+    group = typer.main.get_command(app)
+    paths: list[list[str]] = []
+
+    def walk(command: object, prefix: list[str]) -> None:
+        for name, sub in getattr(command, "commands", {}).items():
+            paths.append([*prefix, name])
+            walk(sub, [*prefix, name])
+
+    walk(group, [])
+    return paths
+
+
+def test_help_lists_the_commands() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for name in ("sites", "ping", "demo"):
+        assert name in result.stdout
+
+
+@pytest.mark.parametrize("command", all_commands(), ids=" ".join)
+def test_every_command_has_help_with_an_example(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.stdout or "Commands" in result.stdout
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert __version__ in result.stdout
+
+
+def test_wrong_option_exits_2_with_one_line() -> None:
+    result = runner.invoke(app, ["--no-such-option"])
+    assert result.exit_code == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1
+    assert lines[0].startswith("Error: No such option: --no-such-option")
+
+
+def test_unknown_command_exits_2() -> None:
+    result = runner.invoke(app, ["migrat"])
+    assert result.exit_code == 2
+    assert "Error:" in result.stderr
+
+
+def test_unreachable_database_names_the_site_not_the_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = free_port()  # nothing listens there
+    monkeypatch.setenv("PSEA_IRAQ_URL", f"mysql://migrator:{SECRET}@127.0.0.1:{port}/psea")
+    result = runner.invoke(app, ["--config", str(project(tmp_path)), "ping", "iraq"])
+    assert result.exit_code == 1
+    assert f"cannot connect to site 'iraq' at 127.0.0.1:{port}/psea" in result.stderr
+    assert SECRET not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_wrong_password_on_a_real_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, any_server: LocalServer
+) -> None:
+    monkeypatch.setenv("PSEA_IRAQ_URL", f"mysql://root:{SECRET}@127.0.0.1:{any_server.port}/")
+    result = runner.invoke(app, ["--config", str(project(tmp_path)), "ping", "iraq"])
+    assert result.exit_code == 1
+    assert "site 'iraq'" in result.stderr
+    assert "1045" in result.stderr  # access denied
+    assert SECRET not in result.stderr + result.stdout
+
+
+def test_ping_a_real_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, any_server: LocalServer
+) -> None:
+    monkeypatch.setenv("PSEA_IRAQ_URL", f"mysql://root@127.0.0.1:{any_server.port}/mysql")
+    monkeypatch.setenv("PSEA_TARGET_URL", f"mysql://root@127.0.0.1:{any_server.port}/")
+    result = runner.invoke(app, ["--config", str(project(tmp_path)), "ping"])
+    assert result.exit_code == 0, result.stderr
+    assert f"iraq: 127.0.0.1:{any_server.port}/mysql" in result.stdout
+    assert "target:" in result.stdout
+    expected = "MariaDB" if any_server.flavor == "mariadb" else "9.7."
+    assert expected in result.stdout
+
+
+def test_unknown_site_exits_1(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["--config", str(project(tmp_path)), "ping", "narnia"])
+    assert result.exit_code == 1
+    assert "unknown site 'narnia' (known sites: iraq)" in result.stderr
+
+
+def test_debug_shows_the_real_exception(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PSEA_IRAQ_URL", f"mysql://m:{SECRET}@127.0.0.1:{free_port()}/psea")
+    result = runner.invoke(app, ["--debug", "--config", str(project(tmp_path)), "ping", "iraq"])
+    assert isinstance(result.exception, ConnectionFailed)
+
+
+def test_sites_shows_where_credentials_come_from_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PSEA_IRAQ_URL", f"mysql://m:{SECRET}@127.0.0.1/psea")
+    result = runner.invoke(app, ["--config", str(project(tmp_path)), "sites"])
+    assert result.exit_code == 0
+    assert "$PSEA_IRAQ_URL" in result.stdout
+    assert SECRET not in result.stdout
+
+
+def test_missing_project_file_is_a_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["--config", str(tmp_path / "nope.yaml"), "sites"])
+    assert result.exit_code == 1
+    assert "cannot read project file" in result.stderr

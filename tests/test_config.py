@@ -1,0 +1,145 @@
+"""The project file: shape, validation with every problem at once, and secrets kept out of it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pseamigrate.config import ConnectionSpec, find_config, load_settings, read_option_file
+from pseamigrate.db import safe_url, where
+from pseamigrate.errors import ConfigError, UnknownSite
+
+PROJECT = """\
+# pseamigrate.yaml
+sites:
+  iraq:
+    tenant: iq
+    connection: {url_env: PSEA_IRAQ_URL}
+    table_prefix: ""
+    mapping: mappings/sites/iraq.yaml
+    files_dir: /srv/psea/iraq/files
+  drc:
+    tenant: cd
+    connection: {option_file: OPTFILE, group: drc}
+    table_prefix: "d7_"
+target:
+  connection: {url_env: PSEA_TARGET_URL}
+"""
+
+
+def write_project(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "pseamigrate.yaml"
+    path.write_text(text.replace("OPTFILE", str(tmp_path / "my.cnf")))
+    return path
+
+
+def test_the_documented_shape_loads(tmp_path: Path) -> None:
+    settings = load_settings(write_project(tmp_path, PROJECT))
+    assert sorted(settings.sites) == ["drc", "iraq"]
+    iraq = settings.site("iraq")
+    assert iraq.tenant == "iq"
+    assert iraq.connection.url_env == "PSEA_IRAQ_URL"
+    assert iraq.mapping == tmp_path / "mappings/sites/iraq.yaml"
+    assert iraq.files_dir == "/srv/psea/iraq/files"
+    assert settings.site("drc").table_prefix == "d7_"
+    assert settings.target_connection().url_env == "PSEA_TARGET_URL"
+
+
+def test_url_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PSEA_X", "mysql://migrator:s3cret-pw@db.example:3307/psea_iraq")
+    url = ConnectionSpec(url_env="PSEA_X").resolve()
+    assert url.drivername == "mysql+pymysql"
+    assert url.password == "s3cret-pw"
+    assert "s3cret-pw" not in safe_url(url)
+    assert "s3cret-pw" not in repr(url)
+    assert where(url) == "db.example:3307/psea_iraq"
+
+
+def test_missing_environment_variable_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PSEA_NOPE", raising=False)
+    with pytest.raises(ConfigError, match="PSEA_NOPE is not set"):
+        ConnectionSpec(url_env="PSEA_NOPE").resolve()
+
+
+def test_option_file_group_gives_the_url(tmp_path: Path) -> None:
+    option_file = tmp_path / "my.cnf"
+    option_file.write_text(
+        "[client]\nuser=nobody\n[drc]\nuser=reader\npassword='pa ss'\n"
+        "host=10.0.0.5\nport=3308\ndatabase=psea_drc\n"
+    )
+    url = ConnectionSpec(option_file=option_file, group="drc").resolve()
+    assert (url.username, url.password, url.host, url.port, url.database) == (
+        "reader",
+        "pa ss",
+        "10.0.0.5",
+        3308,
+        "psea_drc",
+    )
+    assert read_option_file(option_file, "client") == {"user": "nobody"}
+
+
+def test_password_env_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    option_file = tmp_path / "my.cnf"
+    option_file.write_text("[client]\nuser=reader\nhost=127.0.0.1\n")
+    monkeypatch.setenv("PSEA_PW", "from-env")
+    url = ConnectionSpec(option_file=option_file, password_env="PSEA_PW").resolve()
+    assert url.password == "from-env"
+
+
+def test_missing_option_group_is_named(tmp_path: Path) -> None:
+    option_file = tmp_path / "my.cnf"
+    option_file.write_text("[client]\nuser=x\n")
+    with pytest.raises(ConfigError, match=r"has no \[syria\] group"):
+        ConnectionSpec(option_file=option_file, group="syria").resolve()
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    path = write_project(
+        tmp_path,
+        "sites:\n"
+        "  iraq:\n"
+        "    tenant: iq\n"
+        "    conection: {url_env: X}\n"
+        "  drc:\n"
+        "    connection: {url_env: Y, password: hunter2}\n"
+        "targt: {}\n",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    message = str(caught.value)
+    assert "sites.iraq.conection: unknown key" in message
+    assert "sites.iraq.connection: required" in message
+    assert "sites.drc.tenant: required" in message
+    assert "sites.drc.connection: secrets do not belong in the project file" in message
+    assert "targt: unknown key" in message
+    assert "hunter2" not in message
+    assert message.count(str(path)) == 5
+
+
+def test_x_keys_are_allowed_for_notes(tmp_path: Path) -> None:
+    text = PROJECT.replace("    tenant: iq\n", "    tenant: iq\n    x-owner: ICT Erbil\n")
+    assert load_settings(write_project(tmp_path, text)).site("iraq").tenant == "iq"
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    path = write_project(tmp_path, "sites:\n  iraq: {tenant: iq\n")
+    with pytest.raises(ConfigError, match=r"line \d+ is not valid YAML"):
+        load_settings(path)
+
+
+def test_unknown_site_lists_the_known(tmp_path: Path) -> None:
+    settings = load_settings(write_project(tmp_path, PROJECT))
+    with pytest.raises(UnknownSite, match="known sites: drc, iraq"):
+        settings.site("syria")
+
+
+def test_config_discovery_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PSEAMIGRATE_CONFIG", raising=False)
+    assert find_config(None) is None
+    (tmp_path / "pseamigrate.yaml").write_text("sites: {}\n")
+    assert find_config(None) == Path("pseamigrate.yaml")
+    monkeypatch.setenv("PSEAMIGRATE_CONFIG", "/elsewhere.yaml")
+    assert find_config(None) == Path("/elsewhere.yaml")
+    assert find_config(Path("explicit.yaml")) == Path("explicit.yaml")
