@@ -9,6 +9,7 @@ of long fields are right; they are never derived from the field name.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from typing import Any
 
 from pseamigrate.drupal.d7_model import decode
@@ -38,7 +39,8 @@ def introspect(source: Source, version: int) -> SiteModel:
     """Read the whole Drupal 8+ content model."""
     problems: list[Problem] = []
     config = _config(source, problems)
-    instances = _instances(config)
+    deleted = _deleted_config(source, problems)
+    instances = _instances(config) + _instances(deleted)
     stored = _stored_entity_types(source)
     fields = {
         (str(c["entity_type"]), str(c["field_name"])): _storage(source, c, problems)
@@ -47,6 +49,10 @@ def introspect(source: Source, version: int) -> SiteModel:
         and c.get("field_name")
         and str(c.get("entity_type")) in stored  # e.g. contact_message keeps nothing in SQL
     }
+    for name, c in sorted(deleted.items()):
+        key = (str(c.get("entity_type")), str(c.get("field_name")))
+        if name.startswith("field.storage.") and key not in fields and key[0] in stored:
+            fields[key] = _deleted_storage(source, c)
     fields = {key: _with_targets(storage, instances) for key, storage in fields.items()}
     entity_bundles = _bundles(config, instances)
     return SiteModel(
@@ -81,6 +87,53 @@ def _with_targets(storage: FieldStorage, instances: list[FieldInstance]) -> Fiel
     return dataclasses.replace(storage, target_bundles=tuple(sorted(bundles)))
 
 
+def _deleted_config(source: Source, problems: list[Problem]) -> dict[str, dict[str, Any]]:
+    """Read deleted fields and storages kept in `state` until Drupal purges their data,
+    keyed like config names so they flow through the same code as live ones."""
+    sql = (
+        f"SELECT name, value FROM {source.q('key_value')} WHERE collection = 'state' "
+        "AND name IN ('field.field.deleted', 'field.storage.deleted')"
+    )
+    out: dict[str, dict[str, Any]] = {}
+    for row in source.rows(sql):
+        items = decode(source, "key_value", f"name={row['name']}", "-", row["value"], problems)
+        for uuid, c in items.items():
+            if not isinstance(c, dict) or not c.get("field_name"):
+                continue
+            kind = "storage" if row["name"] == "field.storage.deleted" else "field"
+            out[f"field.{kind}.deleted.{uuid}"] = {
+                **c,
+                "deleted": True,
+                "uuid": c.get("uuid", uuid),
+            }
+    return out
+
+
+def _deleted_storage(source: Source, c: dict[str, Any]) -> FieldStorage:
+    """Describe a deleted storage; Drupal names its tables from a hash of its uuid."""
+    digest = hashlib.sha256(str(c.get("uuid")).encode()).hexdigest()[:10]
+    data, revision = f"field_deleted_data_{digest}", f"field_deleted_revision_{digest}"
+    name = str(c["field_name"])
+    columns = tuple(
+        col[len(name) + 1 :]
+        for col in source.columns(source.name(data))
+        if col.startswith(f"{name}_")
+    )
+    return FieldStorage(
+        name=name,
+        entity_type=str(c.get("entity_type")),
+        type=str(c.get("type")),
+        module=str(c.get("module") or ""),
+        cardinality=int(c.get("cardinality") or 1),
+        columns=columns,
+        data_table=source.name(data) if source.has(data) else "",
+        revision_table=source.name(revision) if source.has(revision) else None,
+        deleted=True,
+        known_type=str(c.get("type")) in KNOWN_TYPES,
+        settings=c.get("settings") or {},
+    )
+
+
 def _config(source: Source, problems: list[Problem]) -> dict[str, dict[str, Any]]:
     """Decode the active config objects the reader needs (not their translations)."""
     sql = (
@@ -99,7 +152,7 @@ def _config(source: Source, problems: list[Problem]) -> dict[str, dict[str, Any]
 def _instances(config: dict[str, dict[str, Any]]) -> list[FieldInstance]:
     out = []
     for name, c in config.items():
-        if not name.startswith("field.field.") or not c.get("field_name"):
+        if not name.startswith("field.field.") or not c.get("field_name") or not c.get("bundle"):
             continue
         out.append(
             FieldInstance(

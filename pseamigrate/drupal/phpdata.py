@@ -46,8 +46,14 @@ def _key(key: Any) -> str:
 
 
 def _object(name: bytes, properties: dict[Any, Any]) -> dict[Any, Any]:
-    """Represent a PHP object as its properties (the class name is not needed downstream)."""
-    return dict(properties)
+    """Represent a PHP object as its properties (the class name is not needed downstream).
+
+    Protected and private properties are serialized as NUL-star-NUL or NUL-class-NUL names;
+    only the property name is kept."""
+    return {
+        key.split(b"\0")[-1] if isinstance(key, bytes) else key: value
+        for key, value in properties.items()
+    }
 
 
 def _reason(exc: Exception) -> str:
