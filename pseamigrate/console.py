@@ -80,20 +80,31 @@ def show_inspect(data: dict[str, Any], *, json_out: bool) -> None:
         "Content types",
         ["type", "nodes", "published", "unpublished", "revisions", "fields", "deleted fields"],
         [
-            (name, b["count"], b["published"], b["count"] - b["published"], b["revisions"],
-             len(b["fields"]), len(b["deleted_fields"]))
+            (
+                name,
+                b["count"],
+                b["published"],
+                b["count"] - b["published"],
+                b["revisions"],
+                len(b["fields"]),
+                len(b["deleted_fields"]),
+            )
             for name, b in bundles.items()
         ],
-    )  # fmt: skip
+    )
     columns = ["field", "field type", "cardinality", "required", "list values", "target"]
     for name, bundle in bundles.items():
         rows = [
-            (field, f["type"] + ("" if f["known_type"] else " (unknown)"),
-             "unlimited" if f["cardinality"] == -1 else f["cardinality"],
-             "yes" if f["required"] else "", len(f["allowed_values"]) or "",
-             f["target_type"] or "")
+            (
+                field,
+                f["type"] + ("" if f["known_type"] else " (unknown)"),
+                "unlimited" if f["cardinality"] == -1 else f["cardinality"],
+                "yes" if f["required"] else "",
+                len(f["allowed_values"]) or "",
+                f["target_type"] or "",
+            )
             for field, f in bundle["fields"].items()
-        ]  # fmt: skip
+        ]
         print_table(f"Fields of {name}", columns, rows)
     vocabularies = [(n, v["terms"], len(v["fields"])) for n, v in data["vocabularies"].items()]
     print_table("Vocabularies", ["vocabulary", "terms", "fields"], vocabularies)
@@ -127,12 +138,18 @@ def show_diff(data: dict[str, Any], *, json_out: bool) -> None:
         out.print(f"no differences between {', '.join(sites)}")
         return
     rows = [
-        (row["kind"], row["bundle"] or "", row["field"] or "", row["property"],
-         *(_cell(row["values"].get(site, "-")) for site in sites))
+        (
+            row["kind"],
+            row["bundle"] or "",
+            row["field"] or "",
+            row["property"],
+            *(_cell(row["values"].get(site, "-")) for site in sites),
+        )
         for row in data["differences"]
-    ]  # fmt: skip
-    print_table(f"Drift between {', '.join(sites)}", ["kind", "bundle", "field", "what", *sites],
-                rows)  # fmt: skip
+    ]
+    print_table(
+        f"Drift between {', '.join(sites)}", ["kind", "bundle", "field", "what", *sites], rows
+    )
 
 
 def _cell(value: Any) -> str:

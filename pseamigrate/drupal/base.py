@@ -155,9 +155,15 @@ class BaseSite:
             row["usage"] = usage.get(int(row["fid"]), [])
 
     def _related(
-        self, rows: list[Row], ids: Sequence[int], key: str, name: str, table: str, value: str,
+        self,
+        rows: list[Row],
+        ids: Sequence[int],
+        key: str,
+        name: str,
+        table: str,
+        value: str,
         match: str,
-    ) -> None:  # fmt: skip
+    ) -> None:
         sql = (
             f"SELECT {match} AS k, {value} AS v FROM {self.source.q(table)} "
             f"WHERE {match} IN :ids ORDER BY {match}, {value}"

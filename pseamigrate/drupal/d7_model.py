@@ -23,12 +23,27 @@ from pseamigrate.errors import CorruptSerializedData
 
 KNOWN_TYPES = frozenset(
     {
-        "text", "text_long", "text_with_summary", "list_text", "list_integer", "list_float",
-        "list_boolean", "number_integer", "number_decimal", "number_float",
-        "taxonomy_term_reference", "file", "image", "entityreference",
-        "date", "datetime", "datestamp", "link_field", "email",
+        "text",
+        "text_long",
+        "text_with_summary",
+        "list_text",
+        "list_integer",
+        "list_float",
+        "list_boolean",
+        "number_integer",
+        "number_decimal",
+        "number_float",
+        "taxonomy_term_reference",
+        "file",
+        "image",
+        "entityreference",
+        "date",
+        "datetime",
+        "datestamp",
+        "link_field",
+        "email",
     }
-)  # fmt: skip
+)
 REFERENCE_TARGETS = {
     "taxonomy_term_reference": "taxonomy_term",
     "file": "file",
@@ -75,8 +90,14 @@ def _instances(source: Source, problems: list[Problem]) -> list[FieldInstance]:
     )
     out = []
     for row in source.rows(sql):
-        data = decode(source, "field_config_instance", f"id={row['id']}", row["field_name"],
-                      row["data"], problems)  # fmt: skip
+        data = decode(
+            source,
+            "field_config_instance",
+            f"id={row['id']}",
+            row["field_name"],
+            row["data"],
+            problems,
+        )
         out.append(
             FieldInstance(
                 field_name=row["field_name"],
@@ -100,8 +121,9 @@ def _fields(
     )
     out = {}
     for row in source.rows(sql):
-        data = decode(source, "field_config", f"id={row['id']}", row["field_name"], row["data"],
-                      problems)  # fmt: skip
+        data = decode(
+            source, "field_config", f"id={row['id']}", row["field_name"], row["data"], problems
+        )
         entity_types = sorted(
             {i.entity_type for i in instances if i.field_name == row["field_name"]}
         )

@@ -112,11 +112,19 @@ class D8Site(BaseSite):
         """Attach parents to terms, role ids to users, usage to files."""
         if entity_type == "taxonomy_term":
             if self.source.has("taxonomy_term__parent"):
-                self._related(rows, ids, "tid", "parents", "taxonomy_term__parent",
-                              "parent_target_id", "entity_id")  # fmt: skip
+                self._related(
+                    rows,
+                    ids,
+                    "tid",
+                    "parents",
+                    "taxonomy_term__parent",
+                    "parent_target_id",
+                    "entity_id",
+                )
             else:  # before Drupal 8.6 parents lived in taxonomy_term_hierarchy
-                self._related(rows, ids, "tid", "parents", "taxonomy_term_hierarchy", "parent",
-                              "tid")  # fmt: skip
+                self._related(
+                    rows, ids, "tid", "parents", "taxonomy_term_hierarchy", "parent", "tid"
+                )
         elif entity_type == "user":
             self._related(rows, ids, "uid", "roles", "user__roles", "roles_target_id", "entity_id")
         elif entity_type == "file":

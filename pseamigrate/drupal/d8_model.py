@@ -26,12 +26,31 @@ from pseamigrate.drupal.source import Source
 
 KNOWN_TYPES = frozenset(
     {
-        "string", "string_long", "text", "text_long", "text_with_summary", "list_string",
-        "list_integer", "list_float", "boolean", "integer", "decimal", "float",
-        "entity_reference", "file", "image", "datetime", "daterange", "timestamp", "email",
-        "link", "telephone", "comment", "uri",
+        "string",
+        "string_long",
+        "text",
+        "text_long",
+        "text_with_summary",
+        "list_string",
+        "list_integer",
+        "list_float",
+        "boolean",
+        "integer",
+        "decimal",
+        "float",
+        "entity_reference",
+        "file",
+        "image",
+        "datetime",
+        "daterange",
+        "timestamp",
+        "email",
+        "link",
+        "telephone",
+        "comment",
+        "uri",
     }
-)  # fmt: skip
+)
 FILE_TYPES = {"file": "file", "image": "file"}
 
 
@@ -68,10 +87,10 @@ def introspect(source: Source, version: int) -> SiteModel:
 
 
 def _stored_entity_types(source: Source) -> set[str]:
-    """Return the entity types whose content Drupal keeps in SQL tables."""
+    """Return the entity types whose content Drupal keeps in SQL tables (those with any
+    stored schema: contact messages, for one, have none)."""
     rows = source.rows(
         f"SELECT name FROM {source.q('key_value')} WHERE collection = 'entity.storage_schema.sql'"
-        " AND name LIKE '%.entity_schema_data'"
     )
     return {str(row["name"]).split(".")[0] for row in rows}
 
@@ -144,7 +163,7 @@ def _config(source: Source, problems: list[Problem]) -> dict[str, dict[str, Any]
     return {
         str(row["name"]): decode(
             source, "config", f"name={row['name']}", str(row["name"]), row["data"], problems
-        )  # fmt: skip
+        )
         for row in source.rows(sql)
     }
 
@@ -203,8 +222,14 @@ def _tables(
     schema = decode(source, "key_value", f"name={key}", name, blob, problems) if blob else {}
     if not schema:
         if blob is None:
-            problems.append(Problem(source.name("key_value"), f"name={key}", name,
-                                    "no stored table schema for this field"))  # fmt: skip
+            problems.append(
+                Problem(
+                    source.name("key_value"),
+                    f"name={key}",
+                    name,
+                    "no stored table schema for this field",
+                )
+            )
         return source.name(f"{entity_type}__{name}"), None, ()
     data_table, revision_table = _split_tables(schema)
     spec = schema.get(data_table, {}).get("fields", {})

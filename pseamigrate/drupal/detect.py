@@ -18,9 +18,24 @@ from pseamigrate.errors import CorruptSerializedData, DrupalReadError, NotDrupal
 D7_MARKERS = ("system", "variable", "field_config", "node")
 D8_MARKERS = ("key_value", "config", "node_field_data")
 CORE_MODULES = (
-    "system", "user", "node", "field", "taxonomy", "file", "text", "comment", "block",
-    "block_content", "views", "locale", "language", "filter", "dblog", "help", "path_alias",
-)  # fmt: skip
+    "system",
+    "user",
+    "node",
+    "field",
+    "taxonomy",
+    "file",
+    "text",
+    "comment",
+    "block",
+    "block_content",
+    "views",
+    "locale",
+    "language",
+    "filter",
+    "dblog",
+    "help",
+    "path_alias",
+)
 
 
 @dataclass(frozen=True)

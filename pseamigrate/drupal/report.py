@@ -112,8 +112,15 @@ def _presence(
     for key in sorted({k for v in items.values() for k in v}):
         values = {n: key in items[n] for n in names}
         if len(set(values.values())) > 1:
-            rows.append({"kind": kind, "bundle": key, "field": None, "property": "present",
-                         "values": values})  # fmt: skip
+            rows.append(
+                {
+                    "kind": kind,
+                    "bundle": key,
+                    "field": None,
+                    "property": "present",
+                    "values": values,
+                }
+            )
 
 
 def _field_rows(
@@ -124,14 +131,28 @@ def _field_rows(
     for field in all_fields:
         state = {n: _state(having[n], field) if n in having else "no bundle" for n in names}
         if len({v for v in state.values() if v != "no bundle"}) > 1:
-            rows.append({"kind": "field", "bundle": bundle, "field": field,
-                         "property": "present", "values": state})  # fmt: skip
+            rows.append(
+                {
+                    "kind": "field",
+                    "bundle": bundle,
+                    "field": field,
+                    "property": "present",
+                    "values": state,
+                }
+            )
         live = {n: b["fields"][field] for n, b in having.items() if field in b["fields"]}
         for prop in ("type", "cardinality", "allowed_values"):
             values = {n: f[prop] for n, f in live.items()}
             if len({repr(v) for v in values.values()}) > 1:
-                rows.append({"kind": "field", "bundle": bundle, "field": field,
-                             "property": prop, "values": values})  # fmt: skip
+                rows.append(
+                    {
+                        "kind": "field",
+                        "bundle": bundle,
+                        "field": field,
+                        "property": prop,
+                        "values": values,
+                    }
+                )
 
 
 def _state(bundle: Mapping[str, Any], field: str) -> str:
@@ -141,13 +162,15 @@ def _state(bundle: Mapping[str, Any], field: str) -> str:
 
 
 def _latin1(rows: list[dict[str, Any]], sites: Mapping[str, Any], names: list[str]) -> None:
-    prefixes = {n: str(s.get("table_prefix") or "") for n, s in sites.items()}
-    tables = {
-        n: {t[len(prefixes[n]) :] if t.startswith(prefixes[n]) else t for t in s["latin1_tables"]}
-        for n, s in sites.items()
-    }
-    for table in sorted({t for v in tables.values() for t in v}):
-        values = {n: table in tables[n] for n in names}
-        if len(set(values.values())) > 1:
-            rows.append({"kind": "latin1_table", "bundle": None, "field": table,
-                         "property": "latin1", "values": values})  # fmt: skip
+    """Add one row when sites differ in which tables hold latin1 text (legacy double encoding)."""
+    tables = {n: sorted(sites[n].get("latin1_tables", [])) for n in names}
+    if len({tuple(v) for v in tables.values()}) > 1:
+        rows.append(
+            {
+                "kind": "encoding",
+                "bundle": None,
+                "field": None,
+                "property": "latin1_tables",
+                "values": {n: len(v) for n, v in tables.items()},
+            }
+        )
