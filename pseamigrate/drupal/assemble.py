@@ -34,7 +34,9 @@ def fetch_values(
 ) -> Values:
     """Read one field's rows for a batch of ids, grouped by (id, language), ordered by delta."""
     source.require(table, storage.name)
-    props = ", ".join(f"`{storage.name}_{col}` AS `{col}`" for col in storage.columns)
+    # Columns keep their real names so latin1 repair (keyed by column) applies; renamed below.
+    real = {f"{storage.name}_{col}": col for col in storage.columns}
+    props = ", ".join(f"`{column}`" for column in real)
     where = "deleted = 0 AND entity_type = :et AND" if how.entity_type_column else "deleted = 0 AND"
     sql = (
         f"SELECT {how.key} AS k, {how.lang_column} AS lang, delta, {props} FROM `{table}` "
@@ -43,9 +45,8 @@ def fetch_values(
     rows = source.rows_in(sql, ids, {"et": storage.entity_type}, table=table)
     grouped: Values = {}
     for row in rows:
-        key = (int(row.pop("k")), str(row.pop("lang")))
-        row.pop("delta")
-        grouped.setdefault(key, []).append(row)
+        key = (int(row["k"]), str(row["lang"]))
+        grouped.setdefault(key, []).append({col: row[column] for column, col in real.items()})
     return grouped
 
 

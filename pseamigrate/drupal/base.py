@@ -168,7 +168,9 @@ class BaseSite:
             f"SELECT {match} AS k, {value} AS v FROM {self.source.q(table)} "
             f"WHERE {match} IN :ids ORDER BY {match}, {value}"
         )
-        self._attach(rows, key, name, self.source.rows_in(sql, ids, table=self.source.name(table)))
+        real = self.source.name(table)
+        pairs = self.source.rows_in(sql, ids, table=real, aliases={"v": value})
+        self._attach(rows, key, name, pairs)
 
     @staticmethod
     def _attach(rows: list[Row], key: str, name: str, pairs: list[Row]) -> None:

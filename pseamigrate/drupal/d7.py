@@ -102,6 +102,7 @@ class D7Site(BaseSite):
                 f"JOIN {s.q('role')} r ON r.rid = ur.rid "
                 "WHERE ur.uid IN :ids ORDER BY ur.uid, r.rid"
             )
-            self._attach(rows, "uid", "roles", s.rows_in(sql, ids, table=s.name("role")))
+            roles = s.rows_in(sql, ids, table=s.name("role"), aliases={"v": "name"})
+            self._attach(rows, "uid", "roles", roles)
         elif entity_type == "file":
             self._usage(rows, ids)

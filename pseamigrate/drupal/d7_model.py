@@ -206,9 +206,12 @@ def _target(kind: str, settings: dict[str, Any]) -> tuple[str | None, tuple[str,
 def _bundles(source: Source, instances: list[FieldInstance]) -> dict[str, dict[str, Bundle]]:
     """Collect bundles of every entity type: node types, vocabularies, the user bundle."""
     labels: dict[tuple[str, str], str] = {("user", "user"): "User"}
-    for row in source.rows(f"SELECT type, name FROM {source.q('node_type')}"):
+    for row in source.rows(
+        f"SELECT type, name FROM {source.q('node_type')}", table=source.name("node_type")
+    ):
         labels[("node", str(row["type"]))] = str(row["name"])
-    for row in source.rows(f"SELECT machine_name, name FROM {source.q('taxonomy_vocabulary')}"):
+    vocabularies = f"SELECT machine_name, name FROM {source.q('taxonomy_vocabulary')}"
+    for row in source.rows(vocabularies, table=source.name("taxonomy_vocabulary")):
         labels[("taxonomy_term", str(row["machine_name"]))] = str(row["name"])
     for instance in instances:
         labels.setdefault((instance.entity_type, instance.bundle), instance.bundle)

@@ -82,14 +82,22 @@ class Source:
         return self.conn.execute(text(sql), dict(params or {})).scalar()
 
     def rows_in(
-        self, sql: str, ids: Sequence[int], params: Mapping[str, Any] | None = None, *, table: str
+        self,
+        sql: str,
+        ids: Sequence[int],
+        params: Mapping[str, Any] | None = None,
+        *,
+        table: str,
+        aliases: Mapping[str, str] | None = None,
     ) -> list[Row]:
-        """Run a query with an expanding `:ids` list (one batch of entity ids)."""
+        """Run a query with an expanding `:ids` list (one batch of entity ids); `aliases` maps
+        result names to `table`'s real columns so aliased latin1 columns are repaired too."""
         if not ids:
             return []
         statement = text(sql).bindparams(bindparam("ids", expanding=True))
         result = self.conn.execute(statement, {**dict(params or {}), "ids": list(ids)})
         repair = self.latin1.get(table, frozenset())
+        repair |= {alias for alias, column in (aliases or {}).items() if column in repair}
         rows = [dict(row._mapping) for row in result]
         return [repair_row(row, repair) for row in rows] if repair else rows
 

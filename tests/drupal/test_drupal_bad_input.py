@@ -198,3 +198,38 @@ def test_unknown_field_type_is_listed_not_fatal(drupal_copy: Callable[[str], URL
     finally:
         site.close()
         engine.dispose()
+
+
+def test_utf8_bytes_in_latin1_tables_come_out_right(drupal_copy: Callable[[str], URL]) -> None:
+    url = drupal_copy("d7")
+    words = "Plainte déposée — شكوى"
+    run(
+        url,
+        "UPDATE node SET title = :t WHERE nid = 2",
+        "UPDATE field_data_body SET body_value = :t WHERE entity_id = 2",
+        "UPDATE role SET name = 'référent' WHERE rid = 3",
+        params={"t": words},
+    )
+    # what a legacy site looks like: the same UTF-8 bytes, but in latin1 columns
+    for table, column, kind in [
+        ("node", "title", "VARCHAR(255)"),
+        ("field_data_body", "body_value", "LONGTEXT"),
+        ("role", "name", "VARCHAR(64)"),
+    ]:
+        binary = "VARBINARY(255)" if kind.startswith("VARCHAR") else "LONGBLOB"
+        run(
+            url,
+            f"ALTER TABLE {table} MODIFY {column} {binary}",
+            f"ALTER TABLE {table} MODIFY {column} {kind} CHARACTER SET latin1 NOT NULL",
+        )
+    site, engine = opened(url)
+    try:
+        assert {"node", "field_data_body", "role"} <= set(site.latin1_tables())
+        article = next(r for batch in site.iter_entities("article") for r in batch if r.id == 2)
+        assert article.base["title"] == words
+        assert article.fields["body"][0]["value"] == words
+        users = [u for batch in site.iter_users() for u in batch]
+        assert users[0].base["roles"] == ["référent"]
+    finally:
+        site.close()
+        engine.dispose()
