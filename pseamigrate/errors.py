@@ -10,6 +10,7 @@ The tree::
     ├── DrupalReadError               a legacy database cannot be read as a Drupal site
     │   ├── NotDrupal                 none of the Drupal 7 / 8+ marker tables exist
     │   ├── MissingFieldTable         a field's table named by the metadata is absent
+    │   ├── UnknownBundle             a content type or vocabulary the site lacks
     │   └── CorruptSerializedData     a PHP-serialized blob cannot be decoded
     ├── UsageProblem          exit 2  a command asked for something it cannot do
     ├── VerificationMismatch  exit 3  source and target (or a security check) disagree
@@ -90,6 +91,14 @@ class MissingFieldTable(DrupalReadError):
     def __init__(self, field: str, table: str) -> None:
         self.field, self.table = field, table
         super().__init__(f"field {field}: its table {table} is missing from the database")
+
+
+class UnknownBundle(DrupalReadError):
+    """A content type or vocabulary the site does not have."""
+
+    def __init__(self, what: str, name: str, known: list[str]) -> None:
+        self.what, self.name, self.known = what, name, known
+        super().__init__(f"unknown {what} {name!r} (known: {', '.join(known) or 'none'})")
 
 
 class CorruptSerializedData(DrupalReadError):

@@ -3,6 +3,6 @@
 Entry point: `open_site(engine_or_conn, table_prefix="")` (see `pseamigrate.drupal.read`).
 """
 
-from pseamigrate.drupal.read import DrupalSite, OpenSite, open_site
+from pseamigrate.drupal.read import DrupalSite, open_site
 
-__all__ = ["DrupalSite", "OpenSite", "open_site"]
+__all__ = ["DrupalSite", "open_site"]

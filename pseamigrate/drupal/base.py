@@ -7,11 +7,14 @@ everything else — keyset pagination, one query per field per batch, translatio
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, Self
+
+from sqlalchemy.engine import Connection
 
 from pseamigrate.drupal.assemble import FieldQuery, Values, build_record, fetch_values
 from pseamigrate.drupal.model import EntityRecord, FieldStorage, SiteCounts, SiteModel
 from pseamigrate.drupal.source import Row, Source, keyset
+from pseamigrate.errors import UnknownBundle
 
 DEFAULT_BATCH = 500
 
@@ -22,9 +25,28 @@ class BaseSite:
     fields_how: FieldQuery
     revisions_how: FieldQuery
 
-    def __init__(self, source: Source, model: SiteModel) -> None:
+    def __init__(self, source: Source, model: SiteModel, owned: Connection | None = None) -> None:
         self.source = source
         self.model = model
+        self._owned = owned  # the connection open_site opened for an engine, closed by close()
+
+    def close(self) -> None:
+        """Close the connection `open_site` opened for an engine (a caller's is left open)."""
+        if self._owned is not None:
+            self._owned.close()
+            self._owned = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _check_bundle(self, entity_type: str, bundle: str) -> None:
+        known = self.model.entity_bundles.get(entity_type, {})
+        if bundle not in known:
+            what = "vocabulary" if entity_type == "taxonomy_term" else "content type"
+            raise UnknownBundle(what, bundle, sorted(known))
 
     def latin1_tables(self) -> list[str]:
         """Return this site's tables (without prefix) that declare latin1 text columns."""
@@ -86,6 +108,7 @@ class BaseSite:
         self, bundle: str, *, batch_size: int = DEFAULT_BATCH
     ) -> Iterator[list[EntityRecord]]:
         """Stream the nodes of one type, current revision, in batches of records."""
+        self._check_bundle("node", bundle)
         sql, table = self._entity_sql()
         return self.batches("node", bundle, sql, "nid", batch_size, table)
 
@@ -95,6 +118,7 @@ class BaseSite:
         """Stream every revision of the nodes of one type (or of one node), oldest first.
 
         Each record's base carries `revision_author` (uid) and `revision_timestamp`."""
+        self._check_bundle("node", bundle)
         sql, table = self._revision_sql(nid is not None)
         storages = self.storages("node", bundle)
         params: dict[str, Any] = {"b": bundle, "nid": nid}
@@ -114,6 +138,8 @@ class BaseSite:
         self, vocabulary: str, *, batch_size: int = DEFAULT_BATCH
     ) -> Iterator[list[EntityRecord]]:
         """Stream the terms of one vocabulary with their `parents` (tids, 0 = top level)."""
+        if vocabulary not in self.model.vocabularies:
+            raise UnknownBundle("vocabulary", vocabulary, sorted(self.model.vocabularies))
         sql, table = self._term_sql()
         return self.batches("taxonomy_term", vocabulary, sql, "tid", batch_size, table)
 

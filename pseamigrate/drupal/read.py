@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager
 from typing import Protocol
 
 from sqlalchemy import Engine
@@ -51,37 +50,24 @@ class DrupalSite(Protocol):
 
     def iter_files(self, *, batch_size: int = ...) -> Iterator[list[EntityRecord]]: ...
 
+    def close(self) -> None: ...
+
+    def __enter__(self) -> DrupalSite: ...
+
+    def __exit__(self, *_exc: object) -> None: ...
+
 
 LAYOUTS: dict[str, type[D7Site] | type[D8Site]] = {"d7": D7Site, "d8": D8Site}
 
 
-class OpenSite(AbstractContextManager["OpenSite"]):
-    """A site opened for reading; closes the connection it opened (if any) on exit."""
-
-    def __init__(self, site: D7Site | D8Site, owned: Connection | None) -> None:
-        self.site: DrupalSite = site
-        self.model = site.model
-        self._owned = owned
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.site, name)
-
-    def close(self) -> None:
-        """Close the connection `open_site` opened for an engine."""
-        if self._owned is not None:
-            self._owned.close()
-            self._owned = None
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
-
-
 def open_site(
     engine_or_conn: Engine | Connection, table_prefix: str = "", *, where: str = "the database"
-) -> OpenSite:
+) -> DrupalSite:
     """Detect the Drupal version, introspect the content model and return a readable site.
 
-    Raises `NotDrupal` when the database holds no Drupal 7 or 8+ tables (with that prefix)."""
+    Raises `NotDrupal` when the database holds no Drupal 7 or 8+ tables (with that prefix).
+    Use the site as a context manager (or call `close()`): when given an engine it opens, and
+    then closes, its own connection."""
     owned = engine_or_conn.connect() if isinstance(engine_or_conn, Engine) else None
     conn = owned if owned is not None else engine_or_conn
     assert isinstance(conn, Connection)
@@ -93,7 +79,7 @@ def open_site(
             raise DrupalReadError(f"no reader for layout {found.layout} (known: {sorted(LAYOUTS)})")
         model = _check_tables(source, layout.introspect(source, found.version))
         model = dataclasses.replace(model, drupal_version=found.version)
-        return OpenSite(layout(source, model), owned)
+        return layout(source, model, owned)
     except BaseException:
         if owned is not None:
             owned.close()

@@ -7,7 +7,7 @@ from typing import Any
 
 from pseamigrate.config import Settings
 from pseamigrate.db import connect_checked, where
-from pseamigrate.drupal.read import OpenSite, open_site
+from pseamigrate.drupal.read import DrupalSite, open_site
 from pseamigrate.drupal.report import diff_data, inspect_data
 from pseamigrate.errors import ConfigError, UsageProblem
 
@@ -32,9 +32,9 @@ def inspect_site(settings: Settings, name: str, say: Say | None = None) -> dict[
         engine.dispose()
 
 
-def describe(site: OpenSite) -> dict[str, Any]:
+def describe(site: DrupalSite) -> dict[str, Any]:
     """Build the inspect data of an opened site."""
-    return inspect_data(site.model, site.site.counts(), site.site.latin1_tables())
+    return inspect_data(site.model, site.counts(), site.latin1_tables())
 
 
 def diff_sites(settings: Settings, names: list[str], say: Say | None = None) -> dict[str, Any]:

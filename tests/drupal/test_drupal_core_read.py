@@ -12,15 +12,16 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 
 from pseamigrate.db import make_engine
-from pseamigrate.drupal import OpenSite, open_site
+from pseamigrate.drupal import DrupalSite, open_site
+from pseamigrate.errors import UnknownBundle
 
 
 @pytest.fixture
 def site_of(drupal_core: dict[str, URL]) -> Iterator[object]:
     engines: list[Engine] = []
-    sites: list[OpenSite] = []
+    sites: list[DrupalSite] = []
 
-    def make(name: str) -> tuple[OpenSite, Engine]:
+    def make(name: str) -> tuple[DrupalSite, Engine]:
         engine = make_engine(drupal_core[name])
         engines.append(engine)
         site = open_site(engine)
@@ -187,3 +188,14 @@ def test_d10_users_terms_files(site_of) -> None:
     terms = [r for batch in site.iter_terms("test_vocabulary") for r in batch]
     assert len(terms) == 2 and all("parents" in t.base for t in terms)
     assert len([f for batch in site.iter_files() for f in batch]) == 5
+
+
+def test_unknown_bundle_and_vocabulary_are_typed_errors(site_of) -> None:
+    site, _ = site_of("d10")
+    with pytest.raises(UnknownBundle) as caught:
+        site.iter_entities("complain")
+    assert str(caught.value) == (
+        "unknown content type 'complain' (known: article, page, test_content_type)"
+    )
+    with pytest.raises(UnknownBundle, match="unknown vocabulary 'place'"):
+        site.iter_terms("place")
