@@ -271,7 +271,10 @@ def _bundles(
         if name.startswith("taxonomy.vocabulary.") and c.get("vid"):
             labels[("taxonomy_term", str(c["vid"]))] = str(c.get("name") or c["vid"])
     for instance in instances:
-        labels.setdefault((instance.entity_type, instance.bundle), instance.bundle)
+        # Node types and vocabularies must exist; left-over instances of removed ones do not
+        # make them exist again (e.g. Drupal 10's deleted forum field after forum's removal).
+        if instance.entity_type not in ("node", "taxonomy_term"):
+            labels.setdefault((instance.entity_type, instance.bundle), instance.bundle)
     out: dict[str, dict[str, Bundle]] = {}
     for (entity_type, name), label in sorted(labels.items()):
         mine = tuple(i for i in instances if (i.entity_type, i.bundle) == (entity_type, name))

@@ -89,7 +89,7 @@ def test_diff_finds_planted_drift_and_nothing_else(
         ("field", "article", "field_tags", "cardinality"),
         ("field", "test_content_type", "field_test_16", "allowed_values"),
         ("field", "page", "body", "present"),
-        ("latin1_table", None, "node__body", "latin1"),
+        ("encoding", None, None, "latin1_tables"),
     }
     by_key = {(r["field"], r["property"]): r["values"] for r in rows}
     assert by_key[("field_tags", "cardinality")] == {"demo": -1, "iraq": 3}
