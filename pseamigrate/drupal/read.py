@@ -88,12 +88,11 @@ def open_site(
 
 def _check_tables(source: Source, model: SiteModel) -> SiteModel:
     """Report (not raise) live fields whose table is missing; reading them raises later."""
-    known = {(problem.field, problem.message) for problem in model.problems}
+    reported = {problem.field for problem in model.problems}  # say one thing per field
     missing = [
         Problem(storage.data_table, "-", storage.name, "field table is missing")
         for storage in _live(model.fields.values())
-        if storage.data_table not in source.tables
-        and not any(field == storage.name for field, _ in known)
+        if storage.data_table not in source.tables and storage.name not in reported
     ]
     if not missing:
         return model
