@@ -112,9 +112,13 @@ def load_drupal_dump(server: LocalServer, database: str, dump: str) -> None:
     import subprocess
 
     path = DRUPAL_CORE_FIXTURES / DRUPAL_DUMPS[dump]
-    client = ["mariadb", "-h127.0.0.1", f"-P{server.port}", "-uroot", database]
+    program, env = ["mariadb"], None
+    if server.flavor == "mysql":  # the dumps are MariaDB-made; MySQL 9.7's client loads them too
+        program = server.kind.client_command("mysql")  # type: ignore[attr-defined]
+        env = server.kind.environment()
+    client = [*program, "-h127.0.0.1", f"-P{server.port}", "-uroot", database]
     with gzip.open(path, "rb") as sql:
-        done = subprocess.run(client, input=sql.read(), capture_output=True, check=False)
+        done = subprocess.run(client, input=sql.read(), capture_output=True, env=env, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"loading {path.name} failed: {done.stderr.decode()[-500:]}")
 
@@ -124,16 +128,34 @@ def _need_drupal_fixtures() -> None:
         pytest.skip(f"Drupal core fixtures not found at {DRUPAL_CORE_FIXTURES}")
 
 
-@pytest.fixture(scope="session")
-def drupal_core(mariadb_server: LocalServer) -> dict[str, URL]:
-    """The four Drupal core databases loaded once per session (read-only: do not modify)."""
+def _load_core(server: LocalServer) -> dict[str, URL]:
     _need_drupal_fixtures()
     urls = {}
     for name in DRUPAL_DUMPS:
         database = f"core_{name}"
-        _admin(mariadb_server, f"CREATE DATABASE IF NOT EXISTS `{database}` CHARACTER SET utf8mb4")
-        load_drupal_dump(mariadb_server, database, name)
-        urls[name] = mariadb_server.url(database)
+        _admin(server, f"CREATE DATABASE IF NOT EXISTS `{database}` CHARACTER SET utf8mb4")
+        load_drupal_dump(server, database, name)
+        urls[name] = server.url(database)
+    return urls
+
+
+@pytest.fixture(scope="session")
+def drupal_core(mariadb_server: LocalServer) -> dict[str, URL]:
+    """The four Drupal core databases on MariaDB, loaded once (read-only: do not modify)."""
+    return _load_core(mariadb_server)
+
+
+@pytest.fixture(scope="session")
+def drupal_core_mysql(mysql_server: LocalServer) -> dict[str, URL]:
+    """The same four databases on Oracle MySQL 9.7, loaded once (read-only)."""
+    return _load_core(mysql_server)
+
+
+@pytest.fixture(params=["mariadb", "mysql"])
+def drupal_core_any(request: pytest.FixtureRequest) -> dict[str, URL]:
+    """The Drupal core databases, once on MariaDB and once on MySQL 9.7."""
+    name = "drupal_core" if request.param == "mariadb" else "drupal_core_mysql"
+    urls: dict[str, URL] = request.getfixturevalue(name)
     return urls
 
 

@@ -1,6 +1,7 @@
 """Introspection and streaming readers against Drupal core's own databases (7, 9.4, 10.3, 11.3).
 
-Expected numbers are the fixtures README's, each checked again here with plain SQL.
+Expected numbers are the fixtures README's, each checked again here with plain SQL. Every test
+runs on MariaDB and on Oracle MySQL 9.7 (the MariaDB-made dumps load into both).
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from pseamigrate.errors import UnknownBundle
 
 
 @pytest.fixture
-def site_of(drupal_core: dict[str, URL]) -> Iterator[object]:
+def site_of(drupal_core_any: dict[str, URL]) -> Iterator[object]:
     engines: list[Engine] = []
     sites: list[DrupalSite] = []
 
     def make(name: str) -> tuple[DrupalSite, Engine]:
-        engine = make_engine(drupal_core[name])
+        engine = make_engine(drupal_core_any[name])
         engines.append(engine)
         site = open_site(engine)
         sites.append(site)
