@@ -117,6 +117,11 @@ def show_inspect(data: dict[str, Any], *, json_out: bool) -> None:
 
 
 def _show_notes(data: dict[str, Any]) -> None:
+    for name, bundle in data["bundles"].items():
+        if bundle["deleted_fields"]:
+            out.print(
+                f"{name}: deleted in Drupal, data may remain: {', '.join(bundle['deleted_fields'])}"
+            )
     for unknown in data["unknown_field_types"]:
         out.print(f"unknown field type {unknown['type']}: {', '.join(unknown['fields'])}")
     if data["latin1_tables"]:
