@@ -136,21 +136,79 @@ def ping(
 def demo(
     flavor: Annotated[
         list[str] | None,
-        typer.Option(help="Server to start: mariadb, mysql (repeatable; default both)."),
+        typer.Option(help="Server to start: mariadb, mysql (repeatable; default mariadb)."),
     ] = None,
+    layout: Annotated[
+        list[str] | None,
+        typer.Option(help="Drupal layout to build: d7, d8 (repeatable; default d7)."),
+    ] = None,
+    scale: Annotated[
+        float, typer.Option(help="Size of each site (1.0: a few hundred nodes).")
+    ] = 1.0,
     workdir: Annotated[
         Path | None,
         typer.Option(help="Where the throwaway servers live (default: a temporary directory)."),
     ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
 ) -> None:
-    """Start throwaway local servers, show they are reachable, and stop them again.
+    """Build the four sample CRP sites on a throwaway server and show what each holds.
 
-    Example: pseamigrate demo --flavor mariadb
+    Counts only (never content). Example: pseamigrate demo --layout d7 --layout d8
     """
     from pseamigrate.demo import run_demo
+    from pseamigrate.sample import LAYOUTS
 
-    for line in run_demo(flavor or ["mariadb", "mysql"], workdir, say=console.info):
-        console.out.print(line)
+    layouts = tuple(layout or ["d7"])
+    for name in layouts:
+        if name not in LAYOUTS:
+            raise UsageError(f"unknown layout {name!r} (choose from {', '.join(LAYOUTS)})")
+    built = list(run_demo(flavor or ["mariadb"], workdir, console.info, layouts, scale))
+    if as_json:
+        console.print_json([_demo_json(b) for b in built])
+        return
+    for key in dict.fromkeys((b.flavor, b.version, b.layout) for b in built):
+        rows = [_demo_row(b) for b in built if (b.flavor, b.version, b.layout) == key]
+        console.print_table(
+            f"Sample sites on {key[0]} {key[1]}, layout {key[2]}",
+            ["site", "drupal", "complaints", "referrals", "sessions", "revisions", "users"]
+            + ["blocked", "terms", "files", "missing", "field rows"],
+            rows,
+        )
+
+
+def _demo_row(built: Any) -> list[Any]:
+    """Turn one built site's report into a table row of counts."""
+    expected = built.report.expected
+    bundles = expected["bundles"]
+    users = expected["users"]
+    return [
+        built.report.site,
+        expected["drupal_version"],
+        bundles["complaint"]["count"],
+        bundles["referral"]["count"],
+        bundles["awareness_session"]["count"],
+        sum(b["revisions"] for b in bundles.values()),
+        users["total"],
+        users["blocked"],
+        sum(v["terms"] for v in expected["vocabularies"].values()),
+        expected["files"]["total"],
+        len(built.report.missing_files),
+        built.report.field_values,
+    ]
+
+
+def _demo_json(built: Any) -> dict[str, Any]:
+    """Describe one built site for --json (counts and drift, no content)."""
+    report = built.report
+    return {
+        "flavor": built.flavor,
+        "layout": built.layout,
+        "database": built.database,
+        "site": report.site,
+        "expected": report.expected,
+        "drift": report.drift,
+        "missing_files": len(report.missing_files),
+    }
 
 
 # --- Drupal sites: inspect and diff (#4) -------------------------------------------------------

@@ -30,10 +30,15 @@ def where(url: URL) -> str:
 
 
 def make_engine(url: URL) -> Engine:
-    """Create an engine that speaks utf8mb4 and recycles dropped connections."""
+    """Create an engine that speaks utf8mb4 and recycles dropped connections.
+
+    `hide_parameters` keeps row values (names, narratives) out of error messages and logs.
+    """
     query = dict(url.query)
     query.setdefault("charset", "utf8mb4")
-    return create_engine(url.set(query=query), pool_pre_ping=True, pool_recycle=3600)
+    return create_engine(
+        url.set(query=query), pool_pre_ping=True, pool_recycle=3600, hide_parameters=True
+    )
 
 
 def connect_checked(url: URL, what: str) -> Engine:

@@ -7,6 +7,7 @@ The tree::
     │   └── UnknownSite               a site name the project file does not define
     ├── ConnectionFailed              a database cannot be reached (names the site, no password)
     ├── ServerError                   a throwaway MySQL/MariaDB server cannot be set up or started
+    ├── SampleError                   a sample site cannot be built (unknown site, bad options)
     ├── DrupalReadError               a legacy database cannot be read as a Drupal site
     │   ├── NotDrupal                 none of the Drupal 7 / 8+ marker tables exist
     │   ├── MissingFieldTable         a field's table named by the metadata is absent
@@ -16,7 +17,7 @@ The tree::
     ├── VerificationMismatch  exit 3  source and target (or a security check) disagree
     └── RefusedForSafety      exit 4  refused to protect data (e.g. a plaintext target)
 
-Exit code 2 is left to the command-line parser (usage errors). Messages name things (site, table,
+Exit code 2 means a usage error (the command-line parser's, or `UsageProblem`). Messages name things (site, table,
 row id, field) and never carry values from the data or secrets: see STYLE.md C3.
 """
 
@@ -57,6 +58,10 @@ class ConnectionFailed(PseamigrateError):
 
 class ServerError(PseamigrateError):
     """A throwaway database server could not be installed, initialised or started."""
+
+
+class SampleError(PseamigrateError):
+    """A sample Drupal site cannot be built as asked (unknown site or layout, bad options)."""
 
 
 class VerificationMismatch(PseamigrateError):

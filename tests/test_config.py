@@ -143,3 +143,22 @@ def test_config_discovery_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("PSEAMIGRATE_CONFIG", "/elsewhere.yaml")
     assert find_config(None) == Path("/elsewhere.yaml")
     assert find_config(Path("explicit.yaml")) == Path("explicit.yaml")
+
+
+def test_engine_errors_never_carry_row_values(any_db: object) -> None:
+    """A failing statement's message must not echo the values bound to it."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from pseamigrate.db import make_engine
+
+    engine = make_engine(any_db)  # type: ignore[arg-type]
+    try:
+        with pytest.raises(DBAPIError) as caught, engine.begin() as conn:
+            conn.execute(text("CREATE TABLE t (id INT PRIMARY KEY, narrative TEXT)"))
+            conn.execute(text("INSERT INTO t VALUES (1, :n)"), {"n": "SURVIVOR-NARRATIVE-1"})
+            conn.execute(text("INSERT INTO t VALUES (1, :n)"), {"n": "SURVIVOR-NARRATIVE-2"})
+    finally:
+        engine.dispose()
+    assert "Duplicate entry" in str(caught.value)
+    assert "SURVIVOR-NARRATIVE" not in str(caught.value)

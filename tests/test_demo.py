@@ -33,7 +33,9 @@ def processes_under(directory: Path) -> list[int]:
 def test_demo_reaches_a_server_and_stops_it(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["demo", "--flavor", "mariadb", "--workdir", str(tmp_path)])
     assert result.exit_code == 0, result.stderr
-    assert "mariadb: reachable at 127.0.0.1:" in result.stdout
+    assert "Sample sites on mariadb" in result.stdout
+    for site in ("demo", "iraq", "drc", "syria"):
+        assert f"building {site} (d7)" in result.stderr
     assert processes_under(tmp_path) == []
 
 

@@ -83,9 +83,22 @@ class LocalServer:
         """Write my.cnf from the kind's base options plus `self.options` (which win)."""
         for sub in ("run", "tmp"):
             (self.basedir / sub).mkdir(parents=True, exist_ok=True)
-        merged = {**self.kind.base_options(self), **self.options}
+        merged = {**self._private_options(), **self.kind.base_options(self), **self.options}
         lines = ["[mysqld]"] + [k if v == "" else f"{k}={v}" for k, v in merged.items()]
         self.config_path.write_text("\n".join(lines) + "\n")
+
+    def _private_options(self) -> dict[str, str]:
+        """Options every kind needs to keep the instance to itself and to loopback."""
+        return {
+            "user": "root",
+            "datadir": str(self.datadir),
+            "port": str(self.port),
+            "bind-address": "127.0.0.1",
+            "socket": str(self.socket_path),
+            "pid-file": str(self.basedir / "run" / "mysqld.pid"),
+            "log-error": str(self.log_path),
+            "tmpdir": str(self.basedir / "tmp"),
+        }
 
     def initialize(self) -> None:
         """Create the datadir with the system tables (refuses an existing one)."""

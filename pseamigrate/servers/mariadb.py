@@ -21,14 +21,6 @@ class MariaDBKind:
 
     def base_options(self, server: LocalServer) -> dict[str, str]:
         return {
-            "user": "root",
-            "datadir": str(server.datadir),
-            "port": str(server.port),
-            "bind-address": "127.0.0.1",
-            "socket": str(server.socket_path),
-            "pid-file": str(server.basedir / "run" / "mysqld.pid"),
-            "log-error": str(server.log_path),
-            "tmpdir": str(server.basedir / "tmp"),
             "character-set-server": "utf8mb4",
             "collation-server": "utf8mb4_unicode_ci",
             "innodb_buffer_pool_size": "128M",

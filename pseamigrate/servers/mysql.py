@@ -37,18 +37,10 @@ class MySQLKind:
     def base_options(self, server: LocalServer) -> dict[str, str]:
         prefix = self.prefix
         return {
-            "user": "root",
             "basedir": str(prefix / "usr"),
             "plugin-dir": str(prefix / "usr/lib/mysql/plugin"),
             "lc-messages-dir": str(prefix / "usr/share/mysql"),
             "character-sets-dir": str(prefix / "usr/share/mysql/charsets"),
-            "datadir": str(server.datadir),
-            "port": str(server.port),
-            "bind-address": "127.0.0.1",
-            "socket": str(server.socket_path),
-            "pid-file": str(server.basedir / "run" / "mysqld.pid"),
-            "log-error": str(server.log_path),
-            "tmpdir": str(server.basedir / "tmp"),
             "secure-file-priv": str(server.basedir / "tmp"),
             "mysqlx": "OFF",
             "skip-name-resolve": "",

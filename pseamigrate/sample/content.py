@@ -1,0 +1,328 @@
+"""Deterministic fake content of one site, from a seed: terms, users, files and nodes.
+
+Everything is layout-neutral; `d7.py` and `d8.py` turn it into rows. Nodes are produced in
+chunks so a large scale never holds the whole site in memory (only node ids of complaints,
+which referrals point at).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pseamigrate.sample import text
+from pseamigrate.sample.sites import BundleSpec, FieldSpec, SiteSpec
+
+EPOCH = 1514764800  # 2018-01-01: the oldest CRP content
+SPAN = 7 * 365 * 86400
+ROLES = ("focal_point", "coordinator", "data_entry", "viewer")
+ROLE_LABELS = {
+    "focal_point": "focal point",
+    "coordinator": "coordinator",
+    "data_entry": "data entry",
+    "viewer": "viewer",
+}
+CHUNK = 500
+PUBLIC_BEFORE = EPOCH + 365 * 86400  # attachments of 2018 were public://, later private://
+# Accounts that work in two sites (same person, same email); the second site writes the email
+# with other case and stray whitespace, as people typed it.
+SHARED_ACCOUNTS = (("demo", "syria"), ("iraq", "drc"), ("demo", "iraq"), ("drc", "syria"))
+
+Value = Any  # str | int | tuple[int, str] (file: fid, description)
+
+
+@dataclass(frozen=True)
+class Term:
+    """A taxonomy term; `parent` 0 means a root term."""
+
+    tid: int
+    vocabulary: str
+    name: str
+    parent: int
+    weight: int
+    uuid: str
+
+
+@dataclass(frozen=True)
+class User:
+    """An account (uid 0, the anonymous user, is written by the layouts, not here)."""
+
+    uid: int
+    name: str
+    mail: str
+    password: str
+    status: int
+    created: int
+    access: int
+    roles: tuple[str, ...]
+    uuid: str
+
+
+@dataclass(frozen=True)
+class ManagedFile:
+    """A managed file; `missing` files have a row but nothing on disk, as on real sites."""
+
+    fid: int
+    uid: int
+    uri: str
+    filename: str
+    mime: str
+    body: bytes
+    timestamp: int
+    nid: int
+    missing: bool
+    uuid: str
+
+
+@dataclass
+class Revision:
+    """One revision of a node with every field value it had then."""
+
+    vid: int
+    uid: int
+    timestamp: int
+    title: str
+    status: int
+    log: str
+    values: dict[str, list[Value]]
+
+
+@dataclass
+class Node:
+    """A node; its last revision is the current one."""
+
+    nid: int
+    bundle: str
+    language: str
+    uid: int
+    created: int
+    uuid: str
+    revisions: list[Revision] = field(default_factory=list)
+
+    @property
+    def current(self) -> Revision:
+        """Return the current (last) revision."""
+        return self.revisions[-1]
+
+
+@dataclass
+class NodeChunk:
+    """Nodes produced together, with the files their attachments created."""
+
+    nodes: list[Node]
+    files: list[ManagedFile]
+
+
+def make_uuid(rng: random.Random) -> str:
+    """Return a version-4 UUID drawn from `rng` (deterministic, unlike uuid4())."""
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+class SiteContent:
+    """Generate one site's content deterministically from `seed` and `scale`."""
+
+    def __init__(self, spec: SiteSpec, seed: int, scale: float, emoji: bool) -> None:
+        self.spec, self.seed, self.scale, self.emoji = spec, seed, scale, emoji
+        self.rng = random.Random(f"{seed}:{spec.seed_offset}")
+        self.terms = self._make_terms()
+        self.users = self._make_users()
+        self.active_uids = [u.uid for u in self.users if u.status == 1]
+        self._nid = 0
+        self._vid = 0
+        self._fid = 0
+        self.complaint_nids: list[int] = []
+
+    def count(self, bundle: BundleSpec) -> int:
+        """Return how many nodes of `bundle` this scale gives (at least 3)."""
+        return max(3, round(bundle.per_scale * self.scale))
+
+    def terms_of(self, vocabulary: str, leaves_only: bool = False) -> list[Term]:
+        """Return the terms of `vocabulary` (only children, for hierarchical ones if asked)."""
+        return [
+            t
+            for t in self.terms
+            if t.vocabulary == vocabulary and not (leaves_only and t.parent == 0)
+        ]
+
+    def _make_terms(self) -> list[Term]:
+        fr, arabic = self.spec.language == "fr", self.spec.arabic
+        names = {
+            "organisation": [[n] for n in text.ORGANISATIONS],
+            "allegation_type": [[n] for n in (text.ALLEGATIONS_FR if fr else text.ALLEGATIONS_EN)],
+            "location": text.location_names(self.spec.language, arabic, 4, 3),
+            "awareness_topic": [[n] for n in (text.TOPICS_FR if fr else text.TOPICS_EN)],
+        }
+        terms: list[Term] = []
+        for vocabulary in self.spec.vocabularies:
+            for weight, group in enumerate(names[vocabulary.machine_name]):
+                parent = len(terms) + 1
+                for i, name in enumerate(group):
+                    tid = len(terms) + 1
+                    up = 0 if i == 0 else parent
+                    uid = make_uuid(self.rng)
+                    terms.append(Term(tid, vocabulary.machine_name, name, up, weight, uid))
+        return terms
+
+    def _make_users(self) -> list[User]:
+        total = 8 + round(10 * self.scale)
+        users = [self._user(uid, uid * 37 + self.spec.seed_offset) for uid in range(1, total + 1)]
+        shared = random.Random(f"{self.seed}:shared")
+        for number, pair in enumerate(SHARED_ACCOUNTS):
+            person = 900 + shared.randint(0, 99) * 10 + number
+            if self.spec.name in pair:
+                mail = f"synthetic.person.{person}@example.org"
+                if self.spec.name == pair[1]:
+                    mail = f"  {mail.title()} "
+                user = self._user(len(users) + 1, person)
+                users.append(_with(user, mail=mail, status=1))
+        return users
+
+    def _user(self, uid: int, person: int) -> User:
+        rng = self.rng
+        created = EPOCH + rng.randrange(SPAN // 2)
+        alphabet = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+        password = "$S$D" + "".join(rng.choices(alphabet, k=51))  # phpass shape, not a real hash
+        roles = (ROLES[uid % len(ROLES)],) + (("data_entry",) if uid % 5 == 0 else ())
+        return User(
+            uid=uid,
+            name=f"{text.person_name(person)}.{self.spec.code.lower()}",
+            mail=f"synthetic.person.{person}@example.org",
+            password=password,
+            status=0 if uid % 7 == 3 else 1,
+            created=created,
+            access=created + rng.randrange(86400 * 30),
+            roles=tuple(dict.fromkeys(roles)),
+            uuid=make_uuid(rng),
+        )
+
+    def chunks(self, bundle: BundleSpec) -> Iterator[NodeChunk]:
+        """Yield the nodes of `bundle` in chunks, with the files they created."""
+        total = self.count(bundle)
+        for start in range(0, total, CHUNK):
+            chunk = NodeChunk([], [])
+            for index in range(start, min(total, start + CHUNK)):
+                node = self._node(bundle, index)
+                chunk.nodes.append(node)
+                chunk.files.extend(self.files_of(node))
+            yield chunk
+
+    def _node(self, bundle: BundleSpec, index: int) -> Node:
+        rng = self.rng
+        self._nid += 1 + (rng.randrange(1, 4) if rng.random() < 0.08 else 0)  # deleted nodes
+        created = EPOCH + rng.randrange(SPAN)
+        node = Node(
+            self._nid, bundle.name, self.spec.language, rng.choice(self.active_uids), created, ""
+        )
+        node.uuid = make_uuid(rng)
+        if bundle.name == "complaint":
+            self.complaint_nids.append(node.nid)
+        values = {f.name: self._values(f, node, index) for f in bundle.fields}
+        values = {name: v for name, v in values.items() if v}
+        title = self._title(bundle, index)
+        published = 0 if rng.random() < 0.08 else 1
+        count = rng.choice((1, 1, 1, 2, 3)) if bundle.name != "awareness_session" else 1
+        for number in range(count):
+            self._vid += 1
+            rev_values = dict(values)
+            if "field_complaint_status" in values:
+                step = min(number + (len(STATUS_FLOW) - count), len(STATUS_FLOW) - 1)
+                rev_values["field_complaint_status"] = [STATUS_FLOW[step]]
+            status = published if number == count - 1 else 1
+            stamp = created + number * 86400 * rng.randint(1, 20)
+            log = f"synthetic revision {number + 1}" if number else ""
+            rev = Revision(self._vid, node.uid, stamp, title, status, log, rev_values)
+            node.revisions.append(rev)
+        return node
+
+    def _title(self, bundle: BundleSpec, index: int) -> str:
+        if bundle.name == "complaint":
+            return f"CRP-{self.spec.code}-{index + 1:05d}"
+        return f"{bundle.label} {index + 1} (synthetic)"
+
+    def _values(self, spec: FieldSpec, node: Node, index: int) -> list[Value]:
+        rng = self.rng
+        if spec.kind == "file":
+            return [self._file(i) for i in range(rng.choice((0, 0, 1, 1, 2, 3)))]
+        if spec.name != "field_complaint_code" and rng.random() < 0.05:
+            return []  # optional fields left empty now and then
+        if spec.kind == "term":
+            leaves = spec.vocabulary == "location"
+            pool = [t.tid for t in self.terms_of(spec.vocabulary, leaves_only=leaves)]
+            if spec.cardinality == -1:
+                return sorted(rng.sample(pool, rng.randint(1, 4)))
+            return [rng.choice(pool)]
+        return [self._scalar(spec, node, index)]
+
+    def _scalar(self, spec: FieldSpec, node: Node, index: int) -> Value:
+        rng, kind = self.rng, spec.kind
+        if kind == "list":
+            return rng.choice(spec.allowed)[0]
+        if kind == "date":
+            return _date(node.created - rng.randrange(86400 * 10))
+        if kind == "bool":
+            return rng.randint(0, 1)
+        if kind == "int":
+            return rng.randint(0, 60)
+        if kind == "noderef":
+            return rng.choice(self.complaint_nids) if self.complaint_nids else 0
+        if kind == "longtext":
+            if index == 2:
+                return text.long_narrative(self.spec.language, self.spec.arabic)
+            return text.narrative(rng, self.spec.language, self.spec.arabic, self.emoji)
+        if spec.name == "field_complaint_code":
+            return f"CRP-{self.spec.code}-{index + 1:05d}"
+        return f"{spec.name.removeprefix('field_')}-{rng.randint(1, 999):03d}"
+
+    def _file(self, delta: int) -> tuple[int, str]:
+        self._fid += 1
+        return (self._fid, f"attachment {delta + 1}")
+
+    def files_of(self, node: Node) -> list[ManagedFile]:
+        """Return the managed files the current revision of `node` attaches."""
+        return [
+            self.managed_file(fid, node)
+            for fid, _ in node.current.values.get("field_attachments", [])
+        ]
+
+    def managed_file(self, fid: int, node: Node) -> ManagedFile:
+        """Describe file `fid` attached to `node` (its bytes depend only on seed, site, fid)."""
+        scheme = "public" if node.created < PUBLIC_BEFORE else "private"
+        month = _date(node.created)[:7]
+        ext, mime = (("pdf", "application/pdf"), ("jpg", "image/jpeg"), ("txt", "text/plain"))[
+            fid % 3
+        ]
+        name = f"synthetic-attachment-{fid:05d}.{ext}"
+        digest = hashlib.sha256(f"{self.seed}:{self.spec.name}:{fid}".encode()).hexdigest()
+        body = f"{text.MARK} file {fid} of site {self.spec.name} {digest}\n".encode()
+        uid = make_uuid(random.Random(digest))
+        return ManagedFile(
+            fid=fid,
+            uid=node.uid,
+            uri=f"{scheme}://complaints/{month}/{name}",
+            filename=name,
+            mime=mime,
+            body=body,
+            timestamp=node.created,
+            nid=node.nid,
+            missing=fid % 11 == 4,
+            uuid=uid,
+        )
+
+
+STATUS_FLOW = ("new", "in_progress", "referred", "closed")
+
+
+def _date(stamp: int) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(stamp, dt.UTC).strftime("%Y-%m-%d")
+
+
+def _with(user: User, **changes: Any) -> User:
+    from dataclasses import replace
+
+    return replace(user, **changes)

@@ -1,0 +1,237 @@
+"""The four CRP sample sites: their shared content model and the drift each clone carries.
+
+Field kinds here are layout-neutral (`text`, `date`, `list`, `term`, `bool`, `longtext`, `file`,
+`noderef`, `int`); `d7.py` and `d8.py` turn them into Drupal 7 or Drupal 8+ field types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+SITE_NAMES = ("demo", "iraq", "drc", "syria")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of a content type, before it is given a Drupal 7 or 8+ type."""
+
+    name: str
+    kind: str
+    label: str
+    label_fr: str = ""
+    cardinality: int = 1
+    allowed: tuple[tuple[str, str], ...] = ()  # list fields: (stored key, label)
+    vocabulary: str = ""  # term fields: target vocabulary machine name
+    target_bundle: str = ""  # noderef fields: target node type
+    deleted: bool = False  # a deleted instance whose data rows remain
+
+
+@dataclass(frozen=True)
+class BundleSpec:
+    """A node type with its fields and how many nodes a scale of 1.0 gives it."""
+
+    name: str
+    label: str
+    label_fr: str
+    per_scale: int
+    fields: tuple[FieldSpec, ...]
+
+
+@dataclass(frozen=True)
+class VocabularySpec:
+    """A vocabulary; `hierarchical` vocabularies get parents with children."""
+
+    machine_name: str
+    label: str
+    label_fr: str
+    hierarchical: bool = False
+
+
+@dataclass(frozen=True)
+class SiteSpec:
+    """One CRP site: its content model and the drift it carries."""
+
+    name: str
+    code: str
+    language: str
+    seed_offset: int
+    bundles: tuple[BundleSpec, ...]
+    vocabularies: tuple[VocabularySpec, ...]
+    d7_charset: str = "utf8mb3"  # d8 layouts are always utf8mb4
+    arabic: bool = False
+    drift: dict[str, object] = field(default_factory=dict)
+
+    def bundle(self, name: str) -> BundleSpec:
+        """Return the bundle called `name`."""
+        return next(b for b in self.bundles if b.name == name)
+
+
+INTAKE = (
+    ("hotline", "Hotline"),
+    ("complaint_box", "Complaint box"),
+    ("in_person", "In person"),
+    ("email", "Email"),
+    ("community_focal_point", "Community focal point"),
+)
+AGE_GROUPS = (("0_11", "0-11"), ("12_17", "12-17"), ("18_59", "18-59"), ("60_plus", "60+"))
+SEXES = (("female", "Female"), ("male", "Male"), ("other", "Other"), ("unknown", "Unknown"))
+STATUSES = (
+    ("new", "New"),
+    ("in_progress", "In progress"),
+    ("referred", "Referred for investigation"),
+    ("closed", "Closed"),
+)
+SERVICES = (
+    ("medical", "Medical"),
+    ("psychosocial", "Psychosocial"),
+    ("legal", "Legal"),
+    ("safety", "Safety and security"),
+    ("livelihood", "Livelihood"),
+)
+OUTCOMES = (
+    ("pending", "Pending"),
+    ("accepted", "Accepted"),
+    ("declined", "Declined by survivor"),
+    ("completed", "Completed"),
+)
+
+COMPLAINT = BundleSpec(
+    "complaint",
+    "Complaint",
+    "Plainte",
+    120,
+    (
+        FieldSpec("field_complaint_code", "text", "Complaint code", "Code de la plainte"),
+        FieldSpec("field_date_received", "date", "Date received", "Date de réception"),
+        FieldSpec("field_intake_channel", "list", "Intake channel", "Canal", allowed=INTAKE),
+        FieldSpec("field_survivor_age_group", "list", "Age group", "Âge", allowed=AGE_GROUPS),
+        FieldSpec("field_survivor_sex", "list", "Sex", "Sexe", allowed=SEXES),
+        FieldSpec(
+            "field_perpetrator_org",
+            "term",
+            "Organisation",
+            "Organisation",
+            vocabulary="organisation",
+        ),
+        FieldSpec(
+            "field_allegation_type",
+            "term",
+            "Allegation",
+            "Allégation",
+            vocabulary="allegation_type",
+        ),
+        FieldSpec("field_location", "term", "Location", "Lieu", vocabulary="location"),
+        FieldSpec("field_complaint_status", "list", "Status", "Statut", allowed=STATUSES),
+        FieldSpec("field_referred_va", "bool", "Referred to victim assistance", "Référée à l'AV"),
+        FieldSpec("field_narrative", "longtext", "Confidential narrative", "Récit confidentiel"),
+        FieldSpec("field_attachments", "file", "Attachments", "Pièces jointes", cardinality=-1),
+    ),
+)
+REFERRAL = BundleSpec(
+    "referral",
+    "Referral",
+    "Référence",
+    70,
+    (
+        FieldSpec(
+            "field_complaint_ref", "noderef", "Complaint", "Plainte", target_bundle="complaint"
+        ),
+        FieldSpec("field_service_type", "list", "Service type", "Service", allowed=SERVICES),
+        FieldSpec("field_referral_date", "date", "Referral date", "Date de référence"),
+        FieldSpec("field_referral_outcome", "list", "Outcome", "Résultat", allowed=OUTCOMES),
+    ),
+)
+AWARENESS = BundleSpec(
+    "awareness_session",
+    "Awareness session",
+    "Session de sensibilisation",
+    50,
+    (
+        FieldSpec("field_session_date", "date", "Session date", "Date"),
+        FieldSpec("field_session_location", "term", "Location", "Lieu", vocabulary="location"),
+        FieldSpec("field_participants_women", "int", "Women", "Femmes"),
+        FieldSpec("field_participants_men", "int", "Men", "Hommes"),
+        FieldSpec("field_participants_girls", "int", "Girls", "Filles"),
+        FieldSpec("field_participants_boys", "int", "Boys", "Garçons"),
+        FieldSpec(
+            "field_session_topics",
+            "term",
+            "Topics",
+            "Thèmes",
+            cardinality=-1,
+            vocabulary="awareness_topic",
+        ),
+        FieldSpec(
+            "field_facilitating_org",
+            "term",
+            "Facilitator",
+            "Facilitateur",
+            vocabulary="organisation",
+        ),
+    ),
+)
+VOCABULARIES = (
+    VocabularySpec("organisation", "Organisations", "Organisations"),
+    VocabularySpec("allegation_type", "Allegation types", "Types d'allégation"),
+    VocabularySpec("location", "Locations", "Lieux", hierarchical=True),
+    VocabularySpec("awareness_topic", "Awareness topics", "Thèmes de sensibilisation"),
+)
+# Iraq's drift: one extra complaint field and one extra intake channel value.
+CAMP_FIELD = FieldSpec("field_camp_name", "text", "Camp name")
+EXTRA_CHANNEL = ("camp_committee", "Camp committee")
+# DRC's drift: a field whose only instance was deleted; its data rows remain.
+OLD_CASE_FIELD = FieldSpec(
+    "field_old_case_number", "text", "Old case number", "Ancien numéro", deleted=True
+)
+
+
+def _iraq_complaint() -> BundleSpec:
+    fields = tuple(
+        replace(f, allowed=f.allowed + (EXTRA_CHANNEL,)) if f.name == "field_intake_channel" else f
+        for f in COMPLAINT.fields
+    )
+    return replace(COMPLAINT, fields=fields + (CAMP_FIELD,))
+
+
+SITES: dict[str, SiteSpec] = {
+    "demo": SiteSpec("demo", "DEM", "en", 0, (COMPLAINT, REFERRAL, AWARENESS), VOCABULARIES),
+    "iraq": SiteSpec(
+        "iraq",
+        "IRQ",
+        "en",
+        1000,
+        (_iraq_complaint(), REFERRAL, AWARENESS),
+        VOCABULARIES,
+        d7_charset="latin1",
+        arabic=True,
+        drift={
+            "extra_fields": {"complaint": [CAMP_FIELD.name]},
+            "extra_list_values": {"field_intake_channel": [EXTRA_CHANNEL[0]]},
+        },
+    ),
+    "drc": SiteSpec(
+        "drc",
+        "DRC",
+        "fr",
+        2000,
+        (replace(COMPLAINT, fields=COMPLAINT.fields + (OLD_CASE_FIELD,)), REFERRAL, AWARENESS),
+        VOCABULARIES,
+        drift={"deleted_fields": {"complaint": [OLD_CASE_FIELD.name]}},
+    ),
+    "syria": SiteSpec(
+        "syria",
+        "SYR",
+        "en",
+        3000,
+        (COMPLAINT, REFERRAL, AWARENESS),
+        VOCABULARIES,
+        d7_charset="utf8mb4",
+        arabic=True,
+        drift={"replica_of": "demo"},
+    ),
+}
+
+
+def site_spec(name: str) -> SiteSpec:
+    """Return the definition of site `name` (one of `SITE_NAMES`)."""
+    return SITES[name]
