@@ -17,8 +17,9 @@ The tree::
     ├── VerificationMismatch  exit 3  source and target (or a security check) disagree
     └── RefusedForSafety      exit 4  refused to protect data (e.g. a plaintext target)
 
-Exit code 2 means a usage error (the command-line parser's, or `UsageProblem`). Messages name things (site, table,
-row id, field) and never carry values from the data or secrets: see STYLE.md C3.
+Exit code 2 means a usage error (the command-line parser's, or `UsageProblem`). Messages name
+things (site, table, row id, field) and never carry values from the data or secrets: see STYLE.md
+C3.
 """
 
 from __future__ import annotations
