@@ -152,13 +152,23 @@ def show_diff(data: dict[str, Any], *, json_out: bool) -> None:
             row["bundle"] or "",
             row["field"] or "",
             row["property"],
-            *(_cell(row["values"].get(site, "-")) for site in sites),
+            *(_diff_cell(row, site) for site in sites),
         )
         for row in data["differences"]
     ]
     print_table(
         f"Drift between {', '.join(sites)}", ["kind", "bundle", "field", "what", *sites], rows
     )
+
+
+def _diff_cell(row: dict[str, Any], site: str) -> str:
+    """Show list values as their count plus the keys only some sites have."""
+    if site not in row["values"]:
+        return "-"
+    if "only_in" in row:
+        extra = " ".join(f"+{key}" for key in row["only_in"].get(site, []))
+        return f"{len(row['values'][site])} values {extra}".strip()
+    return _cell(row["values"][site])
 
 
 def _cell(value: Any) -> str:

@@ -141,9 +141,9 @@ def _field_rows(
                 }
             )
         live = {n: b["fields"][field] for n, b in having.items() if field in b["fields"]}
-        for prop in ("type", "cardinality", "allowed_values"):
+        for prop in ("type", "cardinality"):
             values = {n: f[prop] for n, f in live.items()}
-            if len({repr(v) for v in values.values()}) > 1:
+            if len(set(values.values())) > 1:
                 rows.append(
                     {
                         "kind": "field",
@@ -153,6 +153,26 @@ def _field_rows(
                         "values": values,
                     }
                 )
+        _list_values(rows, bundle, field, {n: f["allowed_values"] for n, f in live.items()})
+
+
+def _list_values(
+    rows: list[dict[str, Any]], bundle: str, field: str, values: Mapping[str, list[str]]
+) -> None:
+    """Add a row when list fields differ in their set of keys (order is only display)."""
+    if len({frozenset(v) for v in values.values()}) < 2:
+        return
+    common = frozenset.intersection(*(frozenset(v) for v in values.values()))
+    rows.append(
+        {
+            "kind": "field",
+            "bundle": bundle,
+            "field": field,
+            "property": "allowed_values",
+            "values": dict(values),
+            "only_in": {n: sorted(set(v) - common) for n, v in values.items()},
+        }
+    )
 
 
 def _state(bundle: Mapping[str, Any], field: str) -> str:
