@@ -96,20 +96,8 @@ def show_inspect(data: dict[str, Any], *, json_out: bool) -> None:
             for name, b in bundles.items()
         ],
     )
-    columns = ["field", "field type", "cardinality", "required", "list values", "target"]
     for name, bundle in bundles.items():
-        rows = [
-            (
-                field,
-                f["type"] + ("" if f["known_type"] else " (unknown)"),
-                "unlimited" if f["cardinality"] == -1 else f["cardinality"],
-                "yes" if f["required"] else "",
-                len(f["allowed_values"]) or "",
-                f["target_type"] or "",
-            )
-            for field, f in bundle["fields"].items()
-        ]
-        print_table(f"Fields of {name}", columns, rows)
+        _show_fields(name, bundle["fields"])
     vocabularies = [(n, v["terms"], len(v["fields"])) for n, v in data["vocabularies"].items()]
     print_table("Vocabularies", ["vocabulary", "terms", "fields"], vocabularies)
     users, files = data["users"], data["files"]
@@ -118,6 +106,23 @@ def show_inspect(data: dict[str, Any], *, json_out: bool) -> None:
         f"files: {files['total']}"
     )
     _show_notes(data)
+
+
+def _show_fields(bundle: str, fields: dict[str, Any]) -> None:
+    """Print one content type's fields: type, cardinality, required, list size, target."""
+    rows = [
+        (
+            field,
+            f["type"] + ("" if f["known_type"] else " (unknown)"),
+            "unlimited" if f["cardinality"] == -1 else f["cardinality"],
+            "yes" if f["required"] else "",
+            len(f["allowed_values"]) or "",
+            f["target_type"] or "",
+        )
+        for field, f in fields.items()
+    ]
+    columns = ["field", "field type", "cardinality", "required", "list values", "target"]
+    print_table(f"Fields of {bundle}", columns, rows)
 
 
 def _show_notes(data: dict[str, Any]) -> None:
