@@ -213,14 +213,16 @@ def _demo_json(built: Any) -> dict[str, Any]:
 
 # --- Drupal sites: inspect and diff (#4) -------------------------------------------------------
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (shape: docs/inspect.md).")]
+InspectJsonFlag = Annotated[
+    bool, typer.Option("--json", help="Print JSON (shape: docs/inspect.md).")
+]
 
 
 @app.command()
 def inspect(
     ctx: typer.Context,
     site: Annotated[str, typer.Argument(help="A site name from the project file.")],
-    json_out: JsonFlag = False,
+    json_out: InspectJsonFlag = False,
 ) -> None:
     """Describe a legacy site's content model with counts (read-only, no content shown).
 
@@ -236,7 +238,7 @@ def inspect(
 def diff(
     ctx: typer.Context,
     sites: Annotated[list[str], typer.Argument(help="Two or more site names to compare.")],
-    json_out: JsonFlag = False,
+    json_out: InspectJsonFlag = False,
 ) -> None:
     """Show the drift between sites: bundles, fields, types, cardinality, list values.
 
@@ -246,6 +248,184 @@ def diff(
 
     data = diff_sites(_settings(ctx), sites, say=None if json_out else console.info)
     console.show_diff(data, json_out=json_out)
+
+
+# --- encryption at rest (#6) -------------------------------------------------------------
+encryption_app = typer.Typer(
+    cls=_Group,
+    no_args_is_help=True,
+    help="Encryption at rest: check, configure, enable, rotate and back up keys.",
+)
+app.add_typer(encryption_app, name="encryption")
+
+UrlEnvOption = Annotated[
+    str | None,
+    typer.Option(
+        "--url-env",
+        metavar="VAR",
+        help="Environment variable holding the database URL (default: the project file's target).",
+    ),
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+DryRunFlag = Annotated[
+    bool, typer.Option("--dry-run", help="Show what would be done; change nothing.")
+]
+SqlFlag = Annotated[
+    bool, typer.Option("--sql", help="Print the SQL for a DBA instead of running it.")
+]
+BasedirOption = Annotated[
+    Path, typer.Option("--basedir", help="Local server directory (holds my.cnf, data/, keys/).")
+]
+
+
+def _target_url(ctx: typer.Context, url_env: str | None) -> Any:
+    from pseamigrate.config import ConnectionSpec
+    from pseamigrate.errors import ConfigError
+
+    if url_env:
+        return ConnectionSpec(url_env=url_env).resolve()
+    settings = _settings(ctx)
+    if settings.path is None:
+        raise ConfigError("no project file: pass --config, or name a URL variable with --url-env")
+    return settings.target_connection().resolve()
+
+
+@encryption_app.command("status")
+def encryption_status(
+    ctx: typer.Context, url_env: UrlEnvOption = None, json_out: JsonFlag = False
+) -> None:
+    """Check that the target is encrypted at rest; exit 0 only when every check passes (else 3).
+
+    Example: pseamigrate encryption status --url-env PSEA_TARGET_URL --json
+    """
+    from pseamigrate.encryption.commands import encryption_status as status
+    from pseamigrate.encryption.commands import raise_if_failed
+
+    report = status(_target_url(ctx, url_env))
+    if json_out:
+        console.print_json(report.as_dict())
+    else:
+        rows = [(c.name, c.outcome.value, c.detail, c.cis or "-") for c in report.checks]
+        title = f"Encryption at rest: {report.flavor} {report.version} at {report.where}"
+        console.print_table(title, ["check", "result", "detail", "CIS"], rows)
+    raise_if_failed(report)
+
+
+@encryption_app.command("setup")
+def encryption_setup(
+    basedir: BasedirOption,
+    keyring: Annotated[
+        str, typer.Option(help="MySQL: component (8.0.24+) or plugin (8.0 only).")
+    ] = "component",
+    file_key: Annotated[
+        bool, typer.Option(help="MariaDB: encrypt the key file with a file key.")
+    ] = True,
+    dry_run: DryRunFlag = False,
+) -> None:
+    """Write the keyring / key files and my.cnf settings for a local server (owner-only modes).
+
+    Example: pseamigrate encryption setup --basedir /srv/psea-db --dry-run
+    """
+    from pseamigrate.encryption.setup import apply_setup, plan_setup
+    from pseamigrate.servers import existing_server
+
+    server = existing_server(basedir)
+    plan = plan_setup(server, keyring, file_key)
+    if dry_run:
+        for planned in plan.files:
+            console.out.print(
+                f"# {planned.path} (0600)\n{planned.shown()}", markup=False, soft_wrap=True
+            )
+        console.out.print(
+            f"# {server.config_path} additions\n{plan.cnf_text}", markup=False, soft_wrap=True
+        )
+        return
+    apply_setup(server, plan, console.info)
+    console.info("restart the server to load the keyring, then run `pseamigrate encryption enable`")
+
+
+@encryption_app.command("enable")
+def encryption_enable(
+    ctx: typer.Context,
+    url_env: UrlEnvOption = None,
+    sql: SqlFlag = False,
+    dry_run: DryRunFlag = False,
+    purge_binlogs: Annotated[
+        bool, typer.Option(help="Also purge binary logs written before binlog encryption.")
+    ] = False,
+) -> None:
+    """Encrypt the system tablespace, logs and every table of the target (idempotent).
+
+    Example: pseamigrate encryption enable --sql > encrypt.sql
+    """
+    from pseamigrate.encryption.commands import enable_encryption
+
+    url = _target_url(ctx, url_env)
+    plan = enable_encryption(url, sql or dry_run, console.info, purge_binlogs)
+    for step in plan.statements if (sql or dry_run) else []:
+        console.out.print(
+            f"{step.sql};" if sql else f"would run: {step.label}", markup=False, soft_wrap=True
+        )
+    for note in plan.notes:
+        console.info(f"note: {note}")
+    if not (sql or dry_run):
+        console.info(f"done: {len(plan.statements)} statements run")
+
+
+@encryption_app.command("rotate")
+def encryption_rotate(
+    ctx: typer.Context,
+    url_env: UrlEnvOption = None,
+    basedir: Annotated[
+        Path | None, typer.Option(help="MariaDB: add a new key id to this local server's key file.")
+    ] = None,
+    sql: SqlFlag = False,
+    dry_run: DryRunFlag = False,
+) -> None:
+    """Rotate keys: MySQL master key; MariaDB re-keys tables to the default key id.
+
+    Example: pseamigrate encryption rotate --basedir /srv/psea-db   # MariaDB step 1, then restart
+    """
+    if basedir is not None:
+        from pseamigrate.encryption.backup import new_mariadb_key
+        from pseamigrate.servers import existing_server
+
+        key_id = new_mariadb_key(existing_server(basedir), dry_run=sql or dry_run)
+        done = "would add" if sql or dry_run else "added"
+        console.info(f"{done} key id {key_id} as the default: restart, then `encryption rotate`")
+        return
+    from pseamigrate.encryption.commands import rotate_keys
+
+    plan = rotate_keys(_target_url(ctx, url_env), dry_run=sql or dry_run, on_step=console.info)
+    for step in plan if (sql or dry_run) else []:
+        console.out.print(
+            f"{step.sql};" if sql else f"would run: {step.label}", markup=False, soft_wrap=True
+        )
+
+
+@encryption_app.command("backup-key")
+def encryption_backup_key(
+    dest: Annotated[Path, typer.Argument(help="Directory for the copy (created 0700).")],
+    basedir: BasedirOption,
+    verify: Annotated[
+        bool, typer.Option(help="Prove the copy opens the data (server stopped).")
+    ] = True,
+    dry_run: DryRunFlag = False,
+) -> None:
+    """Copy the key files owner-only, then prove they open the data in a scratch copy.
+
+    Example: pseamigrate encryption backup-key /root/psea-keys-2026-11 --basedir /srv/psea-db
+    """
+    from pseamigrate.encryption.backup import backup_and_verify
+    from pseamigrate.servers import existing_server
+
+    report = backup_and_verify(existing_server(basedir), dest, verify, dry_run)
+    for path in report.files:
+        done = "would copy" if dry_run else "copied"
+        console.out.print(f"{done} {path.name} -> {path} (0600)", markup=False, soft_wrap=True)
+    if report.verified_tables is not None:
+        tables = report.verified_tables
+        console.out.print(f"verified: the backup opened {tables} encrypted tables", markup=False)
 
 
 def main() -> None:

@@ -171,3 +171,20 @@ def drupal_copy(mariadb_server: LocalServer, make_db: DatabaseFactory) -> Callab
         return url
 
     return make
+
+
+@pytest.fixture(scope="module", params=["mysql", "mariadb"])
+def enc_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LocalServer]:
+    """A private server per flavor and test module, taken through encryption setup -> restart ->
+    enable (#6). Private because encryption tests restart and reconfigure it."""
+    from pseamigrate.encryption.commands import enable_encryption
+    from pseamigrate.encryption.setup import apply_setup, plan_setup
+
+    basedir = tmp_path_factory.mktemp(f"enc-{request.param}")
+    with running_server(request.param, basedir) as server:
+        apply_setup(server, plan_setup(server))
+        server.restart()
+        enable_encryption(server.url(), purge_binlogs=True)
+        yield server

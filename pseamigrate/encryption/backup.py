@@ -1,0 +1,199 @@
+"""Key backups for a local server directory, and the proof that a backup opens the data.
+
+A key backup that was never restored is a hope, not a backup (CIS: key backups that are tested).
+`verify_key_backup` copies the stopped server's datadir into a scratch directory, gives the copy
+only the keys from the backup, starts it and reads every encrypted table.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from pseamigrate.encryption import backend_for
+from pseamigrate.encryption.base import quote_name
+from pseamigrate.encryption.keys import add_key, read_key_file, write_secret
+from pseamigrate.encryption.setup import (
+    MARIADB_FILE_KEY,
+    MARIADB_KEY_FILE,
+    apply_setup,
+    key_dir,
+    key_files,
+    plan_setup,
+)
+from pseamigrate.errors import PseamigrateError, RefusedForSafety
+from pseamigrate.servers import LocalServer, new_server
+from pseamigrate.servers.instance import free_port
+
+SYSTEM_SCHEMAS = ("mysql", "information_schema", "performance_schema", "sys")
+
+
+@dataclass(frozen=True)
+class BackupReport:
+    """What `backup-key` copied and, when verified, how many encrypted tables it opened."""
+
+    files: list[Path]
+    verified_tables: int | None = None
+
+
+def backup_keys(server: LocalServer, dest: Path, dry_run: bool = False) -> list[Path]:
+    """Copy the server's key files into `dest` (directory 0700, files 0600); return the copies."""
+    sources = [path for path in key_files(server) if path.exists()]
+    if not sources:
+        raise PseamigrateError(
+            f"no key files under {key_dir(server)}: run `encryption setup` first"
+        )
+    if dry_run:
+        return [dest / source.name for source in sources]
+    dest.mkdir(mode=0o700, parents=True, exist_ok=True)
+    dest.chmod(0o700)
+    copied = []
+    for source in sources:
+        target = dest / source.name
+        write_secret(target, source.read_bytes())
+        copied.append(target)
+    return copied
+
+
+def backup_and_verify(
+    server: LocalServer, dest: Path, verify: bool = True, dry_run: bool = False
+) -> BackupReport:
+    """Copy the key files to `dest`, then (unless told not to) prove the copy opens the data."""
+    files = backup_keys(server, dest, dry_run)
+    if dry_run or not verify:
+        return BackupReport(files)
+    with tempfile.TemporaryDirectory(prefix="pseamigrate-keycheck-") as scratch:
+        return BackupReport(files, verify_key_backup(server, dest, Path(scratch)))
+
+
+def restore_keys(server: LocalServer, backup: Path) -> list[Path]:
+    """Put the key files from `backup` back into the server's key directory (0600)."""
+    restored = []
+    for path in key_files(server):
+        source = backup / path.name
+        if not source.exists():
+            raise PseamigrateError(f"{source} is missing from the key backup")
+        write_secret(path, source.read_bytes())
+        restored.append(path)
+    return restored
+
+
+def verify_key_backup(server: LocalServer, backup: Path, scratch: Path) -> int:
+    """Restore `backup` into a copy of the server under `scratch`; return encrypted tables read.
+
+    A server this process started is stopped for the copy and started again; one that runs
+    elsewhere is refused (copying a live datadir gives a torn copy).
+    """
+    was_running = server.process is not None
+    if was_running:
+        server.stop()
+    elif _answers(server):
+        raise RefusedForSafety(f"the server in {server.basedir} is running: stop it to verify")
+    copy = new_server(server.flavor, scratch, {})
+    try:
+        shutil.copytree(server.datadir, copy.datadir, symlinks=True)
+    finally:
+        if was_running:
+            server.start()
+    return _open_copy(server, copy, backup)
+
+
+def _open_copy(server: LocalServer, copy: LocalServer, backup: Path) -> int:
+    copy.port = free_port()
+    plan = plan_setup(copy)
+    apply_setup(
+        copy,
+        type(plan)(
+            plan.flavor, tuple(f for f in plan.files if not f.secret), plan.cnf_text, plan.options
+        ),
+    )
+    restore_keys(copy, backup)
+    copy.options.update({k: v for k, v in server.options.items() if k.startswith("innodb_default")})
+    with copy:
+        copy.start()
+        return _read_encrypted_tables(copy)
+
+
+def _read_encrypted_tables(server: LocalServer) -> int:
+    engine = create_engine(server.url())
+    try:
+        with engine.connect() as conn:
+            backend = backend_for(conn)
+            schemas = conn.execute(
+                text("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA")
+            ).scalars()
+            count = 0
+            for schema in [s for s in schemas if s not in SYSTEM_SCHEMAS]:
+                for table in backend.tables(conn, schema):
+                    if table.encrypted:
+                        conn.execute(
+                            text(
+                                f"SELECT COUNT(*) FROM {quote_name(schema)}."
+                                f"{quote_name(table.name)}"
+                            )
+                        ).scalar_one()
+                        count += 1
+            return count
+    finally:
+        engine.dispose()
+
+
+def _answers(server: LocalServer) -> bool:
+    from pseamigrate.servers.instance import _answers as answers
+
+    return bool(server.port) and answers(server.port)
+
+
+def new_mariadb_key(server: LocalServer, dry_run: bool = False) -> int:
+    """Add a key id to a MariaDB server's key file and make it the default (restart to load).
+
+    file_key_management has no key versions: rotating means a new key id for new writes, then
+    `encryption rotate` rebuilds tables with it. Key 1 (redo, system tablespace) is never dropped.
+    """
+    if server.flavor != "mariadb":
+        raise PseamigrateError("new key ids are a MariaDB concept; MySQL rotates with SQL only")
+    file_key = key_dir(server) / MARIADB_FILE_KEY
+    passphrase = file_key if file_key.exists() else None
+    if dry_run:
+        return max(read_key_file(key_dir(server) / MARIADB_KEY_FILE, passphrase), default=0) + 1
+    new_id = add_key(key_dir(server) / MARIADB_KEY_FILE, passphrase)
+    server.options["innodb_default_encryption_key_id"] = str(new_id)
+    server.write_config()
+    return new_id
+
+
+def remove_key_files(server: LocalServer) -> list[Path]:
+    """Delete the server's key files (for drills and tests of a lost keyring)."""
+    removed = [path for path in key_files(server) if path.exists()]
+    for path in removed:
+        os.remove(path)
+    return removed
+
+
+# Log lines that say a server could not start or read data for want of its keys (measured on
+# MySQL 9.7 and MariaDB 10.11, see docs/encryption.md).
+KEY_ERROR_MARKERS = (
+    "MY-013066",  # MySQL: cannot read the encryption information in the redo log header
+    "MY-012226",  # MySQL: encryption information in a datafile can't be decrypted
+    "please check if keyring is loaded",
+    "Can't find master key",
+    "file_key_management",  # MariaDB: plugin init failed (key file missing / wrong file key)
+    "Cannot decrypt",
+    "encryption plugin is not available",
+    "looks corrupted; key_version",
+)
+
+
+def key_errors_in_log(server: LocalServer) -> list[str]:
+    """Return the error-log lines that blame missing or wrong keys (the 'why' of a failed start)."""
+    if not server.log_path.exists():
+        return []
+    lines = server.log_path.read_text(errors="replace").splitlines()
+    hits = [line for line in lines if any(marker in line for marker in KEY_ERROR_MARKERS)]
+    missing = [line for line in lines if "[ERROR]" in line and "not found" in line]
+    return [line for line in lines if line in hits or line in missing]

@@ -1,0 +1,156 @@
+"""One function per `pseamigrate encryption` command; the CLI parses, calls one, renders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import URL, Connection
+
+from pseamigrate.db import connect_checked, server_version, where
+from pseamigrate.encryption import backend_for
+from pseamigrate.encryption.base import Check, Outcome, Statement
+from pseamigrate.encryption.residual import has_rows, record_residual, residual_checks
+from pseamigrate.encryption.residual import purge_binlogs as purge_old_binlogs
+from pseamigrate.errors import RefusedForSafety, VerificationMismatch
+
+Say = Callable[[str], None]
+
+
+@contextmanager
+def connected(url: URL) -> Iterator[Connection]:
+    """Connect to the server at `url` (autocommit: DDL and SET PERSIST commit anyway)."""
+    engine = connect_checked(url, "the target")
+    try:
+        with engine.connect() as conn:
+            yield conn.execution_options(isolation_level="AUTOCOMMIT")
+    finally:
+        engine.dispose()
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """The verdict of `encryption status` for one server (and schema)."""
+
+    where: str
+    version: str
+    flavor: str
+    schema: str | None
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[Check]:
+        """Return the failed checks."""
+        return [c for c in self.checks if c.outcome is Outcome.FAIL]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the report as JSON-ready data."""
+        return {
+            "server": self.where,
+            "version": self.version,
+            "flavor": self.flavor,
+            "schema": self.schema,
+            "ok": not self.failed,
+            "checks": [c.as_dict() for c in self.checks],
+        }
+
+
+def encryption_status(url: URL) -> StatusReport:
+    """Check encryption at rest of the server at `url` and of its database, if it names one."""
+    with connected(url) as conn:
+        backend = backend_for(conn)
+        schema = url.database
+        checks = backend.status(conn, schema)
+        if schema:
+            checks += residual_checks(conn, schema)
+        return StatusReport(where(url), server_version(conn), backend.flavor, schema, checks)
+
+
+def raise_if_failed(report: StatusReport) -> None:
+    """Raise `VerificationMismatch` (exit 3) naming the failed checks."""
+    if report.failed:
+        names = ", ".join(c.name for c in report.failed[:10])
+        more = f" and {len(report.failed) - 10} more" if len(report.failed) > 10 else ""
+        raise VerificationMismatch(f"{len(report.failed)} encryption checks failed: {names}{more}")
+
+
+@dataclass(frozen=True)
+class EnablePlan:
+    """What `enable` runs (statements) and what only my.cnf can do (notes)."""
+
+    flavor: str
+    statements: list[Statement]
+    notes: list[str]
+
+
+def plan_enable(conn: Connection, schema: str | None) -> EnablePlan:
+    """Return the statements still needed; refuse (exit 4) when no keyring is loaded."""
+    backend = backend_for(conn)
+    if not backend.keyring_loaded(conn):
+        why = "; ".join(backend.config_notes(conn))
+        raise RefusedForSafety(
+            f"no keyring is loaded on this server, nothing can be encrypted: {why}"
+        )
+    notes = backend.config_notes(conn)
+    statements = backend.enable_statements(conn, schema)
+    covered = {step.table for step in statements}
+    notes += [
+        f"table {schema}.{t.name} ({t.engine}) cannot be encrypted here: convert it to InnoDB"
+        for t in (backend.tables(conn, schema) if schema else [])
+        if not t.encrypted and t.name not in covered
+    ]
+    if backend.plaintext_binlogs(conn):
+        notes.append(
+            "binary logs written before encryption are plaintext: back them up to "
+            "encrypted storage, then run `enable --purge-binlogs`"
+        )
+    return EnablePlan(backend.flavor, statements, notes)
+
+
+def enable_encryption(
+    url: URL, dry_run: bool = False, on_step: Say | None = None, purge_binlogs: bool = False
+) -> EnablePlan:
+    """Encrypt settings, system tablespace and every table of the URL's database (idempotent).
+
+    `purge_binlogs` then purges binary logs written before binlog encryption (they hold row
+    images in plaintext); it loses point-in-time recovery before now, so it is never implied.
+    """
+    say = on_step or (lambda _label: None)
+    with connected(url) as conn:
+        plan = plan_enable(conn, url.database)
+        if dry_run:
+            return plan
+        backend = backend_for(conn)
+        _run(conn, plan.statements, url.database, backend.table_option, say)
+        backend.wait_until_encrypted(conn)
+        if purge_binlogs and backend.plaintext_binlogs(conn):
+            say(f"purged plaintext binary logs: {', '.join(purge_old_binlogs(conn))}")
+        return plan
+
+
+def _run(
+    conn: Connection, plan: list[Statement], schema: str | None, option: str, say: Say
+) -> None:
+    for number, step in enumerate(plan, 1):
+        say(f"[{number}/{len(plan)}] {step.label}")
+        if schema and step.table and has_rows(conn, schema, step.table):
+            record_residual(conn, schema, [step.table], option)
+        conn.execute(text(step.sql))
+
+
+def rotate_keys(url: URL, dry_run: bool = False, on_step: Say | None = None) -> list[Statement]:
+    """Rotate the master key (MySQL) or re-key tables to the default key id (MariaDB)."""
+    say = on_step or (lambda _label: None)
+    with connected(url) as conn:
+        backend = backend_for(conn)
+        if not backend.keyring_loaded(conn):
+            raise RefusedForSafety("no keyring is loaded on this server: there is no key to rotate")
+        plan = backend.rotate_statements(conn, url.database)
+        if not dry_run:
+            for number, step in enumerate(plan, 1):
+                say(f"[{number}/{len(plan)}] {step.label}")
+                conn.execute(text(step.sql))
+        return plan

@@ -1,0 +1,165 @@
+"""Pre-encryption copies of data: record where encryption was applied over existing rows.
+
+When a table that already holds rows is encrypted in place, older plaintext copies of its pages
+can survive outside the new tablespace file (the doublewrite file, binary logs written before
+binlog encryption, free blocks of the file system). `enable` records such tables here, `status`
+warns about them until they are marked purged. See docs/encryption.md, "Residual plaintext".
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Connection
+
+from pseamigrate.encryption.base import Check, Outcome, quote_name
+from pseamigrate.servers import LocalServer
+
+RESIDUAL_TABLE = "pm_encryption_residual"
+
+
+def has_rows(conn: Connection, schema: str, table: str) -> bool:
+    """Tell whether a table holds at least one row (reads no values)."""
+    sql = f"SELECT EXISTS(SELECT 1 FROM {quote_name(schema)}.{quote_name(table)})"
+    return bool(conn.execute(text(sql)).scalar_one())
+
+
+def record_residual(conn: Connection, schema: str, tables: list[str], table_option: str) -> None:
+    """Remember that `tables` were encrypted while holding rows (names only)."""
+    if not tables:
+        return
+    qualified = f"{quote_name(schema)}.{RESIDUAL_TABLE}"
+    conn.execute(
+        text(
+            f"CREATE TABLE IF NOT EXISTS {qualified} (table_name VARCHAR(64) NOT NULL PRIMARY KEY, "
+            "encrypted_at DATETIME NOT NULL, purged_at DATETIME NULL) "
+            f"ENGINE=InnoDB {table_option}"
+        )
+    )
+    for table in tables:
+        conn.execute(
+            text(
+                f"INSERT INTO {qualified} (table_name, encrypted_at) VALUES (:t, UTC_TIMESTAMP()) "
+                "ON DUPLICATE KEY UPDATE encrypted_at = UTC_TIMESTAMP(), purged_at = NULL"
+            ),
+            {"t": table},
+        )
+
+
+def _unpurged(conn: Connection, schema: str) -> list[str]:
+    exists = conn.execute(
+        text(
+            "SELECT COUNT(*) FROM information_schema.TABLES "
+            "WHERE TABLE_SCHEMA = :s AND TABLE_NAME = :t"
+        ),
+        {"s": schema, "t": RESIDUAL_TABLE},
+    ).scalar_one()
+    if not exists:
+        return []
+    rows = conn.execute(
+        text(
+            f"SELECT table_name FROM {quote_name(schema)}.{RESIDUAL_TABLE} "
+            "WHERE purged_at IS NULL ORDER BY table_name"
+        )
+    )
+    return [str(name) for name in rows.scalars()]
+
+
+def residual_checks(conn: Connection, schema: str) -> list[Check]:
+    """Warn while tables encrypted over existing data have not been purged of old copies."""
+    tables = _unpurged(conn, schema)
+    if not tables:
+        return [
+            Check("residual plaintext", Outcome.PASS, "no table was encrypted over existing data")
+        ]
+    return [
+        Check(
+            "residual plaintext",
+            Outcome.WARN,
+            f"{len(tables)} tables were encrypted over existing rows ({', '.join(tables[:5])}): "
+            "old plaintext pages may remain in the doublewrite file, old binlogs and free disk "
+            "blocks - purge them (docs/encryption.md, 'Residual plaintext')",
+            "4.10",
+        )
+    ]
+
+
+def mark_purged(conn: Connection, schema: str) -> int:
+    """Record that residual copies were purged; return how many tables that covered."""
+    if not _unpurged(conn, schema):
+        return 0
+    result = conn.execute(
+        text(
+            f"UPDATE {quote_name(schema)}.{RESIDUAL_TABLE} SET purged_at = UTC_TIMESTAMP() "
+            "WHERE purged_at IS NULL"
+        )
+    )
+    return int(result.rowcount)
+
+
+def doublewrite_files(server: LocalServer) -> list[Path]:
+    """Return MySQL's doublewrite files (`#ib_*.dblwr`) in the datadir."""
+    return sorted(server.datadir.glob("#ib_*.dblwr"))
+
+
+def purge_doublewrite(server: LocalServer) -> list[Path]:
+    """Slow-stop the server, delete its doublewrite files and start it (they are recreated).
+
+    Safe only after a clean shutdown: the doublewrite buffer protects against torn pages of a
+    crash, and a slow shutdown leaves every page written to its tablespace.
+    """
+    server.stop(slow=True)
+    removed = doublewrite_files(server)
+    for path in removed:
+        os.remove(path)
+    server.start()
+    return removed
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    """What `purge_residual` removed: doublewrite files, binary logs, tables marked purged."""
+
+    doublewrite: list[Path]
+    binlogs: list[str]
+    tables: int
+
+
+def purge_binlogs(conn: Connection) -> list[str]:
+    """Start a new (encrypted) binary log and purge every older one; return the purged names.
+
+    Old binlogs written before `binlog_encryption`/`encrypt_binlog` hold row images in
+    plaintext. Purging them loses point-in-time recovery before now: back them up first,
+    to encrypted storage.
+    """
+    if str(conn.execute(text("SELECT @@GLOBAL.log_bin")).scalar_one()) not in ("1", "ON"):
+        return []
+    conn.execute(text("FLUSH BINARY LOGS"))
+    names = [str(row[0]) for row in conn.execute(text("SHOW BINARY LOGS"))]
+    conn.execute(text(f"PURGE BINARY LOGS TO '{names[-1]}'"))
+    return names[:-1]
+
+
+def purge_residual(server: LocalServer, schema: str) -> PurgeReport:
+    """Purge pre-encryption copies on a local server this process runs, then mark them purged.
+
+    Order matters: binlogs first (SQL), then a slow shutdown that writes every page to its
+    now-encrypted tablespace, then the doublewrite files are deleted and recreated at start.
+    """
+    engine = create_engine(server.url())
+    try:
+        with engine.begin() as conn:
+            binlogs = purge_binlogs(conn)
+    finally:
+        engine.dispose()
+    removed = purge_doublewrite(server)
+    engine = create_engine(server.url())
+    try:
+        with engine.begin() as conn:
+            tables = mark_purged(conn, schema)
+    finally:
+        engine.dispose()
+    return PurgeReport(removed, binlogs, tables)
