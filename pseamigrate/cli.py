@@ -211,6 +211,45 @@ def _demo_json(built: Any) -> dict[str, Any]:
     }
 
 
+# --- Drupal sites: inspect and diff (#4) -------------------------------------------------------
+
+InspectJsonFlag = Annotated[
+    bool, typer.Option("--json", help="Print JSON (shape: docs/inspect.md).")
+]
+
+
+@app.command()
+def inspect(
+    ctx: typer.Context,
+    site: Annotated[str, typer.Argument(help="A site name from the project file.")],
+    json_out: InspectJsonFlag = False,
+) -> None:
+    """Describe a legacy site's content model with counts (read-only, no content shown).
+
+    Example: pseamigrate inspect iraq --json
+    """
+    from pseamigrate.drupal.service import inspect_site
+
+    data = inspect_site(_settings(ctx), site, say=None if json_out else console.info)
+    console.show_inspect(data, json_out=json_out)
+
+
+@app.command()
+def diff(
+    ctx: typer.Context,
+    sites: Annotated[list[str], typer.Argument(help="Two or more site names to compare.")],
+    json_out: InspectJsonFlag = False,
+) -> None:
+    """Show the drift between sites: bundles, fields, types, cardinality, list values.
+
+    Example: pseamigrate diff demo iraq drc syria --json
+    """
+    from pseamigrate.drupal.service import diff_sites
+
+    data = diff_sites(_settings(ctx), sites, say=None if json_out else console.info)
+    console.show_diff(data, json_out=json_out)
+
+
 # --- encryption at rest (#6) -------------------------------------------------------------
 encryption_app = typer.Typer(
     cls=_Group,

@@ -12,12 +12,19 @@ The tree::
     │   └── MappingError              a site mapping, also when it does not fit its site
     ├── UnmappedValue                 a process step met a value its mapping does not cover
     ├── SampleError                   a sample site cannot be built (unknown site, bad options)
+    ├── DrupalReadError               a legacy database cannot be read as a Drupal site
+    │   ├── NotDrupal                 none of the Drupal 7 / 8+ marker tables exist
+    │   ├── MissingFieldTable         a field's table named by the metadata is absent
+    │   ├── UnknownBundle             a content type or vocabulary the site lacks
+    │   └── CorruptSerializedData     a PHP-serialized blob cannot be decoded
+    ├── UsageProblem          exit 2  a command asked for something it cannot do
     ├── VerificationMismatch  exit 3  source and target (or a security check) disagree
     │   └── SchemaMismatch            the target schema differs from the model (upgrade cannot fix)
     └── RefusedForSafety      exit 4  refused to protect data (e.g. a plaintext target)
 
-Exit code 2 is left to the command-line parser (usage errors). Messages name things (site, table,
-row id, field) and never carry values from the data or secrets: see STYLE.md C3.
+Exit code 2 means a usage error (the command-line parser's, or `UsageProblem`). Messages name
+things (site, table, row id, field) and never carry values from the data or secrets: see STYLE.md
+C3.
 """
 
 from __future__ import annotations
@@ -111,3 +118,47 @@ class UnmappedValue(PseamigrateError):
     def __init__(self, where: str) -> None:
         self.where = where
         super().__init__(f"{where}: no mapping for a source value (add it to the map)")
+
+
+class DrupalReadError(PseamigrateError):
+    """A legacy Drupal database could not be read as a Drupal site."""
+
+
+class NotDrupal(DrupalReadError):
+    """The database holds none of the tables that identify Drupal 7 or Drupal 8+."""
+
+    def __init__(self, where: str, looked_for: list[str]) -> None:
+        self.where, self.looked_for = where, looked_for
+        super().__init__(
+            f"{where} is not a Drupal database: looked for the tables {', '.join(looked_for)}"
+        )
+
+
+class MissingFieldTable(DrupalReadError):
+    """A field's storage table named by the site's own metadata does not exist."""
+
+    def __init__(self, field: str, table: str) -> None:
+        self.field, self.table = field, table
+        super().__init__(f"field {field}: its table {table} is missing from the database")
+
+
+class UnknownBundle(DrupalReadError):
+    """A content type or vocabulary the site does not have."""
+
+    def __init__(self, what: str, name: str, known: list[str]) -> None:
+        self.what, self.name, self.known = what, name, known
+        super().__init__(f"unknown {what} {name!r} (known: {', '.join(known) or 'none'})")
+
+
+class CorruptSerializedData(DrupalReadError):
+    """A PHP-serialized blob could not be decoded."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"corrupt PHP-serialized data: {reason}")
+
+
+class UsageProblem(PseamigrateError):
+    """A command was asked for something it cannot do (e.g. diff of a single site)."""
+
+    exit_code = EXIT_USAGE

@@ -16,7 +16,11 @@ from sqlalchemy.engine import URL
 
 from pseamigrate.servers import LocalServer, running_server
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+# ../shared beside the checkout; git worktrees sit one level deeper, so look up the ancestors.
+SHARED = next(
+    (p / "shared" for p in Path(__file__).resolve().parents[1:4] if (p / "shared").is_dir()),
+    Path(__file__).resolve().parents[1].parent / "shared",
+)
 DRUPAL_CORE_FIXTURES = SHARED / "fixtures" / "drupal-core"
 _db_counter = itertools.count(1)
 
@@ -90,6 +94,83 @@ def _admin(server: LocalServer, statement: str) -> None:
             conn.execute(text(statement))
     finally:
         engine.dispose()
+
+
+# --- Drupal core fixture databases (#4) -------------------------------------------------------
+
+DRUPAL_DUMPS = {
+    "d7": "d7_migrate_fixture.sql.gz",
+    "d9": "d9_4_filled_standard.sql.gz",
+    "d10": "d10_3_filled_standard.sql.gz",
+    "d11": "d11_3_filled_standard.sql.gz",
+}
+
+
+def load_drupal_dump(server: LocalServer, database: str, dump: str) -> None:
+    """Load one of the shared Drupal core dumps into `database` with the mariadb client."""
+    import gzip
+    import subprocess
+
+    path = DRUPAL_CORE_FIXTURES / DRUPAL_DUMPS[dump]
+    program, env = ["mariadb"], None
+    if server.flavor == "mysql":  # the dumps are MariaDB-made; MySQL 9.7's client loads them too
+        program = server.kind.client_command("mysql")  # type: ignore[attr-defined]
+        env = server.kind.environment()
+    client = [*program, "-h127.0.0.1", f"-P{server.port}", "-uroot", database]
+    with gzip.open(path, "rb") as sql:
+        done = subprocess.run(client, input=sql.read(), capture_output=True, env=env, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"loading {path.name} failed: {done.stderr.decode()[-500:]}")
+
+
+def _need_drupal_fixtures() -> None:
+    if not DRUPAL_CORE_FIXTURES.is_dir():
+        pytest.skip(f"Drupal core fixtures not found at {DRUPAL_CORE_FIXTURES}")
+
+
+def _load_core(server: LocalServer) -> dict[str, URL]:
+    _need_drupal_fixtures()
+    urls = {}
+    for name in DRUPAL_DUMPS:
+        database = f"core_{name}"
+        _admin(server, f"CREATE DATABASE IF NOT EXISTS `{database}` CHARACTER SET utf8mb4")
+        load_drupal_dump(server, database, name)
+        urls[name] = server.url(database)
+    return urls
+
+
+@pytest.fixture(scope="session")
+def drupal_core(mariadb_server: LocalServer) -> dict[str, URL]:
+    """The four Drupal core databases on MariaDB, loaded once (read-only: do not modify)."""
+    return _load_core(mariadb_server)
+
+
+@pytest.fixture(scope="session")
+def drupal_core_mysql(mysql_server: LocalServer) -> dict[str, URL]:
+    """The same four databases on Oracle MySQL 9.7, loaded once (read-only)."""
+    return _load_core(mysql_server)
+
+
+@pytest.fixture(params=["mariadb", "mysql"])
+def drupal_core_any(request: pytest.FixtureRequest) -> dict[str, URL]:
+    """The Drupal core databases, once on MariaDB and once on MySQL 9.7."""
+    name = "drupal_core" if request.param == "mariadb" else "drupal_core_mysql"
+    urls: dict[str, URL] = request.getfixturevalue(name)
+    return urls
+
+
+@pytest.fixture
+def drupal_copy(mariadb_server: LocalServer, make_db: DatabaseFactory) -> Callable[[str], URL]:
+    """Load a private copy of one Drupal core dump (for tests that change it)."""
+    _need_drupal_fixtures()
+
+    def make(dump: str) -> URL:
+        url = make_db(mariadb_server)
+        assert url.database is not None
+        load_drupal_dump(mariadb_server, url.database, dump)
+        return url
+
+    return make
 
 
 @pytest.fixture(scope="module", params=["mysql", "mariadb"])

@@ -104,6 +104,8 @@ class SiteModel:
     fields: Mapping[tuple[str, str], FieldStorage]  # (entity_type, field_name) → storage
     vocabularies: Mapping[str, Vocabulary]
     problems: tuple[Problem, ...] = ()
+    # Bundles of every entity type (node, taxonomy_term, user, comment…) by entity type, then name.
+    entity_bundles: Mapping[str, Mapping[str, Bundle]] = field(default_factory=dict)
 
     def storage(self, instance: FieldInstance) -> FieldStorage:
         """Return the storage behind a field instance."""
@@ -125,3 +127,26 @@ class EntityRecord:
     language: str
     base: Mapping[str, Any]
     fields: Mapping[str, tuple[Mapping[str, Any], ...]]
+    translations: tuple[Translation, ...] = ()
+
+
+@dataclass(frozen=True)
+class Translation:
+    """An entity's content in another language: its own base columns and field values."""
+
+    language: str
+    base: Mapping[str, Any]
+    fields: Mapping[str, tuple[Mapping[str, Any], ...]]
+
+
+@dataclass(frozen=True)
+class SiteCounts:
+    """Row counts that describe a site's size (what `inspect` reports; no content)."""
+
+    nodes: Mapping[str, int]  # node type → nodes, unpublished included
+    published: Mapping[str, int]
+    revisions: Mapping[str, int]
+    terms: Mapping[str, int]  # vocabulary machine name → terms
+    users_total: int  # anonymous (uid 0) excluded
+    users_blocked: int
+    files: int

@@ -1,0 +1,101 @@
+"""Turn one batch of base rows plus their field rows into `EntityRecord`s.
+
+Shared by both layouts: Drupal 7 `field_data_*` and Drupal 8+ `node__*` tables have the same
+shape (entity_id, revision_id, a language column, delta, deleted, `<field>_<column>`). Only the
+language column's name and Drupal 7's extra `entity_type` column differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pseamigrate.drupal.model import EntityRecord, FieldStorage, Translation
+from pseamigrate.drupal.source import Row, Source
+
+# Languages meaning "not language specific": their values belong to every translation.
+NEUTRAL = frozenset({"und", "zxx", ""})
+
+Values = dict[tuple[int, str], list[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class FieldQuery:
+    """How one layout addresses field tables."""
+
+    lang_column: str  # "language" (7) or "langcode" (8+)
+    entity_type_column: bool  # Drupal 7 field tables hold several entity types
+    key: str = "entity_id"  # "revision_id" when reading revision tables
+
+
+def fetch_values(
+    source: Source, storage: FieldStorage, table: str, ids: Sequence[int], how: FieldQuery
+) -> Values:
+    """Read one field's rows for a batch of ids, grouped by (id, language), ordered by delta."""
+    source.require(table, storage.name)
+    # Columns keep their real names so latin1 repair (keyed by column) applies; renamed below.
+    real = {f"{storage.name}_{col}": col for col in storage.columns}
+    props = ", ".join(f"`{column}`" for column in real)
+    where = "deleted = 0 AND entity_type = :et AND" if how.entity_type_column else "deleted = 0 AND"
+    sql = (
+        f"SELECT {how.key} AS k, {how.lang_column} AS lang, delta, {props} FROM `{table}` "
+        f"WHERE {where} {how.key} IN :ids ORDER BY {how.key}, {how.lang_column}, delta"
+    )
+    rows = source.rows_in(sql, ids, {"et": storage.entity_type}, table=table)
+    grouped: Values = {}
+    for row in rows:
+        key = (int(row["k"]), str(row["lang"]))
+        grouped.setdefault(key, []).append({col: row[column] for column, col in real.items()})
+    return grouped
+
+
+def pick(values: Values, ident: int, language: str) -> tuple[dict[str, Any], ...]:
+    """Return a field's values for one entity in one language (neutral values count too)."""
+    found = values.get((ident, language))
+    if found is None:
+        found = next((values[(ident, n)] for n in NEUTRAL if (ident, n) in values), [])
+    return tuple(found)
+
+
+def languages_of(values: Iterable[Values], ident: int) -> set[str]:
+    """Return every specific language some field of an entity has values in."""
+    return {lang for v in values for (i, lang) in v if i == ident and lang not in NEUTRAL}
+
+
+def build_record(
+    entity_type: str,
+    base: Row,
+    ident: int,
+    values: Mapping[str, Values],
+    translated_bases: Mapping[str, Row] | None = None,
+    lookup: int | None = None,
+) -> EntityRecord:
+    """Build one record: fields in the entity's own language, other languages as translations.
+
+    `lookup` is the key the field values are grouped by when it is not the entity id (the
+    revision id, when reading revisions)."""
+    key = ident if lookup is None else lookup
+    language = str(base.get("language") or base.get("langcode") or "und")
+    fields = {name: pick(v, key, language) for name, v in values.items()}
+    others = languages_of(values.values(), key) | set(translated_bases or {})
+    translations = tuple(
+        Translation(
+            language=lang,
+            base=(translated_bases or {}).get(lang, {}),
+            fields={name: pick(v, key, lang) for name, v in values.items()},
+        )
+        for lang in sorted(others - {language})
+    )
+    # Only nodes call their revision "vid"; Drupal 7 terms' "vid" is the vocabulary.
+    revision = base.get("vid") if entity_type == "node" else base.get("revision_id")
+    return EntityRecord(
+        entity_type=entity_type,
+        bundle=str(base.get("bundle", "")),
+        id=ident,
+        revision_id=int(revision) if revision is not None else None,
+        language=language,
+        base=base,
+        fields=fields,
+        translations=translations,
+    )

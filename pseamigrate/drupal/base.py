@@ -1,0 +1,207 @@
+"""What the Drupal 7 and Drupal 8+ sites share: batching, field loading, record assembly.
+
+A layout subclass supplies its SQL (`_entity_sql`, `_revision_sql`, …) and its `FieldQuery`;
+everything else — keyset pagination, one query per field per batch, translations — lives here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, Self
+
+from sqlalchemy.engine import Connection
+
+from pseamigrate.drupal.assemble import FieldQuery, Values, build_record, fetch_values
+from pseamigrate.drupal.model import EntityRecord, FieldStorage, SiteCounts, SiteModel
+from pseamigrate.drupal.source import Row, Source, keyset
+from pseamigrate.errors import UnknownBundle
+
+DEFAULT_BATCH = 500
+
+
+class BaseSite:
+    """A Drupal site opened for reading: its model, counts and streaming readers."""
+
+    fields_how: FieldQuery
+    revisions_how: FieldQuery
+
+    def __init__(self, source: Source, model: SiteModel, owned: Connection | None = None) -> None:
+        self.source = source
+        self.model = model
+        self._owned = owned  # the connection open_site opened for an engine, closed by close()
+
+    def close(self) -> None:
+        """Close the connection `open_site` opened for an engine (a caller's is left open)."""
+        if self._owned is not None:
+            self._owned.close()
+            self._owned = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _check_bundle(self, entity_type: str, bundle: str) -> None:
+        known = self.model.entity_bundles.get(entity_type, {})
+        if bundle not in known:
+            what = "vocabulary" if entity_type == "taxonomy_term" else "content type"
+            raise UnknownBundle(what, bundle, sorted(known))
+
+    def latin1_tables(self) -> list[str]:
+        """Return this site's tables (without prefix) that declare latin1 text columns."""
+        prefix = self.source.prefix
+        return sorted(t[len(prefix) :] for t in self.source.latin1 if t.startswith(prefix))
+
+    def counts(self) -> SiteCounts:
+        """Count nodes, revisions, terms, users and files (no content is read)."""
+        raise NotImplementedError
+
+    def storages(self, entity_type: str, bundle: str) -> list[FieldStorage]:
+        """Return the live (not deleted) field storages attached to one bundle."""
+        found = self.model.entity_bundles.get(entity_type, {}).get(bundle)
+        if found is None:
+            return []
+        out = []
+        for instance in found.fields:
+            storage = self.model.fields.get((entity_type, instance.field_name))
+            if storage is not None and not instance.deleted and not storage.deleted:
+                out.append(storage)
+        return out
+
+    def field_values(
+        self, storages: Sequence[FieldStorage], ids: Sequence[int], revisions: bool
+    ) -> dict[str, Values]:
+        """Load every field of a batch: one query per field, for the batch's ids only."""
+        how = self.revisions_how if revisions else self.fields_how
+        values = {}
+        for storage in storages:
+            table = storage.revision_table if revisions else storage.data_table
+            if table is None:
+                continue
+            values[storage.name] = fetch_values(self.source, storage, table, ids, how)
+        return values
+
+    def batches(
+        self, entity_type: str, bundle: str, sql: str, key: str, batch_size: int, table: str
+    ) -> Iterator[list[EntityRecord]]:
+        """Stream `sql` (a keyset query on `key`) as batches of records with field values."""
+        storages = self.storages(entity_type, bundle)
+        for rows in keyset(self.source, sql, {"b": bundle}, key, batch_size, table=table):
+            ids = [int(row[key]) for row in rows]
+            self.decorate(entity_type, rows, ids)
+            values = self.field_values(storages, ids, revisions=False)
+            translated = self.translations(entity_type, ids)
+            yield [
+                build_record(entity_type, row, int(row[key]), values, translated.get(int(row[key])))
+                for row in rows
+            ]
+
+    def decorate(self, entity_type: str, rows: list[Row], ids: Sequence[int]) -> None:
+        """Add per-entity extras to base rows (term parents, user roles, file usage)."""
+
+    def translations(self, entity_type: str, ids: Sequence[int]) -> dict[int, dict[str, Row]]:
+        """Return translated base rows by entity id, then language (Drupal 8+ only)."""
+        return {}
+
+    def iter_entities(
+        self, bundle: str, *, batch_size: int = DEFAULT_BATCH
+    ) -> Iterator[list[EntityRecord]]:
+        """Stream the nodes of one type, current revision, in batches of records."""
+        self._check_bundle("node", bundle)
+        sql, table = self._entity_sql()
+        return self.batches("node", bundle, sql, "nid", batch_size, table)
+
+    def iter_revisions(
+        self, bundle: str, *, batch_size: int = DEFAULT_BATCH, nid: int | None = None
+    ) -> Iterator[list[EntityRecord]]:
+        """Stream every revision of the nodes of one type (or of one node), oldest first.
+
+        Each record's base carries `revision_author` (uid) and `revision_timestamp`."""
+        self._check_bundle("node", bundle)
+        sql, table = self._revision_sql(nid is not None)
+        storages = self.storages("node", bundle)
+        params: dict[str, Any] = {"b": bundle, "nid": nid}
+        for rows in keyset(self.source, sql, params, "vid", batch_size, table=table):
+            vids = [int(row["vid"]) for row in rows]
+            values = self.field_values(storages, vids, revisions=True)
+            yield [
+                build_record("node", row, int(row["nid"]), values, lookup=int(row["vid"]))
+                for row in rows
+            ]
+
+    def revisions_of(self, bundle: str, nid: int) -> list[EntityRecord]:
+        """Return all revisions of one node, oldest first."""
+        return [record for batch in self.iter_revisions(bundle, nid=nid) for record in batch]
+
+    def iter_terms(
+        self, vocabulary: str, *, batch_size: int = DEFAULT_BATCH
+    ) -> Iterator[list[EntityRecord]]:
+        """Stream the terms of one vocabulary with their `parents` (tids, 0 = top level)."""
+        if vocabulary not in self.model.vocabularies:
+            raise UnknownBundle("vocabulary", vocabulary, sorted(self.model.vocabularies))
+        sql, table = self._term_sql()
+        return self.batches("taxonomy_term", vocabulary, sql, "tid", batch_size, table)
+
+    def iter_users(self, *, batch_size: int = DEFAULT_BATCH) -> Iterator[list[EntityRecord]]:
+        """Stream the user accounts (not anonymous) with `roles` (names) and `status`."""
+        sql, table = self._user_sql()
+        return self.batches("user", "user", sql, "uid", batch_size, table)
+
+    def iter_files(self, *, batch_size: int = DEFAULT_BATCH) -> Iterator[list[EntityRecord]]:
+        """Stream the managed files with their `usage` (module, type, id, count)."""
+        sql, table = self._file_sql()
+        return self.batches("file", "file", sql, "fid", batch_size, table)
+
+    def _entity_sql(self) -> tuple[str, str]:
+        raise NotImplementedError
+
+    def _revision_sql(self, one_node: bool) -> tuple[str, str]:
+        raise NotImplementedError
+
+    def _term_sql(self) -> tuple[str, str]:
+        raise NotImplementedError
+
+    def _user_sql(self) -> tuple[str, str]:
+        raise NotImplementedError
+
+    def _file_sql(self) -> tuple[str, str]:
+        raise NotImplementedError
+
+    def _usage(self, rows: list[Row], ids: Sequence[int]) -> None:
+        """Attach file_usage rows (same table in 7 and 8+) to file base rows."""
+        usage: dict[int, list[Row]] = {}
+        sql = (
+            f"SELECT fid, module, type, id, count FROM {self.source.q('file_usage')} "
+            "WHERE fid IN :ids ORDER BY fid, module, type, id"
+        )
+        for row in self.source.rows_in(sql, ids, table=self.source.name("file_usage")):
+            usage.setdefault(int(row.pop("fid")), []).append(row)
+        for row in rows:
+            row["usage"] = usage.get(int(row["fid"]), [])
+
+    def _related(
+        self,
+        rows: list[Row],
+        ids: Sequence[int],
+        key: str,
+        name: str,
+        table: str,
+        value: str,
+        match: str,
+    ) -> None:
+        sql = (
+            f"SELECT {match} AS k, {value} AS v FROM {self.source.q(table)} "
+            f"WHERE {match} IN :ids ORDER BY {match}, {value}"
+        )
+        real = self.source.name(table)
+        pairs = self.source.rows_in(sql, ids, table=real, aliases={"v": value})
+        self._attach(rows, key, name, pairs)
+
+    @staticmethod
+    def _attach(rows: list[Row], key: str, name: str, pairs: list[Row]) -> None:
+        grouped: dict[int, list[object]] = {}
+        for pair in pairs:
+            grouped.setdefault(int(pair["k"]), []).append(pair["v"])
+        for row in rows:
+            row[name] = grouped.get(int(row[key]), [])

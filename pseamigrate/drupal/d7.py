@@ -1,0 +1,108 @@
+"""The Drupal 7 layout: its SQL for nodes, revisions, terms, users, files and counts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pseamigrate.drupal.assemble import FieldQuery
+from pseamigrate.drupal.base import BaseSite
+from pseamigrate.drupal.d7_model import introspect
+from pseamigrate.drupal.model import SiteCounts, SiteModel
+from pseamigrate.drupal.source import Row, Source
+
+
+class D7Site(BaseSite):
+    """A Drupal 7 database (`field_sql_storage`)."""
+
+    fields_how = FieldQuery(lang_column="language", entity_type_column=True)
+    revisions_how = FieldQuery(lang_column="language", entity_type_column=True, key="revision_id")
+
+    @classmethod
+    def introspect(cls, source: Source, version: int) -> SiteModel:
+        """Read the content model."""
+        return introspect(source, version)
+
+    def counts(self) -> SiteCounts:
+        """Count nodes, revisions, terms, users and files."""
+        s = self.source
+        nodes = s.rows(
+            f"SELECT type, COUNT(*) AS n, SUM(status = 1) AS p FROM {s.q('node')} GROUP BY type"
+        )
+        revisions = s.rows(
+            f"SELECT n.type, COUNT(*) AS n FROM {s.q('node_revision')} r "
+            f"JOIN {s.q('node')} n ON n.nid = r.nid GROUP BY n.type"
+        )
+        terms = s.rows(
+            f"SELECT v.machine_name AS m, COUNT(t.tid) AS n FROM {s.q('taxonomy_vocabulary')} v "
+            f"LEFT JOIN {s.q('taxonomy_term_data')} t ON t.vid = v.vid GROUP BY v.machine_name"
+        )
+        users = s.rows(
+            f"SELECT COUNT(*) AS n, SUM(status = 0) AS b FROM {s.q('users')} WHERE uid > 0"
+        )[0]
+        return SiteCounts(
+            nodes={r["type"]: int(r["n"]) for r in nodes},
+            published={r["type"]: int(r["p"] or 0) for r in nodes},
+            revisions={r["type"]: int(r["n"]) for r in revisions},
+            terms={r["m"]: int(r["n"]) for r in terms},
+            users_total=int(users["n"]),
+            users_blocked=int(users["b"] or 0),
+            files=int(s.scalar(f"SELECT COUNT(*) FROM {s.q('file_managed')}") or 0),
+        )
+
+    def _entity_sql(self) -> tuple[str, str]:
+        sql = (
+            f"SELECT n.*, n.type AS bundle FROM {self.source.q('node')} n "
+            "WHERE n.type = :b AND n.nid > :after ORDER BY n.nid LIMIT :size"
+        )
+        return sql, self.source.name("node")
+
+    def _revision_sql(self, one_node: bool) -> tuple[str, str]:
+        s = self.source
+        only = "AND r.nid = :nid " if one_node else ""
+        sql = (
+            "SELECT r.*, r.uid AS revision_author, r.timestamp AS revision_timestamp, "
+            f"n.type AS bundle, n.language FROM {s.q('node_revision')} r "
+            f"JOIN {s.q('node')} n ON n.nid = r.nid "
+            f"WHERE n.type = :b {only}AND r.vid > :after ORDER BY r.vid LIMIT :size"
+        )
+        return sql, s.name("node_revision")
+
+    def _term_sql(self) -> tuple[str, str]:
+        s = self.source
+        sql = (
+            f"SELECT t.*, v.machine_name AS bundle FROM {s.q('taxonomy_term_data')} t "
+            f"JOIN {s.q('taxonomy_vocabulary')} v ON v.vid = t.vid "
+            "WHERE v.machine_name = :b AND t.tid > :after ORDER BY t.tid LIMIT :size"
+        )
+        return sql, s.name("taxonomy_term_data")
+
+    def _user_sql(self) -> tuple[str, str]:
+        sql = (
+            "SELECT uid, name, pass, mail, status, created, access, login, timezone, language, "
+            f"picture, init, 'user' AS bundle FROM {self.source.q('users')} "
+            "WHERE uid > 0 AND uid > :after AND :b = 'user' ORDER BY uid LIMIT :size"
+        )
+        return sql, self.source.name("users")
+
+    def _file_sql(self) -> tuple[str, str]:
+        sql = (
+            f"SELECT f.*, 'file' AS bundle FROM {self.source.q('file_managed')} f "
+            "WHERE f.fid > :after AND :b = 'file' ORDER BY f.fid LIMIT :size"
+        )
+        return sql, self.source.name("file_managed")
+
+    def decorate(self, entity_type: str, rows: list[Row], ids: Sequence[int]) -> None:
+        """Attach parents to terms, role names to users, usage to files."""
+        if entity_type == "taxonomy_term":
+            self._related(rows, ids, "tid", "parents", "taxonomy_term_hierarchy", "parent", "tid")
+        elif entity_type == "user":
+            s = self.source
+            sql = (
+                f"SELECT ur.uid AS k, r.name AS v FROM {s.q('users_roles')} ur "
+                f"JOIN {s.q('role')} r ON r.rid = ur.rid "
+                "WHERE ur.uid IN :ids ORDER BY ur.uid, r.rid"
+            )
+            roles = s.rows_in(sql, ids, table=s.name("role"), aliases={"v": "name"})
+            self._attach(rows, "uid", "roles", roles)
+        elif entity_type == "file":
+            self._usage(rows, ids)

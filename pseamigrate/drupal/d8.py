@@ -1,0 +1,145 @@
+"""The Drupal 8+ layout: its SQL for nodes, revisions, terms, users, files and counts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pseamigrate.drupal.assemble import FieldQuery
+from pseamigrate.drupal.base import BaseSite
+from pseamigrate.drupal.d8_model import introspect
+from pseamigrate.drupal.model import SiteCounts, SiteModel
+from pseamigrate.drupal.source import Row, Source
+
+# Entity type → (its translatable data table, id column), for translations.
+DATA_TABLES = {
+    "node": ("node_field_data", "nid"),
+    "taxonomy_term": ("taxonomy_term_field_data", "tid"),
+    "user": ("users_field_data", "uid"),
+}
+
+
+class D8Site(BaseSite):
+    """A Drupal 8, 9, 10 or 11 database (SQL content entity storage)."""
+
+    fields_how = FieldQuery(lang_column="langcode", entity_type_column=False)
+    revisions_how = FieldQuery(lang_column="langcode", entity_type_column=False, key="revision_id")
+
+    @classmethod
+    def introspect(cls, source: Source, version: int) -> SiteModel:
+        """Read the content model."""
+        return introspect(source, version)
+
+    def counts(self) -> SiteCounts:
+        """Count nodes, revisions, terms, users and files (default translations only)."""
+        s = self.source
+        nodes = s.rows(f"SELECT type, COUNT(*) AS n FROM {s.q('node')} GROUP BY type")
+        published = s.rows(
+            f"SELECT type, SUM(status = 1) AS p FROM {s.q('node_field_data')} "
+            "WHERE default_langcode = 1 GROUP BY type"
+        )
+        revisions = s.rows(
+            f"SELECT n.type, COUNT(*) AS n FROM {s.q('node_revision')} r "
+            f"JOIN {s.q('node')} n ON n.nid = r.nid GROUP BY n.type"
+        )
+        terms = s.rows(
+            f"SELECT vid, COUNT(*) AS n FROM {s.q('taxonomy_term_field_data')} "
+            "WHERE default_langcode = 1 GROUP BY vid"
+        )
+        users = s.rows(
+            f"SELECT COUNT(*) AS n, SUM(status = 0) AS b FROM {s.q('users_field_data')} "
+            "WHERE uid > 0 AND default_langcode = 1"
+        )[0]
+        return SiteCounts(
+            nodes={r["type"]: int(r["n"]) for r in nodes},
+            published={r["type"]: int(r["p"] or 0) for r in published},
+            revisions={r["type"]: int(r["n"]) for r in revisions},
+            terms={
+                **dict.fromkeys(self.model.vocabularies, 0),
+                **{r["vid"]: int(r["n"]) for r in terms},
+            },
+            users_total=int(users["n"]),
+            users_blocked=int(users["b"] or 0),
+            files=int(s.scalar(f"SELECT COUNT(*) FROM {s.q('file_managed')}") or 0),
+        )
+
+    def _entity_sql(self) -> tuple[str, str]:
+        s = self.source
+        sql = (
+            f"SELECT d.*, n.uuid, d.type AS bundle FROM {s.q('node_field_data')} d "
+            f"JOIN {s.q('node')} n ON n.nid = d.nid "
+            "WHERE d.type = :b AND d.default_langcode = 1 AND d.nid > :after "
+            "ORDER BY d.nid LIMIT :size"
+        )
+        return sql, s.name("node_field_data")
+
+    def _revision_sql(self, one_node: bool) -> tuple[str, str]:
+        s = self.source
+        only = "AND r.nid = :nid " if one_node else ""
+        sql = (
+            "SELECT f.*, r.revision_uid AS revision_author, "
+            "r.revision_timestamp AS revision_timestamp, r.revision_log, n.type AS bundle "
+            f"FROM {s.q('node_revision')} r JOIN {s.q('node')} n ON n.nid = r.nid "
+            f"JOIN {s.q('node_field_revision')} f ON f.vid = r.vid AND f.default_langcode = 1 "
+            f"WHERE n.type = :b {only}AND r.vid > :after ORDER BY r.vid LIMIT :size"
+        )
+        return sql, s.name("node_field_revision")
+
+    def _term_sql(self) -> tuple[str, str]:
+        sql = (
+            f"SELECT t.*, t.vid AS bundle FROM {self.source.q('taxonomy_term_field_data')} t "
+            "WHERE t.vid = :b AND t.default_langcode = 1 AND t.tid > :after "
+            "ORDER BY t.tid LIMIT :size"
+        )
+        return sql, self.source.name("taxonomy_term_field_data")
+
+    def _user_sql(self) -> tuple[str, str]:
+        sql = (
+            "SELECT uid, langcode, name, pass, mail, status, created, changed, access, login, "
+            f"timezone, init, 'user' AS bundle FROM {self.source.q('users_field_data')} "
+            "WHERE uid > 0 AND default_langcode = 1 AND uid > :after AND :b = 'user' "
+            "ORDER BY uid LIMIT :size"
+        )
+        return sql, self.source.name("users_field_data")
+
+    def _file_sql(self) -> tuple[str, str]:
+        sql = (
+            f"SELECT f.*, 'file' AS bundle FROM {self.source.q('file_managed')} f "
+            "WHERE f.fid > :after AND :b = 'file' ORDER BY f.fid LIMIT :size"
+        )
+        return sql, self.source.name("file_managed")
+
+    def decorate(self, entity_type: str, rows: list[Row], ids: Sequence[int]) -> None:
+        """Attach parents to terms, role ids to users, usage to files."""
+        if entity_type == "taxonomy_term":
+            if self.source.has("taxonomy_term__parent"):
+                self._related(
+                    rows,
+                    ids,
+                    "tid",
+                    "parents",
+                    "taxonomy_term__parent",
+                    "parent_target_id",
+                    "entity_id",
+                )
+            else:  # before Drupal 8.6 parents lived in taxonomy_term_hierarchy
+                self._related(
+                    rows, ids, "tid", "parents", "taxonomy_term_hierarchy", "parent", "tid"
+                )
+        elif entity_type == "user":
+            self._related(rows, ids, "uid", "roles", "user__roles", "roles_target_id", "entity_id")
+        elif entity_type == "file":
+            self._usage(rows, ids)
+
+    def translations(self, entity_type: str, ids: Sequence[int]) -> dict[int, dict[str, Row]]:
+        """Return the non-default translations' base rows by id, then language."""
+        if entity_type not in DATA_TABLES:
+            return {}
+        table, key = DATA_TABLES[entity_type]
+        sql = (
+            f"SELECT * FROM {self.source.q(table)} WHERE default_langcode = 0 AND {key} IN :ids "
+            f"ORDER BY {key}, langcode"
+        )
+        out: dict[int, dict[str, Row]] = {}
+        for row in self.source.rows_in(sql, ids, table=self.source.name(table)):
+            out.setdefault(int(row[key]), {})[str(row["langcode"])] = row
+        return out

@@ -1,0 +1,196 @@
+"""Build the data behind `pseamigrate inspect` and `pseamigrate diff` (plain dicts, no I/O).
+
+The inspect shape is documented in docs/inspect.md and is stable: keys are only ever added.
+Only structure and counts appear here, never content values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pseamigrate.drupal.model import Bundle, SiteCounts, SiteModel
+
+INSPECT_FORMAT = 1
+
+
+def inspect_data(
+    model: SiteModel, counts: SiteCounts, latin1_tables: list[str] | None = None
+) -> dict[str, Any]:
+    """Describe a site's content model with its counts, in the documented inspect shape."""
+    users = model.entity_bundles.get("user", {}).get("user")
+    return {
+        "format": INSPECT_FORMAT,
+        "drupal_version": model.drupal_version,
+        "layout": model.layout,
+        "table_prefix": model.table_prefix,
+        "bundles": {
+            name: {
+                "label": bundle.label,
+                "count": counts.nodes.get(name, 0),
+                "published": counts.published.get(name, 0),
+                "revisions": counts.revisions.get(name, 0),
+                **_fields_of(model, bundle),
+            }
+            for name, bundle in sorted(model.bundles.items())
+        },
+        "vocabularies": {
+            name: {
+                "name": vocabulary.name,
+                "terms": counts.terms.get(name, 0),
+                **_fields_of(model, model.entity_bundles.get("taxonomy_term", {}).get(name)),
+            }
+            for name, vocabulary in sorted(model.vocabularies.items())
+        },
+        "users": {
+            "total": counts.users_total,
+            "blocked": counts.users_blocked,
+            "active": counts.users_total - counts.users_blocked,
+            **_fields_of(model, users),
+        },
+        "files": {"total": counts.files},
+        "unknown_field_types": _unknown_types(model),
+        "latin1_tables": sorted(latin1_tables or []),
+        "problems": [
+            {"table": p.table, "row": p.row, "field": p.field, "message": p.message}
+            for p in model.problems
+        ],
+    }
+
+
+def _fields_of(model: SiteModel, bundle: Bundle | None) -> dict[str, Any]:
+    """Describe a bundle's live fields and name its deleted instances."""
+    if bundle is None:
+        return {"fields": {}, "deleted_fields": []}
+    fields: dict[str, Any] = {}
+    deleted = []
+    for instance in bundle.fields:
+        storage = model.fields.get((instance.entity_type, instance.field_name))
+        if instance.deleted or storage is None or storage.deleted:
+            deleted.append(instance.field_name)
+            continue
+        fields[instance.field_name] = {
+            "type": storage.type,
+            "cardinality": storage.cardinality,
+            "required": instance.required,
+            "label": instance.label,
+            "module": storage.module,
+            "known_type": storage.known_type,
+            "allowed_values": [value.key for value in storage.allowed_values],
+            "target_type": storage.target_type,
+            "target_bundles": list(storage.target_bundles),
+            "table": storage.data_table,
+        }
+    return {"fields": dict(sorted(fields.items())), "deleted_fields": sorted(set(deleted))}
+
+
+def _unknown_types(model: SiteModel) -> list[dict[str, Any]]:
+    """List field types the reader only describes, with the fields that use them."""
+    found: dict[str, set[str]] = {}
+    for (entity_type, name), storage in model.fields.items():
+        if not storage.known_type and not storage.deleted:
+            found.setdefault(storage.type, set()).add(f"{entity_type}.{name}")
+    return [{"type": kind, "fields": sorted(names)} for kind, names in sorted(found.items())]
+
+
+def diff_data(sites: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """Compare sites' inspect data: what some have and others lack, and what differs."""
+    names = list(sites)
+    rows: list[dict[str, Any]] = []
+    _presence(rows, "bundle", {n: s["bundles"] for n, s in sites.items()}, names)
+    _presence(rows, "vocabulary", {n: s["vocabularies"] for n, s in sites.items()}, names)
+    for bundle in sorted({b for s in sites.values() for b in s["bundles"]}):
+        having = {n: s["bundles"][bundle] for n, s in sites.items() if bundle in s["bundles"]}
+        _field_rows(rows, bundle, having, names)
+    _latin1(rows, sites, names)
+    return {"format": INSPECT_FORMAT, "sites": names, "differences": rows}
+
+
+def _presence(
+    rows: list[dict[str, Any]], kind: str, items: Mapping[str, Mapping[str, Any]], names: list[str]
+) -> None:
+    for key in sorted({k for v in items.values() for k in v}):
+        values = {n: key in items[n] for n in names}
+        if len(set(values.values())) > 1:
+            rows.append(
+                {
+                    "kind": kind,
+                    "bundle": key,
+                    "field": None,
+                    "property": "present",
+                    "values": values,
+                }
+            )
+
+
+def _field_rows(
+    rows: list[dict[str, Any]], bundle: str, having: Mapping[str, Any], names: list[str]
+) -> None:
+    """Add field presence, deleted-instance, type, cardinality and list-value differences."""
+    all_fields = sorted({f for b in having.values() for f in [*b["fields"], *b["deleted_fields"]]})
+    for field in all_fields:
+        state = {n: _state(having[n], field) if n in having else "no bundle" for n in names}
+        if len({v for v in state.values() if v != "no bundle"}) > 1:
+            rows.append(
+                {
+                    "kind": "field",
+                    "bundle": bundle,
+                    "field": field,
+                    "property": "present",
+                    "values": state,
+                }
+            )
+        live = {n: b["fields"][field] for n, b in having.items() if field in b["fields"]}
+        for prop in ("type", "cardinality"):
+            values = {n: f[prop] for n, f in live.items()}
+            if len(set(values.values())) > 1:
+                rows.append(
+                    {
+                        "kind": "field",
+                        "bundle": bundle,
+                        "field": field,
+                        "property": prop,
+                        "values": values,
+                    }
+                )
+        _list_values(rows, bundle, field, {n: f["allowed_values"] for n, f in live.items()})
+
+
+def _list_values(
+    rows: list[dict[str, Any]], bundle: str, field: str, values: Mapping[str, list[str]]
+) -> None:
+    """Add a row when list fields differ in their set of keys (order is only display)."""
+    if len({frozenset(v) for v in values.values()}) < 2:
+        return
+    common = frozenset.intersection(*(frozenset(v) for v in values.values()))
+    rows.append(
+        {
+            "kind": "field",
+            "bundle": bundle,
+            "field": field,
+            "property": "allowed_values",
+            "values": dict(values),
+            "only_in": {n: sorted(set(v) - common) for n, v in values.items()},
+        }
+    )
+
+
+def _state(bundle: Mapping[str, Any], field: str) -> str:
+    if field in bundle["fields"]:
+        return "present"
+    return "deleted" if field in bundle["deleted_fields"] else "missing"
+
+
+def _latin1(rows: list[dict[str, Any]], sites: Mapping[str, Any], names: list[str]) -> None:
+    """Add one row when sites differ in which tables hold latin1 text (legacy double encoding)."""
+    tables = {n: sorted(sites[n].get("latin1_tables", [])) for n in names}
+    if len({tuple(v) for v in tables.values()}) > 1:
+        rows.append(
+            {
+                "kind": "encoding",
+                "bundle": None,
+                "field": None,
+                "property": "latin1_tables",
+                "values": {n: len(v) for n, v in tables.items()},
+            }
+        )
