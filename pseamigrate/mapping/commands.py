@@ -31,12 +31,8 @@ class SiteCheck:
 def read_site_model(site: SiteSettings) -> SiteModel:
     """Introspect a live legacy site through the reader (read-only)."""
     from pseamigrate.db import connect_checked
+    from pseamigrate.drupal import open_site
 
-    try:
-        from pseamigrate.drupal import open_site  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        message = "the Drupal reader (pseamigrate.drupal.open_site) is not available"
-        raise ConfigError(message) from None
     engine = connect_checked(site.connection.resolve(), f"site {site.name!r}")
     try:
         with open_site(engine, site.table_prefix, where=f"site {site.name!r}") as opened:
