@@ -77,6 +77,69 @@ def print_lines(lines: Sequence[str]) -> None:
         out.print(line, markup=False, highlight=False)
 
 
+def show_sites(settings: Any) -> None:
+    """Render the sites and target of a project file: where credentials come from, no secrets."""
+    rows = [
+        (s.name, s.tenant, s.connection.describe(), s.table_prefix or "-", s.mapping or "-")
+        for s in settings.sites.values()
+    ]
+    print_table(
+        f"Sites in {settings.path}", ["site", "tenant", "credentials", "prefix", "mapping"], rows
+    )
+    if settings.target is not None:
+        out.print(f"target: credentials from {settings.target.describe()}")
+
+
+def show_demo(built: Sequence[Any], *, json_out: bool) -> None:
+    """Render the demo's sample sites: one table of counts per server and layout, or JSON."""
+    if json_out:
+        print_json([_demo_json(b) for b in built])
+        return
+    for key in dict.fromkeys((b.flavor, b.version, b.layout) for b in built):
+        rows = [_demo_row(b) for b in built if (b.flavor, b.version, b.layout) == key]
+        print_table(
+            f"Sample sites on {key[0]} {key[1]}, layout {key[2]}",
+            ["site", "drupal", "complaints", "referrals", "sessions", "revisions", "users"]
+            + ["blocked", "terms", "files", "missing", "field rows"],
+            rows,
+        )
+
+
+def _demo_row(built: Any) -> list[Any]:
+    """Turn one built site's report into a table row of counts."""
+    expected = built.report.expected
+    bundles = expected["bundles"]
+    users = expected["users"]
+    return [
+        built.report.site,
+        expected["drupal_version"],
+        bundles["complaint"]["count"],
+        bundles["referral"]["count"],
+        bundles["awareness_session"]["count"],
+        sum(b["revisions"] for b in bundles.values()),
+        users["total"],
+        users["blocked"],
+        sum(v["terms"] for v in expected["vocabularies"].values()),
+        expected["files"]["total"],
+        len(built.report.missing_files),
+        built.report.field_values,
+    ]
+
+
+def _demo_json(built: Any) -> dict[str, Any]:
+    """Describe one built site for --json (counts and drift, no content)."""
+    report = built.report
+    return {
+        "flavor": built.flavor,
+        "layout": built.layout,
+        "database": built.database,
+        "site": report.site,
+        "expected": report.expected,
+        "drift": report.drift,
+        "missing_files": len(report.missing_files),
+    }
+
+
 def show_schema_result(result: Any, action: str, json_out: bool, sql: bool = False) -> None:
     """Render what `schema create|upgrade` did or would do (with `sql`, each change's SQL)."""
     if json_out:
@@ -114,6 +177,43 @@ def show_mapping_checks(results: Sequence[Any], json_out: bool) -> None:
         err.print(f"{result.mapping}: {count} problem(s)", markup=False, soft_wrap=True)
         for problem in result.problems:
             err.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
+
+
+# --- encryption at rest (#6) -------------------------------------------------------------------
+
+
+def show_encryption_status(report: Any, *, json_out: bool) -> None:
+    """Render `encryption status`: one row per check (name, PASS/WARN/FAIL, detail, CIS item)."""
+    if json_out:
+        print_json(report.as_dict())
+        return
+    rows = [(c.name, c.outcome.value, c.detail, c.cis or "-") for c in report.checks]
+    title = f"Encryption at rest: {report.flavor} {report.version} at {report.where}"
+    print_table(title, ["check", "result", "detail", "CIS"], rows)
+
+
+def show_setup_plan(config_path: Any, plan: Any) -> None:
+    """Print what `encryption setup --dry-run` would write (key material shown as placeholders)."""
+    for planned in plan.files:
+        out.print(f"# {planned.path} (0600)\n{planned.shown()}", markup=False, soft_wrap=True)
+    out.print(f"# {config_path} additions\n{plan.cnf_text}", markup=False, soft_wrap=True)
+
+
+def show_statements(statements: Sequence[Any], *, sql: bool) -> None:
+    """Print a plan's statements: their SQL for a DBA, or `would run: <label>` for a dry run."""
+    for step in statements:
+        text = f"{step.sql};" if sql else f"would run: {step.label}"
+        out.print(text, markup=False, soft_wrap=True)
+
+
+def show_key_backup(report: Any, *, dry_run: bool) -> None:
+    """Print which key files `backup-key` copied (or would) and what the scratch restore read."""
+    done = "would copy" if dry_run else "copied"
+    for path in report.files:
+        out.print(f"{done} {path.name} -> {path} (0600)", markup=False, soft_wrap=True)
+    if report.verified_tables is not None:
+        tables = report.verified_tables
+        out.print(f"verified: the backup opened {tables} encrypted tables", markup=False)
 
 
 # --- inspect and diff of Drupal sites (#4) ----------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
@@ -12,10 +13,13 @@ from sqlalchemy.engine import URL, Connection
 
 from pseamigrate.db import connect_checked, server_version, where
 from pseamigrate.encryption import backend_for
+from pseamigrate.encryption.backup import BackupReport, backup_and_verify, new_mariadb_key
 from pseamigrate.encryption.base import Check, Outcome, Statement
 from pseamigrate.encryption.residual import has_rows, record_residual, residual_checks
 from pseamigrate.encryption.residual import purge_binlogs as purge_old_binlogs
+from pseamigrate.encryption.setup import SetupPlan, apply_setup, plan_setup
 from pseamigrate.errors import RefusedForSafety, VerificationMismatch
+from pseamigrate.servers import existing_server
 
 Say = Callable[[str], None]
 
@@ -154,3 +158,29 @@ def rotate_keys(url: URL, dry_run: bool = False, on_step: Say | None = None) -> 
                 say(f"[{number}/{len(plan)}] {step.label}")
                 conn.execute(text(step.sql))
         return plan
+
+
+def setup_encryption(
+    basedir: Path, keyring: str, file_key: bool, dry_run: bool = False, on_file: Say | None = None
+) -> tuple[Path, SetupPlan]:
+    """Plan (and unless `dry_run`, write) the key files and my.cnf settings of a local server.
+
+    Returns the server's my.cnf path and the plan, so a dry run can show both.
+    """
+    server = existing_server(basedir)
+    plan = plan_setup(server, keyring, file_key)
+    if not dry_run:
+        apply_setup(server, plan, on_file)
+    return server.config_path, plan
+
+
+def add_key_id(basedir: Path, dry_run: bool = False) -> int:
+    """Add a new default key id to a local MariaDB server's key file; return the id."""
+    return new_mariadb_key(existing_server(basedir), dry_run=dry_run)
+
+
+def backup_key(
+    basedir: Path, dest: Path, verify: bool = True, dry_run: bool = False
+) -> BackupReport:
+    """Copy a local server's key files to `dest` and (with `verify`) prove they open the data."""
+    return backup_and_verify(existing_server(basedir), dest, verify, dry_run)

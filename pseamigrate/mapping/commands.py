@@ -99,3 +99,23 @@ def validate_files(paths: list[Path]) -> list[SiteCheck]:
 
 def _problems(exc: MappingError) -> tuple[Problem, ...]:
     return tuple(p for p in exc.problems if isinstance(p, Problem))
+
+
+def scaffold_site(
+    site: SiteSettings,
+    output: Path | None = None,
+    model: CanonicalModel | None = None,
+    force: bool = False,
+    dry_run: bool = False,
+) -> tuple[Path, str]:
+    """Write a site's first mapping (unless `dry_run`); return its path and text.
+
+    Refuses an existing file before reading the site, unless `force` (a dry run writes nothing,
+    so it never refuses).
+    """
+    path = scaffold_path(site, output, force or dry_run)
+    text = scaffold_text(site, read_site_model(site), model)
+    if not dry_run:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return path, text

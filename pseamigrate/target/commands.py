@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, MetaData, Table, UniqueConstraint
 from sqlalchemy.dialects import mysql
@@ -21,8 +22,11 @@ from pseamigrate.config import ConnectionSpec, Settings
 from pseamigrate.db import connect_checked
 from pseamigrate.errors import ConfigError, RefusedForSafety, SchemaMismatch
 from pseamigrate.target import logical
+from pseamigrate.target.docs import render_schema_docs
 from pseamigrate.target.model import CanonicalModel, load_model
 from pseamigrate.target.schema import build_metadata
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -44,11 +48,14 @@ class SchemaResult:
     removals: tuple[str, ...] = ()
 
 
-def target_url(settings: Settings, url_env: str | None) -> URL:
-    """Return the target URL from `--url-env VAR`, or from the project file's target."""
+def target_url(settings: Settings | None, url_env: str | None) -> URL:
+    """Return the target URL from `--url-env VAR`, or from the project file's target.
+
+    `settings` may be None when `url_env` is given: the project file is then not needed.
+    """
     if url_env:
         return ConnectionSpec(url_env=url_env).resolve()
-    if settings.path is None:
+    if settings is None or settings.path is None:
         raise ConfigError("no project file: pass --config, set $PSEAMIGRATE_CONFIG or --url-env")
     return settings.target_connection().resolve()
 
@@ -211,7 +218,7 @@ def show_schema(engine: Engine | None, model: CanonicalModel | None = None) -> l
         return logical.from_database(conn)
 
 
-def with_engine(url: URL, action: Callable[[Engine], SchemaResult]) -> SchemaResult:
+def with_engine(url: URL, action: Callable[[Engine], T]) -> T:
     """Run `action` on an engine for `url`, disposing of it afterwards."""
     engine = open_target(url)
     try:
@@ -220,4 +227,27 @@ def with_engine(url: URL, action: Callable[[Engine], SchemaResult]) -> SchemaRes
         engine.dispose()
 
 
+def change_schema(
+    url: URL, action: str, model: CanonicalModel | None = None, dry_run: bool = False
+) -> SchemaResult:
+    """Run `schema create` or `schema upgrade` (`action`) on the database at `url`."""
+    run = create_schema if action == "create" else upgrade_schema
+    return with_engine(url, lambda engine: run(engine, model, dry_run))
+
+
+def read_schema(url: URL | None, model: CanonicalModel | None = None) -> logical.Schema:
+    """Return the logical schema of the database at `url`, or of the model when `url` is None."""
+    if url is None:
+        return show_schema(None, model)
+    return with_engine(url, show_schema)
+
+
 DOCS_PATH = Path(__file__).resolve().parents[2] / "docs" / "schema.md"
+
+
+def write_schema_docs(model: CanonicalModel | None = None, path: Path | None = None) -> Path:
+    """Write the schema documentation (default `docs/schema.md`); return where it went."""
+    path = path or DOCS_PATH
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_schema_docs(model or load_model()), encoding="utf-8")
+    return path

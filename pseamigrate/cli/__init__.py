@@ -1,0 +1,127 @@
+"""The `pseamigrate` command line: parse, make one library call, render.
+
+No SQL and no business rules live here. Typed errors from the library are turned into a
+message on stderr and an exit code in exactly one place, `_Group.invoke`. Each command group
+lives in its own module (`project`, `drupal`, `encryption`, `schema`, `mappings`) and registers
+itself on `app` when imported at the end of this file; the shared options are in `options`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+# typer >= 0.29 vendors click; its usage error is only reachable here.
+from typer._click.exceptions import UsageError
+from typer.core import TyperGroup
+
+from pseamigrate import __version__, console
+from pseamigrate.cli.options import ConfigOption
+from pseamigrate.errors import EXIT_FAILED, EXIT_USAGE, PseamigrateError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
+    from pseamigrate.config import Settings
+
+
+class _Group(TyperGroup):
+    """Turns `PseamigrateError` into `Error: …` on stderr and its exit code (C2 in STYLE.md)."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except UsageError as exc:
+            _usage_error(exc)
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UsageError as exc:
+            _usage_error(exc)
+        except PseamigrateError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            console.error(str(exc))
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            console.error("interrupted")
+            raise typer.Exit(130) from None
+
+
+def _usage_error(exc: UsageError) -> None:
+    """Print a usage error on one line (click prints four) and exit 2."""
+    command = exc.ctx.command_path if exc.ctx else "pseamigrate"
+    console.error(f"{exc.format_message()} (see '{command} --help')")
+    raise typer.Exit(EXIT_USAGE)
+
+
+def sub_app(summary: str) -> typer.Typer:
+    """Return a command group (`pseamigrate <group> …`) that shares the root's error handler."""
+    return typer.Typer(cls=_Group, no_args_is_help=True, help=summary)
+
+
+app = typer.Typer(
+    cls=_Group,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,  # locals would print passwords and rows
+    help="Move legacy Drupal PSEA reporting sites into one encrypted, multi-tenant database.",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.out.print(f"pseamigrate {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    config: ConfigOption = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show full tracebacks instead of one-line errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    ctx.obj = {"debug": debug, "config": config}
+
+
+def settings(ctx: typer.Context) -> Settings:
+    """Load the project file named by the root's --config (or the default one)."""
+    from pseamigrate.config import load_settings
+
+    return load_settings(ctx.obj["config"])
+
+
+def target_url(ctx: typer.Context, url_env: str | None) -> URL:
+    """Return the target URL from `--url-env VAR`; only without it is the project file read."""
+    from pseamigrate.target.commands import target_url as resolve
+
+    return resolve(None if url_env else settings(ctx), url_env)
+
+
+def main() -> None:
+    """Run the CLI (the `pseamigrate` entry point)."""
+    try:
+        app()
+    except PseamigrateError as exc:  # raised outside a command, e.g. in a callback
+        console.error(str(exc))
+        raise SystemExit(EXIT_FAILED) from None
+
+
+# The command modules import `app`, `sub_app` and `settings` from here, so they come last; their
+# order is the order of `pseamigrate --help`.
+# isort: off
+from pseamigrate.cli import project  # noqa: E402, F401
+from pseamigrate.cli import drupal  # noqa: E402, F401
+from pseamigrate.cli import encryption  # noqa: E402, F401
+from pseamigrate.cli import schema  # noqa: E402, F401
+from pseamigrate.cli import mappings  # noqa: E402, F401
+
+# isort: on

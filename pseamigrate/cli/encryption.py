@@ -1,0 +1,125 @@
+"""`pseamigrate encryption status|setup|enable|rotate|backup-key`: encryption at rest (#6)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pseamigrate import console
+from pseamigrate.cli import app, sub_app, target_url
+from pseamigrate.cli.options import BasedirOption, DryRunFlag, JsonFlag, SqlFlag, UrlEnvOption
+
+encryption_app = sub_app("Encryption at rest: check, configure, enable, rotate and back up keys.")
+app.add_typer(encryption_app, name="encryption")
+
+
+@encryption_app.command("status")
+def encryption_status(
+    ctx: typer.Context, url_env: UrlEnvOption = None, json_out: JsonFlag = False
+) -> None:
+    """Check that the target is encrypted at rest; exit 0 only when every check passes (else 3).
+
+    Example: pseamigrate encryption status --url-env PSEA_TARGET_URL --json
+    """
+    from pseamigrate.encryption.commands import encryption_status as status
+    from pseamigrate.encryption.commands import raise_if_failed
+
+    report = status(target_url(ctx, url_env))
+    console.show_encryption_status(report, json_out=json_out)
+    raise_if_failed(report)
+
+
+@encryption_app.command("setup")
+def encryption_setup(
+    basedir: BasedirOption,
+    keyring: Annotated[
+        str, typer.Option(help="MySQL: component (8.0.24+) or plugin (8.0 only).")
+    ] = "component",
+    file_key: Annotated[
+        bool, typer.Option(help="MariaDB: encrypt the key file with a file key.")
+    ] = True,
+    dry_run: DryRunFlag = False,
+) -> None:
+    """Write the keyring / key files and my.cnf settings for a local server (owner-only modes).
+
+    Example: pseamigrate encryption setup --basedir /srv/psea-db --dry-run
+    """
+    from pseamigrate.encryption.commands import setup_encryption
+
+    config_path, plan = setup_encryption(basedir, keyring, file_key, dry_run, console.info)
+    if dry_run:
+        console.show_setup_plan(config_path, plan)
+        return
+    console.info("restart the server to load the keyring, then run `pseamigrate encryption enable`")
+
+
+@encryption_app.command("enable")
+def encryption_enable(
+    ctx: typer.Context,
+    url_env: UrlEnvOption = None,
+    sql: SqlFlag = False,
+    dry_run: DryRunFlag = False,
+    purge_binlogs: Annotated[
+        bool, typer.Option(help="Also purge binary logs written before binlog encryption.")
+    ] = False,
+) -> None:
+    """Encrypt the system tablespace, logs and every table of the target (idempotent).
+
+    Example: pseamigrate encryption enable --sql > encrypt.sql
+    """
+    from pseamigrate.encryption.commands import enable_encryption
+
+    url = target_url(ctx, url_env)
+    plan = enable_encryption(url, sql or dry_run, console.info, purge_binlogs)
+    if sql or dry_run:
+        console.show_statements(plan.statements, sql=sql)
+    for note in plan.notes:
+        console.info(f"note: {note}")
+    if not (sql or dry_run):
+        console.info(f"done: {len(plan.statements)} statements run")
+
+
+@encryption_app.command("rotate")
+def encryption_rotate(
+    ctx: typer.Context,
+    url_env: UrlEnvOption = None,
+    basedir: Annotated[
+        Path | None, typer.Option(help="MariaDB: add a new key id to this local server's key file.")
+    ] = None,
+    sql: SqlFlag = False,
+    dry_run: DryRunFlag = False,
+) -> None:
+    """Rotate keys: MySQL master key; MariaDB re-keys tables to the default key id.
+
+    Example: pseamigrate encryption rotate --basedir /srv/psea-db   # MariaDB step 1, then restart
+    """
+    from pseamigrate.encryption.commands import add_key_id, rotate_keys
+
+    if basedir is not None:
+        key_id = add_key_id(basedir, dry_run=sql or dry_run)
+        done = "would add" if sql or dry_run else "added"
+        console.info(f"{done} key id {key_id} as the default: restart, then `encryption rotate`")
+        return
+    plan = rotate_keys(target_url(ctx, url_env), dry_run=sql or dry_run, on_step=console.info)
+    if sql or dry_run:
+        console.show_statements(plan, sql=sql)
+
+
+@encryption_app.command("backup-key")
+def encryption_backup_key(
+    dest: Annotated[Path, typer.Argument(help="Directory for the copy (created 0700).")],
+    basedir: BasedirOption,
+    verify: Annotated[
+        bool, typer.Option(help="Prove the copy opens the data (server stopped).")
+    ] = True,
+    dry_run: DryRunFlag = False,
+) -> None:
+    """Copy the key files owner-only, then prove they open the data in a scratch copy.
+
+    Example: pseamigrate encryption backup-key /root/psea-keys-2026-11 --basedir /srv/psea-db
+    """
+    from pseamigrate.encryption.commands import backup_key
+
+    console.show_key_backup(backup_key(basedir, dest, verify, dry_run), dry_run=dry_run)

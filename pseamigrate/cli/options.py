@@ -1,0 +1,54 @@
+"""The options and arguments several commands share, each defined once (STYLE.md C1).
+
+A flag keeps the same name, meaning and help text in every command that takes it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="Project file (default: $PSEAMIGRATE_CONFIG, then ./pseamigrate.yaml).",
+        dir_okay=False,
+    ),
+]
+SiteArgument = Annotated[str, typer.Argument(help="A site name from the project file.")]
+JsonFlag = Annotated[
+    bool, typer.Option("--json", help="Print the result as JSON instead of tables.")
+]
+DryRunFlag = Annotated[
+    bool, typer.Option("--dry-run", help="Show what would be done; change nothing.")
+]
+SqlFlag = Annotated[
+    bool,
+    typer.Option(
+        "--sql",
+        help="Print the SQL for a DBA (encryption runs none of it; schema runs it unless "
+        "--dry-run).",
+    ),
+]
+UrlEnvOption = Annotated[
+    str | None,
+    typer.Option(
+        "--url-env",
+        metavar="VAR",
+        help="Environment variable holding the target database URL "
+        "(default: the project file's target).",
+    ),
+]
+ModelOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--model", help="Canonical model file (default: mappings/model.yaml).", dir_okay=False
+    ),
+]
+BasedirOption = Annotated[
+    Path, typer.Option("--basedir", help="Local server directory (holds my.cnf, data/, keys/).")
+]

@@ -1,0 +1,74 @@
+"""`pseamigrate sites|ping|demo`: the project file, its databases, and the sample-site demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from typer._click.exceptions import UsageError
+
+from pseamigrate import console
+from pseamigrate.cli import app, settings
+from pseamigrate.cli.options import JsonFlag
+
+
+@app.command()
+def sites(ctx: typer.Context) -> None:
+    """List the legacy sites and the target named in the project file (no secrets shown).
+
+    Example: pseamigrate --config pseamigrate.yaml sites
+    """
+    console.show_sites(settings(ctx))
+
+
+@app.command()
+def ping(
+    ctx: typer.Context,
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(help="Sites to check (default: every site and the target)."),
+    ] = None,
+) -> None:
+    """Check that each legacy site (and the target) can be reached with its credentials.
+
+    Example: pseamigrate ping iraq drc
+    """
+    from pseamigrate.connections import ping_all
+
+    for result in ping_all(settings(ctx), names or []):
+        console.out.print(f"[green]ok[/green]  {result.name}: {result.where} ({result.version})")
+
+
+@app.command()
+def demo(
+    flavor: Annotated[
+        list[str] | None,
+        typer.Option(help="Server to start: mariadb, mysql (repeatable; default mariadb)."),
+    ] = None,
+    layout: Annotated[
+        list[str] | None,
+        typer.Option(help="Drupal layout to build: d7, d8 (repeatable; default d7)."),
+    ] = None,
+    scale: Annotated[
+        float, typer.Option(help="Size of each site (1.0: a few hundred nodes).")
+    ] = 1.0,
+    workdir: Annotated[
+        Path | None,
+        typer.Option(help="Where the throwaway servers live (default: a temporary directory)."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Build the four sample CRP sites on a throwaway server and show what each holds.
+
+    Counts only (never content). Example: pseamigrate demo --layout d7 --layout d8
+    """
+    from pseamigrate.demo import run_demo
+    from pseamigrate.sample import LAYOUTS
+
+    layouts = tuple(layout or ["d7"])
+    for name in layouts:
+        if name not in LAYOUTS:
+            raise UsageError(f"unknown layout {name!r} (choose from {', '.join(LAYOUTS)})")
+    built = list(run_demo(flavor or ["mariadb"], workdir, console.info, layouts, scale))
+    console.show_demo(built, json_out=as_json)

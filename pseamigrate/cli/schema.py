@@ -1,0 +1,115 @@
+"""`pseamigrate schema create|upgrade|show|docs`: the consolidated target schema (#5)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pseamigrate import console
+from pseamigrate.cli import app, sub_app, target_url
+from pseamigrate.cli.options import DryRunFlag, JsonFlag, ModelOption, SqlFlag, UrlEnvOption
+
+schema_app = sub_app("The consolidated target schema.")
+app.add_typer(schema_app, name="schema")
+
+
+@schema_app.command("create")
+def schema_create(
+    ctx: typer.Context,
+    url_env: UrlEnvOption = None,
+    model: ModelOption = None,
+    dry_run: DryRunFlag = False,
+    json_out: JsonFlag = False,
+    sql: SqlFlag = False,
+) -> None:
+    """Create the target tables in an empty database (refuses one holding anything else).
+
+    Example: pseamigrate schema create --url-env PSEA_TARGET_URL --dry-run
+    """
+    _change(ctx, url_env, model, "create", dry_run, json_out, sql)
+
+
+@schema_app.command("upgrade")
+def schema_upgrade(
+    ctx: typer.Context,
+    url_env: UrlEnvOption = None,
+    model: ModelOption = None,
+    dry_run: DryRunFlag = False,
+    json_out: JsonFlag = False,
+    sql: SqlFlag = False,
+) -> None:
+    """Add the model's missing tables, columns and indexes; never drop (exit 3 if it would).
+
+    Example: pseamigrate schema upgrade --dry-run
+    """
+    _change(ctx, url_env, model, "upgrade", dry_run, json_out, sql)
+
+
+def _change(
+    ctx: typer.Context,
+    url_env: str | None,
+    model: Path | None,
+    action: str,
+    dry_run: bool,
+    json_out: bool,
+    sql: bool,
+) -> None:
+    """Run create or upgrade and render it: the two commands differ only in their help."""
+    from pseamigrate.target.commands import change_schema
+    from pseamigrate.target.model import load_model
+
+    canonical = load_model(model)
+    result = change_schema(target_url(ctx, url_env), action, canonical, dry_run)
+    console.show_schema_result(result, action, json_out, sql)
+
+
+@schema_app.command("show")
+def schema_show(
+    ctx: typer.Context,
+    url_env: UrlEnvOption = None,
+    model: ModelOption = None,
+    sql: Annotated[bool, typer.Option("--sql", help="Print the DDL the model creates.")] = False,
+    from_model: Annotated[
+        bool, typer.Option("--from-model", help="Show the model's schema; connect to nothing.")
+    ] = False,
+    json_out: JsonFlag = False,
+) -> None:
+    """Print the logical schema of the target (types as MySQL and MariaDB both read them).
+
+    Example: pseamigrate schema show --url-env PSEA_TARGET_URL --json
+    """
+    from pseamigrate.target import logical
+    from pseamigrate.target.commands import read_schema, schema_ddl
+    from pseamigrate.target.model import load_model
+
+    canonical = load_model(model)
+    if sql:
+        console.out.print(schema_ddl(canonical), markup=False, end="")
+        return
+    schema = read_schema(None if from_model else target_url(ctx, url_env), canonical)
+    if json_out:
+        console.print_json(logical.as_json(schema))
+    else:
+        console.print_lines(logical.render(schema))
+
+
+@schema_app.command("docs")
+def schema_docs(
+    model: ModelOption = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--output", help="Where to write (default docs/schema.md).", dir_okay=False
+        ),
+    ] = None,
+) -> None:
+    """Write docs/schema.md from the canonical model.
+
+    Example: pseamigrate schema docs -o docs/schema.md
+    """
+    from pseamigrate.target.commands import write_schema_docs
+    from pseamigrate.target.model import load_model
+
+    console.info(f"wrote {write_schema_docs(load_model(model), output)}")
