@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -15,54 +16,41 @@ schema_app = sub_app("The consolidated target schema.")
 app.add_typer(schema_app, name="schema")
 
 
-@schema_app.command("create")
-def schema_create(
-    ctx: typer.Context,
-    url_env: UrlEnvOption = None,
-    model: ModelOption = None,
-    dry_run: DryRunFlag = False,
-    json_out: JsonFlag = False,
-    sql: SqlFlag = False,
-) -> None:
-    """Create the target tables in an empty database (refuses one holding anything else).
+def _change_command(action: str) -> Callable[..., None]:
+    """Return the `schema create|upgrade` command: the two differ only in their help."""
+
+    def change(
+        ctx: typer.Context,
+        url_env: UrlEnvOption = None,
+        model: ModelOption = None,
+        dry_run: DryRunFlag = False,
+        json_out: JsonFlag = False,
+        sql: SqlFlag = False,
+    ) -> None:
+        from pseamigrate.target.commands import change_schema
+        from pseamigrate.target.model import load_model
+
+        canonical = load_model(model)
+        result = change_schema(target_url(ctx, url_env), action, canonical, dry_run)
+        console.show_schema_result(result, action, json_out, sql)
+
+    return change
+
+
+schema_app.command(
+    "create",
+    help="""Create the target tables in an empty database (refuses one holding anything else).
 
     Example: pseamigrate schema create --url-env PSEA_TARGET_URL --dry-run
-    """
-    _change(ctx, url_env, model, "create", dry_run, json_out, sql)
-
-
-@schema_app.command("upgrade")
-def schema_upgrade(
-    ctx: typer.Context,
-    url_env: UrlEnvOption = None,
-    model: ModelOption = None,
-    dry_run: DryRunFlag = False,
-    json_out: JsonFlag = False,
-    sql: SqlFlag = False,
-) -> None:
-    """Add the model's missing tables, columns and indexes; never drop (exit 3 if it would).
+    """,
+)(_change_command("create"))
+schema_app.command(
+    "upgrade",
+    help="""Add the model's missing tables, columns and indexes; never drop (exit 3 if it would).
 
     Example: pseamigrate schema upgrade --dry-run
-    """
-    _change(ctx, url_env, model, "upgrade", dry_run, json_out, sql)
-
-
-def _change(
-    ctx: typer.Context,
-    url_env: str | None,
-    model: Path | None,
-    action: str,
-    dry_run: bool,
-    json_out: bool,
-    sql: bool,
-) -> None:
-    """Run create or upgrade and render it: the two commands differ only in their help."""
-    from pseamigrate.target.commands import change_schema
-    from pseamigrate.target.model import load_model
-
-    canonical = load_model(model)
-    result = change_schema(target_url(ctx, url_env), action, canonical, dry_run)
-    console.show_schema_result(result, action, json_out, sql)
+    """,
+)(_change_command("upgrade"))
 
 
 @schema_app.command("show")

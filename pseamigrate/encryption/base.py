@@ -189,3 +189,49 @@ def explain(exc: Exception) -> str:
     if isinstance(code, int):
         return f"error {code}: {KNOWN_ERRORS.get(code, 'cannot be read')}"
     return f"cannot be read ({type(orig).__name__})"
+
+
+def active_plugin(conn: Connection, condition: str) -> str | None:
+    """Return the name of the first active server plugin matching the SQL `condition`, or None."""
+    name = conn.execute(
+        text(
+            "SELECT PLUGIN_NAME FROM information_schema.PLUGINS "
+            f"WHERE {condition} AND PLUGIN_STATUS = 'ACTIVE' LIMIT 1"
+        )
+    ).scalar()
+    return str(name) if name else None
+
+
+def keyring_check(active: str | None, missing: str) -> Check:
+    """Check that a keyring is loaded: PASS naming what is `active`, else FAIL saying `missing`."""
+    if active:
+        return Check("keyring loaded", Outcome.PASS, f"{active} active", "4.10")
+    return Check("keyring loaded", Outcome.FAIL, missing, "4.10")
+
+
+def schema_checks(
+    conn: Connection, schema: str, tables: list[TableState], head: Check
+) -> list[Check]:
+    """Return the checks of an existing schema: `head` (the server's own), tables, readability."""
+    return [head, *table_checks(tables, schema, "4.10"), *readable_checks(conn, schema, tables)]
+
+
+def missing_schema(schema: str) -> list[Check]:
+    """Return the single check that reports a schema that does not exist."""
+    return [Check(f"schema {schema}", Outcome.FAIL, "does not exist")]
+
+
+def alter_tables(schema: str, tables: list[TableState], option: str) -> list[Statement]:
+    """Return one `ALTER TABLE schema.table <option>` per table, labelled for progress output."""
+    q = quote_name(schema)
+    return [
+        Statement(
+            f"ALTER TABLE {q}.{quote_name(t.name)} {option}", f"table {schema}.{t.name}", t.name
+        )
+        for t in tables
+    ]
+
+
+def plaintext_innodb(tables: list[TableState]) -> list[TableState]:
+    """Return the InnoDB tables that are not encrypted yet (the ones `enable` rebuilds)."""
+    return [t for t in tables if not t.encrypted and t.engine == "InnoDB"]

@@ -17,23 +17,30 @@ from pseamigrate.encryption.base import (
     Outcome,
     Statement,
     TableState,
+    active_plugin,
+    alter_tables,
     is_on,
-    quote_name,
-    readable_checks,
+    keyring_check,
+    missing_schema,
+    plaintext_innodb,
+    schema_checks,
     setting_check,
-    table_checks,
     variables,
 )
 from pseamigrate.encryption.keys import file_mode_check
 from pseamigrate.errors import PseamigrateError
 
-SETTINGS = (
+# What `status` requires ON (CIS 4.10); encrypt_binlog (2.2.1) only when the binary log is on.
+REQUIRED = (
     "innodb_encrypt_tables",
     "innodb_encrypt_log",
     "innodb_encrypt_temporary_tables",
     "encrypt_tmp_files",
-    "encrypt_binlog",
     "aria_encrypt_tables",
+)
+SETTINGS = (
+    *REQUIRED,
+    "encrypt_binlog",
     "log_bin",
     "innodb_default_encryption_key_id",
     "innodb_encryption_threads",
@@ -74,13 +81,7 @@ class MariaDBFileKeys:
 
     def plugin(self, conn: Connection) -> str | None:
         """Return the active encryption plugin's name, or None."""
-        name = conn.execute(
-            text(
-                "SELECT PLUGIN_NAME FROM information_schema.PLUGINS "
-                "WHERE PLUGIN_TYPE = 'ENCRYPTION' AND PLUGIN_STATUS = 'ACTIVE' LIMIT 1"
-            )
-        ).scalar()
-        return str(name) if name else None
+        return active_plugin(conn, "PLUGIN_TYPE = 'ENCRYPTION'")
 
     def keyring_loaded(self, conn: Connection) -> bool:
         """Tell whether an encryption (key management) plugin is active."""
@@ -104,24 +105,10 @@ class MariaDBFileKeys:
     def status(self, conn: Connection, schema: str | None) -> list[Check]:
         """Check plugin, key files, system tablespaces, logs, settings and `schema`'s tables."""
         values = variables(conn, SETTINGS)
-        plugin = self.plugin(conn)
-        checks = [
-            Check("keyring loaded", Outcome.PASS, f"{plugin} active", "4.10")
-            if plugin
-            else Check("keyring loaded", Outcome.FAIL, "no encryption plugin active", "4.10")
-        ]
+        checks = [keyring_check(self.plugin(conn), "no encryption plugin active")]
         checks += self._key_file_checks(values)
         checks += self._system_checks(conn)
-        checks += [
-            setting_check(values, name, "4.10")
-            for name in (
-                "innodb_encrypt_tables",
-                "innodb_encrypt_log",
-                "innodb_encrypt_temporary_tables",
-                "encrypt_tmp_files",
-                "aria_encrypt_tables",
-            )
-        ]
+        checks += [setting_check(values, name, "4.10") for name in REQUIRED]
         checks.append(
             setting_check(values, "encrypt_binlog", "2.2.1", fail=is_on(values.get("log_bin")))
         )
@@ -174,19 +161,14 @@ class MariaDBFileKeys:
             {"s": schema},
         ).scalar_one()
         if not exists:
-            return [Check(f"schema {schema}", Outcome.FAIL, "does not exist")]
+            return missing_schema(schema)
         tables = self.tables(conn, schema)
         default_id = values.get("innodb_default_encryption_key_id", "1")
-        keys = sorted({t.key for t in tables if t.key})
-        checks = [
-            Check(
-                "encryption key id",
-                Outcome.PASS,
-                f"default {default_id}; {schema} uses {', '.join(keys) or 'none'}",
-                "4.10",
-            )
-        ]
-        return checks + table_checks(tables, schema, "4.10") + readable_checks(conn, schema, tables)
+        keys = ", ".join(sorted({t.key for t in tables if t.key})) or "none"
+        head = Check(
+            "encryption key id", Outcome.PASS, f"default {default_id}; {schema} uses {keys}", "4.10"
+        )
+        return schema_checks(conn, schema, tables, head)
 
     def enable_statements(self, conn: Connection, schema: str | None) -> list[Statement]:
         """Return the SQL still needed: innodb_encrypt_tables and each plaintext InnoDB table."""
@@ -202,16 +184,9 @@ class MariaDBFileKeys:
         if not is_on(values.get("aria_encrypt_tables")) and "aria_encrypt_tables" in values:
             plan.append(Statement("SET GLOBAL aria_encrypt_tables = ON", "aria_encrypt_tables"))
         if schema:
-            q = quote_name(schema)
-            plan += [
-                Statement(
-                    f"ALTER TABLE {q}.{quote_name(t.name)} ENCRYPTED = YES",
-                    f"table {schema}.{t.name}",
-                    t.name,
-                )
-                for t in self.tables(conn, schema)
-                if not t.encrypted and t.engine == "InnoDB"
-            ]
+            plan += alter_tables(
+                schema, plaintext_innodb(self.tables(conn, schema)), "ENCRYPTED = YES"
+            )
         return plan
 
     def config_notes(self, conn: Connection) -> list[str]:
@@ -236,16 +211,12 @@ class MariaDBFileKeys:
         )
         if not schema:
             return []
-        q = quote_name(schema)
-        return [
-            Statement(
-                f"ALTER TABLE {q}.{quote_name(t.name)} "
-                f"ENCRYPTED = YES ENCRYPTION_KEY_ID = {int(default)}",
-                f"table {schema}.{t.name}",
-            )
+        older = [
+            t
             for t in self.tables(conn, schema)
             if t.engine == "InnoDB" and t.key != f"key id {default}"
         ]
+        return alter_tables(schema, older, f"ENCRYPTED = YES ENCRYPTION_KEY_ID = {int(default)}")
 
     def plaintext_binlogs(self, conn: Connection) -> list[str]:
         """Return [] : MariaDB's SHOW BINARY LOGS does not say which files are encrypted."""

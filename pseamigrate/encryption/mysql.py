@@ -16,31 +16,28 @@ from pseamigrate.encryption.base import (
     Outcome,
     Statement,
     TableState,
+    active_plugin,
+    alter_tables,
     is_on,
+    keyring_check,
+    missing_schema,
+    plaintext_innodb,
     quote_name,
-    readable_checks,
+    schema_checks,
     setting_check,
-    table_checks,
     variables,
 )
 from pseamigrate.encryption.keys import file_mode_check
 
-SETTINGS = (
-    "default_table_encryption",
-    "table_encryption_privilege_check",
-    "innodb_redo_log_encrypt",
-    "innodb_undo_log_encrypt",
-    "binlog_encryption",
-    "log_bin",
-    "keyring_file_data",
-)
-# SET PERSIST survives restarts (SET GLOBAL does not: REAL-SERVERS.md gotcha 5).
+# What `status` requires ON (CIS 4.10) and `enable` sets with SET PERSIST, which survives
+# restarts (SET GLOBAL does not: REAL-SERVERS.md gotcha 5).
 PERSISTED = (
     "default_table_encryption",
     "table_encryption_privilege_check",
     "innodb_redo_log_encrypt",
     "innodb_undo_log_encrypt",
 )
+SETTINGS = (*PERSISTED, "binlog_encryption", "log_bin", "keyring_file_data")
 
 TABLES_SQL = """
 SELECT t.TABLE_NAME, t.ENGINE, t.CREATE_OPTIONS, ts.ENCRYPTION
@@ -73,13 +70,8 @@ class MySQLKeyring:
         found = {str(k): str(v) for k, v in rows}
         if found.get("Component_status") == "Active":
             return found
-        plugin = conn.execute(
-            text(
-                "SELECT PLUGIN_NAME FROM information_schema.PLUGINS "
-                "WHERE PLUGIN_NAME LIKE 'keyring%' AND PLUGIN_STATUS = 'ACTIVE' LIMIT 1"
-            )
-        ).scalar()
-        return {"plugin": str(plugin)} if plugin else {}
+        plugin = active_plugin(conn, "PLUGIN_NAME LIKE 'keyring%'")
+        return {"plugin": plugin} if plugin else {}
 
     def keyring_loaded(self, conn: Connection) -> bool:
         """Tell whether a keyring component or plugin is active."""
@@ -123,13 +115,9 @@ class MySQLKeyring:
     def _keyring_checks(self, conn: Connection, values: dict[str, str]) -> list[Check]:
         keyring = self.keyring(conn)
         if not keyring:
-            return [
-                Check(
-                    "keyring loaded", Outcome.FAIL, "no keyring component or plugin active", "4.10"
-                )
-            ]
+            return [keyring_check(None, "no keyring component or plugin active")]
         kind = f"plugin {keyring['plugin']}" if "plugin" in keyring else "component_keyring_file"
-        checks = [Check("keyring loaded", Outcome.PASS, f"{kind} active", "4.10")]
+        checks = [keyring_check(kind, "")]
         key = self.master_key(conn)
         spaces = conn.execute(
             text(
@@ -178,12 +166,7 @@ class MySQLKeyring:
         ]
 
     def _setting_checks(self, conn: Connection, values: dict[str, str]) -> list[Check]:
-        checks = [
-            setting_check(values, "default_table_encryption", "4.10"),
-            setting_check(values, "table_encryption_privilege_check", "4.10"),
-            setting_check(values, "innodb_redo_log_encrypt", "4.10"),
-            setting_check(values, "innodb_undo_log_encrypt", "4.10"),
-        ]
+        checks = [setting_check(values, name, "4.10") for name in PERSISTED]
         if not is_on(values.get("log_bin")):
             return [
                 *checks,
@@ -211,25 +194,12 @@ class MySQLKeyring:
         return [str(row[0]) for row in rows if str(row[-1]) == "No"]
 
     def _schema_checks(self, conn: Connection, schema: str) -> list[Check]:
-        default = conn.execute(
-            text(
-                "SELECT DEFAULT_ENCRYPTION FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = :s"
-            ),
-            {"s": schema},
-        ).scalar()
+        default = _schema_default(conn, schema)
         if default is None:
-            return [Check(f"schema {schema}", Outcome.FAIL, "does not exist")]
-        tables = self.tables(conn, schema)
-        ok = default == "YES"
-        checks = [
-            Check(
-                f"schema {schema} default encryption",
-                Outcome.PASS if ok else Outcome.FAIL,
-                str(default),
-                "4.10",
-            )
-        ]
-        return checks + table_checks(tables, schema, "4.10") + readable_checks(conn, schema, tables)
+            return missing_schema(schema)
+        outcome = Outcome.PASS if default == "YES" else Outcome.FAIL
+        head = Check(f"schema {schema} default encryption", outcome, default, "4.10")
+        return schema_checks(conn, schema, self.tables(conn, schema), head)
 
     def enable_statements(self, conn: Connection, schema: str | None) -> list[Statement]:
         """Return the SQL still needed to encrypt settings, the mysql tablespace and `schema`."""
@@ -252,26 +222,12 @@ class MySQLKeyring:
         return plan
 
     def _schema_statements(self, conn: Connection, schema: str) -> list[Statement]:
-        default = conn.execute(
-            text(
-                "SELECT DEFAULT_ENCRYPTION FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = :s"
-            ),
-            {"s": schema},
-        ).scalar()
-        q = quote_name(schema)
         plan = []
-        if default != "YES":
-            plan.append(Statement(f"ALTER SCHEMA {q} DEFAULT ENCRYPTION = 'Y'", f"schema {schema}"))
-        for table in self.tables(conn, schema):
-            if not table.encrypted and table.engine == "InnoDB":
-                plan.append(
-                    Statement(
-                        f"ALTER TABLE {q}.{quote_name(table.name)} ENCRYPTION = 'Y'",
-                        f"table {schema}.{table.name}",
-                        table.name,
-                    )
-                )
-        return plan
+        if _schema_default(conn, schema) != "YES":
+            sql = f"ALTER SCHEMA {quote_name(schema)} DEFAULT ENCRYPTION = 'Y'"
+            plan.append(Statement(sql, f"schema {schema}"))
+        tables = plaintext_innodb(self.tables(conn, schema))
+        return plan + alter_tables(schema, tables, "ENCRYPTION = 'Y'")
 
     def config_notes(self, conn: Connection) -> list[str]:
         """Say what SQL cannot do here: loading the keyring itself (manifest + config files)."""
@@ -291,3 +247,12 @@ class MySQLKeyring:
 
     def wait_until_encrypted(self, conn: Connection, timeout: float = 60.0) -> None:
         """Return at once: MySQL encrypts tablespaces synchronously in ALTER statements."""
+
+
+def _schema_default(conn: Connection, schema: str) -> str | None:
+    """Return the schema's DEFAULT ENCRYPTION ('YES'/'NO'), or None when it does not exist."""
+    default = conn.execute(
+        text("SELECT DEFAULT_ENCRYPTION FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = :s"),
+        {"s": schema},
+    ).scalar()
+    return None if default is None else str(default)
