@@ -115,8 +115,8 @@ def main() -> None:
         raise SystemExit(EXIT_FAILED) from None
 
 
-# The command modules import `app`, `sub_app` and `settings` from here, so they come last; their
-# order is the order of `pseamigrate --help`.
+# The command modules import `app`, `sub_app`, `settings` and `target_url` from here, so they come
+# last; their order is the order of `pseamigrate --help`.
 # isort: off
 from pseamigrate.cli import project  # noqa: E402, F401
 from pseamigrate.cli import drupal  # noqa: E402, F401
