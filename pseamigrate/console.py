@@ -154,7 +154,8 @@ def show_schema_result(result: Any, action: str, json_out: bool, sql: bool = Fal
     verb = "applied" if result.applied else "would apply (dry run)"
     out.print(f"schema {action}: {verb} {len(result.changes)} change(s)", markup=False)
     for change in result.changes:
-        out.print(f"  {change.kind} {change.table}.{change.name}", markup=False)
+        where = change.table if change.name == change.table else f"{change.table}.{change.name}"
+        out.print(f"  {change.kind} {where}", markup=False)
         if sql:
             out.print(f"{change.sql};", markup=False, highlight=False, soft_wrap=True)
 
