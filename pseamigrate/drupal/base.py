@@ -11,7 +11,7 @@ from typing import Any, Self
 
 from sqlalchemy.engine import Connection
 
-from pseamigrate.drupal.assemble import FieldQuery, Values, build_record, fetch_values
+from pseamigrate.drupal.assemble import FieldQuery, Rows, Values, build_record, fetch_values
 from pseamigrate.drupal.model import EntityRecord, FieldStorage, SiteCounts, SiteModel
 from pseamigrate.drupal.source import Row, Source, keyset
 from pseamigrate.errors import UnknownBundle
@@ -59,42 +59,62 @@ class BaseSite:
 
     def storages(self, entity_type: str, bundle: str) -> list[FieldStorage]:
         """Return the live (not deleted) field storages attached to one bundle."""
+        return [storage for storage, _ in self._split_storages(entity_type, bundle)[0]]
+
+    def deleted_storages(self, entity_type: str, bundle: str) -> list[tuple[FieldStorage, Rows]]:
+        """Return the bundle's deleted fields whose rows remain, with which rows to read."""
+        return self._split_storages(entity_type, bundle)[1]
+
+    def _split_storages(
+        self, entity_type: str, bundle: str
+    ) -> tuple[list[tuple[FieldStorage, Rows]], list[tuple[FieldStorage, Rows]]]:
+        """Return the bundle's live storages and its deleted ones whose rows remain.
+
+        A deleted storage's renamed `field_deleted_*` table is all deleted data; an instance
+        deleted from this bundle while its field lives on leaves `deleted = 1` rows in the live
+        table (Drupal 7 and 8+ alike)."""
         found = self.model.entity_bundles.get(entity_type, {}).get(bundle)
-        if found is None:
-            return []
-        out = []
-        for instance in found.fields:
+        out: dict[tuple[str, Rows], tuple[FieldStorage, Rows]] = {}
+        for instance in found.fields if found is not None else ():
             storage = self.model.fields.get((entity_type, instance.field_name))
-            if storage is not None and not instance.deleted and not storage.deleted:
-                out.append(storage)
-        return out
+            if storage is None:
+                continue
+            rows_of: Rows = "all" if storage.deleted else "deleted" if instance.deleted else "live"
+            if rows_of == "live" or storage.data_table in self.source.tables:
+                out.setdefault((storage.name, rows_of), (storage, rows_of))
+        pairs = list(out.values())
+        return [p for p in pairs if p[1] == "live"], [p for p in pairs if p[1] != "live"]
 
     def field_values(
-        self, storages: Sequence[FieldStorage], ids: Sequence[int], revisions: bool
+        self,
+        storages: Sequence[tuple[FieldStorage, Rows]],
+        ids: Sequence[int],
+        revisions: bool,
     ) -> dict[str, Values]:
         """Load every field of a batch: one query per field, for the batch's ids only."""
         how = self.revisions_how if revisions else self.fields_how
         values = {}
-        for storage in storages:
+        for storage, rows_of in storages:
             table = storage.revision_table if revisions else storage.data_table
             if table is None:
                 continue
-            values[storage.name] = fetch_values(self.source, storage, table, ids, how)
+            values[storage.name] = fetch_values(self.source, storage, table, ids, how, rows_of)
         return values
 
     def batches(
         self, entity_type: str, bundle: str, sql: str, key: str, batch_size: int, table: str
     ) -> Iterator[list[EntityRecord]]:
         """Stream `sql` (a keyset query on `key`) as batches of records with field values."""
-        storages = self.storages(entity_type, bundle)
+        live, deleted = self._split_storages(entity_type, bundle)
         for rows in keyset(self.source, sql, {"b": bundle}, key, batch_size, table=table):
             ids = [int(row[key]) for row in rows]
             self.decorate(entity_type, rows, ids)
-            values = self.field_values(storages, ids, revisions=False)
+            values = self.field_values(live, ids, revisions=False)
+            gone = self.field_values(deleted, ids, revisions=False)
             translated = self.translations(entity_type, ids)
             yield [
-                build_record(entity_type, row, int(row[key]), values, translated.get(int(row[key])))
-                for row in rows
+                build_record(entity_type, row, i, values, translated.get(i), deleted=gone)
+                for row, i in zip(rows, ids, strict=True)
             ]
 
     def decorate(self, entity_type: str, rows: list[Row], ids: Sequence[int]) -> None:
@@ -120,13 +140,16 @@ class BaseSite:
         Each record's base carries `revision_author` (uid) and `revision_timestamp`."""
         self._check_bundle("node", bundle)
         sql, table = self._revision_sql(nid is not None)
-        storages = self.storages("node", bundle)
+        live, deleted = self._split_storages("node", bundle)
         params: dict[str, Any] = {"b": bundle, "nid": nid}
         for rows in keyset(self.source, sql, params, "vid", batch_size, table=table):
             vids = [int(row["vid"]) for row in rows]
-            values = self.field_values(storages, vids, revisions=True)
+            values = self.field_values(live, vids, revisions=True)
+            gone = self.field_values(deleted, vids, revisions=True)
             yield [
-                build_record("node", row, int(row["nid"]), values, lookup=int(row["vid"]))
+                build_record(
+                    "node", row, int(row["nid"]), values, lookup=int(row["vid"]), deleted=gone
+                )
                 for row in rows
             ]
 
