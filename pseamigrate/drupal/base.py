@@ -6,6 +6,7 @@ everything else — keyset pagination, one query per field per batch, translatio
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from typing import Any, Self
 
@@ -22,8 +23,8 @@ DEFAULT_BATCH = 500
 class BaseSite:
     """A Drupal site opened for reading: its model, counts and streaming readers."""
 
-    fields_how: FieldQuery
-    revisions_how: FieldQuery
+    fields_how: FieldQuery  # how the layout addresses its field tables (revisions: by revision_id)
+    users_count: tuple[str, str]  # the table users are counted in, and which of its rows count
 
     def __init__(self, source: Source, model: SiteModel, owned: Connection | None = None) -> None:
         self.source = source
@@ -55,6 +56,32 @@ class BaseSite:
 
     def counts(self) -> SiteCounts:
         """Count nodes, revisions, terms, users and files (no content is read)."""
+        s = self.source
+        nodes, published = self._node_counts()
+        revisions = s.rows(
+            f"SELECT n.type, COUNT(*) AS n FROM {s.q('node_revision')} r "
+            f"JOIN {s.q('node')} n ON n.nid = r.nid GROUP BY n.type"
+        )
+        table, where = self.users_count
+        users = s.rows(
+            f"SELECT COUNT(*) AS n, SUM(status = 0) AS b FROM {s.q(table)} WHERE {where}"
+        )[0]
+        return SiteCounts(
+            nodes=nodes,
+            published=published,
+            revisions={r["type"]: int(r["n"]) for r in revisions},
+            terms=self._term_counts(),
+            users_total=int(users["n"]),
+            users_blocked=int(users["b"] or 0),
+            files=int(s.scalar(f"SELECT COUNT(*) FROM {s.q('file_managed')}") or 0),
+        )
+
+    def _node_counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Return nodes, and published nodes, by type."""
+        raise NotImplementedError
+
+    def _term_counts(self) -> dict[str, int]:
+        """Return terms by vocabulary machine name (empty vocabularies too)."""
         raise NotImplementedError
 
     def storages(self, entity_type: str, bundle: str) -> list[FieldStorage]:
@@ -92,7 +119,9 @@ class BaseSite:
         revisions: bool,
     ) -> dict[str, Values]:
         """Load every field of a batch: one query per field, for the batch's ids only."""
-        how = self.revisions_how if revisions else self.fields_how
+        how = self.fields_how
+        if revisions:
+            how = dataclasses.replace(how, key="revision_id")
         values = {}
         for storage, rows_of in storages:
             table = storage.revision_table if revisions else storage.data_table
@@ -118,7 +147,22 @@ class BaseSite:
             ]
 
     def decorate(self, entity_type: str, rows: list[Row], ids: Sequence[int]) -> None:
-        """Add per-entity extras to base rows (term parents, user roles, file usage)."""
+        """Add per-entity extras to base rows: term parents, user roles, file usage."""
+        if entity_type == "taxonomy_term":
+            table, value, match = self._parents_table()
+            self._related(rows, ids, "tid", "parents", table, value, match)
+        elif entity_type == "user":
+            self._roles(rows, ids)
+        elif entity_type == "file":
+            self._usage(rows, ids)
+
+    def _parents_table(self) -> tuple[str, str, str]:
+        """Return where term parents live: the table, its parent and its term id column."""
+        return "taxonomy_term_hierarchy", "parent", "tid"
+
+    def _roles(self, rows: list[Row], ids: Sequence[int]) -> None:
+        """Attach the users' `roles` to user base rows."""
+        raise NotImplementedError
 
     def translations(self, entity_type: str, ids: Sequence[int]) -> dict[int, dict[str, Row]]:
         """Return translated base rows by entity id, then language (Drupal 8+ only)."""
@@ -189,7 +233,11 @@ class BaseSite:
         raise NotImplementedError
 
     def _file_sql(self) -> tuple[str, str]:
-        raise NotImplementedError
+        sql = (
+            f"SELECT f.*, 'file' AS bundle FROM {self.source.q('file_managed')} f "
+            "WHERE f.fid > :after AND :b = 'file' ORDER BY f.fid LIMIT :size"
+        )
+        return sql, self.source.name("file_managed")
 
     def _usage(self, rows: list[Row], ids: Sequence[int]) -> None:
         """Attach file_usage rows (same table in 7 and 8+) to file base rows."""
