@@ -2,14 +2,18 @@
 
 Secrets never live here. A connection names either an environment variable holding a URL
 (`url_env`) or a MySQL option file and group (`option_file`, `group`), optionally with the
-password in another environment variable (`password_env`). The file is found through
+password in another environment variable (`password_env`) or asked for at a terminal
+(`password_prompt: true`). The file is found through
 `--config`, then `$PSEAMIGRATE_CONFIG`, then `./pseamigrate.yaml`.
 """
 
 from __future__ import annotations
 
 import configparser
+import getpass
 import os
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +28,25 @@ CONFIG_ENV = "PSEAMIGRATE_CONFIG"
 DEFAULT_CONFIG = Path("pseamigrate.yaml")
 
 SITE_KEYS = {"tenant", "connection", "table_prefix", "mapping", "files_dir", "description"}
-CONNECTION_KEYS = {"url_env", "option_file", "group", "database", "password_env"}
+CONNECTION_KEYS = {
+    "url_env",
+    "option_file",
+    "group",
+    "database",
+    "password_env",
+    "password_prompt",
+}
+
+
+def _terminal_prompt(question: str) -> str:
+    # getpass reads from the controlling terminal and echoes nothing.
+    if not sys.stdin.isatty():
+        raise ConfigError(f"{question} needs a terminal; use password_env or an option file")
+    return getpass.getpass(f"{question}: ")
+
+
+# What asks for a password; tests and other front ends may replace it.
+password_prompt: Callable[[str], str] = _terminal_prompt
 TOP_KEYS = {"sites", "target"}
 TARGET_KEYS = {"connection"}
 
@@ -38,6 +60,7 @@ class ConnectionSpec:
     group: str = "client"
     database: str | None = None
     password_env: str | None = None
+    password_prompt: bool = False
 
     def describe(self) -> str:
         """Say where the credentials come from, for messages."""
@@ -54,6 +77,8 @@ class ConnectionSpec:
             if self.password_env not in os.environ:
                 raise ConfigError(f"environment variable {self.password_env} is not set")
             url = url.set(password=os.environ[self.password_env])
+        if self.password_prompt:
+            url = url.set(password=password_prompt(f"password for {self.describe()}"))
         return url
 
     def _url_from_env(self) -> URL:
@@ -231,6 +256,7 @@ def _parse_connection(doc: Any, where: str, problems: list[str]) -> ConnectionSp
         group=str(doc.get("group") or "client"),
         database=doc.get("database"),
         password_env=doc.get("password_env"),
+        password_prompt=bool(doc.get("password_prompt", False)),
     )
 
 

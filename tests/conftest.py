@@ -7,6 +7,7 @@ Tests get a fresh, uniquely named database on them through `fresh_db`/`any_db`.
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -123,13 +124,18 @@ def load_drupal_dump(server: LocalServer, database: str, dump: str) -> None:
         raise RuntimeError(f"loading {path.name} failed: {done.stderr.decode()[-500:]}")
 
 
-def _need_drupal_fixtures() -> None:
-    if not DRUPAL_CORE_FIXTURES.is_dir():
-        pytest.skip(f"Drupal core fixtures not found at {DRUPAL_CORE_FIXTURES}")
+def need_drupal_fixtures(where: Path = DRUPAL_CORE_FIXTURES) -> None:
+    """Skip, saying why, when ../shared is absent; in CI (which has it) fail instead."""
+    if where.is_dir():
+        return
+    message = f"Drupal core fixtures not found at {where}"
+    if os.environ.get("CI"):
+        pytest.fail(f"{message}: CI must run with ../shared beside the checkout")
+    pytest.skip(message)
 
 
 def _load_core(server: LocalServer) -> dict[str, URL]:
-    _need_drupal_fixtures()
+    need_drupal_fixtures()
     urls = {}
     for name in DRUPAL_DUMPS:
         database = f"core_{name}"
@@ -162,7 +168,7 @@ def drupal_core_any(request: pytest.FixtureRequest) -> dict[str, URL]:
 @pytest.fixture
 def drupal_copy(mariadb_server: LocalServer, make_db: DatabaseFactory) -> Callable[[str], URL]:
     """Load a private copy of one Drupal core dump (for tests that change it)."""
-    _need_drupal_fixtures()
+    need_drupal_fixtures()
 
     def make(dump: str) -> URL:
         url = make_db(mariadb_server)

@@ -162,3 +162,33 @@ def test_engine_errors_never_carry_row_values(any_db: object) -> None:
         engine.dispose()
     assert "Duplicate entry" in str(caught.value)
     assert "SURVIVOR-NARRATIVE" not in str(caught.value)
+
+
+def test_password_prompt_asks_and_never_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pseamigrate.config as config
+
+    path = write_project(
+        tmp_path,
+        "sites:\n  iraq:\n    tenant: iq\n"
+        "    connection: {url_env: PSEA_IRAQ_URL, password_prompt: true}\n",
+    )
+    monkeypatch.setenv("PSEA_IRAQ_URL", "mysql://reader@127.0.0.1:3307/psea")
+    questions: list[str] = []
+    monkeypatch.setattr(config, "password_prompt", lambda q: questions.append(q) or "typed-pw")
+    spec = load_settings(path).site("iraq").connection
+    assert spec.resolve().password == "typed-pw"
+    assert questions == ["password for $PSEA_IRAQ_URL"]
+    assert "typed-pw" not in repr(spec)
+
+
+def test_password_prompt_without_a_terminal_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+
+    monkeypatch.setenv("PSEA_X", "mysql://reader@127.0.0.1/psea")
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    with pytest.raises(ConfigError, match="needs a terminal; use password_env"):
+        ConnectionSpec(url_env="PSEA_X", password_prompt=True).resolve()

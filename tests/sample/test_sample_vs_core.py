@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import DRUPAL_CORE_FIXTURES
+from conftest import DRUPAL_CORE_FIXTURES, need_drupal_fixtures
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 
@@ -120,8 +120,7 @@ def test_tables_have_core_columns(
     layout: str,
 ) -> None:
     dump = FIXTURES / DUMPS[layout]
-    if not dump.exists():
-        pytest.skip(f"Drupal core fixtures not found at {FIXTURES}")
+    need_drupal_fixtures(FIXTURES)
     core = _dump_columns(dump)
     url = make_db(mariadb_server)
     build_site(url, "demo", layout, scale=0.05)
@@ -148,8 +147,7 @@ def test_d8_column_definitions_equal_drupal_10(
 ) -> None:
     """Same server family as the dump (MariaDB 10.11), so the definitions must match exactly."""
     dump = FIXTURES / DUMPS["d8"]
-    if not dump.exists():
-        pytest.skip(f"Drupal core fixtures not found at {FIXTURES}")
+    need_drupal_fixtures(FIXTURES)
     core = _dump_definitions(dump)
     url = make_db(mariadb_server)
     build_site(url, "demo", "d8", scale=0.05)
