@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pseamigrate.drupal.model import EntityRecord, FieldStorage, Translation
 from pseamigrate.drupal.source import Row, Source
@@ -18,6 +18,10 @@ from pseamigrate.drupal.source import Row, Source
 NEUTRAL = frozenset({"und", "zxx", ""})
 
 Values = dict[tuple[int, str], list[dict[str, Any]]]
+# Which rows of a field table to read: live ones (deleted = 0), the `deleted = 1` rows a deleted
+# instance leaves in a live table, or every row of a renamed `field_deleted_*` table.
+Rows = Literal["live", "deleted", "all"]
+ROW_FILTER = {"live": "deleted = 0 AND", "deleted": "deleted = 1 AND", "all": ""}
 
 
 @dataclass(frozen=True)
@@ -30,14 +34,19 @@ class FieldQuery:
 
 
 def fetch_values(
-    source: Source, storage: FieldStorage, table: str, ids: Sequence[int], how: FieldQuery
+    source: Source,
+    storage: FieldStorage,
+    table: str,
+    ids: Sequence[int],
+    how: FieldQuery,
+    rows_of: Rows = "live",
 ) -> Values:
     """Read one field's rows for a batch of ids, grouped by (id, language), ordered by delta."""
     source.require(table, storage.name)
     # Columns keep their real names so latin1 repair (keyed by column) applies; renamed below.
     real = {f"{storage.name}_{col}": col for col in storage.columns}
     props = ", ".join(f"`{column}`" for column in real)
-    where = "deleted = 0 AND entity_type = :et AND" if how.entity_type_column else "deleted = 0 AND"
+    where = ROW_FILTER[rows_of] + (" entity_type = :et AND" if how.entity_type_column else "")
     sql = (
         f"SELECT {how.key} AS k, {how.lang_column} AS lang, delta, {props} FROM `{table}` "
         f"WHERE {where} {how.key} IN :ids ORDER BY {how.key}, {how.lang_column}, delta"
@@ -63,6 +72,11 @@ def languages_of(values: Iterable[Values], ident: int) -> set[str]:
     return {lang for v in values for (i, lang) in v if i == ident and lang not in NEUTRAL}
 
 
+def pick_all(values: Mapping[str, Values], ident: int, language: str) -> dict[str, Any]:
+    """Return every field's values for one entity in one language, by field name."""
+    return {name: pick(v, ident, language) for name, v in values.items()}
+
+
 def build_record(
     entity_type: str,
     base: Row,
@@ -70,20 +84,23 @@ def build_record(
     values: Mapping[str, Values],
     translated_bases: Mapping[str, Row] | None = None,
     lookup: int | None = None,
+    deleted: Mapping[str, Values] | None = None,
 ) -> EntityRecord:
     """Build one record: fields in the entity's own language, other languages as translations.
 
     `lookup` is the key the field values are grouped by when it is not the entity id (the
-    revision id, when reading revisions)."""
+    revision id, when reading revisions); `deleted` holds the deleted fields' values."""
     key = ident if lookup is None else lookup
+    deleted = deleted or {}
     language = str(base.get("language") or base.get("langcode") or "und")
-    fields = {name: pick(v, key, language) for name, v in values.items()}
-    others = languages_of(values.values(), key) | set(translated_bases or {})
+    every = [*values.values(), *deleted.values()]
+    others = languages_of(every, key) | set(translated_bases or {})
     translations = tuple(
         Translation(
             language=lang,
             base=(translated_bases or {}).get(lang, {}),
-            fields={name: pick(v, key, lang) for name, v in values.items()},
+            fields=pick_all(values, key, lang),
+            deleted_fields=pick_all(deleted, key, lang),
         )
         for lang in sorted(others - {language})
     )
@@ -96,6 +113,7 @@ def build_record(
         revision_id=int(revision) if revision is not None else None,
         language=language,
         base=base,
-        fields=fields,
+        fields=pick_all(values, key, language),
         translations=translations,
+        deleted_fields=pick_all(deleted, key, language),
     )

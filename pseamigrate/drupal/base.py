@@ -6,12 +6,13 @@ everything else — keyset pagination, one query per field per batch, translatio
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from typing import Any, Self
 
 from sqlalchemy.engine import Connection
 
-from pseamigrate.drupal.assemble import FieldQuery, Values, build_record, fetch_values
+from pseamigrate.drupal.assemble import FieldQuery, Rows, Values, build_record, fetch_values
 from pseamigrate.drupal.model import EntityRecord, FieldStorage, SiteCounts, SiteModel
 from pseamigrate.drupal.source import Row, Source, keyset
 from pseamigrate.errors import UnknownBundle
@@ -22,8 +23,8 @@ DEFAULT_BATCH = 500
 class BaseSite:
     """A Drupal site opened for reading: its model, counts and streaming readers."""
 
-    fields_how: FieldQuery
-    revisions_how: FieldQuery
+    fields_how: FieldQuery  # how the layout addresses its field tables (revisions: by revision_id)
+    users_count: tuple[str, str]  # the table users are counted in, and which of its rows count
 
     def __init__(self, source: Source, model: SiteModel, owned: Connection | None = None) -> None:
         self.source = source
@@ -55,50 +56,113 @@ class BaseSite:
 
     def counts(self) -> SiteCounts:
         """Count nodes, revisions, terms, users and files (no content is read)."""
+        s = self.source
+        nodes, published = self._node_counts()
+        revisions = s.rows(
+            f"SELECT n.type, COUNT(*) AS n FROM {s.q('node_revision')} r "
+            f"JOIN {s.q('node')} n ON n.nid = r.nid GROUP BY n.type"
+        )
+        table, where = self.users_count
+        users = s.rows(
+            f"SELECT COUNT(*) AS n, SUM(status = 0) AS b FROM {s.q(table)} WHERE {where}"
+        )[0]
+        return SiteCounts(
+            nodes=nodes,
+            published=published,
+            revisions={r["type"]: int(r["n"]) for r in revisions},
+            terms=self._term_counts(),
+            users_total=int(users["n"]),
+            users_blocked=int(users["b"] or 0),
+            files=int(s.scalar(f"SELECT COUNT(*) FROM {s.q('file_managed')}") or 0),
+        )
+
+    def _node_counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Return nodes, and published nodes, by type."""
+        raise NotImplementedError
+
+    def _term_counts(self) -> dict[str, int]:
+        """Return terms by vocabulary machine name (empty vocabularies too)."""
         raise NotImplementedError
 
     def storages(self, entity_type: str, bundle: str) -> list[FieldStorage]:
         """Return the live (not deleted) field storages attached to one bundle."""
+        return [storage for storage, _ in self._split_storages(entity_type, bundle)[0]]
+
+    def deleted_storages(self, entity_type: str, bundle: str) -> list[tuple[FieldStorage, Rows]]:
+        """Return the bundle's deleted fields whose rows remain, with which rows to read."""
+        return self._split_storages(entity_type, bundle)[1]
+
+    def _split_storages(
+        self, entity_type: str, bundle: str
+    ) -> tuple[list[tuple[FieldStorage, Rows]], list[tuple[FieldStorage, Rows]]]:
+        """Return the bundle's live storages and its deleted ones whose rows remain.
+
+        A deleted storage's renamed `field_deleted_*` table is all deleted data; an instance
+        deleted from this bundle while its field lives on leaves `deleted = 1` rows in the live
+        table (Drupal 7 and 8+ alike)."""
         found = self.model.entity_bundles.get(entity_type, {}).get(bundle)
-        if found is None:
-            return []
-        out = []
-        for instance in found.fields:
+        out: dict[tuple[str, Rows], tuple[FieldStorage, Rows]] = {}
+        for instance in found.fields if found is not None else ():
             storage = self.model.fields.get((entity_type, instance.field_name))
-            if storage is not None and not instance.deleted and not storage.deleted:
-                out.append(storage)
-        return out
+            if storage is None:
+                continue
+            rows_of: Rows = "all" if storage.deleted else "deleted" if instance.deleted else "live"
+            if rows_of == "live" or storage.data_table in self.source.tables:
+                out.setdefault((storage.name, rows_of), (storage, rows_of))
+        pairs = list(out.values())
+        return [p for p in pairs if p[1] == "live"], [p for p in pairs if p[1] != "live"]
 
     def field_values(
-        self, storages: Sequence[FieldStorage], ids: Sequence[int], revisions: bool
+        self,
+        storages: Sequence[tuple[FieldStorage, Rows]],
+        ids: Sequence[int],
+        revisions: bool,
     ) -> dict[str, Values]:
         """Load every field of a batch: one query per field, for the batch's ids only."""
-        how = self.revisions_how if revisions else self.fields_how
+        how = self.fields_how
+        if revisions:
+            how = dataclasses.replace(how, key="revision_id")
         values = {}
-        for storage in storages:
+        for storage, rows_of in storages:
             table = storage.revision_table if revisions else storage.data_table
             if table is None:
                 continue
-            values[storage.name] = fetch_values(self.source, storage, table, ids, how)
+            values[storage.name] = fetch_values(self.source, storage, table, ids, how, rows_of)
         return values
 
     def batches(
         self, entity_type: str, bundle: str, sql: str, key: str, batch_size: int, table: str
     ) -> Iterator[list[EntityRecord]]:
         """Stream `sql` (a keyset query on `key`) as batches of records with field values."""
-        storages = self.storages(entity_type, bundle)
+        live, deleted = self._split_storages(entity_type, bundle)
         for rows in keyset(self.source, sql, {"b": bundle}, key, batch_size, table=table):
             ids = [int(row[key]) for row in rows]
             self.decorate(entity_type, rows, ids)
-            values = self.field_values(storages, ids, revisions=False)
+            values = self.field_values(live, ids, revisions=False)
+            gone = self.field_values(deleted, ids, revisions=False)
             translated = self.translations(entity_type, ids)
             yield [
-                build_record(entity_type, row, int(row[key]), values, translated.get(int(row[key])))
-                for row in rows
+                build_record(entity_type, row, i, values, translated.get(i), deleted=gone)
+                for row, i in zip(rows, ids, strict=True)
             ]
 
     def decorate(self, entity_type: str, rows: list[Row], ids: Sequence[int]) -> None:
-        """Add per-entity extras to base rows (term parents, user roles, file usage)."""
+        """Add per-entity extras to base rows: term parents, user roles, file usage."""
+        if entity_type == "taxonomy_term":
+            table, value, match = self._parents_table()
+            self._related(rows, ids, "tid", "parents", table, value, match)
+        elif entity_type == "user":
+            self._roles(rows, ids)
+        elif entity_type == "file":
+            self._usage(rows, ids)
+
+    def _parents_table(self) -> tuple[str, str, str]:
+        """Return where term parents live: the table, its parent and its term id column."""
+        return "taxonomy_term_hierarchy", "parent", "tid"
+
+    def _roles(self, rows: list[Row], ids: Sequence[int]) -> None:
+        """Attach the users' `roles` to user base rows."""
+        raise NotImplementedError
 
     def translations(self, entity_type: str, ids: Sequence[int]) -> dict[int, dict[str, Row]]:
         """Return translated base rows by entity id, then language (Drupal 8+ only)."""
@@ -120,13 +184,16 @@ class BaseSite:
         Each record's base carries `revision_author` (uid) and `revision_timestamp`."""
         self._check_bundle("node", bundle)
         sql, table = self._revision_sql(nid is not None)
-        storages = self.storages("node", bundle)
+        live, deleted = self._split_storages("node", bundle)
         params: dict[str, Any] = {"b": bundle, "nid": nid}
         for rows in keyset(self.source, sql, params, "vid", batch_size, table=table):
             vids = [int(row["vid"]) for row in rows]
-            values = self.field_values(storages, vids, revisions=True)
+            values = self.field_values(live, vids, revisions=True)
+            gone = self.field_values(deleted, vids, revisions=True)
             yield [
-                build_record("node", row, int(row["nid"]), values, lookup=int(row["vid"]))
+                build_record(
+                    "node", row, int(row["nid"]), values, lookup=int(row["vid"]), deleted=gone
+                )
                 for row in rows
             ]
 
@@ -166,7 +233,11 @@ class BaseSite:
         raise NotImplementedError
 
     def _file_sql(self) -> tuple[str, str]:
-        raise NotImplementedError
+        sql = (
+            f"SELECT f.*, 'file' AS bundle FROM {self.source.q('file_managed')} f "
+            "WHERE f.fid > :after AND :b = 'file' ORDER BY f.fid LIMIT :size"
+        )
+        return sql, self.source.name("file_managed")
 
     def _usage(self, rows: list[Row], ids: Sequence[int]) -> None:
         """Attach file_usage rows (same table in 7 and 8+) to file base rows."""

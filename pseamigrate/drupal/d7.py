@@ -4,50 +4,33 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pseamigrate.drupal import d7_model
 from pseamigrate.drupal.assemble import FieldQuery
 from pseamigrate.drupal.base import BaseSite
-from pseamigrate.drupal.d7_model import introspect
-from pseamigrate.drupal.model import SiteCounts, SiteModel
-from pseamigrate.drupal.source import Row, Source
+from pseamigrate.drupal.source import Row
 
 
 class D7Site(BaseSite):
     """A Drupal 7 database (`field_sql_storage`)."""
 
     fields_how = FieldQuery(lang_column="language", entity_type_column=True)
-    revisions_how = FieldQuery(lang_column="language", entity_type_column=True, key="revision_id")
+    users_count = ("users", "uid > 0")
+    introspect = staticmethod(d7_model.introspect)  # reads the content model
 
-    @classmethod
-    def introspect(cls, source: Source, version: int) -> SiteModel:
-        """Read the content model."""
-        return introspect(source, version)
-
-    def counts(self) -> SiteCounts:
-        """Count nodes, revisions, terms, users and files."""
+    def _node_counts(self) -> tuple[dict[str, int], dict[str, int]]:
         s = self.source
         nodes = s.rows(
             f"SELECT type, COUNT(*) AS n, SUM(status = 1) AS p FROM {s.q('node')} GROUP BY type"
         )
-        revisions = s.rows(
-            f"SELECT n.type, COUNT(*) AS n FROM {s.q('node_revision')} r "
-            f"JOIN {s.q('node')} n ON n.nid = r.nid GROUP BY n.type"
-        )
+        return {r["type"]: int(r["n"]) for r in nodes}, {r["type"]: int(r["p"] or 0) for r in nodes}
+
+    def _term_counts(self) -> dict[str, int]:
+        s = self.source
         terms = s.rows(
             f"SELECT v.machine_name AS m, COUNT(t.tid) AS n FROM {s.q('taxonomy_vocabulary')} v "
             f"LEFT JOIN {s.q('taxonomy_term_data')} t ON t.vid = v.vid GROUP BY v.machine_name"
         )
-        users = s.rows(
-            f"SELECT COUNT(*) AS n, SUM(status = 0) AS b FROM {s.q('users')} WHERE uid > 0"
-        )[0]
-        return SiteCounts(
-            nodes={r["type"]: int(r["n"]) for r in nodes},
-            published={r["type"]: int(r["p"] or 0) for r in nodes},
-            revisions={r["type"]: int(r["n"]) for r in revisions},
-            terms={r["m"]: int(r["n"]) for r in terms},
-            users_total=int(users["n"]),
-            users_blocked=int(users["b"] or 0),
-            files=int(s.scalar(f"SELECT COUNT(*) FROM {s.q('file_managed')}") or 0),
-        )
+        return {r["m"]: int(r["n"]) for r in terms}
 
     def _entity_sql(self) -> tuple[str, str]:
         sql = (
@@ -84,25 +67,13 @@ class D7Site(BaseSite):
         )
         return sql, self.source.name("users")
 
-    def _file_sql(self) -> tuple[str, str]:
+    def _roles(self, rows: list[Row], ids: Sequence[int]) -> None:
+        """Attach role names (Drupal 7 keys roles by a number)."""
+        s = self.source
         sql = (
-            f"SELECT f.*, 'file' AS bundle FROM {self.source.q('file_managed')} f "
-            "WHERE f.fid > :after AND :b = 'file' ORDER BY f.fid LIMIT :size"
+            f"SELECT ur.uid AS k, r.name AS v FROM {s.q('users_roles')} ur "
+            f"JOIN {s.q('role')} r ON r.rid = ur.rid "
+            "WHERE ur.uid IN :ids ORDER BY ur.uid, r.rid"
         )
-        return sql, self.source.name("file_managed")
-
-    def decorate(self, entity_type: str, rows: list[Row], ids: Sequence[int]) -> None:
-        """Attach parents to terms, role names to users, usage to files."""
-        if entity_type == "taxonomy_term":
-            self._related(rows, ids, "tid", "parents", "taxonomy_term_hierarchy", "parent", "tid")
-        elif entity_type == "user":
-            s = self.source
-            sql = (
-                f"SELECT ur.uid AS k, r.name AS v FROM {s.q('users_roles')} ur "
-                f"JOIN {s.q('role')} r ON r.rid = ur.rid "
-                "WHERE ur.uid IN :ids ORDER BY ur.uid, r.rid"
-            )
-            roles = s.rows_in(sql, ids, table=s.name("role"), aliases={"v": "name"})
-            self._attach(rows, "uid", "roles", roles)
-        elif entity_type == "file":
-            self._usage(rows, ids)
+        roles = s.rows_in(sql, ids, table=s.name("role"), aliases={"v": "name"})
+        self._attach(rows, "uid", "roles", roles)

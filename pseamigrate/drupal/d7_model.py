@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pseamigrate.drupal import phpdata
+from pseamigrate.drupal.common import decode, group_bundles, site_model
 from pseamigrate.drupal.model import (
     AllowedValue,
     Bundle,
@@ -19,7 +19,6 @@ from pseamigrate.drupal.model import (
     Vocabulary,
 )
 from pseamigrate.drupal.source import Row, Source
-from pseamigrate.errors import CorruptSerializedData
 
 KNOWN_TYPES = frozenset(
     {
@@ -53,34 +52,13 @@ REFERENCE_TARGETS = {
 }
 
 
-def decode(
-    source: Source, table: str, row: str, field: str, blob: Any, problems: list[Problem]
-) -> Any:
-    """Decode a blob, or record a `Problem` naming table, row and field and return {}."""
-    try:
-        value = phpdata.loads(blob)
-    except CorruptSerializedData as exc:
-        problems.append(Problem(source.name(table), row, field, str(exc)))
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
 def introspect(source: Source, version: int) -> SiteModel:
     """Read the whole Drupal 7 content model."""
     problems: list[Problem] = []
     instances = _instances(source, problems)
     fields = _fields(source, instances, problems)
-    entity_bundles = _bundles(source, instances)
-    return SiteModel(
-        drupal_version=7,
-        layout="d7",
-        table_prefix=source.prefix,
-        bundles=dict(entity_bundles.get("node", {})),
-        fields=fields,
-        vocabularies=_vocabularies(source),
-        problems=tuple(problems),
-        entity_bundles=entity_bundles,
-    )
+    bundles = _bundles(source, instances)
+    return site_model(source, 7, "d7", fields, _vocabularies(source), bundles, problems)
 
 
 def _instances(source: Source, problems: list[Problem]) -> list[FieldInstance]:
@@ -213,16 +191,7 @@ def _bundles(source: Source, instances: list[FieldInstance]) -> dict[str, dict[s
     vocabularies = f"SELECT machine_name, name FROM {source.q('taxonomy_vocabulary')}"
     for row in source.rows(vocabularies, table=source.name("taxonomy_vocabulary")):
         labels[("taxonomy_term", str(row["machine_name"]))] = str(row["name"])
-    for instance in instances:
-        # Node types and vocabularies must exist; left-over instances of removed ones do not
-        # make them exist again (e.g. Drupal 10's deleted forum field after forum's removal).
-        if instance.entity_type not in ("node", "taxonomy_term"):
-            labels.setdefault((instance.entity_type, instance.bundle), instance.bundle)
-    out: dict[str, dict[str, Bundle]] = {}
-    for (entity_type, name), label in sorted(labels.items()):
-        mine = tuple(i for i in instances if (i.entity_type, i.bundle) == (entity_type, name))
-        out.setdefault(entity_type, {})[name] = Bundle(entity_type, name, label, mine)
-    return out
+    return group_bundles(labels, instances)
 
 
 def _vocabularies(source: Source) -> dict[str, Vocabulary]:

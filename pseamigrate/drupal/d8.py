@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pseamigrate.drupal import d8_model
 from pseamigrate.drupal.assemble import FieldQuery
 from pseamigrate.drupal.base import BaseSite
-from pseamigrate.drupal.d8_model import introspect
-from pseamigrate.drupal.model import SiteCounts, SiteModel
-from pseamigrate.drupal.source import Row, Source
+from pseamigrate.drupal.source import Row
 
 # Entity type → (its translatable data table, id column), for translations.
 DATA_TABLES = {
@@ -22,45 +21,29 @@ class D8Site(BaseSite):
     """A Drupal 8, 9, 10 or 11 database (SQL content entity storage)."""
 
     fields_how = FieldQuery(lang_column="langcode", entity_type_column=False)
-    revisions_how = FieldQuery(lang_column="langcode", entity_type_column=False, key="revision_id")
+    users_count = ("users_field_data", "uid > 0 AND default_langcode = 1")
+    introspect = staticmethod(d8_model.introspect)  # reads the content model
 
-    @classmethod
-    def introspect(cls, source: Source, version: int) -> SiteModel:
-        """Read the content model."""
-        return introspect(source, version)
-
-    def counts(self) -> SiteCounts:
-        """Count nodes, revisions, terms, users and files (default translations only)."""
+    def _node_counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Count nodes by type, and published ones (default translations only)."""
         s = self.source
         nodes = s.rows(f"SELECT type, COUNT(*) AS n FROM {s.q('node')} GROUP BY type")
         published = s.rows(
             f"SELECT type, SUM(status = 1) AS p FROM {s.q('node_field_data')} "
             "WHERE default_langcode = 1 GROUP BY type"
         )
-        revisions = s.rows(
-            f"SELECT n.type, COUNT(*) AS n FROM {s.q('node_revision')} r "
-            f"JOIN {s.q('node')} n ON n.nid = r.nid GROUP BY n.type"
-        )
+        return {r["type"]: int(r["n"]) for r in nodes}, {
+            r["type"]: int(r["p"] or 0) for r in published
+        }
+
+    def _term_counts(self) -> dict[str, int]:
+        s = self.source
         terms = s.rows(
             f"SELECT vid, COUNT(*) AS n FROM {s.q('taxonomy_term_field_data')} "
             "WHERE default_langcode = 1 GROUP BY vid"
         )
-        users = s.rows(
-            f"SELECT COUNT(*) AS n, SUM(status = 0) AS b FROM {s.q('users_field_data')} "
-            "WHERE uid > 0 AND default_langcode = 1"
-        )[0]
-        return SiteCounts(
-            nodes={r["type"]: int(r["n"]) for r in nodes},
-            published={r["type"]: int(r["p"] or 0) for r in published},
-            revisions={r["type"]: int(r["n"]) for r in revisions},
-            terms={
-                **dict.fromkeys(self.model.vocabularies, 0),
-                **{r["vid"]: int(r["n"]) for r in terms},
-            },
-            users_total=int(users["n"]),
-            users_blocked=int(users["b"] or 0),
-            files=int(s.scalar(f"SELECT COUNT(*) FROM {s.q('file_managed')}") or 0),
-        )
+        counted = {r["vid"]: int(r["n"]) for r in terms}
+        return {**dict.fromkeys(self.model.vocabularies, 0), **counted}
 
     def _entity_sql(self) -> tuple[str, str]:
         s = self.source
@@ -101,34 +84,14 @@ class D8Site(BaseSite):
         )
         return sql, self.source.name("users_field_data")
 
-    def _file_sql(self) -> tuple[str, str]:
-        sql = (
-            f"SELECT f.*, 'file' AS bundle FROM {self.source.q('file_managed')} f "
-            "WHERE f.fid > :after AND :b = 'file' ORDER BY f.fid LIMIT :size"
-        )
-        return sql, self.source.name("file_managed")
+    def _parents_table(self) -> tuple[str, str, str]:
+        if self.source.has("taxonomy_term__parent"):
+            return "taxonomy_term__parent", "parent_target_id", "entity_id"
+        return super()._parents_table()  # before Drupal 8.6 parents lived there too
 
-    def decorate(self, entity_type: str, rows: list[Row], ids: Sequence[int]) -> None:
-        """Attach parents to terms, role ids to users, usage to files."""
-        if entity_type == "taxonomy_term":
-            if self.source.has("taxonomy_term__parent"):
-                self._related(
-                    rows,
-                    ids,
-                    "tid",
-                    "parents",
-                    "taxonomy_term__parent",
-                    "parent_target_id",
-                    "entity_id",
-                )
-            else:  # before Drupal 8.6 parents lived in taxonomy_term_hierarchy
-                self._related(
-                    rows, ids, "tid", "parents", "taxonomy_term_hierarchy", "parent", "tid"
-                )
-        elif entity_type == "user":
-            self._related(rows, ids, "uid", "roles", "user__roles", "roles_target_id", "entity_id")
-        elif entity_type == "file":
-            self._usage(rows, ids)
+    def _roles(self, rows: list[Row], ids: Sequence[int]) -> None:
+        """Attach role ids (Drupal 8+ roles are machine names)."""
+        self._related(rows, ids, "uid", "roles", "user__roles", "roles_target_id", "entity_id")
 
     def translations(self, entity_type: str, ids: Sequence[int]) -> dict[int, dict[str, Row]]:
         """Return the non-default translations' base rows by id, then language."""

@@ -12,10 +12,11 @@ import dataclasses
 import hashlib
 from typing import Any
 
-from pseamigrate.drupal.d7_model import decode
+from pseamigrate.drupal.common import decode, group_bundles, site_model
 from pseamigrate.drupal.model import (
     AllowedValue,
     Bundle,
+    DrupalMajor,
     FieldInstance,
     FieldStorage,
     Problem,
@@ -73,17 +74,9 @@ def introspect(source: Source, version: int) -> SiteModel:
         if name.startswith("field.storage.") and key not in fields and key[0] in stored:
             fields[key] = _deleted_storage(source, c)
     fields = {key: _with_targets(storage, instances) for key, storage in fields.items()}
-    entity_bundles = _bundles(config, instances)
-    return SiteModel(
-        drupal_version=version,  # type: ignore[arg-type]  # detect() returns 8..11
-        layout="d8",
-        table_prefix=source.prefix,
-        bundles=dict(entity_bundles.get("node", {})),
-        fields=fields,
-        vocabularies=_vocabularies(config),
-        problems=tuple(problems),
-        entity_bundles=entity_bundles,
-    )
+    bundles = _bundles(config, instances)
+    major: DrupalMajor = version  # type: ignore[assignment]  # detect() returns 8..11
+    return site_model(source, major, "d8", fields, _vocabularies(config), bundles, problems)
 
 
 def _stored_entity_types(source: Source) -> set[str]:
@@ -270,16 +263,7 @@ def _bundles(
             labels[("node", str(c["type"]))] = str(c.get("name") or c["type"])
         if name.startswith("taxonomy.vocabulary.") and c.get("vid"):
             labels[("taxonomy_term", str(c["vid"]))] = str(c.get("name") or c["vid"])
-    for instance in instances:
-        # Node types and vocabularies must exist; left-over instances of removed ones do not
-        # make them exist again (e.g. Drupal 10's deleted forum field after forum's removal).
-        if instance.entity_type not in ("node", "taxonomy_term"):
-            labels.setdefault((instance.entity_type, instance.bundle), instance.bundle)
-    out: dict[str, dict[str, Bundle]] = {}
-    for (entity_type, name), label in sorted(labels.items()):
-        mine = tuple(i for i in instances if (i.entity_type, i.bundle) == (entity_type, name))
-        out.setdefault(entity_type, {})[name] = Bundle(entity_type, name, label, mine)
-    return out
+    return group_bundles(labels, instances)
 
 
 def _vocabularies(config: dict[str, dict[str, Any]]) -> dict[str, Vocabulary]:

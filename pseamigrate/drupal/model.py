@@ -118,6 +118,10 @@ class EntityRecord:
 
     `fields` maps a field name to its values ordered by delta; each value maps a storage column
     to what the database holds (text already decoded right, also from latin1 tables).
+    `deleted_fields` holds, the same way, the values of the bundle's deleted fields whose rows
+    Drupal still keeps (until cron purges them): from the renamed `field_deleted_*` tables, or
+    the `deleted = 1` rows of a live table when only this bundle's instance was deleted. They are
+    kept apart so nobody takes them for live data, and so a mapping can still keep them.
     """
 
     entity_type: str
@@ -128,6 +132,7 @@ class EntityRecord:
     base: Mapping[str, Any]
     fields: Mapping[str, tuple[Mapping[str, Any], ...]]
     translations: tuple[Translation, ...] = ()
+    deleted_fields: Mapping[str, tuple[Mapping[str, Any], ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,7 @@ class Translation:
     language: str
     base: Mapping[str, Any]
     fields: Mapping[str, tuple[Mapping[str, Any], ...]]
+    deleted_fields: Mapping[str, tuple[Mapping[str, Any], ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -9,17 +9,22 @@ nothing falls through silently before a person decides.
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import yaml
 
 from pseamigrate.drupal.model import Bundle, FieldInstance, FieldStorage, SiteModel
-from pseamigrate.mapping.model import MAPPING_VERSION
+from pseamigrate.mapping.model import EXTRA_PREFIX, MAPPING_VERSION
 from pseamigrate.mapping.types import field_kind
 from pseamigrate.target.model import CanonicalModel, Child, Column, Entity
 
 TODO_FIELD = "TODO: not in the model; map it to a column or extra/<name>, or say why it is ignored"
 TODO_DELETED = "TODO: deleted field instance whose data remains; map it to extra/<name> or say why"
+DELETED_NOTE = (
+    "# {field} is a DELETED field whose rows remain in the database: kept in\n"
+    "# `extra` so nothing is lost. To leave it behind, move it under `ignore:` with a reason.\n"
+)
 TODO_BUNDLE = "TODO: no entity of the model matches; map it or say why it is ignored"
 TODO_VOCABULARY = "TODO: no vocabulary of the model matches; map it or say why it is ignored"
 BASE_PROCESS: dict[str, Any] = {
@@ -52,7 +57,23 @@ def scaffold_mapping(site: SiteModel, model: CanonicalModel, name: str, tenant: 
         f"# `pseamigrate mappings check {name}`. The language is described in docs/mappings.md.\n"
     )
     body = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=200)
-    return header + body
+    return header + _note_deleted(body, site)
+
+
+def _note_deleted(body: str, site: SiteModel) -> str:
+    """Put a comment above each process line that keeps a deleted field (YAML dumps none)."""
+    deleted = {s.name for s in site.fields.values() if s.deleted} | {
+        i.field_name for b in site.bundles.values() for i in b.fields if i.deleted
+    }
+
+    def note(match: re.Match[str]) -> str:
+        if match.group(3) not in deleted:
+            return match.group(0)
+        comment = DELETED_NOTE.format(field=match.group(3))
+        indented = "".join(match.group(1) + line + "\n" for line in comment.splitlines())
+        return indented + match.group(0)
+
+    return re.sub(r"^( +)(extra/\S+): (\S+)$", note, body, flags=re.MULTILINE)
 
 
 class _Dumper(yaml.SafeDumper):
@@ -91,6 +112,9 @@ def _entity(
     ignore: dict[str, str] = {}
     for instance in sorted(bundle.fields, key=lambda i: (i.deleted, i.field_name)):
         storage = site.fields.get((instance.entity_type, instance.field_name))
+        if instance.deleted and storage is not None:  # its rows remain: keep them (a comment says)
+            process[f"{EXTRA_PREFIX}{instance.field_name.removeprefix('field_')}"] = storage.name
+            continue
         if instance.deleted or storage is None:
             ignore[instance.field_name] = TODO_DELETED if instance.deleted else TODO_FIELD
             continue

@@ -79,6 +79,16 @@ def test_the_deleted_drc_instance_must_be_decided(tmp_path: Path) -> None:
     )
 
 
+def test_the_deleted_drc_field_may_be_kept_or_ignored_with_a_reason(tmp_path: Path) -> None:
+    keep = "entities:\n  complaint:\n    process:\n      extra/old: field_old_case_number\n"
+    assert check_mapping(load_mapping(_mapping(tmp_path, extra=keep)), crp_site("drc")) == []
+    drop = "entities:\n  complaint:\n    ignore:\n      field_old_case_number: purged in 2020\n"
+    assert check_mapping(load_mapping(_mapping(tmp_path, extra=drop)), crp_site("drc")) == []
+    todo = drop.replace("purged in 2020", "TODO")
+    [problem] = check_mapping(load_mapping(_mapping(tmp_path, extra=todo)), crp_site("drc"))
+    assert "still marked TODO" in problem.message
+
+
 def test_a_static_map_missing_a_source_value(tmp_path: Path) -> None:
     template = TEMPLATE.replace(" closed: closed}", "}")
     [problem] = check_mapping(load_mapping(_mapping(tmp_path, template)), crp_site())

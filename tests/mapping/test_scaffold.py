@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -26,8 +27,8 @@ HUMAN_EDITS: dict[str, list[tuple[str, str]]] = {
             "      code: field_complaint_code\n      extra/camp_name: field_camp_name\n",
         ),
     ],
-    # DRC: say why the deleted instance's leftover data is not migrated.
-    "drc": [(f"'{TODO_DELETED}'", "superseded by field_complaint_code in 2019")],
+    # DRC: nothing; its deleted field's remaining rows are kept in `extra` (with a comment).
+    "drc": [],
 }
 
 
@@ -71,11 +72,28 @@ def test_scaffold_of_iraq_lists_the_extra_field_and_list_value(
     ]
 
 
-def test_scaffold_of_drc_lists_the_deleted_instance(tmp_path: Path) -> None:
-    path = _scaffold("drc", "d7", tmp_path)
-    [problem] = check_mapping(load_mapping(path), crp_site("drc", "d7"))
-    assert problem.path == "entities.complaint.ignore.field_old_case_number"
-    assert "deleted field instance whose data remains" in problem.message
+@pytest.mark.parametrize("layout", ["d7", "d8"])
+def test_scaffold_of_drc_keeps_the_deleted_field_in_extra(layout: Layout, tmp_path: Path) -> None:
+    path = _scaffold("drc", layout, tmp_path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    at = lines.index("      extra/old_case_number: field_old_case_number")
+    assert lines[at - 2].startswith("      # field_old_case_number is a DELETED field whose rows")
+    assert "ignore:" in lines[at - 1]  # the comment says how to leave it behind instead
+    assert "field_old_case_number" not in "\n".join(lines[at + 1 :])  # not also ignored
+    mapping = load_mapping(path)
+    complaint = next(e for e in mapping.entities if e.bundle == "complaint")
+    assert complaint.field("extra/old_case_number") is not None
+    assert check_mapping(mapping, crp_site("drc", layout)) == []
+
+
+def test_scaffold_still_marks_a_deleted_instance_without_storage_todo(tmp_path: Path) -> None:
+    site = crp_site("drc", "d8")
+    fields = {k: v for k, v in site.fields.items() if k[1] != "field_old_case_number"}
+    path = tmp_path / "drc.yaml"
+    path.write_text(
+        scaffold_mapping(replace(site, fields=fields), load_model(), "drc", "drc"), "utf-8"
+    )
+    assert f"field_old_case_number: '{TODO_DELETED}'" in path.read_text(encoding="utf-8")
 
 
 def test_scaffold_maps_by_model_hints_and_layout(tmp_path: Path) -> None:

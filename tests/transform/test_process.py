@@ -179,3 +179,38 @@ def test_a_shipped_mapping_transforms_a_drupal_7_complaint() -> None:
     assert values["location_id"] == 2008
     assert values["attachments"] == [{"delta": 0, "file_id": 3004, "description": ""}]
     assert values["extra"] == {"camp_name": "camp", "intake_channel_iraq": "camp_committee"}
+
+
+def test_drc_keeps_a_deleted_fields_value_in_extra() -> None:
+    site = crp_site("drc", "d8")
+    record = EntityRecord(
+        entity_type="node",
+        bundle="complaint",
+        id=7,
+        revision_id=9,
+        language="fr",
+        base={"title": "C-7", "uid": 3, "status": 1, "created": 0, "changed": 0},
+        fields={"field_complaint_code": ({"value": "DRC-7"},)},
+        deleted_fields={"field_old_case_number": ({"value": "OLD-0007"},)},
+    )
+    row = source_row(record, site)
+    assert row["field_old_case_number"] == "OLD-0007"
+    mapping = load_mapping(ROOT / "mappings" / "sites" / "drc.yaml")
+    complaint = next(e for e in mapping.entities if e.bundle == "complaint")
+    values = transform_row(complaint, row, Context(lambda kind, source_id: source_id))
+    assert values["extra"] == {"old_case_number": "OLD-0007"}
+    assert values["code"] == "DRC-7"
+
+
+def test_a_live_field_wins_over_a_deleted_one_of_the_same_name() -> None:
+    record = EntityRecord(
+        entity_type="node",
+        bundle="complaint",
+        id=1,
+        revision_id=1,
+        language="und",
+        base={},
+        fields={"field_complaint_code": ({"value": "live"},)},
+        deleted_fields={"field_complaint_code": ({"value": "old"},)},
+    )
+    assert source_row(record, crp_site())["field_complaint_code"] == "live"
