@@ -129,6 +129,13 @@ class Settings:
     sites: dict[str, SiteSettings] = field(default_factory=dict)
     target: ConnectionSpec | None = None
 
+    def require_file(self, or_else: str = "") -> Path:
+        """Return the project file's path, or say how to name one (and `or_else`, if given)."""
+        if self.path is None:
+            ways = ["pass --config", "set $PSEAMIGRATE_CONFIG", *([or_else] if or_else else [])]
+            raise ConfigError(f"no project file: {', '.join(ways[:-1])} or {ways[-1]}")
+        return self.path
+
     def site(self, name: str) -> SiteSettings:
         """Return the named site or raise `UnknownSite` listing the known ones."""
         if name not in self.sites:

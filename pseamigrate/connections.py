@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from pseamigrate.config import ConnectionSpec, Settings
 from pseamigrate.db import connect_checked, server_version, where
-from pseamigrate.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -31,8 +30,7 @@ def ping(name: str, spec: ConnectionSpec) -> PingResult:
 
 def ping_all(settings: Settings, names: list[str]) -> list[PingResult]:
     """Ping the named sites (or every site and the target); stops at the first failure."""
-    if settings.path is None:
-        raise ConfigError("no project file: pass --config or set $PSEAMIGRATE_CONFIG")
+    settings.require_file()
     wanted = names or [*settings.sites, *(["target"] if settings.target else [])]
     results = []
     for name in wanted:

@@ -192,3 +192,13 @@ def test_password_prompt_without_a_terminal_is_a_clear_error(
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     with pytest.raises(ConfigError, match="needs a terminal; use password_env"):
         ConnectionSpec(url_env="PSEA_X", password_prompt=True).resolve()
+
+
+def test_require_file_says_how_to_name_one() -> None:
+    from pseamigrate.config import Settings
+
+    with pytest.raises(ConfigError, match=r"^no project file: pass --config or set \$PSEAMIG"):
+        Settings(path=None).require_file()
+    with pytest.raises(ConfigError, match=r"CONFIG or pass --url-env$"):
+        Settings(path=None).require_file(or_else="pass --url-env")
+    assert Settings(path=Path("p.yaml")).require_file() == Path("p.yaml")

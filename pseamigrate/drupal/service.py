@@ -9,15 +9,14 @@ from pseamigrate.config import Settings
 from pseamigrate.db import connect_checked, where
 from pseamigrate.drupal.read import DrupalSite, open_site
 from pseamigrate.drupal.report import diff_data, inspect_data
-from pseamigrate.errors import ConfigError, UsageProblem
+from pseamigrate.errors import UsageProblem
 
 Say = Callable[[str], None]
 
 
 def inspect_site(settings: Settings, name: str, say: Say | None = None) -> dict[str, Any]:
     """Connect to a site named in the project file and describe its content model with counts."""
-    if settings.path is None:
-        raise ConfigError("no project file: pass --config or set $PSEAMIGRATE_CONFIG")
+    settings.require_file()
     site_settings = settings.site(name)
     url = site_settings.connection.resolve()
     engine = connect_checked(url, f"site {name!r}")

@@ -73,8 +73,7 @@ def check_sites(
     settings: Settings, names: list[str], model: CanonicalModel | None = None
 ) -> list[SiteCheck]:
     """Check the named sites' mappings (all sites if none named) against the live sites."""
-    if settings.path is None:
-        raise ConfigError("no project file: pass --config or set $PSEAMIGRATE_CONFIG")
+    settings.require_file()
     model = model or load_model()
     results = []
     for name in names or list(settings.sites):

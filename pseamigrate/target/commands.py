@@ -55,8 +55,9 @@ def target_url(settings: Settings | None, url_env: str | None) -> URL:
     """
     if url_env:
         return ConnectionSpec(url_env=url_env).resolve()
-    if settings is None or settings.path is None:
-        raise ConfigError("no project file: pass --config, set $PSEAMIGRATE_CONFIG or --url-env")
+    if settings is None:
+        raise ConfigError("no target: pass --url-env VAR or a project file")
+    settings.require_file(or_else="pass --url-env")
     return settings.target_connection().resolve()
 
 
