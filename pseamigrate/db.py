@@ -5,6 +5,8 @@ URLs are only ever shown through `safe_url`, which hides the password.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Literal
 
 import pymysql
@@ -39,6 +41,18 @@ def make_engine(url: URL) -> Engine:
     return create_engine(
         url.set(query=query), pool_pre_ping=True, pool_recycle=3600, hide_parameters=True
     )
+
+
+@contextmanager
+def connection(url: URL, *, begin: bool = False) -> Iterator[Connection]:
+    """Yield one connection on a short-lived engine (in a transaction with `begin`), then
+    dispose of the engine, so no pool outlives the work."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() if begin else engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
 
 
 def connect_checked(url: URL, what: str) -> Engine:

@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-from pseamigrate.db import server_version
+from pseamigrate.db import connection, server_version
 from pseamigrate.sample import SITE_NAMES, SiteReport, build_site
 from pseamigrate.servers import LocalServer, running_server
 
@@ -62,18 +62,10 @@ def run_demo(
 
 
 def _version(server: LocalServer) -> str:
-    engine = create_engine(server.url())
-    try:
-        with engine.connect() as conn:
-            return server_version(conn)
-    finally:
-        engine.dispose()
+    with connection(server.url()) as conn:
+        return server_version(conn)
 
 
 def _create_database(server: LocalServer, name: str) -> None:
-    engine = create_engine(server.url())
-    try:
-        with engine.begin() as conn:
-            conn.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
-    finally:
-        engine.dispose()
+    with connection(server.url(), begin=True) as conn:
+        conn.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))

@@ -13,8 +13,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
+from pseamigrate.db import connection
 from pseamigrate.encryption import backend_for
 from pseamigrate.encryption.base import quote_name
 from pseamigrate.encryption.keys import add_key, read_key_file, write_secret
@@ -120,27 +121,18 @@ def _open_copy(server: LocalServer, copy: LocalServer, backup: Path) -> int:
 
 
 def _read_encrypted_tables(server: LocalServer) -> int:
-    engine = create_engine(server.url())
-    try:
-        with engine.connect() as conn:
-            backend = backend_for(conn)
-            schemas = conn.execute(
-                text("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA")
-            ).scalars()
-            count = 0
-            for schema in [s for s in schemas if s not in SYSTEM_SCHEMAS]:
-                for table in backend.tables(conn, schema):
-                    if table.encrypted:
-                        conn.execute(
-                            text(
-                                f"SELECT COUNT(*) FROM {quote_name(schema)}."
-                                f"{quote_name(table.name)}"
-                            )
-                        ).scalar_one()
-                        count += 1
-            return count
-    finally:
-        engine.dispose()
+    """Read every encrypted table of every user schema; return how many were read."""
+    with connection(server.url()) as conn:
+        backend = backend_for(conn)
+        schemas = conn.execute(text("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA"))
+        count = 0
+        for schema in [s for s in schemas.scalars() if s not in SYSTEM_SCHEMAS]:
+            for table in backend.tables(conn, schema):
+                if table.encrypted:
+                    name = f"{quote_name(schema)}.{quote_name(table.name)}"
+                    conn.execute(text(f"SELECT COUNT(*) FROM {name}")).scalar_one()
+                    count += 1
+        return count
 
 
 def _answers(server: LocalServer) -> bool:

@@ -12,9 +12,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from pseamigrate.db import connection
 from pseamigrate.encryption.base import Check, Outcome, quote_name
 from pseamigrate.servers import LocalServer
 
@@ -149,17 +150,9 @@ def purge_residual(server: LocalServer, schema: str) -> PurgeReport:
     Order matters: binlogs first (SQL), then a slow shutdown that writes every page to its
     now-encrypted tablespace, then the doublewrite files are deleted and recreated at start.
     """
-    engine = create_engine(server.url())
-    try:
-        with engine.begin() as conn:
-            binlogs = purge_binlogs(conn)
-    finally:
-        engine.dispose()
+    with connection(server.url(), begin=True) as conn:
+        binlogs = purge_binlogs(conn)
     removed = purge_doublewrite(server)
-    engine = create_engine(server.url())
-    try:
-        with engine.begin() as conn:
-            tables = mark_purged(conn, schema)
-    finally:
-        engine.dispose()
+    with connection(server.url(), begin=True) as conn:
+        tables = mark_purged(conn, schema)
     return PurgeReport(removed, binlogs, tables)
