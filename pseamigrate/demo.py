@@ -1,21 +1,45 @@
 """The end-to-end demo behind `pseamigrate demo` (the README's first command).
 
-For now it starts a throwaway server, builds the four sample CRP sites on it (Drupal 7 and/or
-8+ layout) and reports what each holds; later issues grow it into inspect → migrate → verify.
+For each flavor it starts a throwaway server and runs the toolkit's stages on it, all through
+library calls: build the four sample CRP sites (sources), read each back with the reader and
+compare with what the generator wrote (read back), check each site against its shipped mapping
+(mappings), then set up an encrypted target on a second throwaway server and create the schema
+in it (target). Migrate and verify come with a later issue. Every stage returns data (counts,
+ids, verdicts; never content) that `console.show_demo` renders; a failed verdict raises
+`DemoFailed` carrying the whole result, so the CLI can show everything before exiting 3.
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.engine import URL
 
-from pseamigrate.db import connection, server_version
+from pseamigrate.db import connect_checked, connection, server_version
+from pseamigrate.drupal import open_site
+from pseamigrate.drupal.model import SiteModel
+from pseamigrate.drupal.service import describe
+from pseamigrate.encryption import require_encrypted_target
+from pseamigrate.encryption.base import Outcome
+from pseamigrate.encryption.commands import connected, enable_encryption, encryption_status
+from pseamigrate.encryption.setup import apply_setup, plan_setup
+from pseamigrate.errors import RefusedForSafety, VerificationMismatch
+from pseamigrate.mapping.commands import check_file
 from pseamigrate.sample import SITE_NAMES, SiteReport, build_site
 from pseamigrate.servers import LocalServer, running_server
+from pseamigrate.target.commands import create_schema
+from pseamigrate.target.model import DEFAULT_MODEL, CanonicalModel, load_model
+from pseamigrate.target.schema import build_metadata
+
+Say = Callable[[str], None]
+MAPPINGS_DIR = DEFAULT_MODEL.parent  # the checkout's mappings/ (model.yaml and sites/)
+TARGET_DATABASE = "pseamigrate_target"
+NEXT_STAGES = ("migrate", "verify")  # not built yet (a later issue adds them to the demo)
 
 
 @dataclass(frozen=True)
@@ -29,36 +53,246 @@ class DemoSite:
     report: SiteReport
 
 
+@dataclass(frozen=True)
+class ReadBack:
+    """Whether the reader's inspect data of a built site agrees with the generator's record."""
+
+    site: str
+    layout: str
+    differences: tuple[str, ...]  # paths into the inspect data (keys only, never values)
+
+    @property
+    def agrees(self) -> bool:
+        """Return True when the reader found exactly what the generator wrote."""
+        return not self.differences
+
+
+@dataclass(frozen=True)
+class MappingCheck:
+    """The shipped mapping of a site checked against the built site's model."""
+
+    site: str
+    layout: str
+    mapping: str
+    problems: tuple[str, ...]  # `file:line: path: message`, names only
+
+
+@dataclass(frozen=True)
+class TargetCheck:
+    """The encrypted target: schema created from the model, encryption verdicts."""
+
+    flavor: str
+    version: str
+    database: str
+    tables_created: int
+    model_tables: int
+    encrypted: bool  # require_encrypted_target passed
+    outcomes: dict[str, int]  # PASS/WARN/FAIL -> number of checks
+
+
+@dataclass
+class DemoRun:
+    """Every stage's result on one server flavor."""
+
+    flavor: str
+    version: str = ""
+    sites: list[DemoSite] = field(default_factory=list)
+    read_back: list[ReadBack] = field(default_factory=list)
+    mappings: list[MappingCheck] = field(default_factory=list)
+    target: TargetCheck | None = None
+
+
+@dataclass
+class DemoResult:
+    """The whole demo: one run per flavor, and the stages still to come."""
+
+    runs: list[DemoRun] = field(default_factory=list)
+    next_stages: tuple[str, ...] = NEXT_STAGES
+
+    def failures(self) -> list[str]:
+        """Return one line per failed verdict (empty: the demo passed)."""
+        lines = []
+        for run in self.runs:
+            for check in run.read_back:
+                if not check.agrees:
+                    lines.append(f"{run.flavor} {check.site} ({check.layout}): reader disagrees")
+            for mapping in run.mappings:
+                if mapping.problems:
+                    lines.append(f"{run.flavor} {mapping.site} ({mapping.layout}): mapping problems")
+            target = run.target
+            if target is not None and (not target.encrypted or target.outcomes["FAIL"]):
+                lines.append(f"{run.flavor} target: encryption checks failed")
+        return lines
+
+
+class DemoFailed(VerificationMismatch):
+    """A demo stage found something wrong; carries the whole result so it can be shown."""
+
+    def __init__(self, result: DemoResult) -> None:
+        self.result = result
+        failures = result.failures()
+        super().__init__(f"the demo found {len(failures)} problem(s): " + "; ".join(failures))
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What every stage of one demo needs to know."""
+
+    base: Path
+    say: Say
+    layouts: tuple[str, ...]
+    scale: float
+    seed: int
+    mappings_dir: Path
+    model: CanonicalModel
+
+
 def run_demo(
     flavors: list[str],
     workdir: Path | None,
-    say: Callable[[str], None],
+    say: Say,
     layouts: tuple[str, ...] = ("d7",),
     scale: float = 1.0,
     seed: int = 1,
-) -> Iterator[DemoSite]:
-    """Start each flavor's throwaway server, build every sample site in each layout on it."""
+    mappings_dir: Path = MAPPINGS_DIR,
+) -> DemoResult:
+    """Run every stage on each flavor's throwaway servers; raise `DemoFailed` on a bad verdict.
+
+    `mappings_dir` holds `model.yaml` and `sites/<site>.yaml` (default: the checkout's).
+    """
+    model = load_model(mappings_dir / "model.yaml")
+    result = DemoResult()
     with tempfile.TemporaryDirectory(prefix="pseamigrate-demo-") as scratch:
-        base = workdir or Path(scratch)
+        plan = _Plan(workdir or Path(scratch), say, layouts, scale, seed, mappings_dir, model)
         for flavor in flavors:
-            say(f"starting a throwaway {flavor} server under {base / flavor}")
-            with running_server(flavor, base / flavor) as server:  # type: ignore[arg-type]
-                version = _version(server)
-                for layout in layouts:
-                    for site in SITE_NAMES:
-                        database = f"crp_{site}_{layout}"
-                        _create_database(server, database)
-                        say(f"building {site} ({layout}) in {database}")
-                        report = build_site(
-                            server.url(database),
-                            site,
-                            layout,
-                            seed=seed,
-                            scale=scale,
-                            files_dir=base / "files" / flavor / database,
-                        )
-                        yield DemoSite(flavor, version, layout, database, report)
-            say(f"stopped the {flavor} server")
+            run = DemoRun(flavor)
+            result.runs.append(run)
+            _run_flavor(run, plan)
+    if result.failures():
+        raise DemoFailed(result)
+    return result
+
+
+def _run_flavor(run: DemoRun, plan: _Plan) -> None:
+    """Run the source stages on one server, then the target stage on a second one."""
+    say = plan.say
+    say(f"starting a throwaway {run.flavor} server under {plan.base / run.flavor}")
+    with running_server(run.flavor, plan.base / run.flavor) as server:  # type: ignore[arg-type]
+        run.version = _version(server)
+        say("sources: building the four sample sites")
+        run.sites = [
+            _build(server, run, plan, layout, site) for layout in plan.layouts for site in SITE_NAMES
+        ]
+        say("read back: reading each site with the reader")
+        models = [_read_back(server, built, run, say) for built in run.sites]
+        say("mappings: checking each site against its shipped mapping")
+        for built, site_model in zip(run.sites, models, strict=True):
+            run.mappings.append(_check_mapping(built, site_model, plan))
+    say(f"stopped the {run.flavor} server")
+    run.target = encrypted_target(run.flavor, plan.base / f"{run.flavor}-target", plan.model, say)
+
+
+def _build(server: LocalServer, run: DemoRun, plan: _Plan, layout: str, site: str) -> DemoSite:
+    database = f"crp_{site}_{layout}"
+    _create_database(server, database)
+    plan.say(f"building {site} ({layout}) in {database}")
+    report = build_site(
+        server.url(database),
+        site,
+        layout,
+        seed=plan.seed,
+        scale=plan.scale,
+        files_dir=plan.base / "files" / run.flavor / database,
+    )
+    return DemoSite(run.flavor, run.version, layout, database, report)
+
+
+def _read_back(server: LocalServer, built: DemoSite, run: DemoRun, say: Say) -> SiteModel:
+    """Open a built site with the reader, compare its inspect data with the generator's record."""
+    site = built.report.site
+    say(f"reading {site} ({built.layout}) back")
+    engine = connect_checked(server.url(built.database), f"sample site {site!r}")
+    try:
+        with open_site(engine, where=f"sample site {site!r}") as opened:
+            data = describe(opened)
+            model: SiteModel = opened.model
+    finally:
+        engine.dispose()
+    run.read_back.append(ReadBack(site, built.layout, tuple(differences(built.report.expected, data))))
+    return model
+
+
+# Where the reader must find exactly the generator's keys (nothing more): bundles, fields, ...
+EXACT_KEYS = frozenset({"bundles", "vocabularies", "fields"})
+
+
+def differences(expected: Any, actual: Any, path: str = "") -> list[str]:
+    """Return the paths where `actual` differs from `expected` (only `expected`'s keys count,
+    except under `EXACT_KEYS`, where extra keys count too); never the values themselves."""
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return [path or "."]
+        found = []
+        for key, value in expected.items():
+            found += differences(value, actual.get(key), f"{path}.{key}" if path else str(key))
+        if path.rsplit(".", 1)[-1] in EXACT_KEYS:
+            found += [f"{path}.{key} (extra)" for key in actual if key not in expected]
+        return found
+    return [] if expected == actual else [path or "."]
+
+
+def _check_mapping(built: DemoSite, site_model: SiteModel, plan: _Plan) -> MappingCheck:
+    """Check the site's shipped mapping against the model the reader introspected."""
+    site = built.report.site
+    path = plan.mappings_dir / "sites" / f"{site}.yaml"
+    checked = check_file(path, site_model, plan.model)
+    plan.say(f"checked {path.name} against {site} ({built.layout}): {len(checked.problems)} problems")
+    problems = tuple(str(problem) for problem in checked.problems)
+    return MappingCheck(site, built.layout, path.name, problems)
+
+
+def encrypted_target(flavor: str, basedir: Path, model: CanonicalModel, say: Say) -> TargetCheck:
+    """Start a target server, encrypt it while empty, create the schema, check encryption."""
+    say(f"target: starting a throwaway {flavor} server under {basedir}")
+    with running_server(flavor, basedir) as server:  # type: ignore[arg-type]
+        _create_database(server, TARGET_DATABASE)
+        url = server.url(TARGET_DATABASE)
+        apply_setup(server, plan_setup(server), say)
+        say("target: restarting the server so the keyring loads")
+        server.restart()
+        say("target: encrypting the empty target")
+        enable_encryption(url, on_step=say)
+        tables = _create_schema(url, model, say)
+        encrypted = _require_encrypted(url, say)
+        report = encryption_status(url)
+        outcomes = {o.name: sum(c.outcome is o for c in report.checks) for o in Outcome}
+        say(f"target: encryption status {outcomes}")
+        model_tables = len(build_metadata(model).tables)
+        return TargetCheck(
+            flavor, report.version, TARGET_DATABASE, tables, model_tables, encrypted, outcomes
+        )
+
+
+def _require_encrypted(url: URL, say: Say) -> bool:
+    """Ask the migration's own guard whether it would write into this target."""
+    with connected(url) as conn:
+        try:
+            require_encrypted_target(conn, TARGET_DATABASE)
+        except RefusedForSafety as exc:
+            say(f"target: refused: {exc}")
+            return False
+    return True
+
+
+def _create_schema(url: URL, model: CanonicalModel, say: Say) -> int:
+    """Create the model's tables in the (encrypted, empty) target; return how many."""
+    engine = connect_checked(url, "the demo target")
+    try:
+        created = create_schema(engine, model)
+    finally:
+        engine.dispose()
+    say(f"target: schema create made {len(created.changes)} tables")
+    return len(created.changes)
 
 
 def _version(server: LocalServer) -> str:
