@@ -90,18 +90,50 @@ def show_sites(settings: Any) -> None:
         out.print(f"target: credentials from {settings.target.describe()}")
 
 
-def show_demo(built: Sequence[Any], *, json_out: bool) -> None:
-    """Render the demo's sample sites: one table of counts per server and layout, or JSON."""
+def show_demo(result: Any, *, json_out: bool) -> None:
+    """Render the demo's stages: sources, read back, mappings, encrypted target, what is next."""
     if json_out:
-        print_json([_demo_json(b) for b in built])
+        print_json(result.as_dict())
         return
-    for key in dict.fromkeys((b.flavor, b.version, b.layout) for b in built):
-        rows = [_demo_row(b) for b in built if (b.flavor, b.version, b.layout) == key]
+    for run in result.runs:
+        for layout in dict.fromkeys(b.layout for b in run.sites):
+            print_table(
+                f"1. Sources: sample sites on {run.flavor} {run.version}, layout {layout}",
+                ["site", "drupal", "complaints", "referrals", "sessions", "revisions", "users"]
+                + ["blocked", "terms", "files", "missing", "field rows"],
+                [_demo_row(b) for b in run.sites if b.layout == layout],
+            )
+        _show_demo_checks(run)
+    out.print(f"5. Next: {', then '.join(result.next_stages)} (not built yet)", markup=False)
+    failures = result.failures()
+    out.print("[red]demo FAILED[/red]" if failures else "[green]demo passed[/green]")
+
+
+def _show_demo_checks(run: Any) -> None:
+    """Render one flavor's read-back, mapping and target verdicts (yes/no and counts only)."""
+    print_table(
+        f"2. Read back on {run.flavor}",
+        ["site", "layout", "reader agrees", "differences"],
+        [(r.site, r.layout, "yes" if r.agrees else "NO", len(r.differences)) for r in run.read_back],
+    )
+    print_table(
+        f"3. Mappings on {run.flavor}",
+        ["site", "layout", "mapping", "problems"],
+        [(m.site, m.layout, m.mapping, len(m.problems)) for m in run.mappings],
+    )
+    for mapping in run.mappings:
+        for problem in mapping.problems:
+            err.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
+    target = run.target
+    if target is not None:
+        o = target.outcomes
         print_table(
-            f"Sample sites on {key[0]} {key[1]}, layout {key[2]}",
-            ["site", "drupal", "complaints", "referrals", "sessions", "revisions", "users"]
-            + ["blocked", "terms", "files", "missing", "field rows"],
-            rows,
+            f"4. Encrypted target on {target.flavor} {target.version}",
+            ["tables created", "model tables", "encrypted target", "PASS", "WARN", "FAIL"],
+            [
+                (target.tables_created, target.model_tables, "yes" if target.encrypted else "NO")
+                + (o["PASS"], o["WARN"], o["FAIL"])
+            ],
         )
 
 
@@ -124,20 +156,6 @@ def _demo_row(built: Any) -> list[Any]:
         len(built.report.missing_files),
         built.report.field_values,
     ]
-
-
-def _demo_json(built: Any) -> dict[str, Any]:
-    """Describe one built site for --json (counts and drift, no content)."""
-    report = built.report
-    return {
-        "flavor": built.flavor,
-        "layout": built.layout,
-        "database": built.database,
-        "site": report.site,
-        "expected": report.expected,
-        "drift": report.drift,
-        "missing_files": len(report.missing_files),
-    }
 
 
 def show_schema_result(result: Any, action: str, json_out: bool, sql: bool = False) -> None:

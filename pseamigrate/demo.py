@@ -11,6 +11,7 @@ ids, verdicts; never content) that `console.show_demo` renders; a failed verdict
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -123,6 +124,43 @@ class DemoResult:
             if target is not None and (not target.encrypted or target.outcomes["FAIL"]):
                 lines.append(f"{run.flavor} target: encryption checks failed")
         return lines
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return every stage's data as one JSON-ready document (counts and verdicts only)."""
+        return {
+            "ok": not self.failures(),
+            "failures": self.failures(),
+            "runs": [_run_dict(run) for run in self.runs],
+            "next_stages": list(self.next_stages),
+        }
+
+
+def _run_dict(run: DemoRun) -> dict[str, Any]:
+    return {
+        "flavor": run.flavor,
+        "version": run.version,
+        "sources": [
+            {
+                "site": s.report.site,
+                "layout": s.layout,
+                "database": s.database,
+                "expected": s.report.expected,
+                "drift": s.report.drift,
+                "missing_files": len(s.report.missing_files),
+                "field_values": s.report.field_values,
+            }
+            for s in run.sites
+        ],
+        "read_back": [
+            {"site": r.site, "layout": r.layout, "agrees": r.agrees, "differences": r.differences}
+            for r in run.read_back
+        ],
+        "mappings": [
+            {"site": m.site, "layout": m.layout, "mapping": m.mapping, "problems": m.problems}
+            for m in run.mappings
+        ],
+        "target": dataclasses.asdict(run.target) if run.target else None,
+    }
 
 
 class DemoFailed(VerificationMismatch):

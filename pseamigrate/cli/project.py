@@ -59,16 +59,23 @@ def demo(
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Build the four sample CRP sites on a throwaway server and show what each holds.
+    """Show the toolkit working end to end on throwaway servers, in five stages.
 
-    Counts only (never content). Example: pseamigrate demo --layout d7 --layout d8
+    1 sources: build the four sample CRP sites; 2 read back: the reader agrees with the
+    generator; 3 mappings: each site against its shipped mapping; 4 target: encrypt an empty
+    target, create the schema, check encryption; 5 what comes next. Counts and verdicts only
+    (never content); exits 3 if any verdict fails. Example: pseamigrate demo --layout d8
     """
-    from pseamigrate.demo import run_demo
+    from pseamigrate.demo import DemoFailed, run_demo
     from pseamigrate.sample import LAYOUTS
 
     layouts = tuple(layout or ["d7"])
     for name in layouts:
         if name not in LAYOUTS:
             raise UsageError(f"unknown layout {name!r} (choose from {', '.join(LAYOUTS)})")
-    built = list(run_demo(flavor or ["mariadb"], workdir, console.info, layouts, scale))
-    console.show_demo(built, json_out=as_json)
+    try:
+        result = run_demo(flavor or ["mariadb"], workdir, console.info, layouts, scale)
+    except DemoFailed as failed:
+        console.show_demo(failed.result, json_out=as_json)  # everything first, then the error
+        raise
+    console.show_demo(result, json_out=as_json)
