@@ -114,7 +114,10 @@ def _show_demo_checks(run: Any) -> None:
     print_table(
         f"2. Read back on {run.flavor}",
         ["site", "layout", "reader agrees", "differences"],
-        [(r.site, r.layout, "yes" if r.agrees else "NO", len(r.differences)) for r in run.read_back],
+        [
+            (r.site, r.layout, "yes" if r.agrees else "NO", len(r.differences))
+            for r in run.read_back
+        ],
     )
     print_table(
         f"3. Mappings on {run.flavor}",

@@ -119,7 +119,9 @@ class DemoResult:
                     lines.append(f"{run.flavor} {check.site} ({check.layout}): reader disagrees")
             for mapping in run.mappings:
                 if mapping.problems:
-                    lines.append(f"{run.flavor} {mapping.site} ({mapping.layout}): mapping problems")
+                    lines.append(
+                        f"{run.flavor} {mapping.site} ({mapping.layout}): mapping problems"
+                    )
             target = run.target
             if target is not None and (not target.encrypted or target.outcomes["FAIL"]):
                 lines.append(f"{run.flavor} target: encryption checks failed")
@@ -219,7 +221,9 @@ def _run_flavor(run: DemoRun, plan: _Plan) -> None:
         run.version = _version(server)
         say("sources: building the four sample sites")
         run.sites = [
-            _build(server, run, plan, layout, site) for layout in plan.layouts for site in SITE_NAMES
+            _build(server, run, plan, layout, site)
+            for layout in plan.layouts
+            for site in SITE_NAMES
         ]
         say("read back: reading each site with the reader")
         models = [_read_back(server, built, run, say) for built in run.sites]
@@ -256,7 +260,9 @@ def _read_back(server: LocalServer, built: DemoSite, run: DemoRun, say: Say) -> 
             model: SiteModel = opened.model
     finally:
         engine.dispose()
-    run.read_back.append(ReadBack(site, built.layout, tuple(differences(built.report.expected, data))))
+    run.read_back.append(
+        ReadBack(site, built.layout, tuple(differences(built.report.expected, data)))
+    )
     return model
 
 
@@ -284,7 +290,9 @@ def _check_mapping(built: DemoSite, site_model: SiteModel, plan: _Plan) -> Mappi
     site = built.report.site
     path = plan.mappings_dir / "sites" / f"{site}.yaml"
     checked = check_file(path, site_model, plan.model)
-    plan.say(f"checked {path.name} against {site} ({built.layout}): {len(checked.problems)} problems")
+    plan.say(
+        f"checked {path.name} against {site} ({built.layout}): {len(checked.problems)} problems"
+    )
     problems = tuple(str(problem) for problem in checked.problems)
     return MappingCheck(site, built.layout, path.name, problems)
 

@@ -1,17 +1,26 @@
-"""The demo leaves no server behind: not when it finishes, not after Ctrl-C."""
+"""The demo runs every stage with the expected verdicts, fails loudly on a planted problem, and
+leaves no server behind: not when it finishes, not after Ctrl-C."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from pseamigrate.cli import app
+from pseamigrate.demo import MAPPINGS_DIR, DemoFailed, differences, run_demo
+from pseamigrate.errors import EXIT_MISMATCH
+from pseamigrate.sample import SITE_NAMES
+from pseamigrate.target.model import load_model
+from pseamigrate.target.schema import build_metadata
 
 
 def processes_under(directory: Path) -> list[int]:
@@ -33,10 +42,70 @@ def processes_under(directory: Path) -> list[int]:
 def test_demo_reaches_a_server_and_stops_it(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["demo", "--flavor", "mariadb", "--workdir", str(tmp_path)])
     assert result.exit_code == 0, result.stderr
-    assert "Sample sites on mariadb" in result.stdout
+    for title in ("1. Sources: sample sites on mariadb", "2. Read back on mariadb"):
+        assert title in result.stdout
+    for title in ("3. Mappings on mariadb", "4. Encrypted target on mariadb", "5. Next: migrate"):
+        assert title in result.stdout
+    assert "demo passed" in result.stdout
     for site in ("demo", "iraq", "drc", "syria"):
         assert f"building {site} (d7)" in result.stderr
     assert processes_under(tmp_path) == []
+
+
+def test_demo_json_holds_every_stage_with_its_verdict(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["demo", "--workdir", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["ok"] is True and data["failures"] == []
+    (run,) = data["runs"]
+    assert run["flavor"] == "mariadb"
+    assert [s["site"] for s in run["sources"]] == list(SITE_NAMES)
+    assert all(s["expected"]["bundles"]["complaint"]["count"] > 0 for s in run["sources"])
+    assert {r["site"]: r["agrees"] for r in run["read_back"]} == dict.fromkeys(SITE_NAMES, True)
+    assert {m["site"]: m["problems"] for m in run["mappings"]} == dict.fromkeys(SITE_NAMES, [])
+    target = run["target"]
+    model_tables = len(build_metadata(load_model()).tables)
+    assert target["tables_created"] == target["model_tables"] == model_tables
+    assert target["encrypted"] is True
+    assert target["outcomes"]["FAIL"] == 0 and target["outcomes"]["PASS"] > 0
+    assert data["next_stages"] == ["migrate", "verify"]
+    assert processes_under(tmp_path) == []
+
+
+def test_a_broken_site_mapping_fails_the_demo_after_every_stage(tmp_path: Path) -> None:
+    mappings = tmp_path / "mappings"
+    shutil.copytree(MAPPINGS_DIR, mappings)
+    iraq = mappings / "sites" / "iraq.yaml"
+    text = iraq.read_text()
+    assert "camp_committee: other" in text
+    iraq.write_text(text.replace("camp_committee: other", ""))  # a list value left unmapped
+    with pytest.raises(DemoFailed) as failed:
+        run_demo(["mariadb"], tmp_path / "work", lambda _line: None, mappings_dir=mappings)
+    assert failed.value.exit_code == EXIT_MISMATCH
+    assert "iraq (d7): mapping problems" in str(failed.value)
+    (run,) = failed.value.result.runs
+    problems = {m.site: len(m.problems) for m in run.mappings}
+    assert problems["iraq"] > 0
+    assert [site for site, count in problems.items() if count] == ["iraq"]
+    assert all(r.agrees for r in run.read_back)  # the other stages still ran and passed
+    assert run.target is not None and run.target.encrypted
+    assert processes_under(tmp_path) == []
+
+
+def test_differences_name_paths_never_values() -> None:
+    expected = {"bundles": {"complaint": {"count": 3, "fields": {"field_a": {"type": "text"}}}}}
+    assert differences(expected, json.loads(json.dumps(expected))) == []
+    actual = {
+        "bundles": {
+            "complaint": {"count": 4, "fields": {"field_a": {"type": "text"}, "field_b": {}}},
+            "extra": {},
+        }
+    }
+    assert differences(expected, actual) == [
+        "bundles.complaint.count",
+        "bundles.complaint.fields.field_b (extra)",
+        "bundles.extra (extra)",
+    ]
 
 
 def test_ctrl_c_stops_the_servers(tmp_path: Path) -> None:
