@@ -299,9 +299,9 @@ def _show_fields(bundle: str, fields: dict[str, Any]) -> None:
 def _show_notes(data: dict[str, Any]) -> None:
     for name, bundle in data["bundles"].items():
         if bundle["deleted_fields"]:
-            out.print(
-                f"{name}: deleted in Drupal, data may remain: {', '.join(bundle['deleted_fields'])}"
-            )
+            rows = bundle.get("deleted_field_rows", {})
+            named = [f"{f} ({rows.get(f, 0)} rows)" for f in bundle["deleted_fields"]]
+            out.print(f"{name}: deleted in Drupal, data may remain: {', '.join(named)}")
     for unknown in data["unknown_field_types"]:
         out.print(f"unknown field type {unknown['type']}: {', '.join(unknown['fields'])}")
     if data["latin1_tables"]:

@@ -74,7 +74,21 @@ class BaseSite:
             users_total=int(users["n"]),
             users_blocked=int(users["b"] or 0),
             files=int(s.scalar(f"SELECT COUNT(*) FROM {s.q('file_managed')}") or 0),
+            deleted_rows={b: self.deleted_row_counts("node", b) for b in self.model.bundles},
         )
+
+    def deleted_row_counts(self, entity_type: str, bundle: str) -> dict[str, int]:
+        """Count the rows the bundle's deleted fields still keep (current values, no content)."""
+        out: dict[str, int] = {}
+        for storage, rows_of in self.deleted_storages(entity_type, bundle):
+            table = storage.data_table
+            where = "deleted = 1 AND " if rows_of == "deleted" else ""
+            if self.fields_how.entity_type_column:
+                where += "entity_type = :et AND "
+            sql = f"SELECT COUNT(*) FROM `{table}` WHERE {where}bundle = :b"
+            count = self.source.scalar(sql, {"et": entity_type, "b": bundle})
+            out[storage.name] = out.get(storage.name, 0) + int(count or 0)
+        return out
 
     def _node_counts(self) -> tuple[dict[str, int], dict[str, int]]:
         """Return nodes, and published nodes, by type."""

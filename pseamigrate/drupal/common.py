@@ -68,3 +68,19 @@ def site_model(
         problems=tuple(problems),
         entity_bundles=entity_bundles,
     )
+
+
+def report_shadowed(
+    source: Source, table: str, row: str, field: str, why: str, problems: list[Problem]
+) -> None:
+    """Record a deleted storage the model cannot hold, if its data table still has rows.
+
+    The model keeps one storage per (entity type, field name); a second one of the same name
+    would be dropped silently, so its remaining rows are counted and reported instead."""
+    if not table or table not in source.tables or any(p.table == table for p in problems):
+        return
+    rows = int(source.scalar(f"SELECT COUNT(*) FROM `{table}`") or 0)
+    if rows:
+        problems.append(
+            Problem(table, row, field, f"deleted field data not read ({why}): {rows} rows remain")
+        )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pseamigrate.drupal.common import decode, group_bundles, site_model
+from pseamigrate.drupal.common import decode, group_bundles, report_shadowed, site_model
 from pseamigrate.drupal.model import (
     AllowedValue,
     Bundle,
@@ -97,7 +97,8 @@ def _fields(
         "SELECT id, field_name, type, module, cardinality, deleted, data "
         f"FROM {source.q('field_config')} ORDER BY id"
     )
-    out = {}
+    out: dict[tuple[str, str], FieldStorage] = {}
+    ids: dict[int, int] = {}
     for row in source.rows(sql):
         data = decode(
             source, "field_config", f"id={row['id']}", row["field_name"], row["data"], problems
@@ -106,8 +107,37 @@ def _fields(
             {i.entity_type for i in instances if i.field_name == row["field_name"]}
         )
         for entity_type in entity_types:
-            out[(entity_type, row["field_name"])] = _storage(source, row, data, entity_type)
+            storage = _storage(source, row, data, entity_type)
+            ids[id(storage)] = int(row["id"])  # storages hold dicts: not hashable
+            _keep(source, out, storage, ids, problems)
     return out
+
+
+def _keep(
+    source: Source,
+    out: dict[tuple[str, str], FieldStorage],
+    storage: FieldStorage,
+    ids: dict[int, int],
+    problems: list[Problem],
+) -> None:
+    """Keep one storage per name: a live one, else the latest deleted one (rows by id order).
+
+    The model holds one storage per (entity type, name); a deleted storage that loses is
+    reported with its remaining rows instead of vanishing silently."""
+    key = (storage.entity_type, storage.name)
+    old = out.get(key)
+    loser, winner = (storage, old) if old is not None and not old.deleted else (old, storage)
+    out[key] = winner
+    if loser is not None and loser.deleted:
+        why = "a deleted" if winner.deleted else "a live"
+        report_shadowed(
+            source,
+            loser.data_table,
+            f"id={ids[id(loser)]}",
+            loser.name,
+            f"{why} field of the same name shadows this deleted storage",
+            problems,
+        )
 
 
 def _storage(source: Source, row: Row, data: dict[str, Any], entity_type: str) -> FieldStorage:

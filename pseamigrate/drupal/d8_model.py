@@ -12,7 +12,7 @@ import dataclasses
 import hashlib
 from typing import Any
 
-from pseamigrate.drupal.common import decode, group_bundles, site_model
+from pseamigrate.drupal.common import decode, group_bundles, report_shadowed, site_model
 from pseamigrate.drupal.model import (
     AllowedValue,
     Bundle,
@@ -69,10 +69,7 @@ def introspect(source: Source, version: int) -> SiteModel:
         and c.get("field_name")
         and str(c.get("entity_type")) in stored  # e.g. contact_message keeps nothing in SQL
     }
-    for name, c in sorted(deleted.items()):
-        key = (str(c.get("entity_type")), str(c.get("field_name")))
-        if name.startswith("field.storage.") and key not in fields and key[0] in stored:
-            fields[key] = _deleted_storage(source, c)
+    _add_deleted_storages(source, fields, deleted, stored, problems)
     fields = {key: _with_targets(storage, instances) for key, storage in fields.items()}
     bundles = _bundles(config, instances)
     major: DrupalMajor = version  # type: ignore[assignment]  # detect() returns 8..11
@@ -119,6 +116,33 @@ def _deleted_config(source: Source, problems: list[Problem]) -> dict[str, dict[s
                 "uuid": c.get("uuid", uuid),
             }
     return out
+
+
+def _add_deleted_storages(
+    source: Source,
+    fields: dict[tuple[str, str], FieldStorage],
+    deleted: dict[str, dict[str, Any]],
+    stored: set[str],
+    problems: list[Problem],
+) -> None:
+    """Add deleted storages; one shadowed by a storage of the same name becomes a problem."""
+    for name, c in sorted(deleted.items()):
+        key = (str(c.get("entity_type")), str(c.get("field_name")))
+        if not name.startswith("field.storage.") or key[0] not in stored:
+            continue
+        storage = _deleted_storage(source, c)
+        if key not in fields:
+            fields[key] = storage
+            continue
+        why = "a deleted" if fields[key].deleted else "a live"
+        report_shadowed(
+            source,
+            storage.data_table,
+            f"uuid={c.get('uuid')}",
+            storage.name,
+            f"{why} field of the same name shadows this deleted storage",
+            problems,
+        )
 
 
 def _deleted_storage(source: Source, c: dict[str, Any]) -> FieldStorage:

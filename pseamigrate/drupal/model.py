@@ -156,3 +156,5 @@ class SiteCounts:
     users_total: int  # anonymous (uid 0) excluded
     users_blocked: int
     files: int
+    # node type → deleted field → its rows Drupal still keeps (value rows: one per delta/language)
+    deleted_rows: Mapping[str, Mapping[str, int]] = field(default_factory=dict)

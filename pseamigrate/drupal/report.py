@@ -31,6 +31,7 @@ def inspect_data(
                 "published": counts.published.get(name, 0),
                 "revisions": counts.revisions.get(name, 0),
                 **_fields_of(model, bundle),
+                "deleted_field_rows": _deleted_rows(model, bundle, counts.deleted_rows.get(name)),
             }
             for name, bundle in sorted(model.bundles.items())
         },
@@ -82,6 +83,14 @@ def _fields_of(model: SiteModel, bundle: Bundle | None) -> dict[str, Any]:
             "table": storage.data_table,
         }
     return {"fields": dict(sorted(fields.items())), "deleted_fields": sorted(set(deleted))}
+
+
+def _deleted_rows(
+    model: SiteModel, bundle: Bundle, counted: Mapping[str, int] | None
+) -> dict[str, int]:
+    """Give every deleted field of a node type its remaining rows (0: none, or no table)."""
+    names = _fields_of(model, bundle)["deleted_fields"]
+    return {name: (counted or {}).get(name, 0) for name in names}
 
 
 def _unknown_types(model: SiteModel) -> list[dict[str, Any]]:
