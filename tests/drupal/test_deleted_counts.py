@@ -141,6 +141,7 @@ def test_d8_deleted_storage_shadowed_by_live_field(any_server, make_db) -> None:
     assert problem.row.startswith("uuid=")
     assert f"{count(url, table)} rows remain" in problem.message
     assert "a live field" in problem.message
+    assert data["bundles"]["complaint"]["deleted_field_rows"] == {OLD: 0}  # shadowed: a problem
     assert {"table": table, "row": problem.row, "field": OLD, "message": problem.message} in (
         data["problems"]
     )
@@ -186,3 +187,48 @@ def test_d7_field_deleted_twice_under_one_name(any_server, make_db) -> None:
     assert "a deleted field" in problem.message
     assert not shadowed(model, newer)
     assert problem.table in {p["table"] for p in data["problems"]}
+
+
+def _live_field_d7(url: URL) -> str:
+    """Create a live field named OLD on complaint, as adding a field again does in Drupal 7.
+    Return the deleted storage's data table."""
+    ((old_id,),) = query(url, "SELECT id FROM field_config WHERE field_name = :f", {"f": OLD})
+    columns = (
+        "type, module, active, storage_type, storage_module, storage_active, "
+        "locked, data, cardinality, translatable, deleted"
+    )
+    copy = (
+        f"INSERT INTO field_config (field_name, {columns}) SELECT :o, {columns} "
+        "FROM field_config WHERE field_name = :l"
+    )
+    run(url, copy, params={"o": OLD, "l": LIVE})
+    ((new_id,),) = query(url, "SELECT MAX(id) FROM field_config")
+    statements = [
+        "INSERT INTO field_config_instance (field_id, field_name, entity_type, bundle, data, "
+        "deleted) SELECT :n, :o, entity_type, bundle, data, 0 "
+        "FROM field_config_instance WHERE field_name = :l AND bundle = 'complaint'"
+    ]
+    for kind in ("data", "revision"):
+        statements += [
+            f"CREATE TABLE `field_{kind}_{OLD}` LIKE `field_{kind}_{LIVE}`",
+            f"ALTER TABLE `field_{kind}_{OLD}` RENAME COLUMN `{LIVE}_value` TO `{OLD}_value`",
+        ]
+    run(url, *statements, params={"n": new_id, "o": OLD, "l": LIVE})
+    return f"field_deleted_data_{old_id}"
+
+
+def test_d7_deleted_storage_shadowed_by_live_field(any_server, make_db) -> None:
+    url = make_db(any_server)
+    build_site(url, "drc", "d7", scale=SCALE)
+    table = _live_field_d7(url)
+
+    model, data = inspected(url, "")
+    assert not model.fields[("node", OLD)].deleted
+    assert model.fields[("node", OLD)].data_table == f"field_data_{OLD}"
+    (problem,) = shadowed(model, table)
+    assert problem.row == f"id={table.rsplit('_', 1)[1]}"
+    assert f"{count(url, table)} rows remain" in problem.message
+    assert "a live field" in problem.message
+    # The shadowed rows are not counted as readable: only the live table's deleted rows (none).
+    assert OLD in data["bundles"]["complaint"]["fields"]
+    assert data["bundles"]["complaint"]["deleted_field_rows"] == {OLD: 0}
