@@ -2,17 +2,22 @@
 the proof on disk, key loss and restore from a tested backup, and rotation.
 
 Each flavor gets its own server for this module (`enc_server`), restarted and reconfigured freely.
-The tests run in file order and build on each other's state, like an operator's session.
+Every test passes alone and in any order: what a test needs (the `psea` schema, the `proof_enc`
+rows, one key rotation) comes from the fixtures below, and a test that breaks the server on purpose
+(lost keys, an old key backup) is healed by `keys_kept` even when it fails.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from enc_helpers import PLAIN_OPTION, PLAIN_SCHEMA, run_cli, sql, url_env
 from sqlalchemy import create_engine
+from sqlalchemy.engine import URL
 
 from pseamigrate.encryption import require_encrypted_target
 from pseamigrate.encryption.backup import (
@@ -23,8 +28,10 @@ from pseamigrate.encryption.backup import (
     restore_keys,
     verify_key_backup,
 )
+from pseamigrate.encryption.base import Statement
 from pseamigrate.encryption.commands import enable_encryption, encryption_status, rotate_keys
 from pseamigrate.encryption.proof import make_canary, scan
+from pseamigrate.encryption.setup import key_files
 from pseamigrate.errors import RefusedForSafety, ServerError
 from pseamigrate.servers import LocalServer
 
@@ -49,16 +56,73 @@ def _count(server: LocalServer, schema: str, table: str) -> int:
     return int(sql(server.url(), f"SELECT COUNT(*) FROM {schema}.{table}")[0][0])
 
 
-def test_fresh_server_setup_restart_enable_gives_all_pass(enc_server: LocalServer) -> None:
-    sql(enc_server.url(), "CREATE DATABASE psea")
-    sql(enc_server.url("psea"), "CREATE TABLE cases (id INT PRIMARY KEY, status VARCHAR(20))")
+@pytest.fixture
+def psea(enc_server: LocalServer) -> URL:
+    """Ensure the encrypted `psea` schema with its `cases` table exists; return its URL."""
+    sql(
+        enc_server.url(),
+        "CREATE DATABASE IF NOT EXISTS psea",
+        "CREATE TABLE IF NOT EXISTS psea.cases (id INT PRIMARY KEY, status VARCHAR(20))",
+    )
+    return enc_server.url("psea")
+
+
+@pytest.fixture(scope="module")
+def proof_enc(enc_server: LocalServer) -> str:
+    """Create the encrypted table proof_enc.t with ROWS rows, once per server; return its canary."""
+    secret = make_canary("encrypted")
+    _fill(enc_server, "proof_enc", "t", secret, plain=False)
+    return secret
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """What the one key rotation of this module's server left: the keys from before it."""
+
+    pre_rotation_keys: Path
+    new_key_id: int | None  # MariaDB only: the key id added to the key file
+    plan: list[Statement]
+
+
+@pytest.fixture(scope="module")
+def rotated(enc_server: LocalServer, proof_enc: str) -> Rotation:
+    """Back up the keys, then rotate once per server (MariaDB: a new key id, restart, re-key)."""
+    before = enc_server.basedir / "pre-rotation-keys"
+    backup_keys(enc_server, before)
+    new_id = None
+    if enc_server.flavor == "mariadb":
+        new_id = new_mariadb_key(enc_server)
+        enc_server.restart()
+    return Rotation(before, new_id, rotate_keys(enc_server.url("proof_enc")))
+
+
+def _key_bytes(server: LocalServer) -> dict[Path, bytes | None]:
+    return {path: path.read_bytes() if path.exists() else None for path in key_files(server)}
+
+
+@pytest.fixture
+def keys_kept(enc_server: LocalServer, tmp_path: Path) -> Iterator[None]:
+    """Leave the server running on its current keys after the test, even when the test fails.
+
+    Module-scoped fixtures (a rotation) run before this one, so the keys kept are the latest.
+    """
+    kept = tmp_path / "known-good-keys"
+    backup_keys(enc_server, kept)
+    good = _key_bytes(enc_server)
+    try:
+        yield
+    finally:
+        if enc_server.process is None or _key_bytes(enc_server) != good:
+            enc_server.stop()
+            restore_keys(enc_server, kept)
+            enc_server.start()
+
+
+def test_fresh_server_setup_restart_enable_gives_all_pass(
+    enc_server: LocalServer, psea: URL
+) -> None:
     result = run_cli(
-        "encryption",
-        "status",
-        "--url-env",
-        "PSEA_TEST_URL",
-        "--json",
-        env=url_env(enc_server.url("psea")),
+        "encryption", "status", "--url-env", "PSEA_TEST_URL", "--json", env=url_env(psea)
     )
     report = json.loads(result.stdout)
     failing = [c for c in report["checks"] if c["outcome"] != "PASS"]
@@ -105,12 +169,10 @@ def test_key_files_are_owner_only(enc_server: LocalServer) -> None:
     assert files and all(path.stat().st_mode & 0o777 == 0o600 for path in files)
 
 
-def test_enable_is_idempotent(enc_server: LocalServer) -> None:
-    plan = enable_encryption(enc_server.url("psea"), dry_run=True)
+def test_enable_is_idempotent(psea: URL) -> None:
+    plan = enable_encryption(psea, dry_run=True)
     assert plan.statements == []
-    result = run_cli(
-        "encryption", "enable", "--url-env", "PSEA_TEST_URL", env=url_env(enc_server.url("psea"))
-    )
+    result = run_cli("encryption", "enable", "--url-env", "PSEA_TEST_URL", env=url_env(psea))
     assert result.exit_code == 0 and "done: 0 statements run" in result.stderr
 
 
@@ -154,21 +216,24 @@ def test_a_myisam_table_is_reported_not_silently_skipped(enc_server: LocalServer
         "CREATE TABLE myisam_target.legacy_log (id INT PRIMARY KEY) ENGINE=MyISAM",
     )
     url = enc_server.url("myisam_target")
-    plan = enable_encryption(url)
-    assert not any("legacy_log" in step.sql for step in plan.statements)
-    assert any("myisam_target.legacy_log (MyISAM) cannot be encrypted" in n for n in plan.notes)
-    report = encryption_status(url)
-    assert [c.name for c in report.failed] == [
-        "tables in myisam_target",
-        "table myisam_target.legacy_log",
-    ]
-    sql(enc_server.url(), "DROP DATABASE myisam_target")
+    try:
+        plan = enable_encryption(url)
+        assert not any("legacy_log" in step.sql for step in plan.statements)
+        assert any("myisam_target.legacy_log (MyISAM) cannot be encrypted" in n for n in plan.notes)
+        report = encryption_status(url)
+        assert [c.name for c in report.failed] == [
+            "tables in myisam_target",
+            "table myisam_target.legacy_log",
+        ]
+    finally:
+        sql(enc_server.url(), "DROP DATABASE myisam_target")
 
 
-def test_canary_is_on_disk_for_plaintext_and_absent_for_encrypted(enc_server: LocalServer) -> None:
-    plain, secret = make_canary("plain"), make_canary("encrypted")
+def test_canary_is_on_disk_for_plaintext_and_absent_for_encrypted(
+    enc_server: LocalServer, proof_enc: str
+) -> None:
+    plain, secret = make_canary("plain"), proof_enc
     _fill(enc_server, "proof_plain", "t", plain, plain=True)
-    _fill(enc_server, "proof_enc", "t", secret, plain=False)
     enc_server.stop(slow=True)  # every page and log record on disk
     try:
         found_plain = scan(enc_server.basedir, plain)
@@ -179,6 +244,7 @@ def test_canary_is_on_disk_for_plaintext_and_absent_for_encrypted(enc_server: Lo
     assert found_secret == []  # not in .ibd, redo, undo, doublewrite, binlog, temp files
 
 
+@pytest.mark.usefixtures("proof_enc", "keys_kept")
 def test_lost_keys_stop_the_server_and_a_tested_backup_restores_them(
     enc_server: LocalServer, tmp_path: Path
 ) -> None:
@@ -210,14 +276,13 @@ def test_lost_keys_stop_the_server_and_a_tested_backup_restores_them(
     assert not encryption_status(enc_server.url("proof_enc")).failed
 
 
-def test_rotation_keeps_rows_readable_and_shows_the_new_key(enc_server: LocalServer) -> None:
+def test_rotation_keeps_rows_readable_and_shows_the_new_key(
+    enc_server: LocalServer, rotated: Rotation
+) -> None:
     url = enc_server.url("proof_enc")
-    backup_keys(enc_server, enc_server.basedir / "pre-rotation-keys")
     if enc_server.flavor == "mariadb":
-        assert new_mariadb_key(enc_server) == 3
-        enc_server.restart()
-    plan = rotate_keys(url)
-    assert plan
+        assert rotated.new_key_id == 3
+    assert rotated.plan
     report = encryption_status(url)
     assert not report.failed
     if enc_server.flavor == "mysql":
@@ -229,13 +294,14 @@ def test_rotation_keeps_rows_readable_and_shows_the_new_key(enc_server: LocalSer
     assert _count(enc_server, "proof_enc", "t") == ROWS
 
 
+@pytest.mark.usefixtures("psea", "keys_kept")  # psea.cases: a second encrypted table to verify
 def test_a_backup_from_before_rotation_no_longer_opens_the_data(
-    enc_server: LocalServer, tmp_path: Path
+    enc_server: LocalServer, rotated: Rotation, tmp_path: Path
 ) -> None:
     fresh = tmp_path / "after-rotation"
     backup_keys(enc_server, fresh)
     enc_server.stop()
-    restore_keys(enc_server, enc_server.basedir / "pre-rotation-keys")
+    restore_keys(enc_server, rotated.pre_rotation_keys)
     if enc_server.flavor == "mysql":
         # The old keyring lacks the new master key, which the mysql tablespace and redo now use.
         with pytest.raises(ServerError, match="MY-0"):
