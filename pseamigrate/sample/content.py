@@ -316,6 +316,16 @@ class SiteContent:
 STATUS_FLOW = ("new", "in_progress", "referred", "closed")
 
 
+def indexed_terms(term_fields: list[str], nodes: list[Node]) -> Iterator[tuple[Node, int]]:
+    """Yield (node, tid) for taxonomy_index: Drupal indexes published nodes' current terms only."""
+    for node in nodes:
+        if node.current.status != 1:
+            continue
+        tids = {tid for name in term_fields for tid in node.current.values.get(name, [])}
+        for tid in sorted(tids):
+            yield node, tid
+
+
 def _date(stamp: int) -> str:
     import datetime as dt
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from pseamigrate.sample import d8config, d8fields
-from pseamigrate.sample.content import Node, NodeChunk, SiteContent
+from pseamigrate.sample.content import Node, NodeChunk, SiteContent, indexed_terms
 from pseamigrate.sample.sites import BundleSpec, FieldSpec, SiteSpec
 from pseamigrate.sample.sql import Writer, php
 
@@ -267,11 +267,7 @@ class D8Site:
 
 
 def _index_rows(bundle: BundleSpec, nodes: list[Node]) -> Iterator[tuple[Any, ...]]:
-    """Yield taxonomy_index rows for published nodes' current term references."""
+    """Yield Drupal 8+ taxonomy_index rows (nid, tid, status, sticky, created)."""
     term_fields = [f.name for f in bundle.fields if f.kind == "term" and not f.deleted]
-    for node in nodes:
-        if node.current.status != 1:
-            continue
-        tids = {tid for name in term_fields for tid in node.current.values.get(name, [])}
-        for tid in sorted(tids):
-            yield (node.nid, tid, 1, 0, node.created)
+    for node, tid in indexed_terms(term_fields, nodes):
+        yield (node.nid, tid, 1, 0, node.created)
