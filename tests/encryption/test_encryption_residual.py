@@ -100,8 +100,15 @@ def test_encrypting_a_server_that_already_holds_data_then_purging(
         assert "#ib_16384_0.dblwr" in plain
         assert any(name.startswith("undo_") for name in plain)  # undo_001 or _002, by turn
         assert any(name.startswith("#ib_redo") for name in plain)
-    # after encryption: only the old binlog and (MySQL) a recycled spare redo file keep it
+    # after encryption: the table file is clean; the old binlog keeps the canary, and so may
+    # other files that already held it (spare redo, doublewrite; once, under a loaded CI run,
+    # another of them): encryption must never spread plaintext into a file that did not hold it
     assert "binlog.000001" in left and "t.ibd" not in left
-    assert all(n == "binlog.000001" or n.startswith(("#ib_redo", "#ib_16384_")) for n in left)
-    assert purged == []
+    assert _families(left) <= _families(plain), left
+    assert purged == [], purged
     assert not status.failed
+
+
+def _families(names: set[str]) -> set[str]:
+    """Group redo files (renamed and recycled as #ib_redoNN[_tmp]) under one name."""
+    return {"#ib_redo*" if name.startswith("#ib_redo") else name for name in names}
