@@ -9,6 +9,7 @@ warns about them until they are marked purged. See docs/encryption.md, "Residual
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from pseamigrate.db import connection
 from pseamigrate.encryption.base import Check, Outcome, quote_name
+from pseamigrate.errors import PseamigrateError
 from pseamigrate.servers import LocalServer
 
 RESIDUAL_TABLE = "pm_encryption_residual"
@@ -127,6 +129,7 @@ class PurgeReport:
     doublewrite: list[Path]
     binlogs: list[str]
     tables: int
+    undo: tuple[str, ...] = ()
 
 
 def purge_binlogs(conn: Connection) -> list[str]:
@@ -144,15 +147,64 @@ def purge_binlogs(conn: Connection) -> list[str]:
     return names[:-1]
 
 
+SCRATCH_UNDO = "pm_purge_undo"
+
+
+def truncate_undo(conn: Connection, timeout: float = 120.0) -> tuple[str, ...]:
+    """Rebuild every active MySQL undo tablespace; return their names.
+
+    Undo pages written before `innodb_undo_log_encrypt` keep old row images in plaintext (a
+    loaded CI run found the canary in `undo_001` after every other purge step). MySQL rebuilds
+    an undo tablespace at its initial size when it is set inactive and purged, so each one is
+    cycled inactive → empty → active, with a scratch tablespace keeping two active meanwhile.
+    """
+    active = tuple(
+        str(name)
+        for name in conn.execute(
+            text(
+                "SELECT NAME FROM information_schema.INNODB_TABLESPACES "
+                "WHERE SPACE_TYPE = 'Undo' AND STATE = 'active' ORDER BY NAME"
+            )
+        ).scalars()
+    )
+    conn.execute(text(f"CREATE UNDO TABLESPACE {SCRATCH_UNDO} ADD DATAFILE '{SCRATCH_UNDO}.ibu'"))
+    for name in active:
+        _cycle_undo(conn, name, timeout)
+    conn.execute(text(f"ALTER UNDO TABLESPACE {SCRATCH_UNDO} SET INACTIVE"))
+    _wait_for_undo_state(conn, SCRATCH_UNDO, "empty", timeout)
+    conn.execute(text(f"DROP UNDO TABLESPACE {SCRATCH_UNDO}"))
+    return active
+
+
+def _cycle_undo(conn: Connection, name: str, timeout: float) -> None:
+    conn.execute(text(f"ALTER UNDO TABLESPACE {quote_name(name)} SET INACTIVE"))
+    _wait_for_undo_state(conn, name, "empty", timeout)
+    conn.execute(text(f"ALTER UNDO TABLESPACE {quote_name(name)} SET ACTIVE"))
+
+
+def _wait_for_undo_state(conn: Connection, name: str, state: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    query = text("SELECT STATE FROM information_schema.INNODB_TABLESPACES WHERE NAME = :name")
+    while conn.execute(query, {"name": name}).scalar_one() != state:
+        if time.monotonic() > deadline:
+            raise PseamigrateError(f"undo tablespace {name} did not become {state} in time")
+        time.sleep(0.2)
+
+
 def purge_residual(server: LocalServer, schema: str) -> PurgeReport:
     """Purge pre-encryption copies on a local server this process runs, then mark them purged.
 
-    Order matters: binlogs first (SQL), then a slow shutdown that writes every page to its
+    Order matters: binlogs first (SQL), then (MySQL) every undo tablespace is rebuilt, then a
+    slow shutdown that writes every page to its
     now-encrypted tablespace, then the doublewrite files are deleted and recreated at start.
     """
     with connection(server.url(), begin=True) as conn:
         binlogs = purge_binlogs(conn)
+    undo: tuple[str, ...] = ()
+    if server.flavor == "mysql":
+        with connection(server.url()) as conn:
+            undo = truncate_undo(conn.execution_options(isolation_level="AUTOCOMMIT"))
     removed = purge_doublewrite(server)
     with connection(server.url(), begin=True) as conn:
         tables = mark_purged(conn, schema)
-    return PurgeReport(removed, binlogs, tables)
+    return PurgeReport(removed, binlogs, tables, undo)
