@@ -29,15 +29,18 @@ def _php(value: bytes) -> Any:
     return phpserialize.loads(value, decode_strings=True, object_hook=phpserialize.phpobject)
 
 
+def _revisions_per_type(engine: Engine, p: str) -> dict[str, int]:
+    """Count node revisions per content type (the same tables in both layouts)."""
+    sql = (
+        f"SELECT n.type, COUNT(*) FROM {p}node_revision r JOIN {p}node n ON n.nid = r.nid "
+        "GROUP BY n.type"
+    )
+    return dict(_rows(engine, sql))
+
+
 def _counts_d7(engine: Engine, p: str) -> dict[str, Any]:
     nodes = _rows(engine, f"SELECT type, COUNT(*), SUM(status) FROM {p}node GROUP BY type")
-    revisions = dict(
-        _rows(
-            engine,
-            f"SELECT n.type, COUNT(*) FROM {p}node_revision r JOIN {p}node n ON n.nid = r.nid "
-            "GROUP BY n.type",
-        )
-    )
+    revisions = _revisions_per_type(engine, p)
     fields: dict[str, dict[str, Any]] = {}
     for bundle, name, ftype, cardinality in _rows(
         engine,
@@ -59,13 +62,7 @@ def _counts_d8(engine: Engine, p: str) -> dict[str, Any]:
     nodes = _rows(
         engine, f"SELECT type, COUNT(*), SUM(status) FROM {p}node_field_data GROUP BY type"
     )
-    revisions = dict(
-        _rows(
-            engine,
-            f"SELECT n.type, COUNT(*) FROM {p}node_revision r JOIN {p}node n ON n.nid = r.nid "
-            "GROUP BY n.type",
-        )
-    )
+    revisions = _revisions_per_type(engine, p)
     fields: dict[str, dict[str, Any]] = {}
     config = dict(_rows(engine, f"SELECT name, data FROM {p}config WHERE collection = ''"))
     for name in config:
