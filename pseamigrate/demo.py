@@ -5,7 +5,7 @@ library calls: build the four sample CRP sites (sources), read each back with th
 compare with what the generator wrote (read back), check each site against its shipped mapping
 (mappings), then set up an encrypted target on a second throwaway server and create the schema
 in it (target). Migrate and verify come with a later issue. Every stage returns data (counts,
-ids, verdicts; never content) that `console.show_demo` renders; a failed verdict raises
+ids, verdicts; never content) that `console.project.show_demo` renders; a failed verdict raises
 `DemoFailed` carrying the whole result, so the CLI can show everything before exiting 3.
 """
 
@@ -31,14 +31,14 @@ from pseamigrate.encryption.commands import connected, enable_encryption, encryp
 from pseamigrate.encryption.setup import apply_setup, plan_setup
 from pseamigrate.errors import RefusedForSafety, VerificationMismatch
 from pseamigrate.mapping.commands import check_file
+from pseamigrate.resources import MAPPINGS_DIR
 from pseamigrate.sample import SITE_NAMES, SiteReport, build_site
 from pseamigrate.servers import LocalServer, running_server
 from pseamigrate.target.commands import create_schema
-from pseamigrate.target.model import DEFAULT_MODEL, CanonicalModel, load_model
+from pseamigrate.target.model import CanonicalModel, load_model
 from pseamigrate.target.schema import build_metadata
 
 Say = Callable[[str], None]
-MAPPINGS_DIR = DEFAULT_MODEL.parent  # the checkout's mappings/ (model.yaml and sites/)
 TARGET_DATABASE = "pseamigrate_target"
 NEXT_STAGES = ("migrate", "verify")  # not built yet (a later issue adds them to the demo)
 

@@ -8,7 +8,7 @@ The tree::
     ├── ConnectionFailed              a database cannot be reached (names the site, no password)
     ├── ServerError                   a throwaway MySQL/MariaDB server cannot be set up or started
     ├── ProblemsError                 a file with problems, one `file:line: path: message` each
-    │   ├── ModelError                the canonical model (mappings/model.yaml)
+    │   ├── ModelError                the canonical model (pseamigrate/data/mappings/model.yaml)
     │   └── MappingError              a site mapping, also when it does not fit its site
     ├── UnmappedValue                 a process step met a value its mapping does not cover
     ├── SampleError                   a sample site cannot be built (unknown site, bad options)
@@ -95,7 +95,7 @@ class ProblemsError(PseamigrateError):
 
 
 class ModelError(ProblemsError):
-    """The canonical model file (`mappings/model.yaml`) is malformed."""
+    """The canonical model file (`pseamigrate/data/mappings/model.yaml`) is malformed."""
 
     def __init__(self, problems: Sequence[object]) -> None:
         super().__init__("canonical model", problems)

@@ -9,6 +9,7 @@ import typer
 from pseamigrate import console
 from pseamigrate.cli import app, settings
 from pseamigrate.cli.options import JsonFlag, SiteArgument
+from pseamigrate.console import drupal as drupal_view
 
 
 @app.command()
@@ -20,7 +21,7 @@ def inspect(ctx: typer.Context, site: SiteArgument, json_out: JsonFlag = False) 
     from pseamigrate.drupal.service import inspect_site
 
     data = inspect_site(settings(ctx), site, say=None if json_out else console.info)
-    console.show_inspect(data, json_out=json_out)
+    drupal_view.show_inspect(data, json_out=json_out)
 
 
 @app.command()
@@ -36,4 +37,4 @@ def diff(
     from pseamigrate.drupal.service import diff_sites
 
     data = diff_sites(settings(ctx), sites, say=None if json_out else console.info)
-    console.show_diff(data, json_out=json_out)
+    drupal_view.show_diff(data, json_out=json_out)

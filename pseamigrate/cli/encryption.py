@@ -10,6 +10,7 @@ import typer
 from pseamigrate import console
 from pseamigrate.cli import app, sub_app, target_url
 from pseamigrate.cli.options import BasedirOption, DryRunFlag, JsonFlag, SqlFlag, UrlEnvOption
+from pseamigrate.console import encryption as encryption_view
 
 encryption_app = sub_app("Encryption at rest: check, configure, enable, rotate and back up keys.")
 app.add_typer(encryption_app, name="encryption")
@@ -27,7 +28,7 @@ def encryption_status(
     from pseamigrate.encryption.commands import raise_if_failed
 
     report = status(target_url(ctx, url_env))
-    console.show_encryption_status(report, json_out=json_out)
+    encryption_view.show_encryption_status(report, json_out=json_out)
     raise_if_failed(report)
 
 
@@ -50,7 +51,7 @@ def encryption_setup(
 
     config_path, plan = setup_encryption(basedir, keyring, file_key, dry_run, console.info)
     if dry_run:
-        console.show_setup_plan(config_path, plan)
+        encryption_view.show_setup_plan(config_path, plan)
         return
     console.info("restart the server to load the keyring, then run `pseamigrate encryption enable`")
 
@@ -74,7 +75,7 @@ def encryption_enable(
     url = target_url(ctx, url_env)
     plan = enable_encryption(url, sql or dry_run, console.info, purge_binlogs)
     if sql or dry_run:
-        console.show_statements(plan.statements, sql=sql)
+        encryption_view.show_statements(plan.statements, sql=sql)
     for note in plan.notes:
         console.info(f"note: {note}")
     if not (sql or dry_run):
@@ -104,7 +105,7 @@ def encryption_rotate(
         return
     plan = rotate_keys(target_url(ctx, url_env), dry_run=sql or dry_run, on_step=console.info)
     if sql or dry_run:
-        console.show_statements(plan, sql=sql)
+        encryption_view.show_statements(plan, sql=sql)
 
 
 @encryption_app.command("backup-key")
@@ -122,4 +123,4 @@ def encryption_backup_key(
     """
     from pseamigrate.encryption.commands import backup_key
 
-    console.show_key_backup(backup_key(basedir, dest, verify, dry_run), dry_run=dry_run)
+    encryption_view.show_key_backup(backup_key(basedir, dest, verify, dry_run), dry_run=dry_run)

@@ -11,6 +11,7 @@ import typer
 from pseamigrate import console
 from pseamigrate.cli import app, settings, sub_app
 from pseamigrate.cli.options import DryRunFlag, JsonFlag, ModelOption, SiteArgument
+from pseamigrate.console import mappings as mappings_view
 from pseamigrate.errors import EXIT_FAILED
 
 if TYPE_CHECKING:
@@ -79,6 +80,6 @@ def mappings_validate(
 
 def _show(results: Sequence[SiteCheck], json_out: bool) -> None:
     """Render mapping checks; exit 1 when any has a problem."""
-    console.show_mapping_checks(results, json_out)
+    mappings_view.show_mapping_checks(results, json_out)
     if any(result.problems for result in results):
         raise typer.Exit(EXIT_FAILED)

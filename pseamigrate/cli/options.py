@@ -46,7 +46,9 @@ UrlEnvOption = Annotated[
 ModelOption = Annotated[
     Path | None,
     typer.Option(
-        "--model", help="Canonical model file (default: mappings/model.yaml).", dir_okay=False
+        "--model",
+        help="Canonical model file (default: pseamigrate/data/mappings/model.yaml).",
+        dir_okay=False,
     ),
 ]
 BasedirOption = Annotated[

@@ -11,6 +11,7 @@ from typer._click.exceptions import UsageError
 from pseamigrate import console
 from pseamigrate.cli import app, settings
 from pseamigrate.cli.options import JsonFlag
+from pseamigrate.console import project as project_view
 
 
 @app.command()
@@ -19,7 +20,7 @@ def sites(ctx: typer.Context) -> None:
 
     Example: pseamigrate --config pseamigrate.yaml sites
     """
-    console.show_sites(settings(ctx))
+    project_view.show_sites(settings(ctx))
 
 
 @app.command()
@@ -76,6 +77,6 @@ def demo(
     try:
         result = run_demo(flavor or ["mariadb"], workdir, console.info, layouts, scale)
     except DemoFailed as failed:
-        console.show_demo(failed.result, json_out=as_json)  # everything first, then the error
+        project_view.show_demo(failed.result, json_out=as_json)  # everything first, then the error
         raise
-    console.show_demo(result, json_out=as_json)
+    project_view.show_demo(result, json_out=as_json)

@@ -11,6 +11,7 @@ import typer
 from pseamigrate import console
 from pseamigrate.cli import app, sub_app, target_url
 from pseamigrate.cli.options import DryRunFlag, JsonFlag, ModelOption, SqlFlag, UrlEnvOption
+from pseamigrate.console import schema as schema_view
 
 schema_app = sub_app("The consolidated target schema.")
 app.add_typer(schema_app, name="schema")
@@ -32,7 +33,7 @@ def _change_command(action: str) -> Callable[..., None]:
 
         canonical = load_model(model)
         result = change_schema(target_url(ctx, url_env), action, canonical, dry_run)
-        console.show_schema_result(result, action, json_out, sql)
+        schema_view.show_schema_result(result, action, json_out, sql)
 
     return change
 

@@ -1,4 +1,4 @@
-"""The canonical multi-tenant model (`mappings/model.yaml`) as frozen dataclasses.
+"""The canonical multi-tenant model (`pseamigrate/data/mappings/model.yaml`) as frozen dataclasses.
 
 The model names the consolidated entities (complaint, referral, awareness session…), their
 columns and multi-value children, and the vocabularies (shared across tenants and merged by name,
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pseamigrate.errors import ModelError
+from pseamigrate.resources import DEFAULT_MODEL
 from pseamigrate.yamldoc import (
     LocDict,
     Problem,
@@ -23,7 +24,6 @@ from pseamigrate.yamldoc import (
 )
 
 MODEL_VERSION = 1
-DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "mappings" / "model.yaml"
 
 SCALAR_TYPES = {"string", "text", "integer", "boolean", "date", "datetime", "json"}
 REFERENCE_TYPES = {"term", "ref", "file", "member"}  # stored as a BIGINT foreign key

@@ -10,12 +10,13 @@ import pytest
 from pseamigrate.drupal.model import AllowedValue, Layout
 from pseamigrate.mapping.check import check_mapping
 from pseamigrate.mapping.load import load_mapping
+from pseamigrate.resources import MAPPINGS_DIR
 from pseamigrate.target.model import load_model
 from tests.mapping.crp_sites import crp_site
 
 ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE = (ROOT / "mappings" / "shared" / "crp-template.yaml").read_text(encoding="utf-8")
-MODEL = (ROOT / "mappings" / "model.yaml").read_text(encoding="utf-8")
+TEMPLATE = (MAPPINGS_DIR / "shared" / "crp-template.yaml").read_text(encoding="utf-8")
+MODEL = (MAPPINGS_DIR / "model.yaml").read_text(encoding="utf-8")
 
 
 def _mapping(tmp_path: Path, template: str = TEMPLATE, extra: str = "") -> Path:
@@ -34,7 +35,7 @@ def _line(text: str, needle: str) -> int:
 @pytest.mark.parametrize("layout", ["d7", "d8"])
 @pytest.mark.parametrize("site", ["demo", "iraq", "drc", "syria"])
 def test_shipped_mappings_pass_against_both_layouts(site: str, layout: Layout) -> None:
-    mapping = load_mapping(ROOT / "mappings" / "sites" / f"{site}.yaml")
+    mapping = load_mapping(MAPPINGS_DIR / "sites" / f"{site}.yaml")
     assert check_mapping(mapping, crp_site(site, layout)) == []
 
 

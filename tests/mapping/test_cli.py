@@ -7,9 +7,10 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from pseamigrate.cli import app
+from pseamigrate.resources import MAPPINGS_DIR
 
 runner = CliRunner()
-SITES = Path(__file__).resolve().parents[2] / "mappings" / "sites"
+SITES = MAPPINGS_DIR / "sites"
 
 
 def test_validate_accepts_the_shipped_mappings() -> None:

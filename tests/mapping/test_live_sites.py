@@ -17,6 +17,7 @@ from pseamigrate.cli import app
 from pseamigrate.db import make_engine
 from pseamigrate.drupal import open_site
 from pseamigrate.mapping.load import load_mapping
+from pseamigrate.resources import MAPPINGS_DIR
 from pseamigrate.sample import build_site
 from pseamigrate.servers import LocalServer
 from pseamigrate.transform.process import Context, transform_row
@@ -72,7 +73,7 @@ def test_shipped_mappings_pass_check_on_live_sites(
     live_sites: tuple[str, dict[str, URL]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, urls = live_sites
-    shipped = {site: ROOT / "mappings" / "sites" / f"{site}.yaml" for site in SITES}
+    shipped = {site: MAPPINGS_DIR / "sites" / f"{site}.yaml" for site in SITES}
     config = _project(tmp_path, urls, shipped, monkeypatch)
     result = runner.invoke(app, ["--config", str(config), "mappings", "check"])
     assert result.exit_code == 0, result.stderr
@@ -115,7 +116,7 @@ def test_drc_old_case_numbers_reach_extra(live_sites: tuple[str, dict[str, URL]]
     """Nothing lost: every remaining row of DRC's deleted field lands in a complaint's extra."""
     _, urls = live_sites
     engine = make_engine(urls["drc"])
-    mapping = load_mapping(ROOT / "mappings" / "sites" / "drc.yaml")
+    mapping = load_mapping(MAPPINGS_DIR / "sites" / "drc.yaml")
     complaint = next(e for e in mapping.entities if e.bundle == "complaint")
     kept = {}
     try:

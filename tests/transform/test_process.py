@@ -12,6 +12,7 @@ from pseamigrate.drupal.model import EntityRecord
 from pseamigrate.errors import UnmappedValue
 from pseamigrate.mapping.load import load_mapping
 from pseamigrate.mapping.model import EntityMapping, ProcessField
+from pseamigrate.resources import MAPPINGS_DIR
 from pseamigrate.transform.callbacks import CALLBACKS
 from pseamigrate.transform.process import Context, SkipRow, run_pipeline, transform_row
 from pseamigrate.transform.rows import source_row
@@ -165,7 +166,7 @@ def test_a_shipped_mapping_transforms_a_drupal_7_complaint() -> None:
             "field_camp_name": ({"value": "camp", "format": None},),
         },
     )
-    mapping = load_mapping(ROOT / "mappings" / "sites" / "iraq.yaml")
+    mapping = load_mapping(MAPPINGS_DIR / "sites" / "iraq.yaml")
     complaint = next(e for e in mapping.entities if e.bundle == "complaint")
     ids = {("user", 3): 1003, ("location", 8): 2008, ("file", 4): 3004}
     ctx = Context(lambda kind, source_id: ids.get((kind, source_id)))
@@ -195,7 +196,7 @@ def test_drc_keeps_a_deleted_fields_value_in_extra() -> None:
     )
     row = source_row(record, site)
     assert row["field_old_case_number"] == "OLD-0007"
-    mapping = load_mapping(ROOT / "mappings" / "sites" / "drc.yaml")
+    mapping = load_mapping(MAPPINGS_DIR / "sites" / "drc.yaml")
     complaint = next(e for e in mapping.entities if e.bundle == "complaint")
     values = transform_row(complaint, row, Context(lambda kind, source_id: source_id))
     assert values["extra"] == {"old_case_number": "OLD-0007"}

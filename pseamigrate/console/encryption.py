@@ -1,0 +1,42 @@
+"""Rendering for the encryption command group."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pseamigrate.console import out, print_json, print_table
+
+
+def show_encryption_status(report: Any, *, json_out: bool) -> None:
+    """Render `encryption status`: one row per check (name, PASS/WARN/FAIL, detail, CIS item)."""
+    if json_out:
+        print_json(report.as_dict())
+        return
+    rows = [(c.name, c.outcome.value, c.detail, c.cis or "-") for c in report.checks]
+    title = f"Encryption at rest: {report.flavor} {report.version} at {report.where}"
+    print_table(title, ["check", "result", "detail", "CIS"], rows)
+
+
+def show_setup_plan(config_path: Any, plan: Any) -> None:
+    """Print what `encryption setup --dry-run` would write (key material shown as placeholders)."""
+    for planned in plan.files:
+        out.print(f"# {planned.path} (0600)\n{planned.shown()}", soft_wrap=True)
+    out.print(f"# {config_path} additions\n{plan.cnf_text}", soft_wrap=True)
+
+
+def show_statements(statements: Sequence[Any], *, sql: bool) -> None:
+    """Print a plan's statements: their SQL for a DBA, or `would run: <label>` for a dry run."""
+    for step in statements:
+        text = f"{step.sql};" if sql else f"would run: {step.label}"
+        out.print(text, soft_wrap=True)
+
+
+def show_key_backup(report: Any, *, dry_run: bool) -> None:
+    """Print which key files `backup-key` copied (or would) and what the scratch restore read."""
+    done = "would copy" if dry_run else "copied"
+    for path in report.files:
+        out.print(f"{done} {path.name} -> {path} (0600)", soft_wrap=True)
+    if report.verified_tables is not None:
+        tables = report.verified_tables
+        out.print(f"verified: the backup opened {tables} encrypted tables")

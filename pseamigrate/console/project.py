@@ -1,0 +1,91 @@
+"""Rendering for the project command group."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pseamigrate.console import err, out, print_json, print_table, verdict
+
+
+def show_sites(settings: Any) -> None:
+    """Render the sites and target of a project file: where credentials come from, no secrets."""
+    rows = [
+        (s.name, s.tenant, s.connection.describe(), s.table_prefix or "-", s.mapping or "-")
+        for s in settings.sites.values()
+    ]
+    print_table(
+        f"Sites in {settings.path}", ["site", "tenant", "credentials", "prefix", "mapping"], rows
+    )
+    if settings.target is not None:
+        out.print(f"target: credentials from {settings.target.describe()}")
+
+
+def show_demo(result: Any, *, json_out: bool) -> None:
+    """Render the demo's stages: sources, read back, mappings, encrypted target, what is next."""
+    if json_out:
+        print_json(result.as_dict())
+        return
+    for run in result.runs:
+        for layout in dict.fromkeys(b.layout for b in run.sites):
+            print_table(
+                f"1. Sources: sample sites on {run.flavor} {run.version}, layout {layout}",
+                ["site", "drupal", "complaints", "referrals", "sessions", "revisions", "users"]
+                + ["blocked", "terms", "files", "missing", "field rows"],
+                [_demo_row(b) for b in run.sites if b.layout == layout],
+            )
+        _show_demo_checks(run)
+    out.print(f"5. Next: {', then '.join(result.next_stages)} (not built yet)")
+    failures = result.failures()
+    verdict("demo FAILED" if failures else "demo passed", not failures)
+
+
+def _show_demo_checks(run: Any) -> None:
+    """Render one flavor's read-back, mapping and target verdicts (yes/no and counts only)."""
+    print_table(
+        f"2. Read back on {run.flavor}",
+        ["site", "layout", "reader agrees", "differences"],
+        [
+            (r.site, r.layout, "yes" if r.agrees else "NO", len(r.differences))
+            for r in run.read_back
+        ],
+    )
+    print_table(
+        f"3. Mappings on {run.flavor}",
+        ["site", "layout", "mapping", "problems"],
+        [(m.site, m.layout, m.mapping, len(m.problems)) for m in run.mappings],
+    )
+    for mapping in run.mappings:
+        for problem in mapping.problems:
+            err.print(f"  {problem}", soft_wrap=True)
+    target = run.target
+    if target is not None:
+        o = target.outcomes
+        print_table(
+            f"4. Encrypted target on {target.flavor} {target.version}",
+            ["tables created", "model tables", "encrypted target", "PASS", "WARN", "FAIL"],
+            [
+                (target.tables_created, target.model_tables, "yes" if target.encrypted else "NO")
+                + (o["PASS"], o["WARN"], o["FAIL"])
+            ],
+        )
+
+
+def _demo_row(built: Any) -> list[Any]:
+    """Turn one built site's report into a table row of counts."""
+    expected = built.report.expected
+    bundles = expected["bundles"]
+    users = expected["users"]
+    return [
+        built.report.site,
+        expected["drupal_version"],
+        bundles["complaint"]["count"],
+        bundles["referral"]["count"],
+        bundles["awareness_session"]["count"],
+        sum(b["revisions"] for b in bundles.values()),
+        users["total"],
+        users["blocked"],
+        sum(v["terms"] for v in expected["vocabularies"].values()),
+        expected["files"]["total"],
+        len(built.report.missing_files),
+        built.report.field_values,
+    ]
