@@ -48,7 +48,7 @@ def _terminal_prompt(question: str) -> str:
 # What asks for a password; tests and other front ends may replace it.
 password_prompt: Callable[[str], str] = _terminal_prompt
 TOP_KEYS = {"sites", "target"}
-TARGET_KEYS = {"connection"}
+TARGET_KEYS = {"connection", "files_dir"}
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,7 @@ class Settings:
     path: Path | None
     sites: dict[str, SiteSettings] = field(default_factory=dict)
     target: ConnectionSpec | None = None
+    target_files_dir: Path | None = None  # the target's file store, one folder per tenant
 
     def require_file(self, or_else: str = "") -> Path:
         """Return the project file's path, or say how to name one (and `or_else`, if given)."""
@@ -219,6 +220,9 @@ def _parse_settings(path: Path, document: Any, problems: list[str]) -> Settings:
             problems.append("target: must be a mapping with 'connection'")
             target_doc = {}
         target = _parse_connection(target_doc.get("connection"), "target.connection", problems)
+        files_dir = target_doc.get("files_dir")
+        target_files = (path.parent / str(files_dir)) if files_dir else None
+        return Settings(path=path, sites=sites, target=target, target_files_dir=target_files)
     return Settings(path=path, sites=sites, target=target)
 
 
@@ -240,9 +244,16 @@ def _parse_site(path: Path, name: str, doc: Any, problems: list[str]) -> SiteSet
         connection=connection,
         table_prefix=str(doc.get("table_prefix") or ""),
         mapping=(path.parent / mapping) if mapping else None,
-        files_dir=doc.get("files_dir"),
+        files_dir=_local_or_url(path, doc.get("files_dir")),
         description=str(doc.get("description") or ""),
     )
+
+
+def _local_or_url(path: Path, value: Any) -> str | None:
+    """Resolve a relative folder against the project file's folder; keep `ssh://…` as it is."""
+    if not value:
+        return None
+    return str(value) if "://" in str(value) else str(path.parent / str(value))
 
 
 def _parse_connection(doc: Any, where: str, problems: list[str]) -> ConnectionSpec | None:

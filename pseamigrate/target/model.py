@@ -38,9 +38,10 @@ COLUMN_KEYS = {
     "from",
     "description",
 }
-ENTITY_KEYS = {"table", "description", "columns", "children", "revisions"}
+ENTITY_KEYS = {"table", "description", "columns", "children", "revisions", "notes"}
 CHILD_KEYS = {"table", "description", "columns", "from"}
 REVISION_KEYS = {"table", "track"}
+NOTES_KEYS = {"table", "description"}
 VOCAB_KEYS = {"scope", "hierarchy", "description", "from"}
 TOP_KEYS = {"version", "vocabularies", "entities", "description"}
 
@@ -80,6 +81,14 @@ class Revisions:
 
 
 @dataclass(frozen=True)
+class Notes:
+    """The notes table of an entity: Drupal comments on its nodes (on complaints, case notes)."""
+
+    table: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class Entity:
     """A consolidated entity (one table, its children and optional revision history)."""
 
@@ -89,6 +98,7 @@ class Entity:
     children: tuple[Child, ...] = ()
     revisions: Revisions | None = None
     description: str = ""
+    notes: Notes | None = None
 
     def column(self, name: str) -> Column | None:
         """Return the named column, or None."""
@@ -190,7 +200,21 @@ def _entity(name: str, doc: LocDict, path: str, problems: list[Problem]) -> Enti
         else:
             problems.append(_at(doc, "revisions", f"{path}.revisions", "must be a mapping"))
     table = str(doc.get("table", f"{name}s"))
-    return Entity(name, table, columns, children, revisions, str(doc.get("description", "")))
+    description = str(doc.get("description", ""))
+    notes = _notes(name, doc, path, problems)
+    return Entity(name, table, columns, children, revisions, description, notes)
+
+
+def _notes(entity: str, doc: LocDict, path: str, problems: list[Problem]) -> Notes | None:
+    if "notes" not in doc:
+        return None
+    notes = doc["notes"]
+    if not isinstance(notes, LocDict):
+        problems.append(_at(doc, "notes", f"{path}.notes", "must be a mapping"))
+        return None
+    _check_keys(notes, NOTES_KEYS, f"{path}.notes", problems)
+    table = str(notes.get("table", f"{entity}_notes"))
+    return Notes(table, str(notes.get("description", "")))
 
 
 def _child(entity: str, name: str, doc: LocDict, path: str, problems: list[Problem]) -> Child:

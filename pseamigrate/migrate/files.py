@@ -1,0 +1,107 @@
+"""Copy a site's files into the target's file store, checked by size and sha256.
+
+A site's `files_dir` holds `files/` (Drupal's public://) and `private/` (private://); the
+target's store keeps one folder per tenant with the same two folders. A copy is written to a
+temporary name and renamed into place, so a killed run never leaves half a file; a file already
+there with the same sha256 is not copied again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMES = {"public": "files", "private": "private"}
+# Where a site's files_dir may keep public:// files: `files/` (as Drupal's sites/*/files), or
+# `public/` (as some copies of a server are laid out).
+SOURCE_FOLDERS = {"files": ("files", "public"), "private": ("private",)}
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Copied:
+    """What the store holds for one file: its size and sha256 (None: missing in the source)."""
+
+    size: int | None
+    sha256: str | None
+    problem: str = ""  # why there is no copy (names and ids only)
+
+
+def sha256_of(path: Path) -> str:
+    """Return the sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def relative_path(uri: str) -> Path | None:
+    """Turn `public://a/b.pdf` into `files/a/b.pdf`; None for another scheme or an escape."""
+    scheme, sep, rest = uri.partition("://")
+    if not sep or scheme not in SCHEMES:
+        return None
+    parts = [part for part in rest.split("/") if part not in ("", ".")]
+    if not parts or ".." in parts:
+        return None
+    return Path(SCHEMES[scheme], *parts)
+
+
+class FileStore:
+    """The source folder of one site and its tenant's folder in the target's store."""
+
+    def __init__(self, source: Path | None, target: Path | None, tenant: str) -> None:
+        self.source = source
+        self.target = target / tenant if target is not None else None
+
+    def copy(self, uri: str, dry_run: bool) -> Copied:
+        """Copy one file (unless a dry run) and return its size and sha256."""
+        relative = relative_path(uri)
+        if relative is None:
+            return Copied(None, None, "its uri has no public:// or private:// path")
+        if self.source is None:
+            return Copied(None, None, "the site has no files_dir in the project file")
+        origin = self._origin(relative)
+        if origin is None:
+            return Copied(None, None, "missing in the site's files_dir")
+        if dry_run or self.target is None:
+            return Copied(origin.stat().st_size, sha256_of(origin))
+        destination = _inside(self.target, relative)
+        if destination is None:
+            return Copied(None, None, "its path leaves the file store")
+        return _copy_checked(origin, destination)
+
+    def _origin(self, relative: Path) -> Path | None:
+        """Return the source file, looking in each folder its scheme may live in."""
+        assert self.source is not None
+        for folder in SOURCE_FOLDERS[relative.parts[0]]:
+            path = _inside(self.source, Path(folder, *relative.parts[1:]))
+            if path is not None and path.is_file():
+                return path
+        return None
+
+
+def _inside(root: Path, relative: Path) -> Path | None:
+    """Return root/relative when it stays inside root once symlinks are resolved."""
+    path = (root / relative).resolve()
+    return path if path.is_relative_to(root.resolve()) else None
+
+
+def _copy_checked(origin: Path, destination: Path) -> Copied:
+    digest = sha256_of(origin)
+    size = origin.stat().st_size
+    already = destination.is_file() and destination.stat().st_size == size
+    if already and sha256_of(destination) == digest:
+        return Copied(size, digest)
+    destination.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    partial = destination.with_name(f".{destination.name}.partial-{os.getpid()}")
+    shutil.copyfile(origin, partial)
+    os.chmod(partial, 0o600)
+    if sha256_of(partial) != digest or partial.stat().st_size != size:
+        partial.unlink()
+        return Copied(None, None, "the copy did not match the source (size or sha256)")
+    os.replace(partial, destination)
+    return Copied(size, digest)

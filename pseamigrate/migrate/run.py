@@ -1,0 +1,303 @@
+"""`pseamigrate migrate`: every site of the project file into the consolidated target.
+
+Per site: load and check its mapping against the live site, refuse a target that is not
+encrypted (unless the override, which the run records), take the lease lock, then run the
+planned steps; each batch and its ledger rows commit in one transaction, so a run killed at any
+moment resumes to the same result. A dry run reads, transforms and classifies everything and
+writes nothing (not even a run row or the lock).
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, inspect
+from sqlalchemy.engine import Connection
+
+from pseamigrate.config import Settings, SiteSettings
+from pseamigrate.db import connect_checked
+from pseamigrate.drupal import open_site
+from pseamigrate.drupal.read import DrupalSite
+from pseamigrate.encryption import require_encrypted_target
+from pseamigrate.errors import ConfigError, MappingError
+from pseamigrate.mapping.check import check_mapping
+from pseamigrate.mapping.load import load_mapping
+from pseamigrate.mapping.model import SiteMapping
+from pseamigrate.migrate import lock
+from pseamigrate.migrate import plan as p
+from pseamigrate.migrate.digest import mapping_digest
+from pseamigrate.migrate.files import FileStore
+from pseamigrate.migrate.lookups import IdMaps
+from pseamigrate.migrate.produce import Scope
+from pseamigrate.migrate.steps import Options, Progress, StepReport, StepRunner
+from pseamigrate.migrate.write import Target
+from pseamigrate.target import model as cm
+from pseamigrate.target import writer
+from pseamigrate.target.ledger_sql import Ledger
+from pseamigrate.target.schema import build_metadata
+
+SiteProgress = Callable[[str, str, int, int | None], None]  # site, step, done, total
+
+
+@dataclass
+class SiteRun:
+    """What happened to one site."""
+
+    site: str
+    tenant: str
+    dry_run: bool
+    run_id: int | None = None
+    status: str = "running"
+    mapping_digest: str = ""
+    allowed_plaintext: bool = False
+    steps: list[StepReport] = field(default_factory=list)
+
+    def failed_rows(self) -> int:
+        """Return the rows that failed in this site."""
+        return sum(step.counts.failed for step in self.steps)
+
+
+@dataclass
+class MigrationReport:
+    """Every site's run."""
+
+    sites: list[SiteRun] = field(default_factory=list)
+
+    def failed_rows(self) -> int:
+        """Return the rows that failed in all sites."""
+        return sum(site.failed_rows() for site in self.sites)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the report as JSON-ready data (counts, ids and reasons; no values)."""
+        return {
+            "sites": [
+                {
+                    "site": s.site,
+                    "tenant": s.tenant,
+                    "dry_run": s.dry_run,
+                    "run_id": s.run_id,
+                    "status": s.status,
+                    "mapping_digest": s.mapping_digest,
+                    "allowed_plaintext_target": s.allowed_plaintext,
+                    "steps": [_step_dict(step) for step in s.steps],
+                }
+                for s in self.sites
+            ],
+            "failed_rows": self.failed_rows(),
+        }
+
+
+def _step_dict(step: StepReport) -> dict[str, Any]:
+    c = step.counts
+    return {
+        "step": step.label,
+        "kind": step.kind,
+        "read": c.read,
+        "inserted": c.inserted,
+        "updated": c.updated,
+        "unchanged": c.unchanged,
+        "skipped": c.skipped,
+        "failed": c.failed,
+        "warnings": c.warnings,
+        "failures": c.failures,
+        "reason": step.reason,
+        "seconds": round(step.seconds, 3),
+    }
+
+
+def migrate(
+    settings: Settings,
+    names: list[str],
+    options: Options,
+    model: cm.CanonicalModel | None = None,
+    on_progress: SiteProgress | None = None,
+) -> MigrationReport:
+    """Migrate the named sites (all sites of the project file when none are named)."""
+    settings.require_file()
+    canonical = model or cm.load_model()
+    sites = [settings.site(name) for name in names or list(settings.sites)]
+    target_url = settings.target_connection().resolve()
+    engine = connect_checked(target_url, "the target")
+    report = MigrationReport()
+    try:
+        for site in sites:
+            run = SiteRun(site.name, site.tenant, options.dry_run)
+            report.sites.append(run)
+            progress = _for_site(on_progress, site.name)
+            migrate_site(engine, site, settings.target_files_dir, canonical, options, run, progress)
+    finally:
+        engine.dispose()
+    return report
+
+
+def _for_site(on_progress: SiteProgress | None, site: str) -> Progress | None:
+    if on_progress is None:
+        return None
+    return lambda step, done, total: on_progress(site, step, done, total)
+
+
+def migrate_site(
+    engine: Engine,
+    site: SiteSettings,
+    files_dir: Path | None,
+    model: cm.CanonicalModel,
+    options: Options,
+    run: SiteRun,
+    on_progress: Progress | None = None,
+) -> None:
+    """Migrate one site into the target behind `engine`, filling `run` as it goes."""
+    mapping = _mapping_of(site)
+    run.mapping_digest = mapping_digest(mapping)
+    source = connect_checked(site.connection.resolve(), f"site {site.name!r}")
+    try:
+        with open_site(source, site.table_prefix, where=f"site {site.name!r}") as opened:
+            _check(mapping, opened, model)
+            _run_site(engine, site, files_dir, model, options, run, mapping, opened, on_progress)
+    finally:
+        source.dispose()
+
+
+def _mapping_of(site: SiteSettings) -> SiteMapping:
+    if site.mapping is None:
+        raise ConfigError(
+            f"site {site.name!r} has no 'mapping:' in the project file "
+            f"(write one with: pseamigrate mappings scaffold {site.name})"
+        )
+    return load_mapping(site.mapping)
+
+
+def _check(mapping: SiteMapping, site: DrupalSite, model: cm.CanonicalModel) -> None:
+    """Refuse to run a mapping with errors (warnings do not stop a run)."""
+    problems = [
+        problem
+        for problem in check_mapping(mapping, site.model, model)
+        if getattr(problem, "severity", "error") == "error"
+    ]
+    if problems:
+        raise MappingError(problems)
+
+
+def _run_site(
+    engine: Engine,
+    site: SiteSettings,
+    files_dir: Path | None,
+    model: cm.CanonicalModel,
+    options: Options,
+    run: SiteRun,
+    mapping: SiteMapping,
+    opened: DrupalSite,
+    on_progress: Progress | None,
+) -> None:
+    metadata = build_metadata(model)
+    ledger = Ledger(metadata)
+    has_schema = _has_schema(engine, metadata.tables)
+    if not options.dry_run:
+        _require_target(engine, has_schema, options, run)
+    holder = lock.Holder.me()
+    conn = engine.connect()
+    try:
+        tenant_id = _tenant(conn, metadata, site, has_schema, options.dry_run)
+        if not options.dry_run:
+            lock.acquire(engine, ledger, holder)
+            run.run_id = _start(conn, ledger, tenant_id, site, run)
+        ids = IdMaps(p.lookup_sources(mapping), _loader(conn, ledger, tenant_id, has_schema))
+        scope = Scope(tenant_id, opened.model, model, ids)
+        target = Target(metadata, ledger, tenant_id, run.run_id or 0, ids, options.dry_run)
+        store = FileStore(Path(site.files_dir) if site.files_dir else None, files_dir, site.tenant)
+        runner = StepRunner(
+            opened,
+            mapping,
+            scope,
+            target,
+            store,
+            options,
+            connect=(lambda: conn) if has_schema else (lambda: None),
+            renew=lambda c: lock.renew(c, ledger, holder, run.run_id),
+        )
+        _steps(runner, p.plan_site(mapping, model, opened.model), run, on_progress)
+        run.status = "done"
+    except BaseException:
+        run.status = "stopped"
+        raise
+    finally:
+        _finish(engine, ledger, holder, run)
+        conn.close()
+
+
+def _steps(
+    runner: StepRunner, steps: list[p.Step], run: SiteRun, on_progress: Progress | None
+) -> None:
+    for step in steps:
+        run.steps.append(runner.run(step, on_progress))
+
+
+def _has_schema(engine: Engine, tables: Any) -> bool:
+    existing = set(inspect(engine).get_table_names())
+    return set(tables) <= existing
+
+
+def _require_target(engine: Engine, has_schema: bool, options: Options, run: SiteRun) -> None:
+    if not has_schema:
+        raise ConfigError("the target has no schema yet: run `pseamigrate schema create` first")
+    if options.allow_plaintext:
+        run.allowed_plaintext = True
+        return
+    with engine.connect() as conn:
+        require_encrypted_target(conn, str(engine.url.database))
+
+
+def _tenant(
+    conn: Connection, metadata: Any, site: SiteSettings, has_schema: bool, dry_run: bool
+) -> int:
+    if not has_schema:
+        return 0
+    tenants = metadata.tables["tenants"]
+    if dry_run:
+        return writer.find_tenant(conn, tenants, site.tenant) or 0
+    with conn.begin():
+        name = site.description or site.name
+        return writer.ensure_tenant(conn, tenants, site.tenant, name, f"site {site.name}")
+
+
+def _start(
+    conn: Connection, ledger: Ledger, tenant_id: int, site: SiteSettings, run: SiteRun
+) -> int:
+    who = f"{getpass.getuser()}@{socket.gethostname()} pid {os.getpid()}"
+    with conn.begin():
+        run_id = ledger.start_run(
+            conn,
+            tenant_id=tenant_id,
+            site=site.name,
+            mode="run",
+            started_by=who[:128],
+            mapping_digest=run.mapping_digest,
+            allowed_plaintext=run.allowed_plaintext,
+        )
+        return run_id
+
+
+def _loader(
+    conn: Connection, ledger: Ledger, tenant_id: int, has_schema: bool
+) -> Callable[[list[str]], dict[str, int]]:
+    if not has_schema:
+        return lambda _entities: {}
+    return lambda entities: ledger.targets(conn, tenant_id, entities)
+
+
+def _finish(engine: Engine, ledger: Ledger, holder: lock.Holder, run: SiteRun) -> None:
+    """Close the run row and give the lock back, also after a failure."""
+    if run.run_id is None:
+        return
+    counts = MigrationReport([run]).as_dict()["sites"][0]["steps"]
+    try:
+        with engine.begin() as conn:
+            ledger.finish_run(conn, run.run_id, run.status, counts)
+        lock.release(engine, ledger, holder)
+    except Exception:  # noqa: BLE001 - the target may be gone; the lease expires by itself
+        pass

@@ -1,0 +1,224 @@
+"""Run one planned step of one site: read batches, produce items, write them with retries."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+
+from pseamigrate.drupal.model import EntityRecord
+from pseamigrate.drupal.read import DrupalSite
+from pseamigrate.errors import TargetLost
+from pseamigrate.mapping.model import EntityMapping, SiteMapping
+from pseamigrate.migrate import plan as p
+from pseamigrate.migrate.accounts import MembershipWriter, user_item
+from pseamigrate.migrate.files import FileStore
+from pseamigrate.migrate.history import note_item, revision_item
+from pseamigrate.migrate.items import Item
+from pseamigrate.migrate.produce import Scope, entity_item, file_item
+from pseamigrate.migrate.terms import SharedTermWriter, term_item
+from pseamigrate.migrate.write import BatchWriter, Counts, Target
+
+RETRIES = 3
+LOST_CONNECTION = {2006, 2013, 2003, 2055, 4031}  # gone away, lost, cannot connect, …
+Progress = Callable[[str, int, int | None], None]  # (step label, rows done, total or None)
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to run: dry run, force updates, a limit or an id list, the plaintext override."""
+
+    dry_run: bool = False
+    update: bool = False
+    limit: int | None = None
+    idlist: frozenset[int] = frozenset()
+    allow_plaintext: bool = False
+    batch_size: int = 500
+
+
+@dataclass
+class StepReport:
+    """How one step went."""
+
+    label: str
+    kind: str
+    counts: Counts = field(default_factory=Counts)
+    seconds: float = 0.0
+    reason: str = ""
+
+
+class StepRunner:
+    """Runs the steps of one site against one target connection."""
+
+    def __init__(
+        self,
+        site: DrupalSite,
+        mapping: SiteMapping,
+        scope: Scope,
+        target: Target,
+        files: FileStore,
+        options: Options,
+        connect: Callable[[], Connection | None],
+        renew: Callable[[Connection], None],
+    ) -> None:
+        self.site, self.mapping, self.scope, self.target = site, mapping, scope, target
+        self.files, self.options = files, options
+        self.connect, self.renew = connect, renew
+        self.conn = connect()
+
+    def run(self, step: p.Step, on_progress: Progress | None = None) -> StepReport:
+        """Run one step and return its report."""
+        started = time.monotonic()
+        report = StepReport(step.label, step.kind, reason=step.reason)
+        if step.kind in (p.IGNORED_BUNDLE, p.IGNORED_VOCABULARY):
+            report.counts.read = report.counts.skipped = self._ignored_rows(step)
+        else:
+            writer = self._writer(step)
+            writer.force = self.options.update
+            for index, batch in enumerate(self._batches(step), start=1):
+                items = [self._produce(step, record) for record in batch]
+                report.counts.merge(self._commit(writer, items, step, index))
+                if on_progress is not None:
+                    on_progress(step.label, report.counts.read, None)
+            if self.conn is not None and not self.options.dry_run:
+                with self.conn.begin():
+                    unresolved = writer.fix_references(self.conn)
+                report.counts.warnings += unresolved
+        report.seconds = time.monotonic() - started
+        return report
+
+    def _ignored_rows(self, step: p.Step) -> int:
+        counts = self.site.counts()
+        if step.kind == p.IGNORED_BUNDLE:
+            return int(counts.nodes.get(step.source, 0))
+        return int(counts.terms.get(step.source, 0))
+
+    def _writer(self, step: p.Step) -> BatchWriter:
+        t = self.target
+        if step.kind == p.USERS:
+            return MembershipWriter(t, "user")
+        if step.kind == p.FILES:
+            return BatchWriter(t, "file")
+        if step.kind == p.TERMS:
+            vocabulary = self.scope.model.vocabularies[step.destination]
+            if vocabulary.scope == "shared":
+                return SharedTermWriter(t, vocabulary)
+            return BatchWriter(t, vocabulary.name)
+        if step.kind == p.NODES:
+            return BatchWriter(t, step.destination)
+        if step.kind == p.REVISIONS:
+            return BatchWriter(t, f"revision:{step.destination}", key="source_revision_id")
+        return BatchWriter(t, f"note:{step.destination}")
+
+    def _records(self, step: p.Step) -> Iterator[list[EntityRecord]]:
+        size = self.options.batch_size
+        site = self.site
+        if step.kind == p.USERS:
+            return site.iter_users(batch_size=size)
+        if step.kind == p.FILES:
+            return site.iter_files(batch_size=size)
+        if step.kind == p.TERMS:
+            return site.iter_terms(step.source, batch_size=size)
+        if step.kind == p.NODES:
+            return site.iter_entities(step.source, batch_size=size)
+        if step.kind == p.REVISIONS:
+            return site.iter_revisions(step.source, batch_size=size)
+        comments = getattr(site, "iter_comments", None)
+        return comments(step.source, batch_size=size) if comments is not None else iter(())
+
+    def _batches(self, step: p.Step) -> Iterator[list[EntityRecord]]:
+        """Apply --idlist (content steps: by node) and --limit (per step) to the batches."""
+        left = self.options.limit
+        wanted = self.options.idlist
+        for batch in self._records(step):
+            if wanted and step.kind in (p.NODES, p.REVISIONS, p.NOTES):
+                batch = [r for r in batch if _node_id(r) in wanted]
+            if left is not None:
+                batch = batch[:left]
+                left -= len(batch)
+            if batch:
+                yield batch
+            if left is not None and left <= 0:
+                return
+
+    def _produce(self, step: p.Step, record: EntityRecord) -> Item:
+        scope = self.scope
+        if step.kind == p.USERS:
+            return user_item(record, scope)
+        if step.kind == p.FILES:
+            copied = self.files.copy(str(record.base.get("uri") or ""), self.options.dry_run)
+            return file_item(record, scope, copied)
+        if step.kind == p.TERMS:
+            vocabulary = scope.model.vocabularies[step.destination]
+            return term_item(record, vocabulary, step.source, scope)
+        if step.kind == p.NOTES:
+            return note_item(record, scope.model.entities[step.destination], step.source, scope)
+        em = self._entity_mapping(step.source)
+        if step.kind == p.NODES:
+            return entity_item(record, em, scope)
+        return revision_item(record, em, scope)
+
+    def _entity_mapping(self, bundle: str) -> EntityMapping:
+        return next(em for em in self.mapping.entities if em.bundle == bundle)
+
+    def _commit(self, writer: BatchWriter, items: list[Item], step: p.Step, batch: int) -> Counts:
+        """Write a batch in one transaction; retry a lost connection, isolate a bad row."""
+        if self.options.dry_run or self.conn is None:
+            return writer.write(self.conn, items)
+        for attempt in range(RETRIES + 1):
+            try:
+                with self.conn.begin():
+                    counts = writer.write(self.conn, items)
+                    self.renew(self.conn)
+                return counts
+            except DBAPIError as exc:
+                self.target.ids.forget(writer.kind)
+                if _code(exc) not in LOST_CONNECTION and not exc.connection_invalidated:
+                    return self._row_by_row(writer, items)
+                if attempt == RETRIES:
+                    raise TargetLost(step.label, batch, f"MySQL error {_code(exc)}") from None
+                time.sleep(min(2**attempt, 10))
+                self._reconnect()
+        raise AssertionError("unreachable")
+
+    def _reconnect(self) -> None:
+        try:
+            if self.conn is not None:
+                self.conn.close()
+        except DBAPIError:
+            pass
+        try:
+            self.conn = self.connect()
+        except Exception:  # noqa: BLE001 - the next attempt reports it
+            self.conn = None
+
+    def _row_by_row(self, writer: BatchWriter, items: list[Item]) -> Counts:
+        """Write each row alone, so one the server refuses fails alone (code only, no values)."""
+        assert self.conn is not None
+        counts = Counts()
+        for item in items:
+            try:
+                with self.conn.begin():
+                    counts.merge(writer.write(self.conn, [item]))
+            except DBAPIError as exc:
+                self.target.ids.forget(writer.kind)
+                item.fail(f"the server refused the row (MySQL error {_code(exc)})")
+                item.children = []
+                with self.conn.begin():
+                    counts.merge(writer.write(self.conn, [item]))
+        return counts
+
+
+def _code(exc: DBAPIError) -> int | None:
+    args: Any = getattr(exc.orig, "args", ())
+    return int(args[0]) if args and isinstance(args[0], int) else None
+
+
+def _node_id(record: EntityRecord) -> int:
+    if record.entity_type == "comment":
+        return int(record.base.get("nid", record.base.get("entity_id")) or 0)
+    return record.id
