@@ -21,6 +21,7 @@ The tree::
     ├── VerificationMismatch  exit 3  source and target (or a security check) disagree
     │   └── SchemaMismatch            the target schema differs from the model (upgrade cannot fix)
     ├── TargetLost                    the target went away mid-run and did not come back
+    ├── MigrationFailed               a run finished, but some rows failed (see its summary)
     └── RefusedForSafety      exit 4  refused to protect data (e.g. a plaintext target)
         └── LockHeld                  another run holds the migration lock
 
@@ -109,6 +110,14 @@ class TargetLost(PseamigrateError):
             f"lost the target during {step} (batch {batch}): {reason}; what was committed is "
             "kept, run again to resume"
         )
+
+
+class MigrationFailed(PseamigrateError):
+    """A migration run finished with rows that failed (their reasons are in its summary)."""
+
+    def __init__(self, rows: int) -> None:
+        self.rows = rows
+        super().__init__(f"{rows} rows failed; see the summary and `pseamigrate messages`")
 
 
 class ProblemsError(PseamigrateError):

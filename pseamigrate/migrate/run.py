@@ -153,6 +153,7 @@ def migrate_site(
 ) -> None:
     """Migrate one site into the target behind `engine`, filling `run` as it goes."""
     mapping = _mapping_of(site)
+    _files_dir(site)
     run.mapping_digest = mapping_digest(mapping)
     source = connect_checked(site.connection.resolve(), f"site {site.name!r}")
     try:
@@ -161,6 +162,18 @@ def migrate_site(
             _run_site(engine, site, files_dir, model, options, run, mapping, opened, on_progress)
     finally:
         source.dispose()
+
+
+def _files_dir(site: SiteSettings) -> Path | None:
+    """Return the site's files folder; one named in the project file must exist."""
+    if not site.files_dir:
+        return None
+    if "://" in site.files_dir:
+        raise ConfigError(f"site {site.name!r}: files_dir {site.files_dir} is not a local folder")
+    path = Path(site.files_dir)
+    if not path.is_dir():
+        raise ConfigError(f"site {site.name!r}: files_dir {path} does not exist or is no folder")
+    return path
 
 
 def _mapping_of(site: SiteSettings) -> SiteMapping:
@@ -209,7 +222,7 @@ def _run_site(
         ids = IdMaps(p.lookup_sources(mapping), _loader(conn, ledger, tenant_id, has_schema))
         scope = Scope(tenant_id, opened.model, model, ids)
         target = Target(metadata, ledger, tenant_id, run.run_id or 0, ids, options.dry_run)
-        store = FileStore(Path(site.files_dir) if site.files_dir else None, files_dir, site.tenant)
+        store = FileStore(_files_dir(site), files_dir, site.tenant)
         runner = StepRunner(
             opened,
             mapping,

@@ -69,6 +69,25 @@ class StepRunner:
         self.files, self.options = files, options
         self.connect, self.renew = connect, renew
         self.conn = connect()
+        self._counts: Any = None
+
+    def total(self, step: p.Step) -> int | None:
+        """Return how many source rows a step will read (for progress bars), if known."""
+        if self._counts is None:
+            self._counts = self.site.counts()
+        c = self._counts
+        totals: dict[str, int | None] = {
+            p.USERS: c.users_total,
+            p.FILES: c.files,
+            p.TERMS: c.terms.get(step.source),
+            p.NODES: c.nodes.get(step.source),
+            p.REVISIONS: c.revisions.get(step.source),
+            p.NOTES: (getattr(c, "comments", None) or {}).get(step.source),
+        }
+        found = totals.get(step.kind)
+        if found is not None and self.options.limit is not None:
+            return min(found, self.options.limit)
+        return None if self.options.idlist else found
 
     def run(self, step: p.Step, on_progress: Progress | None = None) -> StepReport:
         """Run one step and return its report."""
@@ -79,11 +98,12 @@ class StepRunner:
         else:
             writer = self._writer(step)
             writer.force = self.options.update
+            total = self.total(step) if on_progress is not None else None
             for index, batch in enumerate(self._batches(step), start=1):
                 items = [self._produce(step, record) for record in batch]
                 report.counts.merge(self._commit(writer, items, step, index))
                 if on_progress is not None:
-                    on_progress(step.label, report.counts.read, None)
+                    on_progress(step.label, report.counts.read, total)
             if self.conn is not None and not self.options.dry_run:
                 with self.conn.begin():
                     unresolved = writer.fix_references(self.conn)
