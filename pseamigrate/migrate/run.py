@@ -9,6 +9,7 @@ writes nothing (not even a run row or the lock).
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 import socket
@@ -35,7 +36,7 @@ from pseamigrate.migrate.digest import mapping_digest
 from pseamigrate.migrate.files import FileStore
 from pseamigrate.migrate.lookups import IdMaps
 from pseamigrate.migrate.produce import Scope
-from pseamigrate.migrate.steps import Options, Progress, StepReport, StepRunner
+from pseamigrate.migrate.steps import Link, Options, Progress, StepReport, StepRunner
 from pseamigrate.migrate.write import Target
 from pseamigrate.target import model as cm
 from pseamigrate.target import writer
@@ -219,7 +220,8 @@ def _run_site(
         if not options.dry_run:
             lock.acquire(engine, ledger, holder)
             run.run_id = _start(conn, ledger, tenant_id, site, run)
-        ids = IdMaps(p.lookup_sources(mapping), _loader(conn, ledger, tenant_id, has_schema))
+        link = Link(engine if has_schema else None, conn if has_schema else None)
+        ids = IdMaps(p.lookup_sources(mapping), _loader(link, ledger, tenant_id))
         scope = Scope(tenant_id, opened.model, model, ids)
         target = Target(metadata, ledger, tenant_id, run.run_id or 0, ids, options.dry_run)
         store = FileStore(_files_dir(site), files_dir, site.tenant)
@@ -230,7 +232,7 @@ def _run_site(
             target,
             store,
             options,
-            connect=(lambda: conn) if has_schema else (lambda: None),
+            link,
             renew=lambda c: lock.renew(c, ledger, holder, run.run_id),
         )
         _steps(runner, p.plan_site(mapping, model, opened.model), run, on_progress)
@@ -240,7 +242,7 @@ def _run_site(
         raise
     finally:
         _finish(engine, ledger, holder, run)
-        conn.close()
+        _close(conn)
 
 
 def _steps(
@@ -295,12 +297,17 @@ def _start(
         return run_id
 
 
-def _loader(
-    conn: Connection, ledger: Ledger, tenant_id: int, has_schema: bool
-) -> Callable[[list[str]], dict[str, int]]:
-    if not has_schema:
-        return lambda _entities: {}
-    return lambda entities: ledger.targets(conn, tenant_id, entities)
+def _loader(link: Link, ledger: Ledger, tenant_id: int) -> Callable[[list[str]], dict[str, int]]:
+    def load(entities: list[str]) -> dict[str, int]:
+        return {} if link.conn is None else ledger.targets(link.conn, tenant_id, entities)
+
+    return load
+
+
+def _close(conn: Connection) -> None:
+    # A connection the server dropped closes with an error; there is nothing left to close.
+    with contextlib.suppress(Exception):
+        conn.close()
 
 
 def _finish(engine: Engine, ledger: Ledger, holder: lock.Holder, run: SiteRun) -> None:

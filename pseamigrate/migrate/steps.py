@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
@@ -51,6 +53,27 @@ class StepReport:
     reason: str = ""
 
 
+class Link:
+    """The target connection of a run, replaced when the server drops it."""
+
+    def __init__(self, engine: Engine | None, conn: Connection | None) -> None:
+        self.engine, self._conn = engine, conn
+
+    @property
+    def conn(self) -> Connection | None:
+        """Return the live connection (None: a dry run without a target schema)."""
+        return self._conn
+
+    def reconnect(self) -> None:
+        """Drop the connection and open a new one (raises if the server is still away)."""
+        if self._conn is not None:
+            with contextlib.suppress(DBAPIError):
+                self._conn.close()
+        self._conn = None
+        if self.engine is not None:
+            self._conn = self.engine.connect()
+
+
 class StepRunner:
     """Runs the steps of one site against one target connection."""
 
@@ -62,14 +85,18 @@ class StepRunner:
         target: Target,
         files: FileStore,
         options: Options,
-        connect: Callable[[], Connection | None],
+        link: Link,
         renew: Callable[[Connection], None],
     ) -> None:
         self.site, self.mapping, self.scope, self.target = site, mapping, scope, target
         self.files, self.options = files, options
-        self.connect, self.renew = connect, renew
-        self.conn = connect()
+        self.link, self.renew = link, renew
         self._counts: Any = None
+
+    @property
+    def conn(self) -> Connection | None:
+        """Return the target connection."""
+        return self.link.conn
 
     def total(self, step: p.Step) -> int | None:
         """Return how many source rows a step will read (for progress bars), if known."""
@@ -191,30 +218,22 @@ class StepRunner:
             return writer.write(self.conn, items)
         for attempt in range(RETRIES + 1):
             try:
+                if attempt:
+                    self.link.reconnect()
+                assert self.conn is not None
                 with self.conn.begin():
                     counts = writer.write(self.conn, items)
                     self.renew(self.conn)
                 return counts
             except DBAPIError as exc:
                 self.target.ids.forget(writer.kind)
-                if _code(exc) not in LOST_CONNECTION and not exc.connection_invalidated:
+                lost = _code(exc) in LOST_CONNECTION or exc.connection_invalidated
+                if not lost:
                     return self._row_by_row(writer, items)
                 if attempt == RETRIES:
                     raise TargetLost(step.label, batch, f"MySQL error {_code(exc)}") from None
                 time.sleep(min(2**attempt, 10))
-                self._reconnect()
         raise AssertionError("unreachable")
-
-    def _reconnect(self) -> None:
-        try:
-            if self.conn is not None:
-                self.conn.close()
-        except DBAPIError:
-            pass
-        try:
-            self.conn = self.connect()
-        except Exception:  # noqa: BLE001 - the next attempt reports it
-            self.conn = None
 
     def _row_by_row(self, writer: BatchWriter, items: list[Item]) -> Counts:
         """Write each row alone, so one the server refuses fails alone (code only, no values)."""

@@ -34,7 +34,9 @@ def project(built: Project) -> Iterator[Project]:
 
 @pytest.fixture(scope="module")
 def mariadb_project(
-    mariadb_server: LocalServer, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+    mariadb_server: LocalServer,
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
 ) -> Project:
     """The four sample sites (Drupal 7) and a target on MariaDB only, once per module."""
     module = request.module.__name__.rsplit(".", 1)[-1].replace("test_", "")[:10]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,7 +80,9 @@ def make_project(
     target = f"{name}_target"
     admin(server, f"DROP DATABASE IF EXISTS `{target}`")
     admin(server, f"CREATE DATABASE `{target}` CHARACTER SET utf8mb4")
-    project = Project(server, name, workdir / "pseamigrate.yaml", server.url(target), workdir / "store")
+    project = Project(
+        server, name, workdir / "pseamigrate.yaml", server.url(target), workdir / "store"
+    )
     lines = ["sites:"]
     for site in SITES:
         database = f"{name}_{site}"
@@ -145,9 +148,12 @@ def canonical_dump(url: URL, tenant: str | None = None) -> dict[str, list[tuple[
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            keys = {t.name: _natural_keys(conn, t) for t in metadata.sorted_tables}
+            tenants = metadata.tables["tenants"]
+            codes = dict(conn.execute(select(tenants.c.id, tenants.c.code)).all())
+            keys = {t.name: _natural_keys(conn, t, codes) for t in metadata.sorted_tables}
+            refs = _snapshot_references()
             return {
-                t.name: _rows(conn, t, keys, tenant)
+                t.name: _rows(conn, t, keys, refs.get(t.name, {}))
                 for t in metadata.sorted_tables
                 if t.name not in ("pm_runs", "pm_messages", "pm_locks")
             }
@@ -155,7 +161,7 @@ def canonical_dump(url: URL, tenant: str | None = None) -> dict[str, list[tuple[
         engine.dispose()
 
 
-def _natural_keys(conn: Any, table: Table) -> dict[int, Any]:
+def _natural_keys(conn: Any, table: Table, codes: dict[int, str]) -> dict[int, Any]:
     c = table.c
     if "source_revision_id" in c and "source_id" in c and "snapshot" in c:
         cols = [c.tenant_id, c.source_revision_id]
@@ -169,12 +175,34 @@ def _natural_keys(conn: Any, table: Table) -> dict[int, Any]:
         cols = [c.code]
     else:
         return {}
-    return {row[0]: tuple(row[1:]) for row in conn.execute(select(c.id, *cols))}
+    rows = conn.execute(select(c.id, *cols))
+    if "tenant_id" in c and cols[0] is c.tenant_id:
+        return {row[0]: (codes.get(row[1]), *row[2:]) for row in rows}
+    return {row[0]: tuple(row[1:]) for row in rows}
 
 
-def _rows(conn: Any, table: Table, keys: dict[str, dict[int, Any]], tenant: str | None) -> list[tuple[Any, ...]]:
+def _snapshot_references() -> dict[str, dict[str, str]]:
+    """Per revision table: snapshot keys holding target ids, and the table they point at."""
+    from pseamigrate.target.schema import _reference_target
+
+    model = load_model()
+    out: dict[str, dict[str, str]] = {}
+    for entity in model.entities.values():
+        if entity.revisions is None:
+            continue
+        found = {c.name: _reference_target(model, c) for c in entity.columns}
+        found["author_id"] = "memberships"
+        out[entity.revisions.table] = {k: v for k, v in found.items() if v}
+    return out
+
+
+def _rows(
+    conn: Any, table: Table, keys: dict[str, dict[int, Any]], refs: dict[str, str]
+) -> list[tuple[Any, ...]]:
     out = []
-    names = [c.name for c in table.c if c.name not in STAMPS | {"run_id", "first_run_id"}]
+    skip = STAMPS | {"run_id", "first_run_id", "row_hash"}
+    skip |= {"created_at"} if table.name == "tenants" else set()
+    names = [c.name for c in table.c if c.name not in skip]
     for row in conn.execute(select(table)):
         values = []
         for name in names:
@@ -182,9 +210,23 @@ def _rows(conn: Any, table: Table, keys: dict[str, dict[int, Any]], tenant: str 
             fks = list(table.c[name].foreign_keys)
             if fks and value is not None:
                 value = keys.get(fks[0].column.table.name, {}).get(value, ("?", value))
+            elif name == "target_id" and value is not None:
+                value = keys.get(row._mapping["target_table"], {}).get(value, ("?", value))
+            elif name == "snapshot" and value is not None:
+                snapshot = json.loads(value) if isinstance(value, str) else dict(value)
+                value = _mapped_snapshot(snapshot, refs, keys)
             values.append(value)
         out.append(tuple(str(v) for v in values))
     return sorted(out)
+
+
+def _mapped_snapshot(
+    snapshot: dict[str, Any], refs: dict[str, str], keys: dict[str, dict[int, Any]]
+) -> str:
+    for name, table in refs.items():
+        if snapshot.get(name) is not None:
+            snapshot[name] = str(keys.get(table, {}).get(snapshot[name], ("?", snapshot[name])))
+    return json.dumps(snapshot, sort_keys=True)
 
 
 def tenant_rows(url: URL, tenant_id: int) -> dict[str, list[tuple[Any, ...]]]:

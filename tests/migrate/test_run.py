@@ -13,7 +13,11 @@ from pseamigrate.target.model import load_model
 from pseamigrate.target.schema import build_metadata
 from tests.migrate.helpers import SITES, Project, canonical_dump
 
-CONTENT = {"complaint": "complaints", "referral": "referrals", "awareness_session": "awareness_sessions"}
+CONTENT = {
+    "complaint": "complaints",
+    "referral": "referrals",
+    "awareness_session": "awareness_sessions",
+}
 REVISIONS = {
     "complaint": "complaint_revisions",
     "referral": "referral_revisions",
@@ -52,7 +56,9 @@ def test_run_migrates_every_row_and_a_rerun_changes_nothing(project: Project) ->
             assert project.count(REVISIONS[bundle], where) == revisions, bundle
         assert project.count("memberships", where) == expected["users"]["total"]
         assert project.count("files", where) == expected["files"]["total"]
-        assert project.count("location_terms", where) == expected["vocabularies"]["location"]["terms"]
+        assert (
+            project.count("location_terms", where) == expected["vocabularies"]["location"]["terms"]
+        )
     first = canonical_dump(project.target)
     again = project.migrate()
     for site in again.sites:
@@ -82,14 +88,18 @@ def test_copied_files_match_their_sha256_and_missing_ones_are_reported(project: 
     engine = create_engine(project.target)
     with engine.connect() as conn:
         rows = conn.execute(
-            text("SELECT t.code, f.source_id, f.uri, f.size, f.sha256 FROM files f "
-                 "JOIN tenants t ON t.id = f.tenant_id")
+            text(
+                "SELECT t.code, f.source_id, f.uri, f.size, f.sha256 FROM files f "
+                "JOIN tenants t ON t.id = f.tenant_id"
+            )
         ).all()
         warned = {
             (r[0], r[1])
             for r in conn.execute(
-                text("SELECT t.code, m.source_id FROM pm_messages m JOIN tenants t "
-                     "ON t.id = m.tenant_id WHERE m.source_entity = 'file' AND m.level = 'warning'")
+                text(
+                    "SELECT t.code, m.source_id FROM pm_messages m JOIN tenants t "
+                    "ON t.id = m.tenant_id WHERE m.source_entity = 'file' AND m.level = 'warning'"
+                )
             )
         }
     engine.dispose()
