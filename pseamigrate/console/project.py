@@ -34,7 +34,7 @@ def show_demo(result: Any, *, json_out: bool) -> None:
                 [_demo_row(b) for b in run.sites if b.layout == layout],
             )
         _show_demo_checks(run)
-    out.print(f"5. Next: {', then '.join(result.next_stages)} (not built yet)")
+    out.print(f"7. Next: {', then '.join(result.next_stages)} (not built yet)")
     failures = result.failures()
     verdict("demo FAILED" if failures else "demo passed", not failures)
 
@@ -68,6 +68,25 @@ def _show_demo_checks(run: Any) -> None:
                 + (o["PASS"], o["WARN"], o["FAIL"])
             ],
         )
+    _show_migration_stage(f"5. Migrate on {run.flavor}", run.migration)
+    _show_migration_stage(f"6. Re-run on {run.flavor} (must change nothing)", run.rerun)
+
+
+def _show_migration_stage(title: str, report: Any) -> None:
+    """Render one migrate stage: per site, rows read and what happened to them."""
+    if report is None:
+        return
+    columns = ["site", "read", "inserted", "updated", "unchanged", "skipped", "failed", "seconds"]
+    rows = []
+    for site in report.sites:
+        c = [step.counts for step in site.steps]
+        seconds = sum(step.seconds for step in site.steps)
+        rows.append(
+            [site.site, sum(x.read for x in c), sum(x.inserted for x in c)]
+            + [sum(x.updated for x in c), sum(x.unchanged for x in c)]
+            + [sum(x.skipped for x in c), sum(x.failed for x in c), f"{seconds:.1f}"]
+        )
+    print_table(title, columns, rows)
 
 
 def _demo_row(built: Any) -> list[Any]:
