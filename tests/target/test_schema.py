@@ -36,7 +36,7 @@ def _model_file(tmp_path: Path, text: str) -> str:
 
 def test_every_source_table_carries_tenant_and_unique_source_ids() -> None:
     metadata = build_metadata(load_model())
-    merged = {"tenants", "accounts", "pm_runs", "pm_messages"}
+    merged = {"tenants", "accounts", "pm_runs", "pm_messages", "pm_locks"}  # not per tenant
     merged |= {
         f"{v}_terms" for v, voc in load_model().vocabularies.items() if voc.scope == "shared"
     }
