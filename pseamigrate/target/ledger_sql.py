@@ -123,8 +123,10 @@ class Ledger:
             }
             for e in entries
         ]
-        statement = upsert(self.id_map).values(rows)
+        statement = upsert(self.id_map)
         fresh = statement.inserted
+        # One statement, many parameter sets: the driver sends them as multi-row inserts, and
+        # SQLAlchemy compiles the statement once per process instead of once per batch.
         conn.execute(
             statement.on_duplicate_key_update(
                 target_table=fresh.target_table,
@@ -132,8 +134,9 @@ class Ledger:
                 row_hash=fresh.row_hash,
                 status=fresh.status,
                 run_id=fresh.run_id,
-                updated_at=stamp,
-            )
+                updated_at=fresh.imported_at,
+            ),
+            rows,
         )
 
     def counts(self, conn: Connection, tenant_id: int) -> dict[tuple[str, str], int]:
