@@ -47,7 +47,7 @@ def _terminal_prompt(question: str) -> str:
 
 # What asks for a password; tests and other front ends may replace it.
 password_prompt: Callable[[str], str] = _terminal_prompt
-TOP_KEYS = {"sites", "target"}
+TOP_KEYS = {"sites", "target", "test_target"}
 TARGET_KEYS = {"connection", "files_dir"}
 
 
@@ -129,6 +129,8 @@ class Settings:
     sites: dict[str, SiteSettings] = field(default_factory=dict)
     target: ConnectionSpec | None = None
     target_files_dir: Path | None = None  # the target's file store, one folder per tenant
+    test_target: ConnectionSpec | None = None  # the sanitized copy for the test instance
+    test_target_files_dir: Path | None = None
 
     def require_file(self, or_else: str = "") -> Path:
         """Return the project file's path, or say how to name one (and `or_else`, if given)."""
@@ -211,19 +213,32 @@ def _parse_settings(path: Path, document: Any, problems: list[str]) -> Settings:
         site = _parse_site(path, str(name), site_doc, problems)
         if site is not None:
             sites[str(name)] = site
-    target = None
-    if "target" in document:
-        target_doc = document["target"]
-        if isinstance(target_doc, dict):
-            _unknown_keys(target_doc, TARGET_KEYS, "target.", problems)
-        else:
-            problems.append("target: must be a mapping with 'connection'")
-            target_doc = {}
-        target = _parse_connection(target_doc.get("connection"), "target.connection", problems)
-        files_dir = target_doc.get("files_dir")
-        target_files = (path.parent / str(files_dir)) if files_dir else None
-        return Settings(path=path, sites=sites, target=target, target_files_dir=target_files)
-    return Settings(path=path, sites=sites, target=target)
+    target, target_files = _parse_target(path, document, "target", problems)
+    test, test_files = _parse_target(path, document, "test_target", problems)
+    return Settings(
+        path=path,
+        sites=sites,
+        target=target,
+        target_files_dir=target_files,
+        test_target=test,
+        test_target_files_dir=test_files,
+    )
+
+
+def _parse_target(
+    path: Path, document: dict[str, Any], name: str, problems: list[str]
+) -> tuple[ConnectionSpec | None, Path | None]:
+    """Parse `target:` or `test_target:` (a connection and a files_dir)."""
+    if name not in document:
+        return None, None
+    doc = document[name]
+    if not isinstance(doc, dict):
+        problems.append(f"{name}: must be a mapping with 'connection'")
+        doc = {}
+    _unknown_keys(doc, TARGET_KEYS, f"{name}.", problems)
+    connection = _parse_connection(doc.get("connection"), f"{name}.connection", problems)
+    files_dir = doc.get("files_dir")
+    return connection, (path.parent / str(files_dir)) if files_dir else None
 
 
 def _parse_site(path: Path, name: str, doc: Any, problems: list[str]) -> SiteSettings | None:
