@@ -28,33 +28,18 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
 )
-from sqlalchemy.schema import SchemaItem
+
+from pseamigrate.target.types import target_table
 
 ID_MAP_STATUSES = ("imported", "ignored", "failed")
-TABLE_OPTIONS = {
-    "mysql_engine": "InnoDB",
-    "mysql_charset": "utf8mb4",
-    "mysql_collate": "utf8mb4_unicode_ci",
-}
 RESIDUAL_TABLE = "pm_encryption_residual"
-
-
-def _table(name: str, metadata: MetaData, *items: SchemaItem) -> Table:
-    return Table(
-        name,
-        metadata,
-        *items,
-        mysql_engine=TABLE_OPTIONS["mysql_engine"],
-        mysql_charset=TABLE_OPTIONS["mysql_charset"],
-        mysql_collate=TABLE_OPTIONS["mysql_collate"],
-    )
 
 
 def ledger_tables(metadata: MetaData) -> None:
     """Add the ledger tables to `metadata` (tenants must be defined there first)."""
-    _table(
-        "pm_runs",
+    target_table(
         metadata,
+        "pm_runs",
         Column("id", BigInteger, primary_key=True, autoincrement=True),
         Column("tenant_id", Integer, ForeignKey("tenants.id")),
         Column("site", String(64)),
@@ -67,9 +52,9 @@ def ledger_tables(metadata: MetaData) -> None:
         Column("allowed_plaintext", Boolean, nullable=False, default=False),
         Column("counts", JSON),
     )
-    _table(
-        "pm_id_map",
+    target_table(
         metadata,
+        "pm_id_map",
         Column("id", BigInteger, primary_key=True, autoincrement=True),
         Column("tenant_id", Integer, ForeignKey("tenants.id"), nullable=False),
         Column("source_entity", String(64), nullable=False),  # e.g. node:complaint
@@ -86,9 +71,9 @@ def ledger_tables(metadata: MetaData) -> None:
         Index("ix_pm_id_map_first_run_id", "first_run_id"),
         Index("ix_pm_id_map_run_id", "run_id"),
     )
-    _table(
-        "pm_messages",
+    target_table(
         metadata,
+        "pm_messages",
         Column("id", BigInteger, primary_key=True, autoincrement=True),
         Column("run_id", BigInteger, ForeignKey("pm_runs.id"), nullable=False),
         Column("tenant_id", Integer, ForeignKey("tenants.id")),
@@ -100,9 +85,9 @@ def ledger_tables(metadata: MetaData) -> None:
         Index("ix_pm_messages_run_id", "run_id"),
         Index("ix_pm_messages_tenant_id", "tenant_id"),
     )
-    _table(
-        "pm_locks",
+    target_table(
         metadata,
+        "pm_locks",
         Column("name", String(64), primary_key=True),
         Column("holder_host", String(255), nullable=False),
         Column("holder_pid", Integer, nullable=False),
@@ -116,9 +101,9 @@ def residual_table(metadata: MetaData | None = None) -> Table:
     """Return `pm_encryption_residual`: tables encrypted while they held rows (names only).
 
     It is created by `encryption enable` on demand, also before the schema exists."""
-    return _table(
-        RESIDUAL_TABLE,
+    return target_table(
         metadata or MetaData(),
+        RESIDUAL_TABLE,
         Column("table_name", String(64), primary_key=True),
         Column("encrypted_at", DateTime, nullable=False),
         Column("purged_at", DateTime),
