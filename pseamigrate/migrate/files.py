@@ -97,6 +97,8 @@ def _copy_checked(origin: Path, destination: Path) -> Copied:
     if already and sha256_of(destination) == digest:
         return Copied(size, digest)
     destination.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for stale in destination.parent.glob(f".{destination.name}.partial-*"):
+        stale.unlink()  # left by a run killed while copying
     partial = destination.with_name(f".{destination.name}.partial-{os.getpid()}")
     shutil.copyfile(origin, partial)
     os.chmod(partial, 0o600)
