@@ -40,7 +40,7 @@ from pseamigrate.migrate.steps import Link, Options, Progress, StepReport, StepR
 from pseamigrate.migrate.write import Target
 from pseamigrate.target import model as cm
 from pseamigrate.target import writer
-from pseamigrate.target.ledger_sql import Ledger
+from pseamigrate.target.ledger import Ledger
 from pseamigrate.target.schema import build_metadata
 
 SiteProgress = Callable[[str, str, int, int | None], None]  # site, step, done, total

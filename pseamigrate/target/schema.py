@@ -5,7 +5,7 @@ email), `memberships` (an account in one tenant, with its source uid and passwor
 `roles`, `membership_roles`, `files`; per vocabulary a `<name>_terms` table (plus
 `<name>_term_sources` linking each tenant's source term to the merged term when the vocabulary is
 shared); per entity its table, its child tables, its revision table and its notes table; and the
-ledger (`pm_*`, defined in `target/ledger.py`) the migrate engine uses.
+ledger (`pm_*`, defined in `pseamigrate/ledger.py`) the migrate engine uses.
 
 Every table derived from a source row carries `tenant_id`, its source ids (unique per tenant) and
 timestamps. Rows merged across tenants (accounts, shared terms) keep their per-tenant source ids in
@@ -34,9 +34,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeEngine
 
+from pseamigrate.ledger import ledger_tables
+from pseamigrate.tables import long_text, target_table
 from pseamigrate.target import model as cm
-from pseamigrate.target.ledger import ledger_tables
-from pseamigrate.target.types import long_text, target_table
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",

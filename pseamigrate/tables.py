@@ -1,4 +1,4 @@
-"""Table options and column types the target's tables share (schema and ledger alike)."""
+"""Table options and column types every target table shares (schema and ledger alike)."""
 
 from __future__ import annotations
 
