@@ -23,12 +23,12 @@ from pseamigrate.config import Settings
 from pseamigrate.db import connect_checked, where
 from pseamigrate.encryption import require_encrypted_target
 from pseamigrate.errors import ConfigError, RefusedForSafety
-from pseamigrate.migrate.files import relative_path
 from pseamigrate.sanitize.rules import Rules, placeholder_file
 from pseamigrate.target import model as cm
 from pseamigrate.target.commands import create_schema
 from pseamigrate.target.schema import build_metadata
 from pseamigrate.target.sensitivity import classify
+from pseamigrate.target.store import relative_path
 
 KEY_ENV = "PSEAMIGRATE_PSEUDONYM_KEY"
 BATCH = 1000
