@@ -67,7 +67,14 @@ class Rules:
     def _date(self, value: Any, tenant: object) -> Any:
         if isinstance(value, dt.date | dt.datetime):
             return value + dt.timedelta(days=self.days(tenant))
-        return value
+        try:  # an ISO date or date-time as text (a transformed row before it is written)
+            moment = dt.datetime.fromisoformat(str(value))
+        except ValueError:
+            return self.placeholder(str(value))  # not a date: hide it as text
+        shifted = moment + dt.timedelta(days=self.days(tenant))
+        if len(str(value)) <= len("YYYY-MM-DD"):
+            return shifted.date().isoformat()
+        return shifted.isoformat(sep=" ")
 
     def _sensitive(self, value: Any, tenant: object) -> str:
         return self.placeholder(str(value))
