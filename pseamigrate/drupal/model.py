@@ -158,3 +158,4 @@ class SiteCounts:
     files: int
     # node type → deleted field → its rows Drupal still keeps (value rows: one per delta/language)
     deleted_rows: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    comments: Mapping[str, int] = field(default_factory=dict)  # node type → comments on its nodes
