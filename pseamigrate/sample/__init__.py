@@ -74,9 +74,7 @@ def build_site(
     With `big_narrative_bytes` > 0, one complaint's narrative has exactly that many bytes
     (opt-in: a 20 MB narrative makes the build slow); its nid is in `planted["big_narrative"]`.
     """
-    _check(site, layout, scale, table_prefix)
-    if big_narrative_bytes < 0:
-        raise SampleError("big_narrative_bytes must be 0 (none) or more")
+    _check(site, layout, scale, table_prefix, big_narrative_bytes)
     spec = site_spec(site)
     charset = spec.d7_charset if layout == "d7" else "utf8mb4"
     content = SiteContent(spec, seed, scale, charset == "utf8mb4", big_narrative_bytes)
@@ -101,7 +99,7 @@ def build_site(
     return report
 
 
-def _check(site: str, layout: str, scale: float, table_prefix: str) -> None:
+def _check(site: str, layout: str, scale: float, table_prefix: str, big: int) -> None:
     if site not in SITE_NAMES:
         raise SampleError(f"unknown sample site {site!r} (known: {', '.join(SITE_NAMES)})")
     if layout not in LAYOUTS:
@@ -110,6 +108,8 @@ def _check(site: str, layout: str, scale: float, table_prefix: str) -> None:
         raise SampleError("scale must be greater than 0")
     if not re.fullmatch(r"[A-Za-z0-9_]{0,20}", table_prefix):
         raise SampleError("table prefix may hold only letters, digits and _ (at most 20)")
+    if big < 0:
+        raise SampleError("big_narrative_bytes must be 0 (none) or more")
 
 
 def _write(

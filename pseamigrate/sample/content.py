@@ -274,8 +274,8 @@ class SiteContent:
             self.complaint_nids.append(node.nid)
         values = {f.name: self._values(f, node, index) for f in bundle.fields}
         values = {name: v for name, v in values.items() if v}
-        self._plant(bundle, index, node, values)
         title = self._title(bundle, index)
+        self._plant(bundle, index, node, values, title)
         published = 0 if rng.random() < 0.08 else 1
         count = rng.choice((1, 1, 1, 2, 3)) if bundle.name != "awareness_session" else 1
         for number in range(count):
@@ -291,9 +291,11 @@ class SiteContent:
             node.revisions.append(rev)
         return node
 
-    def _plant(self, bundle: BundleSpec, index: int, node: Node, values: dict[str, Any]) -> None:
+    def _plant(
+        self, bundle: BundleSpec, index: int, node: Node, values: dict[str, Any], title: str
+    ) -> None:
         """Plant the per-node problems: a referral to a deleted complaint, the big narrative,
-        and note the nodes whose narrative holds the emoji."""
+        and note the nodes whose title or narrative holds the emoji."""
         if bundle.name == "referral" and index == 0:
             values["field_complaint_ref"] = list(self.planted["deleted_complaints"][-1:])
             self.planted["dangling_complaint_ref"].append(node.nid)
@@ -301,13 +303,16 @@ class SiteContent:
             size = self.big_narrative_bytes
             values["field_narrative"] = [text.sized_narrative(size, self.emoji)]
             self.planted["big_narrative"].append(node.nid)
-        if any(text.EMOJI in v for v in values.get("field_narrative", []) if isinstance(v, str)):
+        narratives = [v for v in values.get("field_narrative", []) if isinstance(v, str)]
+        if any(text.EMOJI in v for v in [title, *narratives]):
             self.planted["emoji_nodes"].append(node.nid)
 
     def _title(self, bundle: BundleSpec, index: int) -> str:
         if bundle.name == "complaint":
             return f"CRP-{self.spec.code}-{index + 1:05d}"
-        return f"{bundle.label} {index + 1} (synthetic)"
+        # Some session titles carry the 4-byte emoji, where the charset holds it.
+        emoji = f" {text.EMOJI}" if self.emoji and index % 9 == 4 else ""
+        return f"{bundle.label} {index + 1} (synthetic){emoji}"
 
     def _values(self, spec: FieldSpec, node: Node, index: int) -> list[Value]:
         rng = self.rng

@@ -75,8 +75,10 @@ def test_planted_node_problems(mariadb_server, make_db, engine_for, site, layout
     # The 4-byte emoji only where the charset holds it
     narratives = sql(engine, f"SELECT entity_id, {text_of('field_narrative_value')} FROM "
                              f"{field_table(layout, 'field_narrative')}")  # fmt: skip
-    emoji = sorted(nid for nid, value in narratives if EMOJI in value)
+    titles = sql(engine, f"SELECT nid, {text_of('title')} FROM {nodes}")
+    emoji = sorted({nid for nid, value in narratives + titles if EMOJI in value})
     assert emoji == planted["emoji_nodes"]
+    assert any(EMOJI in title for _, title in titles) == (report.drift["charset"] == "utf8mb4")
     assert bool(emoji) == (report.drift["charset"] == "utf8mb4")
 
 
