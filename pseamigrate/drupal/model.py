@@ -80,7 +80,9 @@ class Vocabulary:
     machine_name: str
     name: str
     vid: str
-    hierarchy: int = 0  # 0 flat, 1 single parent, 2 multiple parents (Drupal 7's own flag)
+    # 0 flat, 1 single parent, 2 multiple parents: Drupal 7's own flag; in 8+ read from the
+    # `taxonomy_term__parent` rows (a delta above 0 means several parents)
+    hierarchy: int = 0
 
 
 @dataclass(frozen=True)

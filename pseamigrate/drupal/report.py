@@ -40,6 +40,7 @@ def inspect_data(
             name: {
                 "name": vocabulary.name,
                 "terms": counts.terms.get(name, 0),
+                "hierarchy": vocabulary.hierarchy,
                 **_fields_of(model, model.entity_bundles.get("taxonomy_term", {}).get(name)),
             }
             for name, vocabulary in sorted(model.vocabularies.items())

@@ -90,6 +90,10 @@ def test_location_terms_have_codes_and_two_parents(any_server, make_db, engine_f
     with open_site(engine) as site:
         terms = [t for batch in site.iter_terms("location", batch_size=5) for t in batch]
         data = describe(site)
+        hierarchy = {v.machine_name: v.hierarchy for v in site.model.vocabularies.values()}
+    # Drupal 7's flag, and the same reading of Drupal 8+'s parent rows: 2 = several parents
+    flat = {"organisation": 0, "allegation_type": 0, "awareness_topic": 0}
+    assert hierarchy == {"location": 2, **flat}
     codes = {t.id: t.fields["field_location_code"][0]["value"] for t in terms}
     assert codes == stored(engine, layout, "taxonomy_term", "field_location_code", "value")
     assert (
@@ -98,6 +102,7 @@ def test_location_terms_have_codes_and_two_parents(any_server, make_db, engine_f
         == report.expected["vocabularies"]["location"]["terms"]
     )
     assert "field_location_code" in data["vocabularies"]["location"]["fields"]
+    assert data["vocabularies"]["location"]["hierarchy"] == 2
     (tid,) = report.planted["multi_parent_terms"]
     if layout == "d7":
         hierarchy = "SELECT tid, parent FROM taxonomy_term_hierarchy"
