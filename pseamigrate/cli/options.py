@@ -47,7 +47,7 @@ ModelOption = Annotated[
     Path | None,
     typer.Option(
         "--model",
-        help="Canonical model file (default: pseamigrate/data/mappings/model.yaml).",
+        help="Canonical model file (default: the project file's model:, else the shipped one).",
         dir_okay=False,
     ),
 ]

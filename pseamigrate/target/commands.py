@@ -243,11 +243,13 @@ def read_schema(url: URL | None, model: CanonicalModel | None = None) -> logical
     return with_engine(url, show_schema)
 
 
-DOCS_PATH = Path(__file__).resolve().parents[2] / "docs" / "schema.md"
+# Relative to the current directory: an installed package has no checkout to write into.
+DOCS_PATH = Path("docs") / "schema.md"
 
 
 def write_schema_docs(model: CanonicalModel | None = None, path: Path | None = None) -> Path:
-    """Write the schema documentation (default `docs/schema.md`); return where it went."""
+    """Write the schema documentation (default `docs/schema.md` under the current directory);
+    return where it went."""
     path = path or DOCS_PATH
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_schema_docs(model or load_model()), encoding="utf-8")
