@@ -75,7 +75,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        console.out.print(f"pseamigrate {__version__}")
+        console.print_lines([f"pseamigrate {__version__}"])
         raise typer.Exit(0)
 
 

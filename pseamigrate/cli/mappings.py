@@ -41,7 +41,7 @@ def mappings_scaffold(
     site_settings = settings(ctx).site(site)
     path, text = scaffold_site(site_settings, output, canonical_model(ctx, model), force, dry_run)
     if dry_run:
-        console.out.print(text, markup=False, end="")
+        console.print_raw(text)
     else:
         console.info(f"wrote {path}: {text.count('TODO')} TODO(s) to resolve")
 

@@ -37,8 +37,7 @@ def ping(
     """
     from pseamigrate.connections import ping_all
 
-    for result in ping_all(settings(ctx), names or []):
-        console.out.print(f"[green]ok[/green]  {result.name}: {result.where} ({result.version})")
+    project_view.show_ping(ping_all(settings(ctx), names or []))
 
 
 @app.command()

@@ -73,7 +73,7 @@ def schema_show(
 
     canonical = canonical_model(ctx, model)
     if sql:
-        console.out.print(schema_ddl(canonical), markup=False, end="")
+        console.print_raw(schema_ddl(canonical))
         return
     schema = read_schema(None if from_model else target_url(ctx, url_env), canonical)
     if json_out:

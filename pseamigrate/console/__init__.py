@@ -15,7 +15,6 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
@@ -43,12 +42,12 @@ def verdict(message: str, ok: bool) -> None:
     out.print(Text(message, style="green" if ok else "red"))
 
 
-def print_json(data: Any) -> None:
+def print_json(data: object) -> None:
     """Print `data` as stable, sorted JSON on stdout."""
     out.print_json(json.dumps(data, sort_keys=True, default=str))
 
 
-def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
     """Print a simple table on stdout; every cell is literal text."""
     table = Table(title=Text(title), title_justify="left")
     for column in columns:
@@ -78,6 +77,11 @@ def progress(description: str, total: int | None = None) -> Iterator[Callable[[i
             bar.advance(task, count)
 
         yield advance
+
+
+def print_raw(text: str) -> None:
+    """Print text on stdout exactly as it is: no wrapping, nothing added (YAML, SQL)."""
+    out.print(Text(text), soft_wrap=True, end="")
 
 
 def print_lines(lines: Sequence[str]) -> None:

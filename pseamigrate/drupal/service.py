@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from pseamigrate.config import Settings
 from pseamigrate.db import connect_checked, where
 from pseamigrate.drupal.read import DrupalSite, open_site
 from pseamigrate.drupal.report import diff_data, inspect_data
+from pseamigrate.drupal.shapes import DiffData, InspectData, SiteInspectData
 from pseamigrate.errors import UsageProblem
 
 Say = Callable[[str], None]
 
 
-def inspect_site(settings: Settings, name: str, say: Say | None = None) -> dict[str, Any]:
+def inspect_site(settings: Settings, name: str, say: Say | None = None) -> SiteInspectData:
     """Connect to a site named in the project file and describe its content model with counts."""
     settings.require_file()
     site_settings = settings.site(name)
@@ -31,12 +31,12 @@ def inspect_site(settings: Settings, name: str, say: Say | None = None) -> dict[
         engine.dispose()
 
 
-def describe(site: DrupalSite) -> dict[str, Any]:
+def describe(site: DrupalSite) -> InspectData:
     """Build the inspect data of an opened site."""
     return inspect_data(site.model, site.counts(), site.latin1_tables())
 
 
-def diff_sites(settings: Settings, names: list[str], say: Say | None = None) -> dict[str, Any]:
+def diff_sites(settings: Settings, names: list[str], say: Say | None = None) -> DiffData:
     """Inspect each named site and return the drift matrix between them."""
     if len(set(names)) < 2:
         raise UsageProblem("diff needs at least two different sites")
