@@ -14,6 +14,7 @@ from typing import Any
 
 from pseamigrate.errors import MappingError
 from pseamigrate.mapping.model import (
+    CALLBACK_RETURNS,
     MAPPING_VERSION,
     STEP_OPTIONS,
     EntityMapping,
@@ -24,7 +25,6 @@ from pseamigrate.mapping.model import (
     VocabularyMapping,
     Where,
 )
-from pseamigrate.transform.callbacks import CALLBACKS
 from pseamigrate.yamldoc import (
     LocDict,
     LocList,
@@ -212,8 +212,8 @@ def _step(doc: LocDict, path: str, problems: _Problems) -> Step:
 
 
 def _step_specifics(plugin: str, doc: LocDict, path: str, problems: _Problems) -> None:
-    if plugin == "callback" and "callable" in doc and doc["callable"] not in CALLBACKS:
-        known = ", ".join(sorted(CALLBACKS))
+    if plugin == "callback" and "callable" in doc and doc["callable"] not in CALLBACK_RETURNS:
+        known = ", ".join(sorted(CALLBACK_RETURNS))
         message = f"unknown callback {doc['callable']!r} (registered: {known})"
         problems.at(doc, "callable", f"{path}.callable", message)
     if plugin == "lookup" and ("entity" in doc) == ("vocabulary" in doc):
