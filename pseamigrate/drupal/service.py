@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pseamigrate.config import Settings
-from pseamigrate.db import connect_checked, where
+from pseamigrate.db import connection, where
 from pseamigrate.drupal.read import DrupalSite, open_site
 from pseamigrate.drupal.report import diff_data, inspect_data
 from pseamigrate.drupal.shapes import DiffData, InspectData, SiteInspectData
@@ -19,16 +19,12 @@ def inspect_site(settings: Settings, name: str, say: Say | None = None) -> SiteI
     settings.require_file()
     site_settings = settings.site(name)
     url = site_settings.connection.resolve()
-    engine = connect_checked(url, f"site {name!r}")
-    try:
+    with connection(url, f"site {name!r}") as conn:
         if say:
             say(f"reading site {name!r} at {where(url)}")
-        with open_site(
-            engine, site_settings.table_prefix, where=f"site {name!r} at {where(url)}"
-        ) as site:
+        prefix, at = site_settings.table_prefix, f"site {name!r} at {where(url)}"
+        with open_site(conn, prefix, where=at) as site:
             return {"site": name, **describe(site)}
-    finally:
-        engine.dispose()
 
 
 def describe(site: DrupalSite) -> InspectData:
