@@ -23,6 +23,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from pseamigrate.errors import ConfigError, UnknownSite
+from pseamigrate.yamldoc import unknown_keys
 
 CONFIG_ENV = "PSEAMIGRATE_CONFIG"
 DEFAULT_CONFIG = Path("pseamigrate.yaml")
@@ -283,6 +284,5 @@ def _parse_connection(doc: Any, where: str, problems: list[str]) -> ConnectionSp
 
 
 def _unknown_keys(doc: dict[str, Any], known: set[str], prefix: str, problems: list[str]) -> None:
-    for key in doc:
-        if key not in known and not str(key).startswith("x-"):
-            problems.append(f"{prefix}{key}: unknown key (known: {', '.join(sorted(known))})")
+    found = unknown_keys(doc, known, prefix.rstrip("."))
+    problems.extend(f"{problem.path}: {problem.message}" for problem in found)
