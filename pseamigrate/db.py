@@ -1,6 +1,7 @@
 """Connections to MySQL/MariaDB through SQLAlchemy Core and PyMySQL.
 
-URLs are only ever shown through `safe_url`, which hides the password.
+URLs are never shown whole: messages name `where(url)` (host:port/database), never the
+password.
 """
 
 from __future__ import annotations
@@ -17,11 +18,6 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from pseamigrate.errors import ConnectionFailed
 
 Flavor = Literal["mysql", "mariadb"]
-
-
-def safe_url(url: URL) -> str:
-    """Render a URL for people: the password is replaced by ***."""
-    return url.render_as_string(hide_password=True)
 
 
 def where(url: URL) -> str:

@@ -60,7 +60,10 @@ def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[obje
 @contextmanager
 def progress(description: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
     """Show a progress bar on stderr (none when stderr is not a terminal); yields a callback
-    taking the number of items done since the last call."""
+    taking the number of items done since the last call.
+
+    Kept without a caller for now: `pseamigrate migrate` feeds it from the library's
+    `on_progress` callbacks (issue 13 keeps it on purpose)."""
     bar = Progress(
         TextColumn("{task.description}", markup=False),
         BarColumn(),

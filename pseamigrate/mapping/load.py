@@ -84,13 +84,21 @@ def _with_includes(
     merged.file, merged.line = doc.file, doc.line
     for index, name in enumerate(includes):
         target = (path.parent / str(name)).resolve()
-        if target in seen:
-            problems.at(doc, "include", f"include[{index}]", f"{name} includes itself")
+        if target in seen or not target.is_file():
+            why = "includes itself" if target in seen else "is not a readable file"
+            line = _include_line(doc, index)
+            problems.append(Problem(doc.file, line, f"include[{index}]", f"{name} {why}"))
             continue
         base = _read(target, problems, seen)
         if base is not None:
             merged = _merge(merged, base, "")
     return _merge(merged, doc, "")
+
+
+def _include_line(doc: LocDict, index: int) -> int:
+    """Return the line of include number `index` (of `include:` itself for a single name)."""
+    items = doc.get("include")
+    return items.item_line(index) if isinstance(items, LocList) else doc.key_line("include")
 
 
 def _merge(base: LocDict, local: LocDict, path: str) -> LocDict:
