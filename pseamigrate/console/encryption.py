@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from pseamigrate.encryption.backup import BackupReport
     from pseamigrate.encryption.base import Statement
     from pseamigrate.encryption.commands import StatusReport
+    from pseamigrate.encryption.purge import PurgePlan
     from pseamigrate.encryption.setup import SetupPlan
 
 
@@ -47,3 +48,12 @@ def show_key_backup(report: BackupReport, *, dry_run: bool) -> None:
     if report.verified_tables is not None:
         tables = report.verified_tables
         out.print(f"verified: the backup opened {tables} encrypted tables")
+
+
+def show_purge(plan: PurgePlan, *, dry_run: bool, tables: int | None = None) -> None:
+    """Print the purge's steps (`would run` on a dry run), what it recorded, and what is next."""
+    for number, step in enumerate(plan.steps, 1):
+        out.print(f"{'would run' if dry_run else 'done'}: {number}. {step}", soft_wrap=True)
+    if tables is not None and not dry_run:
+        out.print(f"recorded: {tables} table(s) marked purged", soft_wrap=True)
+    out.print(f"next: {plan.next_step}", soft_wrap=True)
