@@ -3,7 +3,7 @@
 `load_located(path)` returns plain dicts and lists, subclassed to remember lines:
 `LocDict.line` is the line of the mapping, `LocDict.key_line(key)` the line of one key;
 `LocList.item_line(i)` the line of one item. Duplicate keys are reported, not silently merged.
-Used by the canonical model and the site mappings (STYLE.md C8).
+Used by the project file, the canonical model and the site mappings (docs/mappings.md).
 """
 
 from __future__ import annotations

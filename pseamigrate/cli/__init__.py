@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 
 
 class _Group(TyperGroup):
-    """Turns `PseamigrateError` into `Error: …` on stderr and its exit code (C2 in STYLE.md)."""
+    """Turn `PseamigrateError` into `Error: …` on stderr and its exit code.
+
+    See docs/architecture.md, "Errors and exit codes"."""
 
     def make_context(self, *args: Any, **kwargs: Any) -> Any:
         try:

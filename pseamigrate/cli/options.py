@@ -1,4 +1,4 @@
-"""The options and arguments several commands share, each defined once (STYLE.md C1).
+"""The options and arguments several commands share, each defined once (CONTRIBUTING.md).
 
 A flag keeps the same name, meaning and help text in every command that takes it.
 """
