@@ -198,7 +198,7 @@ def run_demo(
 ) -> DemoResult:
     """Run every stage on each flavor's throwaway servers; raise `DemoFailed` on a bad verdict.
 
-    `mappings_dir` holds `model.yaml` and `sites/<site>.yaml` (default: the checkout's).
+    `mappings_dir` holds `model.yaml` and `sites/<site>.yaml` (default: the shipped package data).
     """
     model = load_model(mappings_dir / "model.yaml")
     result = DemoResult()

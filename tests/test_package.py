@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,12 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     _run([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(ROOT)], tmp_path)
     wheel = next(dist.glob("pseamigrate-*.whl"))
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    shipped = [p.relative_to(ROOT).as_posix() for p in (ROOT / "pseamigrate" / "data").rglob("*")]
+    templates = [p.relative_to(ROOT).as_posix() for p in (ROOT / "pseamigrate").rglob("*.j2")]
+    assert templates and "pseamigrate/data/mappings/README.md" in shipped
+    assert {name for name in shipped + templates if "." in name.rsplit("/", 1)[-1]} <= names
     home = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True, system_site_packages=False).create(home)
     pip = [str(home / "bin" / "python"), "-m", "pip", "install", "-q"]
