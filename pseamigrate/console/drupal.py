@@ -23,8 +23,8 @@ def show_inspect(data: SiteInspectData, *, json_out: bool) -> None:
     bundles = data["bundles"]
     print_table(
         "Content types",
-        ["type", "label", "nodes", "published", "unpublished", "revisions", "fields"]
-        + ["deleted fields"],
+        ["type", "label", "nodes", "published", "unpublished", "revisions", "comments"]
+        + ["fields", "deleted fields"],
         [
             (
                 name,
@@ -33,6 +33,7 @@ def show_inspect(data: SiteInspectData, *, json_out: bool) -> None:
                 b["published"],
                 b["count"] - b["published"],
                 b["revisions"],
+                b["comments"],
                 len(b["fields"]),
                 len(b["deleted_fields"]),
             )

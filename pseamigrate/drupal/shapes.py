@@ -38,14 +38,16 @@ class BundleData(FieldsOf):
     count: int
     published: int
     revisions: int
+    comments: int
     deleted_field_rows: dict[str, int]
 
 
 class VocabularyData(FieldsOf):
-    """One vocabulary: its human name, term count and fields."""
+    """One vocabulary: its human name, term count, hierarchy (0 flat, 1, 2 several) and fields."""
 
     name: str
     terms: int
+    hierarchy: int
 
 
 class UsersData(FieldsOf):
