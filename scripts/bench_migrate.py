@@ -86,7 +86,8 @@ def build(server: URL, tag: str, scale: float, layout: str, folder: Path) -> tup
     admin(server, f"DROP DATABASE IF EXISTS `{target}`")
     admin(server, f"CREATE DATABASE `{target}` CHARACTER SET utf8mb4")
     engine = make_engine(server.set(database=target))
-    create_schema(engine)
+    with engine.connect() as schema_conn:
+        create_schema(schema_conn)
     engine.dispose()
     lines += ["target:", f"  connection: {{option_file: {option}, database: {target}}}",
               f"  files_dir: {folder / 'store'}"]  # fmt: skip

@@ -21,8 +21,8 @@ from typing import Any
 from sqlalchemy import Engine, inspect
 from sqlalchemy.engine import URL, Connection
 
+from pseamigrate import db
 from pseamigrate.config import Settings, SiteSettings
-from pseamigrate.db import connect_checked
 from pseamigrate.drupal import open_site
 from pseamigrate.drupal.read import DrupalSite
 from pseamigrate.encryption import require_encrypted_target
@@ -129,17 +129,15 @@ def migrate(
     canonical = model or cm.load_model()
     sites = [settings.site(name) for name in names or list(settings.sites)]
     target_url, files_dir = _destination(settings, item_filter is not None)
-    engine = connect_checked(target_url, "the test target" if item_filter else "the target")
     report = MigrationReport()
-    try:
+    what = "the test target" if item_filter else "the target"
+    with db.engine(target_url, what) as engine:
         for site in sites:
             run = SiteRun(site.name, site.tenant, options.dry_run)
             report.sites.append(run)
             progress = _for_site(on_progress, site.name)
             job = SiteJob(engine, site, files_dir, canonical, options, progress, item_filter)
             migrate_site(job, run)
-    finally:
-        engine.dispose()
     return report
 
 
@@ -177,13 +175,13 @@ def migrate_site(job: SiteJob, run: SiteRun) -> None:
     mapping = _mapping_of(site)
     _files_dir(site)
     run.mapping_digest = mapping_digest(mapping)
-    source = connect_checked(site.connection.resolve(), f"site {site.name!r}")
-    try:
-        with open_site(source, site.table_prefix, where=f"site {site.name!r}") as opened:
-            _check(mapping, opened, job.model)
-            _run_site(job, run, mapping, opened)
-    finally:
-        source.dispose()
+    where = f"site {site.name!r}"
+    with (
+        db.engine(site.connection.resolve(), where) as source,
+        open_site(source, site.table_prefix, where=where) as opened,
+    ):
+        _check(mapping, opened, job.model)
+        _run_site(job, run, mapping, opened)
 
 
 def _files_dir(site: SiteSettings) -> Path | None:

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, MetaData
 
+from pseamigrate import db
 from pseamigrate.config import Settings
-from pseamigrate.db import connect_checked
 from pseamigrate.errors import ConfigError
 from pseamigrate.sanitize.run import SKIPPED_TABLES, _batches
 from pseamigrate.target import model as cm
@@ -42,16 +42,14 @@ def check_sanitized(settings: Settings, model: cm.CanonicalModel | None = None) 
     canonical = model or cm.load_model()
     metadata = build_metadata(canonical)
     kinds = classify(metadata, canonical)
-    source = connect_checked(settings.target_connection().resolve(), "the target")
-    test = connect_checked(settings.test_target.resolve(), "the test target")
     result = SanitizedCheck()
-    try:
+    with (
+        db.engine(settings.target_connection().resolve(), "the target") as source,
+        db.engine(settings.test_target.resolve(), "the test target") as test,
+    ):
         for table in metadata.sorted_tables:
             if table.name not in SKIPPED_TABLES:
                 _compare(source, test, metadata, table.name, kinds[table.name], result)
-    finally:
-        source.dispose()
-        test.dispose()
     return result
 
 

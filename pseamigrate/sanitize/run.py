@@ -19,8 +19,9 @@ from typing import Any
 from sqlalchemy import Engine, MetaData, Table, inspect, select, text
 from sqlalchemy.engine import URL, Connection
 
+from pseamigrate import db
 from pseamigrate.config import Settings
-from pseamigrate.db import connect_checked, where
+from pseamigrate.db import where
 from pseamigrate.encryption import require_encrypted_target
 from pseamigrate.errors import ConfigError, RefusedForSafety
 from pseamigrate.sanitize.rules import Rules, placeholder_file
@@ -69,9 +70,10 @@ def sanitize(
     source_url = settings.target_connection().resolve()
     test_url = settings.test_target.resolve()
     _refuse_same(source_url, test_url)
-    source = connect_checked(source_url, "the target")
-    test = connect_checked(test_url, "the test target")
-    try:
+    with (
+        db.engine(source_url, "the target") as source,
+        db.engine(test_url, "the test target") as test,
+    ):
         with test.connect() as conn:
             require_encrypted_target(conn, str(test_url.database))
         report = SanitizeReport(dry_run=dry_run)
@@ -79,9 +81,6 @@ def sanitize(
         if not dry_run:
             report.files = _placeholders(source, settings, metadata, Rules(key))
         return report
-    finally:
-        source.dispose()
-        test.dispose()
 
 
 def _refuse_same(source: URL, test: URL) -> None:
@@ -105,7 +104,8 @@ def _copy(
     """Replace the test target's rows with the sanitized rows of every table."""
     existing = set(inspect(test).get_table_names())
     if not set(metadata.tables) <= existing:
-        create_schema(test)
+        with test.connect() as conn:
+            create_schema(conn)
     with source.connect() as reading, test.connect() as writing, writing.begin() as transaction:
         writing.execute(text("SET FOREIGN_KEY_CHECKS = 0"))
         for table in metadata.sorted_tables:
@@ -194,14 +194,10 @@ def _record_placeholders(
     from pseamigrate.target import writer
 
     assert settings.test_target is not None
-    test = connect_checked(settings.test_target.resolve(), "the test target")
-    try:
-        with test.begin() as conn:
-            files = metadata.tables["files"]
-            writer.set_column(conn, files, "size", {i: s for i, (s, _) in sha.items()})
-            writer.set_column(conn, files, "sha256", {i: d for i, (_, d) in sha.items()})
-    finally:
-        test.dispose()
+    with db.connection(settings.test_target.resolve(), "the test target", begin=True) as conn:
+        files = metadata.tables["files"]
+        writer.set_column(conn, files, "size", {i: s for i, (s, _) in sha.items()})
+        writer.set_column(conn, files, "sha256", {i: d for i, (_, d) in sha.items()})
 
 
 def _sha256(body: bytes) -> str:

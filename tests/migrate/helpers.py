@@ -99,7 +99,8 @@ def make_project(
     project.path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     engine = make_engine(project.target)
     try:
-        create_schema(engine)
+        with engine.connect() as schema_conn:
+            create_schema(schema_conn)
     finally:
         engine.dispose()
     return project

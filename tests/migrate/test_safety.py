@@ -193,7 +193,8 @@ def test_a_target_lost_mid_run_stops_cleanly_and_the_next_run_completes(
         from pseamigrate.target.commands import create_schema
 
         engine = make_engine(url)
-        create_schema(engine)
+        with engine.connect() as schema_conn:
+            create_schema(schema_conn)
         engine.dispose()
         settings = one_project.settings()
         stopped = []

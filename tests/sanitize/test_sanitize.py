@@ -208,7 +208,8 @@ def test_migrate_sanitize_goes_straight_from_the_sites_into_the_test_target(
         conn.execute(text("CREATE DATABASE straight CHARACTER SET utf8mb4"))
     engine.dispose()
     target = make_engine(encrypted_server.url("straight"))
-    create_schema(target)
+    with target.connect() as schema_conn:
+        create_schema(schema_conn)
     target.dispose()
     path = _with_test_target(migrated, encrypted_server.url("straight"), "straight", monkeypatch)
     monkeypatch.delenv(KEY_ENV, raising=False)
