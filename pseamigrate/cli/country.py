@@ -120,3 +120,33 @@ def country_list(
     from pseamigrate.country.commands import list_tenants
 
     country_view.show_tenants(list_tenants(target_url(ctx, url_env)), json_out)
+
+
+@country_app.command("grant")
+def country_grant(
+    ctx: typer.Context,
+    code: CodeArgument,
+    option_file: Annotated[
+        Path,
+        typer.Option(
+            "--option-file", help="Where to write the account's credentials (0600).", dir_okay=False
+        ),
+    ],
+    client_host: Annotated[
+        str, typer.Option(help="Host the application connects from (MySQL account host).")
+    ] = "%",
+    url_env: UrlEnvOption = None,
+    dry_run: DryRunFlag = False,
+    sql: Annotated[
+        bool, typer.Option("--sql", help="Print the statements (the password as a placeholder).")
+    ] = False,
+) -> None:
+    """Create or rotate the tenant's runtime account: its own rows only, through views.
+
+    Example: pseamigrate country grant iq --option-file /etc/psea/iq.cnf --client-host 10.0.0.5
+    """
+    from pseamigrate.country.grant import grant_tenant
+
+    url = target_url(ctx, url_env)
+    plan = grant_tenant(url, code, option_file, client_host, dry_run or sql)
+    country_view.show_grant(plan, option_file, applied=not (dry_run or sql), sql=sql)

@@ -10,6 +10,7 @@ from pseamigrate.console import info, out, print_json, print_table, verdict
 
 if TYPE_CHECKING:
     from pseamigrate.country.commands import CountryPlan, TenantSummary
+    from pseamigrate.country.grant import GrantPlan
     from pseamigrate.country.template import Template
 
 
@@ -73,3 +74,19 @@ def show_tenants(tenants: Sequence[TenantSummary], json_out: bool) -> None:
     ]
     columns = ["code", "name", "template", "version", "roles", "members", "rows"]
     print_table("Tenants", columns, rows)
+
+
+def show_grant(plan: GrantPlan, option_file: Path, *, applied: bool, sql: bool) -> None:
+    """Render `country grant`: the statements (with --sql) or a summary; never the password."""
+    from pseamigrate.country.grant import shown_sql
+
+    if sql:
+        for step in plan.steps:
+            out.print(f"{shown_sql(step)};", soft_wrap=True)
+        return
+    if not applied:
+        for step in plan.steps:
+            out.print(f"would run: {step.label}", soft_wrap=True)
+        return
+    out.print(f"account {plan.account}: {len(plan.views)} views in schema {plan.schema}")
+    verdict(f"credentials written to {option_file} (0600)", True)
