@@ -1,0 +1,59 @@
+"""`pseamigrate deploy RECIPE --host …`: run a recipe over SSH or locally (#11)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pseamigrate import console
+from pseamigrate.cli import app
+from pseamigrate.cli.options import DryRunFlag, JsonFlag
+from pseamigrate.console import deploy as deploy_view
+
+
+@app.command("deploy")
+def deploy(
+    recipe: Annotated[str | None, typer.Argument(help="Recipe name (see --list).")] = None,
+    host: Annotated[
+        str, typer.Option("--host", help="user@host[:port], or local for this machine.")
+    ] = "local",
+    sets: Annotated[
+        list[str] | None,
+        typer.Option("--set", metavar="KEY=VALUE", help="A recipe parameter (repeatable)."),
+    ] = None,
+    identity: Annotated[
+        Path | None, typer.Option("--identity", "-i", help="SSH private key.", dir_okay=False)
+    ] = None,
+    known_hosts: Annotated[
+        Path | None,
+        typer.Option(help="known_hosts file (default ~/.ssh/known_hosts).", dir_okay=False),
+    ] = None,
+    list_recipes: Annotated[
+        bool, typer.Option("--list", help="List the recipes and their parameters.")
+    ] = False,
+    dry_run: DryRunFlag = False,
+    json_out: JsonFlag = False,
+) -> None:
+    """Run a deploy recipe step by step; stop at the first failing step, naming it.
+
+    Example: pseamigrate deploy backup --host root@db1 --set basedir=/srv/psea-db --dry-run
+    """
+    from pseamigrate.country.commands import parse_sets
+    from pseamigrate.deploy.commands import deploy as run_deploy
+    from pseamigrate.deploy.recipes import list_recipes as recipes
+
+    if list_recipes or recipe is None:
+        deploy_view.show_recipes(recipes(), json_out)
+        return
+    result = run_deploy(
+        recipe,
+        host,
+        parse_sets(sets or []),
+        dry_run=dry_run,
+        identity=identity,
+        known_hosts=known_hosts,
+        say=console.info,
+    )
+    deploy_view.show_result(result, json_out)
