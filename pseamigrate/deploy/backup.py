@@ -53,6 +53,8 @@ def dump_database(basedir: Path, database: str, dest: Path) -> Path:
     target = dest / f"{database}-{stamp}.sql.gz.enc"
     argv, client_env = _client(server, "dump")
     argv += ["--single-transaction", "--routines", "--triggers", "--databases", database]
+    if server.flavor == "mysql":  # GTIDs would clash when the dump is loaded on the same server
+        argv.insert(-2, "--set-gtid-purged=OFF")
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out:
         steps = _pipeline(
@@ -86,8 +88,14 @@ def _pipeline(commands: list[list[str]], envs: list[dict[str, str]], out: IO[byt
         _out, err = process.communicate()
         if process.returncode != 0:
             tail = err.decode(errors="replace").strip().splitlines()[-1:] or [""]
-            failures.append(f"{Path(argv[0]).name} exited {process.returncode}: {tail[0]}")
+            failures.append(f"{_program(argv)} exited {process.returncode}: {tail[0]}")
     return "; ".join(failures)
+
+
+def _program(argv: list[str]) -> str:
+    """Name the program of `argv`, also when it runs through the MySQL prefix's loader."""
+    inside = [Path(a).name for a in argv if "/usr/bin/" in a or "/usr/sbin/" in a]
+    return inside[0] if inside else Path(argv[0]).name
 
 
 def _row_counts(server: LocalServer, database: str) -> dict[str, int]:

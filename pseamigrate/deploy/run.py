@@ -156,9 +156,14 @@ class SSHRunner:
 
     def put_private(self, name: str, content: str) -> str:
         path = f"{self.private}/{name}"
-        with self.conn.sftp().open(path, "w") as handle:
-            handle.chmod(0o600)
-            handle.write(content)
+        try:
+            with self.conn.sftp().open(path, "w") as handle:
+                handle.chmod(0o600)
+                handle.write(content)
+        except Exception as exc:  # noqa: BLE001 - SSH and SFTP errors alike
+            raise PseamigrateError(
+                f"cannot copy the recipe's secrets to {self.host} over SFTP: {_ssh_reason(exc)}"
+            ) from None
         return path
 
     def close(self) -> None:
