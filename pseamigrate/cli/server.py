@@ -9,7 +9,7 @@ import typer
 
 from pseamigrate import console
 from pseamigrate.cli import app, sub_app
-from pseamigrate.cli.options import BasedirOption
+from pseamigrate.cli.options import BasedirOption, DryRunFlag
 
 server_app = sub_app("Server directories for recipes and drills: init, start, stop, backups.")
 app.add_typer(server_app, name="server")
@@ -104,3 +104,37 @@ def server_restore_check(
     dump = newest_dump(dest, database)
     tables, rows = restore_check(basedir, dump, database)
     console.verdict(f"restore check of {dump.name}: {tables} tables, {rows} rows match", True)
+
+
+@server_app.command("health-timer")
+def server_health_timer(
+    config: Annotated[
+        Path, typer.Option("--project", help="Project file naming the target.", dir_okay=False)
+    ],
+    basedir: Annotated[
+        Path | None, typer.Option(help="Local server directory (key files).", file_okay=False)
+    ] = None,
+    prometheus: Annotated[
+        Path, typer.Option(help="node-exporter textfile.", dir_okay=False)
+    ] = Path("/var/lib/prometheus/node-exporter/pseamigrate.prom"),
+    every: Annotated[int, typer.Option(help="Minutes between checks.")] = 5,
+    unit_dir: Annotated[Path, typer.Option(file_okay=False)] = Path("/etc/systemd/system"),
+    cron_file: Annotated[Path, typer.Option(dir_okay=False)] = Path(
+        "/etc/cron.d/pseamigrate-health"
+    ),
+    pseamigrate: Annotated[str, typer.Option(help="The pseamigrate command.")] = "pseamigrate",
+    dry_run: DryRunFlag = False,
+) -> None:
+    """Run `pseamigrate health` every few minutes: a systemd timer, else a cron file.
+
+    Example: pseamigrate server health-timer --project /etc/psea/pseamigrate.yaml --dry-run
+    """
+    from pseamigrate.deploy.timer import health_command, install_timer, plan_timer
+
+    command = health_command(pseamigrate, config, basedir, prometheus)
+    plan = plan_timer(command, every, unit_dir, cron_file, None)
+    for path, content in plan.files.items():
+        console.out.print(f"# {path}\n{content}", soft_wrap=True)
+    if not dry_run:
+        install_timer(plan)
+        console.info(f"installed the health check as a {plan.kind} job")

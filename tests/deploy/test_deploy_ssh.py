@@ -219,3 +219,32 @@ def test_unknown_host_key_is_refused(
     code, _out, err = cli(monkeypatch, None, *args)
     assert code == 1 and "cannot connect to the host" in err
     assert not (tmp_path / "my.cnf").exists()
+
+
+def test_health_timer_falls_back_to_cron_without_systemd(
+    provisioned: tuple[Path, URL],
+    ssh_server: SSHServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    basedir, url = provisioned
+    option_file = tmp_path / "target.cnf"
+    option_file.write_text(f"[client]\nuser=root\nhost=127.0.0.1\nport={url.port}\ndatabase=psea\n")
+    project = tmp_path / "pseamigrate.yaml"
+    project.write_text(f"target:\n  connection: {{option_file: {option_file}}}\n")
+    prom, cron = tmp_path / "psea.prom", tmp_path / "cron.d" / "pseamigrate-health"
+    code, _out, err = _deploy(
+        monkeypatch,
+        ssh_server,
+        "health-timer",
+        project=str(project),
+        basedir=str(basedir),
+        prometheus=str(prom),
+        cron_file=str(cron),
+        unit_dir=str(tmp_path / "units"),
+    )
+    assert code == 0, err
+    assert "pseamigrate_up 1" in prom.read_text()  # the first step ran the check itself
+    line = cron.read_text().splitlines()[-1]
+    assert line.startswith("*/5 * * * * root ") and f"--config {project} health" in line
+    assert not (tmp_path / "units").exists()

@@ -44,7 +44,7 @@ def test_parameter_problems_are_reported_at_once() -> None:
 
 def test_unknown_recipe(monkeypatch: pytest.MonkeyPatch) -> None:
     code, _out, err = cli(monkeypatch, None, "deploy", "nope", "--dry-run")
-    assert code == 2 and "unknown recipe 'nope' (known: backup, new-country" in err
+    assert code == 2 and "unknown recipe 'nope' (known: backup, health-timer, new-country" in err
 
 
 def test_dry_run_lists_commands_and_secret_names_only(monkeypatch: pytest.MonkeyPatch) -> None:
