@@ -9,7 +9,7 @@ import typer
 
 from pseamigrate import console
 from pseamigrate.cli import app
-from pseamigrate.cli.options import DryRunFlag, JsonFlag
+from pseamigrate.cli.options import DryRunFlag, JsonFlag, SiteArgument
 from pseamigrate.console import deploy as deploy_view
 
 
@@ -57,3 +57,30 @@ def deploy(
         say=console.info,
     )
     deploy_view.show_result(result, json_out)
+
+
+@app.command("fetch-files")
+def fetch_files(
+    ctx: typer.Context,
+    site: SiteArgument,
+    dest: Annotated[Path, typer.Option(help="New local folder for the copy.", file_okay=False)],
+    identity: Annotated[
+        Path | None, typer.Option("--identity", "-i", help="SSH private key.", dir_okay=False)
+    ] = None,
+    known_hosts: Annotated[
+        Path | None,
+        typer.Option(help="known_hosts file (default ~/.ssh/known_hosts).", dir_okay=False),
+    ] = None,
+) -> None:
+    """Copy a site's files from its `files_dir: ssh://user@host/path` over SFTP (sha256 each).
+
+    Example: pseamigrate fetch-files iraq --dest /srv/psea-files/iraq
+    """
+    from pseamigrate.cli import settings
+    from pseamigrate.deploy.fetch import fetch_files as fetch
+    from pseamigrate.errors import UsageProblem
+
+    files_dir = settings(ctx).site(site).files_dir
+    if not files_dir or not files_dir.startswith("ssh://"):
+        raise UsageProblem(f"site {site}: files_dir is not an ssh:// location")
+    deploy_view.show_fetch(fetch(files_dir, dest, identity, known_hosts))

@@ -9,6 +9,7 @@ from pseamigrate.console import out, print_json, print_table, verdict
 
 if TYPE_CHECKING:
     from pseamigrate.deploy.commands import DeployResult
+    from pseamigrate.deploy.fetch import FetchReport
     from pseamigrate.deploy.recipes import Recipe
 
 
@@ -61,5 +62,15 @@ def show_result(result: DeployResult, json_out: bool) -> None:
     verdict(
         f"recipe {result.plan.recipe} done on {result.host}: {result.ran} step(s) ran, "
         f"{skipped} already done",
+        True,
+    )
+
+
+def show_fetch(report: FetchReport) -> None:
+    """Print what `fetch-files` copied: counts and bytes, never file names."""
+    skipped = f", {report.skipped} links or special files skipped" if report.skipped else ""
+    verdict(
+        f"copied {report.files} files ({report.bytes} bytes){skipped}; "
+        f"sha256 manifest {report.manifest}",
         True,
     )

@@ -112,43 +112,47 @@ class LocalRunner:
         shutil.rmtree(self.private, ignore_errors=True)
 
 
+def ssh_connect(host: Host, identity: Path | None, known_hosts: Path | None) -> Any:
+    """Return an open Fabric `Connection` to `host`; unknown host keys are refused.
+
+    Raises `ConnectionFailed` (refused, timed out, host key, authentication) within about
+    `CONNECT_TIMEOUT` seconds per phase.
+    """
+    from fabric import Connection
+    from paramiko import RejectPolicy
+
+    kwargs: dict[str, Any] = {"banner_timeout": CONNECT_TIMEOUT, "auth_timeout": CONNECT_TIMEOUT}
+    if identity is not None:
+        kwargs |= {"key_filename": str(identity), "look_for_keys": False, "allow_agent": False}
+    conn = Connection(
+        host.host,
+        user=host.user,
+        port=host.port,
+        connect_timeout=CONNECT_TIMEOUT,
+        connect_kwargs=kwargs,
+    )
+    conn.client.set_missing_host_key_policy(RejectPolicy())
+    hosts_file = known_hosts or Path("~/.ssh/known_hosts").expanduser()
+    if hosts_file.is_file():
+        conn.client.load_host_keys(str(hosts_file))
+    try:
+        conn.open()
+    except Exception as exc:  # noqa: BLE001 - socket, SSH and auth errors all mean "cannot"
+        conn.close()
+        raise ConnectionFailed("the host", str(host), _ssh_reason(exc)) from None
+    return conn
+
+
 class SSHRunner:
-    """Runs steps on a host over SSH with Fabric; unknown host keys are refused."""
+    """Runs steps on a host over SSH with Fabric."""
 
     def __init__(self, host: Host, identity: Path | None, known_hosts: Path | None) -> None:
-        from fabric import Connection
-        from paramiko import RejectPolicy
-
-        kwargs: dict[str, Any] = {
-            "banner_timeout": CONNECT_TIMEOUT,
-            "auth_timeout": CONNECT_TIMEOUT,
-        }
-        if identity is not None:
-            kwargs |= {"key_filename": str(identity), "look_for_keys": False, "allow_agent": False}
         self.host = host
-        self.conn = Connection(
-            host.host,
-            user=host.user,
-            port=host.port,
-            connect_timeout=CONNECT_TIMEOUT,
-            connect_kwargs=kwargs,
-        )
-        self.conn.client.set_missing_host_key_policy(RejectPolicy())
-        hosts_file = known_hosts or Path("~/.ssh/known_hosts").expanduser()
-        if hosts_file.is_file():
-            self.conn.client.load_host_keys(str(hosts_file))
-        self._open()
+        self.conn = ssh_connect(host, identity, known_hosts)
         made = self.run("umask 077 && mktemp -d /tmp/pseamigrate-recipe-XXXXXXXX")
         if made.code != 0:
             raise PseamigrateError(f"cannot make a private directory on {host}: {made.tail}")
         self.private = made.tail.strip().splitlines()[-1]
-
-    def _open(self) -> None:
-        try:
-            self.conn.open()
-        except Exception as exc:  # noqa: BLE001 - socket, SSH and auth errors all mean "cannot"
-            self.conn.close()
-            raise ConnectionFailed("the host", str(self.host), _ssh_reason(exc)) from None
 
     def run(self, command: str) -> CommandResult:
         result = self.conn.run(command, hide=True, warn=True, in_stream=False)
