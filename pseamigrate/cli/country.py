@@ -98,6 +98,10 @@ def country_apply(
     root: RootOption = None,
     dry_run: DryRunFlag = False,
     json_out: JsonFlag = False,
+    allow_plaintext_target: Annotated[
+        bool,
+        typer.Option(help="Write even though the target is not encrypted (test targets only)."),
+    ] = False,
 ) -> None:
     """Create or correct the tenant, its roles, vocabularies and administrator (idempotent).
 
@@ -105,7 +109,8 @@ def country_apply(
     """
     from pseamigrate.country.commands import apply
 
-    result = apply(target_url(ctx, url_env), _root(ctx, root), code, dry_run)
+    url = target_url(ctx, url_env)
+    result = apply(url, _root(ctx, root), code, dry_run, allow_plaintext_target)
     country_view.show_plan(result, json_out)
 
 

@@ -16,6 +16,7 @@ from pseamigrate.country.render import location_values, render_files, write_coun
 from pseamigrate.country.spec import country_dir, load_country
 from pseamigrate.country.template import load_template, resolve_inputs
 from pseamigrate.db import connection
+from pseamigrate.encryption import require_encrypted_target
 from pseamigrate.errors import ConfigError, UsageProblem
 from pseamigrate.target.model import load_model
 from pseamigrate.target.schema import build_metadata
@@ -77,13 +78,22 @@ def plan(url: URL, root: Path, code: str) -> CountryPlan:
         return CountryPlan(code, plan_country(conn, _metadata(conn), spec))
 
 
-def apply(url: URL, root: Path, code: str, dry_run: bool = False) -> CountryPlan:
-    """Make the target hold what the country folder says, in one transaction (idempotent)."""
+def apply(
+    url: URL, root: Path, code: str, dry_run: bool = False, allow_plaintext: bool = False
+) -> CountryPlan:
+    """Make the target hold what the country folder says, in one transaction (idempotent).
+
+    Like the migration, it refuses (exit 4) to write e-mails into a target that is not
+    encrypted at rest, unless `allow_plaintext` (a test target, knowingly).
+    """
     if dry_run:
         return plan(url, root, code)
     spec = load_country(country_dir(root, code))
     with connection(url, begin=True) as conn:
-        return CountryPlan(code, apply_country(conn, _metadata(conn), spec), applied=True)
+        metadata = _metadata(conn)
+        if not allow_plaintext:
+            require_encrypted_target(conn, str(url.database))
+        return CountryPlan(code, apply_country(conn, metadata, spec), applied=True)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from pseamigrate.target.commands import create_schema, with_engine
 
 runner = CliRunner()
 ADMIN = "country.admin@example.org"
+PLAIN = "--allow-plaintext-target"  # the session servers are not encrypted
 LOCATIONS = "code,name,parent_code\nIQ-BG,Baghdad,\nIQ-BG-K,Karkh,IQ-BG\nIQ-NI,Nineveh,\n"
 
 

@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import URL
 
-from tests.country.helpers import ADMIN, cli, execute, new_country, scalar, target_with_schema
+from tests.country.helpers import (
+    ADMIN,
+    PLAIN,
+    cli,
+    execute,
+    new_country,
+    scalar,
+    target_with_schema,
+)
 
 
 def test_new_plan_apply_plan_then_drift(
@@ -24,7 +32,7 @@ def test_new_plan_apply_plan_then_drift(
     assert ADMIN not in out + err  # e-mails are never printed
     assert scalar(url, "SELECT COUNT(*) FROM tenants") == 0  # plan writes nothing
 
-    code, out, err = cli(monkeypatch, url, "country", "apply", "iq", *root, "--json")
+    code, out, err = cli(monkeypatch, url, "country", "apply", "iq", *root, PLAIN, "--json")
     assert code == 0, err
     applied = json.loads(out)
     assert applied["applied"] and len(applied["changes"]) == 1 + 6 + 3 + 3 + 4
@@ -47,7 +55,7 @@ def test_new_plan_apply_plan_then_drift(
     drift = {(c["action"], c["label"], tuple(c["fields"])) for c in json.loads(out)["changes"]}
     assert drift == {("update", "role administrator", ("name",)), ("insert", "location IQ-NI", ())}
 
-    assert cli(monkeypatch, url, "country", "apply", "iq", *root)[0] == 0
+    assert cli(monkeypatch, url, "country", "apply", "iq", *root, PLAIN)[0] == 0
     assert cli(monkeypatch, url, "country", "plan", "iq", *root)[0] == 0
 
 
@@ -57,7 +65,9 @@ def test_list_shows_tenants_versions_and_counts(
     url = target_with_schema(any_db)
     for code, name in (("iq", "Iraq"), ("cd", "DRC")):
         new_country(monkeypatch, tmp_path, code, name)
-        assert cli(monkeypatch, url, "country", "apply", code, "--root", str(tmp_path))[0] == 0
+        assert (
+            cli(monkeypatch, url, "country", "apply", code, "--root", str(tmp_path), PLAIN)[0] == 0
+        )
     code, out, err = cli(monkeypatch, url, "country", "list", "--json")
     assert code == 0, err
     tenants = {t["code"]: t for t in json.loads(out)}
@@ -81,3 +91,14 @@ def test_plan_without_schema_says_what_to_do(
     code, _out, err = cli(monkeypatch, any_db, "country", "plan", "iq", "--root", str(tmp_path))
     assert code == 1
     assert "schema create" in err
+
+
+def test_apply_refuses_a_plaintext_target(
+    any_db: URL, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = target_with_schema(any_db)
+    new_country(monkeypatch, tmp_path, "iq", "Iraq")
+    code, _out, err = cli(monkeypatch, url, "country", "apply", "iq", "--root", str(tmp_path))
+    assert code == 4
+    assert "encryption" in err
+    assert scalar(url, "SELECT COUNT(*) FROM tenants") == 0

@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 
 from pseamigrate.config import ConnectionSpec, read_option_file
 from pseamigrate.db import connection
-from tests.country.helpers import cli, execute, new_country, scalar, target_with_schema
+from tests.country.helpers import PLAIN, cli, execute, new_country, scalar, target_with_schema
 
 ACCESS_DENIED = {1142, 1143, 1044, 1049}  # table/column/database access denied, unknown db
 CHECK_OPTION_FAILED = 1369
@@ -36,7 +36,7 @@ def _two_tenants(url: URL, root: Path, monkeypatch: pytest.MonkeyPatch) -> dict[
     target_with_schema(url)
     for code, name in (("aa", "Alpha"), ("bb", "Beta")):
         new_country(monkeypatch, root, code, name, f"organisations=Org {code}")
-        assert cli(monkeypatch, url, "country", "apply", code, "--root", str(root))[0] == 0
+        assert cli(monkeypatch, url, "country", "apply", code, "--root", str(root), PLAIN)[0] == 0
     with connection(url, begin=True) as conn:  # a ledger row, which no tenant may read
         conn.execute(
             text(
