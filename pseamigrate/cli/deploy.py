@@ -12,27 +12,32 @@ from pseamigrate.cli import app
 from pseamigrate.cli.options import DryRunFlag, JsonFlag, SiteArgument
 from pseamigrate.console import deploy as deploy_view
 
+IdentityOption = Annotated[
+    Path | None, typer.Option("--identity", "-i", help="SSH private key.", dir_okay=False)
+]
+KnownHostsOption = Annotated[
+    Path | None,
+    typer.Option(help="known_hosts file (default ~/.ssh/known_hosts).", dir_okay=False),
+]
+RecipeArgument = Annotated[str | None, typer.Argument(help="Recipe name (see --list).")]
+HostOption = Annotated[
+    str, typer.Option("--host", help="user@host[:port], or local for this machine.")
+]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", metavar="KEY=VALUE", help="A recipe parameter (repeatable)."),
+]
+ListFlag = Annotated[bool, typer.Option("--list", help="List the recipes and their parameters.")]
+
 
 @app.command("deploy")
 def deploy(
-    recipe: Annotated[str | None, typer.Argument(help="Recipe name (see --list).")] = None,
-    host: Annotated[
-        str, typer.Option("--host", help="user@host[:port], or local for this machine.")
-    ] = "local",
-    sets: Annotated[
-        list[str] | None,
-        typer.Option("--set", metavar="KEY=VALUE", help="A recipe parameter (repeatable)."),
-    ] = None,
-    identity: Annotated[
-        Path | None, typer.Option("--identity", "-i", help="SSH private key.", dir_okay=False)
-    ] = None,
-    known_hosts: Annotated[
-        Path | None,
-        typer.Option(help="known_hosts file (default ~/.ssh/known_hosts).", dir_okay=False),
-    ] = None,
-    list_recipes: Annotated[
-        bool, typer.Option("--list", help="List the recipes and their parameters.")
-    ] = False,
+    recipe: RecipeArgument = None,
+    host: HostOption = "local",
+    sets: SetOption = None,
+    identity: IdentityOption = None,
+    known_hosts: KnownHostsOption = None,
+    list_recipes: ListFlag = False,
     dry_run: DryRunFlag = False,
     json_out: JsonFlag = False,
 ) -> None:
@@ -64,13 +69,8 @@ def fetch_files(
     ctx: typer.Context,
     site: SiteArgument,
     dest: Annotated[Path, typer.Option(help="New local folder for the copy.", file_okay=False)],
-    identity: Annotated[
-        Path | None, typer.Option("--identity", "-i", help="SSH private key.", dir_okay=False)
-    ] = None,
-    known_hosts: Annotated[
-        Path | None,
-        typer.Option(help="known_hosts file (default ~/.ssh/known_hosts).", dir_okay=False),
-    ] = None,
+    identity: IdentityOption = None,
+    known_hosts: KnownHostsOption = None,
 ) -> None:
     """Copy a site's files from its `files_dir: ssh://user@host/path` over SFTP (sha256 each).
 

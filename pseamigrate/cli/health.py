@@ -14,56 +14,56 @@ from pseamigrate.console import health as health_view
 
 UNKNOWN = 3  # Nagios: the check itself could not run (no target configured, …)
 
+HealthBasedir = Annotated[
+    Path | None,
+    typer.Option(
+        "--basedir", help="Local server directory: also check its key files.", file_okay=False
+    ),
+]
+BackupMarker = Annotated[
+    Path | None,
+    typer.Option(
+        help="Marker the backup recipe touches (default /var/lib/pseamigrate/last-backup).",
+        dir_okay=False,
+    ),
+]
+BackupWarn = Annotated[float, typer.Option(help="WARNING when the last backup is older.")]
+BackupCrit = Annotated[float, typer.Option(help="CRITICAL when the last backup is older.")]
+RunWarn = Annotated[
+    float | None, typer.Option(help="WARNING when a tenant's last migration run is older.")
+]
+Prometheus = Annotated[
+    Path | None, typer.Option(help="Also write a node-exporter textfile here.", dir_okay=False)
+]
+
 
 @app.command("health")
 def health(
     ctx: typer.Context,
     url_env: UrlEnvOption = None,
-    basedir: Annotated[
-        Path | None,
-        typer.Option(help="Local server directory: also check its key files.", file_okay=False),
-    ] = None,
-    backup_marker: Annotated[
-        Path | None,
-        typer.Option(
-            help="Marker the backup recipe touches (default /var/lib/pseamigrate/last-backup).",
-            dir_okay=False,
-        ),
-    ] = None,
-    backup_warn_hours: Annotated[
-        float, typer.Option(help="WARNING when the last backup is older.")
-    ] = 26.0,
-    backup_crit_hours: Annotated[
-        float, typer.Option(help="CRITICAL when the last backup is older.")
-    ] = 72.0,
-    run_warn_hours: Annotated[
-        float | None, typer.Option(help="WARNING when a tenant's last migration run is older.")
-    ] = None,
-    prometheus: Annotated[
-        Path | None, typer.Option(help="Also write a node-exporter textfile here.", dir_okay=False)
-    ] = None,
+    basedir: HealthBasedir = None,
+    backup_marker: BackupMarker = None,
+    backup_warn_hours: BackupWarn = 26.0,
+    backup_crit_hours: BackupCrit = 72.0,
+    run_warn_hours: RunWarn = None,
+    prometheus: Prometheus = None,
     json_out: JsonFlag = False,
 ) -> None:
     """Check the target like a Nagios plugin: exit 0 OK, 1 WARNING, 2 CRITICAL (3 UNKNOWN).
 
     Example: pseamigrate health --basedir /srv/psea-db --prometheus /var/lib/prom/psea.prom
     """
-    from pseamigrate.deploy.health import (
-        DEFAULT_BACKUP_MARKER,
-        Thresholds,
-        check_health,
-        write_prometheus,
-    )
+    from pseamigrate.deploy import health as checks
     from pseamigrate.errors import PseamigrateError
 
-    limits = Thresholds(backup_warn_hours, backup_crit_hours, run_warn_hours)
+    limits = checks.Thresholds(backup_warn_hours, backup_crit_hours, run_warn_hours)
+    marker = backup_marker or checks.DEFAULT_BACKUP_MARKER
     try:
-        url = target_url(ctx, url_env)
-        report = check_health(url, basedir, backup_marker or DEFAULT_BACKUP_MARKER, limits)
+        report = checks.check_health(target_url(ctx, url_env), basedir, marker, limits)
     except PseamigrateError as exc:
         console.out.print(f"PSEAMIGRATE UNKNOWN - {str(exc).splitlines()[0]}", soft_wrap=True)
         raise typer.Exit(UNKNOWN) from None
     if prometheus is not None:
-        write_prometheus(report, prometheus)
+        checks.write_prometheus(report, prometheus)
     health_view.show_health(report, json_out)
     raise typer.Exit(report.exit_code)
