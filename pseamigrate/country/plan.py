@@ -66,6 +66,15 @@ def seed_id(kind: str, code: str) -> int:
     return -int(hashlib.sha256(f"{kind}:{code}".encode()).hexdigest()[:13], 16)
 
 
+def term_name_key(name: str) -> str:
+    """Return the key shared terms merge on: trimmed, inner spaces folded, lower-cased.
+
+    The migration merges the legacy sites' shared terms on the same key, so a seeded
+    organisation and the same organisation from a site become one term.
+    """
+    return " ".join(name.split()).lower()
+
+
 def _key(**items: Any) -> tuple[tuple[str, Any], ...]:
     return tuple(items.items())
 
@@ -147,7 +156,7 @@ def _location_rows(spec: CountrySpec, tenant: Ref) -> list[Desired]:
 def _organisation_rows(spec: CountrySpec, tenant: Ref) -> list[Desired]:
     rows = []
     for name in spec.organisations:
-        name_key = name.lower()
+        name_key = term_name_key(name)
         rows += [
             Desired(
                 "organisation_terms",

@@ -117,6 +117,8 @@ def _places(path: Path) -> tuple[Place, ...]:
             Place(str(item["code"]), str(item["name"]), parent, int(item.get("weight", 0)))
         )
     codes = {place.code for place in places}
+    if len(codes) != len(places):
+        raise ConfigError(f"{path}: location: a code appears twice")
     for number, place in enumerate(places):
         if place.parent and place.parent not in codes:
             raise ConfigError(f"{path}: location[{number}]: parent {place.parent!r} does not exist")

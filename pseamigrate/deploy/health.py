@@ -195,28 +195,33 @@ def _run_ages(conn: Connection, limits: Thresholds, report: HealthReport) -> Non
     if not (inspect(conn).has_table("tenants") and inspect(conn).has_table("pm_runs")):
         report.checks.append(Check("target schema", Outcome.WARN, "no tenants/pm_runs tables"))
         return
-    rows = conn.execute(
-        text(
-            "SELECT t.code, MAX(r.finished_at) FROM tenants t "
-            "LEFT JOIN pm_runs r ON r.tenant_id = t.id AND r.finished_at IS NOT NULL "
-            "GROUP BY t.code ORDER BY t.code"
-        )
-    ).all()
+    rows = conn.execute(text(LAST_RUN_SQL)).all()
     now = conn.execute(text("SELECT NOW()")).scalar()
-    for code, finished in rows:
+    for code, finished, status in rows:
         name = f"last migration run {code}"
         if finished is None:
             report.checks.append(Check(name, Outcome.PASS, "no run yet"))
             continue
         assert isinstance(now, datetime)
         age = (now - finished).total_seconds()
-        report.metrics.append(
-            Metric("pseamigrate_last_run_age_seconds", round(age), (("tenant", str(code)),))
-        )
+        labels = (("tenant", str(code)),)
+        report.metrics.append(Metric("pseamigrate_last_run_age_seconds", round(age), labels))
         late = limits.run_warn_hours is not None and age / 3600 > limits.run_warn_hours
-        report.checks.append(
-            Check(name, Outcome.WARN if late else Outcome.PASS, f"{age / 3600:.1f} h ago")
-        )
+        failed = str(status) in FAILED_RUN_STATUSES
+        outcome = Outcome.WARN if late or failed else Outcome.PASS
+        report.checks.append(Check(name, outcome, f"{age / 3600:.1f} h ago, {status}"))
+
+
+# The last finished migration run of each tenant (dry runs and rollbacks are not migrations).
+LAST_RUN_SQL = """
+SELECT t.code, r.finished_at, r.status FROM tenants t
+LEFT JOIN pm_runs r ON r.id = (
+  SELECT p.id FROM pm_runs p
+  WHERE p.tenant_id = t.id AND p.finished_at IS NOT NULL AND p.mode NOT IN ('dry-run', 'rollback')
+  ORDER BY p.finished_at DESC, p.id DESC LIMIT 1)
+ORDER BY t.code
+"""
+FAILED_RUN_STATUSES = {"failed", "stopped"}
 
 
 def prometheus_text(report: HealthReport) -> str:

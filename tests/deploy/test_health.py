@@ -141,6 +141,26 @@ def test_old_backup_is_a_warning(
     assert code == 0
 
 
+def test_late_or_failed_migration_run_is_a_warning(
+    healthy: URL, enc_server: LocalServer, marker: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, _err = _health(monkeypatch, healthy, enc_server, marker, "--run-warn-hours", "1")
+    assert code == 1 and "WARN last migration run iq: 2.0 h ago, done" in out
+    with connection(healthy, begin=True) as conn:
+        conn.execute(
+            text(
+                "INSERT INTO pm_runs (tenant_id, mode, started_at, finished_at, status) "
+                "SELECT id, 'run', NOW(), NOW(), 'failed' FROM tenants"
+            )
+        )
+    try:
+        code, out, _err = _health(monkeypatch, healthy, enc_server, marker)
+        assert code == 1 and "WARN last migration run iq: 0.0 h ago, failed" in out
+    finally:
+        with connection(healthy, begin=True) as conn:
+            conn.execute(text("DELETE FROM pm_runs WHERE status = 'failed'"))
+
+
 def test_unreachable_target_is_critical_and_quick(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
