@@ -4,8 +4,8 @@ A recipe declares its parameters (required, default, choices), the environment o
 (rendered, not secret), the names of its secrets (read here from the environment or a prompt,
 never argv, and sent to the host only in an owner-only file that each step sources), and its
 steps: `name`, `run` (a Jinja2 template; every `{{ value }}` is shell-quoted), optionally
-`unless` (a command; exit 0 skips the step) and `ok_codes`. `plan_recipe` renders everything
-first, so `--dry-run` prints exactly the commands a run executes.
+`unless` (a command; exit 0 skips the step), `ok_codes` and `timeout` (seconds). `plan_recipe`
+renders everything first, so `--dry-run` prints exactly the commands a run executes.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from pseamigrate.errors import ConfigError, UsageProblem
 from pseamigrate.resources import RECIPES_DIR
 
 RECIPE_KEYS = {"recipe", "version", "summary", "params", "env", "secrets", "steps"}
-STEP_KEYS = {"name", "run", "unless", "ok_codes"}
+STEP_KEYS = {"name", "run", "unless", "ok_codes", "timeout"}
+STEP_TIMEOUT = 1800  # seconds a step may take unless it says otherwise
 ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 
@@ -61,6 +62,7 @@ class PlannedStep:
     command: str
     unless: str = ""
     ok_codes: tuple[int, ...] = (0,)
+    timeout: int = STEP_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -202,4 +204,5 @@ def _render_step(
 
     unless = render(step["unless"]) if step.get("unless") else ""
     codes = tuple(int(c) for c in step.get("ok_codes", (0,)))
-    return PlannedStep(number, str(step["name"]), render(step["run"]), unless, codes)
+    timeout = int(step.get("timeout", STEP_TIMEOUT))
+    return PlannedStep(number, str(step["name"]), render(step["run"]), unless, codes, timeout)

@@ -1,4 +1,5 @@
-"""Run a rendered recipe on a host: over SSH with Fabric, or on this machine (`--host local`).
+"""Run a rendered recipe on a host: over SSH with Fabric, or on this machine (`--host local`,
+bash through `subprocess`: invoke's local runner leaves a pipe open per command).
 
 Each step runs as its own shell command with only the recipe's environment (exported inline,
 not secret) and its secrets (sourced from an owner-only file in a private temporary directory
@@ -12,6 +13,8 @@ import os
 import re
 import shlex
 import shutil
+import signal
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable
@@ -28,6 +31,7 @@ HOST_RE = re.compile(
 )
 LOCAL_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "USER", "LOGNAME", "TMPDIR")
 Say = Callable[[str], None]
+TIMED_OUT = 124  # the exit code coreutils' timeout(1) uses
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,7 @@ class CommandResult:
 class Runner(Protocol):
     """Runs shell commands on one host and holds the recipe's private directory there."""
 
-    def run(self, command: str) -> CommandResult: ...
+    def run(self, command: str, timeout: int = 60) -> CommandResult: ...
 
     def put_private(self, name: str, content: str) -> str: ...
 
@@ -85,21 +89,30 @@ def _tail(stdout: str, stderr: str) -> str:
 
 
 class LocalRunner:
-    """Runs steps on this machine through invoke, with a minimal environment."""
+    """Runs steps on this machine (bash, as Fabric's local runner would), minimal environment."""
 
     def __init__(self) -> None:
-        from invoke.context import Context
-
-        self.context = Context()
         self.private = Path(tempfile.mkdtemp(prefix="pseamigrate-recipe-"))  # 0700
         self.env = {k: os.environ[k] for k in LOCAL_ENV if k in os.environ}
 
-    def run(self, command: str) -> CommandResult:
-        result = self.context.run(
-            command, hide=True, warn=True, in_stream=False, env=self.env, replace_env=True
-        )
-        assert result is not None  # warn=True: a failed command still returns its result
-        return CommandResult(int(result.exited), _tail(result.stdout, result.stderr))
+    def run(self, command: str, timeout: int = 60) -> CommandResult:
+        # Its own process group, so a timeout stops the whole step, not only its shell.
+        with subprocess.Popen(
+            ["bash", "-c", command],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=self.env,
+            start_new_session=True,
+        ) as process:
+            try:
+                stdout, stderr = process.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.communicate()
+                return CommandResult(TIMED_OUT, f"no result within {timeout} s (stopped)")
+        return CommandResult(process.returncode, _tail(stdout, stderr))
 
     def put_private(self, name: str, content: str) -> str:
         path = self.private / name
@@ -154,8 +167,13 @@ class SSHRunner:
             raise PseamigrateError(f"cannot make a private directory on {host}: {made.tail}")
         self.private = made.tail.strip().splitlines()[-1]
 
-    def run(self, command: str) -> CommandResult:
-        result = self.conn.run(command, hide=True, warn=True, in_stream=False)
+    def run(self, command: str, timeout: int = 60) -> CommandResult:
+        from invoke.exceptions import CommandTimedOut
+
+        try:
+            result = self.conn.run(command, hide=True, warn=True, in_stream=False, timeout=timeout)
+        except CommandTimedOut:
+            return CommandResult(TIMED_OUT, f"no result within {timeout} s (stopped)")
         return CommandResult(int(result.exited), _tail(result.stdout, result.stderr))
 
     def put_private(self, name: str, content: str) -> str:
@@ -216,11 +234,11 @@ def run_recipe(plan: RecipePlan, runner: Runner, secrets: dict[str, str], say: S
     total, ran = len(plan.steps), 0
     for step in plan.steps:
         say(f"[{step.number}/{total}] {step.name}: {step.command}")
-        if step.unless and runner.run(f"{prefix}{step.unless}").code == 0:
+        if step.unless and runner.run(f"{prefix}{step.unless}", step.timeout).code == 0:
             say("  skipped (already done)")
             continue
         started = time.monotonic()
-        outcome = runner.run(f"{prefix}{step.command}")
+        outcome = runner.run(f"{prefix}{step.command}", step.timeout)
         if outcome.code not in step.ok_codes:
             raise StepFailed(_failure(plan, step, outcome))
         say(f"  ok ({time.monotonic() - started:.1f} s)")

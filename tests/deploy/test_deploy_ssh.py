@@ -248,3 +248,23 @@ def test_health_timer_falls_back_to_cron_without_systemd(
     line = cron.read_text().splitlines()[-1]
     assert line.startswith("*/5 * * * * root ") and f"--config {project} health" in line
     assert not (tmp_path / "units").exists()
+
+
+def test_new_country_on_this_machine(
+    provisioned: tuple[Path, URL], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _basedir, url = provisioned
+    monkeypatch.setenv("PSEA_TARGET_URL", url.render_as_string(hide_password=False))
+    monkeypatch.setenv("PSEA_ADMIN_EMAIL", ADMIN)
+    args = ["deploy", "new-country", "--host", "local", "--set", f"pseamigrate={PSEAMIGRATE}"]
+    for key, value in {
+        "code": "cd",
+        "name": "DRC",
+        "root": str(tmp_path),
+        "option_file": str(tmp_path / "cd.cnf"),
+    }.items():
+        args += ["--set", f"{key}={value}"]
+    code, out, err = cli(monkeypatch, None, *args)
+    assert code == 0, err
+    assert "done on local: 5 step(s) ran" in out
+    assert scalar(url, "SELECT template FROM tenants WHERE code = 'cd'") == "crp"
