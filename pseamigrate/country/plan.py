@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, MetaData, Table, and_, select
 
-from pseamigrate.country.spec import ADMIN_ROLE, CountrySpec
+from pseamigrate.country.spec import ADMIN_ROLE, FOCAL_ROLE, CountrySpec
 from pseamigrate.errors import ConfigError
 
 ADMIN_SOURCE_ID = -1  # the administrator membership `apply` creates (Drupal uids are >= 0)
@@ -100,35 +100,57 @@ def desired_rows(spec: CountrySpec) -> list[Desired]:
         )
         for source, name in spec.roles
     ]
-    rows += _admin_rows(spec, tenant)
+    rows += _member_rows(spec, tenant)
     rows += _location_rows(spec, tenant)
     rows += _organisation_rows(spec, tenant)
     return rows
 
 
-def _admin_rows(spec: CountrySpec, tenant: Ref) -> list[Desired]:
-    email_key = spec.admin_email.strip().lower()
+def _member_rows(spec: CountrySpec, tenant: Ref) -> list[Desired]:
+    """Return the administrator's and focal points' accounts, memberships and roles."""
+    members = [(spec.admin_email, ADMIN_SOURCE_ID, "administrator", ADMIN_ROLE, "administrator")]
+    for number, email in enumerate(spec.focal_points, 1):
+        source = seed_id("focal_point", email.strip().lower())
+        members.append(
+            (email, source, f"focal_point_{number}", FOCAL_ROLE, f"focal point {number}")
+        )
+    rows: list[Desired] = []
+    accounts: set[str] = set()
+    for email, source, username, role, label in members:
+        email_key = email.strip().lower()
+        if email_key not in accounts:  # one account per e-mail, as the migration merges them
+            accounts.add(email_key)
+            rows.append(
+                Desired(
+                    "accounts",
+                    f"{label} account",
+                    {"email_key": email_key},
+                    {"email": email},
+                    {"first_tenant_id": tenant},
+                )
+            )
+        rows += _membership(tenant, email_key, source, username, role, label)
+    return rows
+
+
+def _membership(
+    tenant: Ref, email_key: str, source: int, username: str, role: str, label: str
+) -> list[Desired]:
+    key = {"tenant_id": tenant, "source_id": source}
     account = Ref("accounts", _key(email_key=email_key))
-    membership = Ref("memberships", _key(tenant_id=tenant, source_id=ADMIN_SOURCE_ID))
-    role = Ref("roles", _key(tenant_id=tenant, source_id=ADMIN_ROLE))
+    membership = Ref("memberships", tuple(key.items()))
+    role_ref = Ref("roles", _key(tenant_id=tenant, source_id=role))
     return [
         Desired(
-            "accounts",
-            "administrator account",
-            {"email_key": email_key},
-            {"email": spec.admin_email},
-            {"first_tenant_id": tenant},
-        ),
-        Desired(
             "memberships",
-            "administrator membership",
-            {"tenant_id": tenant, "source_id": ADMIN_SOURCE_ID},
-            {"account_id": account, "username": "administrator", "active": True},
+            f"{label} membership",
+            key,
+            {"account_id": account, "username": username, "active": True},
         ),
         Desired(
             "membership_roles",
-            "administrator role",
-            {"tenant_id": tenant, "membership_id": membership, "role_id": role},
+            f"{label} role",
+            {"tenant_id": tenant, "membership_id": membership, "role_id": role_ref},
         ),
     ]
 

@@ -16,6 +16,7 @@ from pseamigrate.country.template import CODE_RE, EMAIL_RE
 from pseamigrate.errors import ConfigError, UsageProblem
 
 ADMIN_ROLE = "administrator"
+FOCAL_ROLE = "psea_focal_point"
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class CountrySpec:
     template: str
     template_version: str
     admin_email: str
+    focal_points: tuple[str, ...]
     roles: tuple[tuple[str, str], ...]  # (source id, name)
     locations: tuple[Place, ...]
     organisations: tuple[str, ...]
@@ -81,17 +83,29 @@ def load_country(folder: Path) -> CountrySpec:
     email = str(admin.get("email", ""))
     if not EMAIL_RE.match(email):
         raise ConfigError(f"{path}: administrator.email: not an e-mail address")
+    roles = _roles(folder / "roles.yaml")
+    focal_points = _focal_points(country, path)
+    if focal_points and FOCAL_ROLE not in {source for source, _name in roles}:
+        raise ConfigError(f"{folder / 'roles.yaml'}: roles: must include {FOCAL_ROLE!r}")
     return CountrySpec(
         code=code,
         name=_need(country, "name", path),
         template=_need(country, "template", path),
         template_version=str(country.get("template_version", "")),
         admin_email=email,
-        roles=_roles(folder / "roles.yaml"),
+        focal_points=focal_points,
+        roles=roles,
         locations=_places(folder / "vocabularies.yaml"),
         organisations=_organisations(folder / "vocabularies.yaml"),
         folder=folder,
     )
+
+
+def _focal_points(country: dict[str, Any], path: Path) -> tuple[str, ...]:
+    emails = country.get("focal_points") or []
+    if not isinstance(emails, list) or not all(EMAIL_RE.match(str(e)) for e in emails):
+        raise ConfigError(f"{path}: focal_points: must be a list of e-mail addresses")
+    return tuple(str(e) for e in emails)
 
 
 def _roles(path: Path) -> tuple[tuple[str, str], ...]:

@@ -23,19 +23,31 @@ def test_new_plan_apply_plan_then_drift(
     any_db: URL, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = target_with_schema(any_db)
-    new_country(monkeypatch, tmp_path, "iq", "Iraq", "organisations=UNHCR,WFP")
+    focal = f"focal_points=fp1@example.org, {ADMIN}"  # the administrator is a focal point too
+    new_country(monkeypatch, tmp_path, "iq", "Iraq", "organisations=UNHCR,WFP", focal)
     root = ["--root", str(tmp_path)]
 
     code, out, err = cli(monkeypatch, url, "country", "plan", "iq", *root)
     assert code == 3, err
     assert "insert tenants: tenant iq" in out and "insert location_terms: location IQ-BG-K" in out
-    assert ADMIN not in out + err  # e-mails are never printed
+    assert ADMIN not in out + err and "fp1@" not in out + err  # e-mails are never printed
     assert scalar(url, "SELECT COUNT(*) FROM tenants") == 0  # plan writes nothing
 
     code, out, err = cli(monkeypatch, url, "country", "apply", "iq", *root, PLAIN, "--json")
     assert code == 0, err
     applied = json.loads(out)
-    assert applied["applied"] and len(applied["changes"]) == 1 + 6 + 3 + 3 + 4
+    # tenant, roles, administrator (account, membership, role), two focal points (one new
+    # account; memberships and roles), locations, organisations (term and link each)
+    assert applied["applied"] and len(applied["changes"]) == 1 + 6 + 3 + 5 + 3 + 4
+    assert scalar(url, "SELECT COUNT(*) FROM accounts") == 2
+    assert (
+        scalar(
+            url,
+            "SELECT COUNT(*) FROM membership_roles mr JOIN roles r ON r.id = mr.role_id "
+            "WHERE r.source_id = 'psea_focal_point'",
+        )
+        == 2
+    )
 
     code, out, err = cli(monkeypatch, url, "country", "plan", "iq", *root)
     assert code == 0, err
