@@ -72,6 +72,28 @@ def server_create_database(basedir: BasedirOption, database: DatabaseOption) -> 
     console.info(f"database {database} ready")
 
 
+@server_app.command("migration-account")
+def server_migration_account(
+    basedir: BasedirOption,
+    database: DatabaseOption,
+    option_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where its credentials go (0600; default BASEDIR/migration.cnf).", dir_okay=False
+        ),
+    ] = None,
+) -> None:
+    """Create or rotate the migration account (the target's DDL, tenant views, CREATE USER).
+
+    Example: pseamigrate server migration-account --basedir /srv/psea-db --database psea
+    """
+    from pseamigrate.deploy.server_dir import create_migration_account
+
+    target = option_file or basedir / "migration.cnf"
+    account = create_migration_account(basedir, database, target)
+    console.info(f"account {account}: credentials written to {target} (0600)")
+
+
 @server_app.command("dump")
 def server_dump(
     basedir: BasedirOption,

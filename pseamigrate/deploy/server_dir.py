@@ -10,6 +10,7 @@ production target is the packaged service (docs/operations.md).
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import time
@@ -19,6 +20,7 @@ from sqlalchemy import text
 
 from pseamigrate.db import connection
 from pseamigrate.encryption.base import quote_name
+from pseamigrate.encryption.keys import write_secret
 from pseamigrate.errors import ServerError
 from pseamigrate.servers import LocalServer, existing_server, new_server
 from pseamigrate.servers.instance import START_TIMEOUT, _answers
@@ -91,3 +93,51 @@ def create_database(basedir: Path, name: str) -> None:
         conn.execute(
             text(f"CREATE DATABASE IF NOT EXISTS {quote_name(name)} CHARACTER SET utf8mb4")
         )
+
+
+MIGRATION_ACCOUNT = "psea_migrate"
+
+
+def migration_grants(database: str, account: str, flavor: str) -> list[str]:
+    """Return the grants of the migration account: the target's DDL and data, the tenant
+    schemas `<database>_<code>` (views, with grant option for `country grant`), CREATE USER,
+    and what the encryption checks run before every write read (PROCESS for the INNODB_*
+    tables, REPLICATION CLIENT for the binary log list, MySQL's keyring status)."""
+    tenants = database.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%") + "\\_%"
+    grants = [
+        f"GRANT ALL PRIVILEGES ON {quote_name(database)}.* TO {account}",
+        f"GRANT ALL PRIVILEGES ON {quote_name(tenants)}.* TO {account} WITH GRANT OPTION",
+        f"GRANT CREATE USER, PROCESS, REPLICATION CLIENT ON *.* TO {account}",
+    ]
+    if flavor == "mysql":  # key ids and status only, never key material
+        for table in ("keyring_component_status", "keyring_keys"):
+            grants.append(f"GRANT SELECT ON performance_schema.{table} TO {account}")
+    return grants
+
+
+def create_migration_account(
+    basedir: Path, database: str, option_file: Path, client_host: str = "127.0.0.1"
+) -> str:
+    """Create (or rotate) the account migrations and `country` commands use; write its option
+    file (0600, never printed). Returns the account name."""
+    server = existing_server(basedir)
+    account = f"'{MIGRATION_ACCOUNT}'@'{client_host}'"
+    password = secrets.token_urlsafe(24)
+    with connection(server.url(), begin=True) as conn:
+        conn.execute(
+            text(f"CREATE USER IF NOT EXISTS {account} IDENTIFIED BY :pw"), {"pw": password}
+        )
+        conn.execute(text(f"ALTER USER {account} IDENTIFIED BY :pw"), {"pw": password})
+        for statement in migration_grants(database, account, server.flavor):
+            conn.execute(text(statement))
+    lines = [
+        "# pseamigrate: the migration account (owns the target's DDL). Keep this file 0600.",
+        "[client]",
+        f"user={MIGRATION_ACCOUNT}",
+        f"password={password}",
+        f"host={client_host}",
+        f"port={server.port}",
+        f"database={database}",
+    ]
+    write_secret(option_file, ("\n".join(lines) + "\n").encode())
+    return account

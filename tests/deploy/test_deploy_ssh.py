@@ -51,7 +51,7 @@ def provisioned(
         )
     try:
         assert code == 0, err
-        assert "[8/8] encryption status" in err and "done on" in out
+        assert "[9/9] encryption status" in err and "done on" in out
         yield (
             basedir,
             URL.create(
@@ -268,3 +268,33 @@ def test_new_country_on_this_machine(
     assert code == 0, err
     assert "done on local: 5 step(s) ran" in out
     assert scalar(url, "SELECT template FROM tenants WHERE code = 'cd'") == "crp"
+
+
+def test_the_migration_account_runs_country_apply_and_grant(
+    provisioned: tuple[Path, URL], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from pseamigrate.config import ConnectionSpec
+    from pseamigrate.db import connection
+    from tests.country.helpers import new_country
+
+    basedir, _url = provisioned
+    option_file = basedir / "migration.cnf"
+    assert stat.S_IMODE(os.stat(option_file).st_mode) == 0o600
+    migration = ConnectionSpec(option_file=option_file).resolve()
+    assert migration.username == "psea_migrate" and migration.password
+    new_country(monkeypatch, tmp_path, "sy", "Syria")
+    root = ["--root", str(tmp_path)]
+    code, _out, err = cli(monkeypatch, migration, "country", "apply", "sy", *root)
+    assert code == 0, err
+    tenant_file = tmp_path / "sy.cnf"
+    code, _out, err = cli(
+        monkeypatch, migration, "country", "grant", "sy", "--option-file", str(tenant_file)
+    )
+    assert code == 0, err
+    with connection(ConnectionSpec(option_file=tenant_file).resolve()) as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM roles")).scalar() == 6
+    with pytest.raises(DBAPIError), connection(migration) as conn:
+        conn.execute(text("SELECT COUNT(*) FROM mysql.user"))
