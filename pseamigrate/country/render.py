@@ -75,7 +75,7 @@ def write_country(dest: Path, files: dict[Path, str]) -> list[Path]:
         for relative, text in files.items():
             (staging / relative).parent.mkdir(parents=True, exist_ok=True)
             (staging / relative).write_text(text, encoding="utf-8")
-        staging.chmod(0o750)
+        staging.chmod(0o700)  # the files name people by e-mail: owner-only
         staging.rename(dest)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
