@@ -162,10 +162,19 @@ class SSHRunner:
     def __init__(self, host: Host, identity: Path | None, known_hosts: Path | None) -> None:
         self.host = host
         self.conn = ssh_connect(host, identity, known_hosts)
-        made = self.run("umask 077 && mktemp -d /tmp/pseamigrate-recipe-XXXXXXXX")
-        if made.code != 0:
-            raise PseamigrateError(f"cannot make a private directory on {host}: {made.tail}")
-        self.private = made.tail.strip().splitlines()[-1]
+        made = self.conn.run(
+            "umask 077 && mktemp -d /tmp/pseamigrate-recipe-XXXXXXXX",
+            hide=True,
+            warn=True,
+            in_stream=False,
+            timeout=CONNECT_TIMEOUT * 3,
+        )
+        lines = made.stdout.strip().splitlines()  # stdout only: a login banner may use stderr
+        if made.exited != 0 or not lines:
+            raise PseamigrateError(
+                f"cannot make a private directory on {host}: {made.stderr[-200:]}"
+            )
+        self.private = lines[-1]
 
     def run(self, command: str, timeout: int = 60) -> CommandResult:
         from invoke.exceptions import CommandTimedOut
