@@ -13,6 +13,7 @@ import hashlib
 from typing import Any
 
 from pseamigrate.drupal.common import decode, group_bundles, report_shadowed, site_model
+from pseamigrate.drupal.field_types import is_core, reference_target
 from pseamigrate.drupal.model import (
     AllowedValue,
     Bundle,
@@ -24,35 +25,6 @@ from pseamigrate.drupal.model import (
     Vocabulary,
 )
 from pseamigrate.drupal.source import Source
-
-KNOWN_TYPES = frozenset(
-    {
-        "string",
-        "string_long",
-        "text",
-        "text_long",
-        "text_with_summary",
-        "list_string",
-        "list_integer",
-        "list_float",
-        "boolean",
-        "integer",
-        "decimal",
-        "float",
-        "entity_reference",
-        "file",
-        "image",
-        "datetime",
-        "daterange",
-        "timestamp",
-        "email",
-        "link",
-        "telephone",
-        "comment",
-        "uri",
-    }
-)
-FILE_TYPES = {"file": "file", "image": "file"}
 
 
 def introspect(source: Source, version: int) -> SiteModel:
@@ -73,7 +45,8 @@ def introspect(source: Source, version: int) -> SiteModel:
     fields = {key: _with_targets(storage, instances) for key, storage in fields.items()}
     bundles = _bundles(config, instances)
     major: DrupalMajor = version  # type: ignore[assignment]  # detect() returns 8..11
-    return site_model(source, major, "d8", fields, _vocabularies(config), bundles, problems)
+    vocabularies = _vocabularies(config, _hierarchies(source))
+    return site_model(source, major, "d8", fields, vocabularies, bundles, problems)
 
 
 def _stored_entity_types(source: Source) -> set[str]:
@@ -165,7 +138,7 @@ def _deleted_storage(source: Source, c: dict[str, Any]) -> FieldStorage:
         data_table=source.name(data) if source.has(data) else "",
         revision_table=source.name(revision) if source.has(revision) else None,
         deleted=True,
-        known_type=str(c.get("type")) in KNOWN_TYPES,
+        known_type=is_core(str(c.get("type")), "d8"),
         settings=c.get("settings") or {},
     )
 
@@ -218,10 +191,10 @@ def _storage(source: Source, c: dict[str, Any], problems: list[Problem]) -> Fiel
         data_table=data_table,
         revision_table=revision_table,
         allowed_values=_allowed(settings),
-        target_type=settings.get("target_type") or FILE_TYPES.get(kind),
+        target_type=settings.get("target_type") or reference_target(kind),
         target_bundles=(),
         deleted=bool(c.get("deleted")),
-        known_type=kind in KNOWN_TYPES,
+        known_type=is_core(kind, "d8"),
         settings=settings,
     )
 
@@ -290,9 +263,31 @@ def _bundles(
     return group_bundles(labels, instances)
 
 
-def _vocabularies(config: dict[str, dict[str, Any]]) -> dict[str, Vocabulary]:
+def _vocabularies(
+    config: dict[str, dict[str, Any]], hierarchies: dict[str, int]
+) -> dict[str, Vocabulary]:
     return {
-        str(c["vid"]): Vocabulary(str(c["vid"]), str(c.get("name") or c["vid"]), str(c["vid"]))
+        str(c["vid"]): Vocabulary(
+            str(c["vid"]),
+            str(c.get("name") or c["vid"]),
+            str(c["vid"]),
+            hierarchies.get(str(c["vid"]), 0),
+        )
         for name, c in config.items()
         if name.startswith("taxonomy.vocabulary.") and c.get("vid")
+    }
+
+
+def _hierarchies(source: Source) -> dict[str, int]:
+    """Return each vocabulary's hierarchy as Drupal 7 flags it (0 flat, 1 single parents,
+    2 some term has several); Drupal 8+ no longer stores the flag, its parent rows tell."""
+    if not source.has("taxonomy_term__parent"):
+        return {}
+    sql = (
+        "SELECT bundle, MAX(delta) AS deltas, MAX(parent_target_id) AS parent "
+        f"FROM {source.q('taxonomy_term__parent')} WHERE deleted = 0 GROUP BY bundle"
+    )
+    return {
+        str(row["bundle"]): 2 if int(row["deltas"] or 0) > 0 else int(bool(row["parent"]))
+        for row in source.rows(sql)
     }

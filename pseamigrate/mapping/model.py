@@ -17,7 +17,18 @@ from typing import Any
 MAPPING_VERSION = 1
 
 # Node properties every bundle has, usable as `source:` like a field.
-BASE_PROPERTIES = ("nid", "vid", "title", "uid", "status", "created", "changed", "language")
+# `comment` is the node's comment setting: a node column in Drupal 7, a field in Drupal 8+.
+BASE_PROPERTIES = (
+    "nid",
+    "vid",
+    "title",
+    "uid",
+    "status",
+    "created",
+    "changed",
+    "language",
+    "comment",
+)
 # Columns every entity table has that a mapping may fill (source ids are set by the engine).
 BASE_DESTINATIONS = {
     "title": "string",
@@ -42,6 +53,21 @@ STEP_OPTIONS: dict[str, tuple[set[str], set[str]]] = {
     "callback": ({"callable"}, {"callable"}),
 }
 LOOKUP_KINDS = {"file", "user"}  # besides the canonical entities and vocabularies
+
+# Callbacks a mapping may name (`plugin: callback`, `callable: NAME`) and the logical type each
+# returns: a model column type, or "any" when it keeps the type it was given. This is the mapping
+# language's side; the functions live in pseamigrate/transform/callbacks.py (`CALLBACKS`), and
+# tests/transform/test_callbacks_agree.py checks that both name the same callbacks and types.
+CALLBACK_RETURNS: dict[str, str] = {
+    "trim": "any",
+    "lower": "any",
+    "upper": "any",
+    "to_int": "integer",
+    "to_bool": "boolean",
+    "normalise_email": "string",
+    "strip_tags": "any",
+    "first": "any",
+}
 
 
 @dataclass(frozen=True)
