@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from pseamigrate.cli import app
 from pseamigrate.db import connection
-from pseamigrate.target.commands import create_schema, with_engine
+from pseamigrate.target.commands import create_schema
 
 runner = CliRunner()
 ADMIN = "country.admin@example.org"
@@ -46,7 +46,8 @@ def new_country(
 
 def target_with_schema(url: URL) -> URL:
     """Create the model's schema in the empty database at `url`; return the URL."""
-    with_engine(url, create_schema)
+    with connection(url) as conn:
+        create_schema(conn)
     return url
 
 

@@ -20,7 +20,7 @@ from pseamigrate.db import connection
 from pseamigrate.encryption.setup import key_files
 from pseamigrate.servers import LocalServer
 from pseamigrate.servers.instance import free_port
-from pseamigrate.target.commands import create_schema, with_engine
+from pseamigrate.target.commands import create_schema
 from tests.country.helpers import cli
 
 
@@ -30,7 +30,8 @@ def healthy(enc_server: LocalServer, tmp_path_factory: pytest.TempPathFactory) -
     with connection(enc_server.url(), begin=True) as conn:
         conn.execute(text("CREATE DATABASE IF NOT EXISTS health_target"))
     url = enc_server.url("health_target")
-    with_engine(url, create_schema)
+    with connection(url) as conn:
+        create_schema(conn)
     with connection(url, begin=True) as conn:
         conn.execute(text("INSERT INTO tenants (code, name, created_at) VALUES ('iq', 'I', NOW())"))
         conn.execute(
