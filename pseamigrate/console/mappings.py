@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pseamigrate.console import err, out, print_json
+from pseamigrate.console import out, print_json
 
 
 def show_mapping_checks(results: Sequence[Any], json_out: bool) -> None:
-    """Render mapping checks: every problem as `file:line: path: message`, then a verdict."""
+    """Render mapping checks on stdout: `ok  FILE`, or every problem as
+    `file:line: path: message` under `FILE: N problem(s)`."""
     if json_out:
         print_json(
             [
@@ -23,6 +24,6 @@ def show_mapping_checks(results: Sequence[Any], json_out: bool) -> None:
             out.print(f"ok  {result.mapping}")
             continue
         count = len(result.problems)
-        err.print(f"{result.mapping}: {count} problem(s)", soft_wrap=True)
+        out.print(f"{result.mapping}: {count} problem(s)", soft_wrap=True)
         for problem in result.problems:
-            err.print(f"  {problem}", soft_wrap=True)
+            out.print(f"  {problem}", soft_wrap=True)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
-from pseamigrate.console import err, out, print_json, print_table, verdict
+from pseamigrate.console import out, print_json, print_table, verdict
 
 if TYPE_CHECKING:
     from pseamigrate.connections import PingResult
@@ -111,7 +111,7 @@ def _show_demo_checks(run: Any) -> None:
     )
     for mapping in run.mappings:
         for problem in mapping.problems:
-            err.print(f"  {problem}", soft_wrap=True)
+            out.print(f"  {problem}", soft_wrap=True)
     target = run.target
     if target is not None:
         o = target.outcomes

@@ -95,11 +95,11 @@ def test_scaffold_on_live_sites_then_human_edits_pass_check(
     # Only Iraq needs a person (its extra field and list value); DRC's deleted field is kept in
     # `extra` by the scaffold itself.
     for site in ("demo", "drc", "syria"):
-        assert f"{site}.yaml: " not in result.stderr
+        assert f"{site}.yaml: " not in result.stdout
     assert "extra/old_case_number: field_old_case_number" in targets["drc"].read_text("utf-8")
-    assert "ignore.field_camp_name: still marked TODO" in result.stderr
-    assert "maps 'camp_committee' to 'TODO'" in result.stderr
-    assert result.stderr.count("problem(s)") == 1
+    assert "ignore.field_camp_name: still marked TODO" in result.stdout  # results: stdout (#14)
+    assert "maps 'camp_committee' to 'TODO'" in result.stdout
+    assert result.stdout.count("problem(s)") == 1
     for site in SITES:
         text = targets[site].read_text(encoding="utf-8")
         for before, after in HUMAN_EDITS[site]:

@@ -1,0 +1,34 @@
+"""Rendering for the target command group."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pseamigrate.console import info, out, print_json
+
+if TYPE_CHECKING:
+    from pseamigrate.target.init import InitResult
+
+
+def show_init(result: InitResult, *, dry_run: bool, json_out: bool) -> None:
+    """Render `target init`: on a dry run of a missing database, only its SQL on stdout."""
+    if json_out:
+        print_json(
+            {
+                "database": result.database,
+                "existed": result.existed,
+                "created": result.created,
+                "statement": None if result.existed else result.statement,
+                "charset": result.charset,
+                "collation": result.collation,
+            }
+        )
+        return
+    names = f"{result.charset} / {result.collation}"
+    if result.existed:
+        out.print(f"target database {result.database} exists at {result.where} ({names})")
+    elif dry_run:
+        out.print(f"{result.statement};", soft_wrap=True)
+    else:
+        out.print(f"created target database {result.database} at {result.where} ({names})")
+        info("next: pseamigrate encryption enable, then pseamigrate schema create")
