@@ -9,17 +9,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pseamigrate.drupal.facts import SiteFacts
 from pseamigrate.drupal.model import Bundle, SiteCounts, SiteModel
 
 INSPECT_FORMAT = 1
 
 
 def inspect_data(
-    model: SiteModel, counts: SiteCounts, latin1_tables: list[str] | None = None
+    model: SiteModel,
+    counts: SiteCounts,
+    latin1_tables: list[str] | None = None,
+    facts: SiteFacts | None = None,
 ) -> dict[str, Any]:
-    """Describe a site's content model with its counts, in the documented inspect shape."""
+    """Describe a site's content model with its counts, in the documented inspect shape
+    (with `facts`: charsets, languages, roles and modules added)."""
     users = model.entity_bundles.get("user", {}).get("user")
-    return {
+    return (facts.as_dict() if facts is not None else {}) | {
         "format": INSPECT_FORMAT,
         "drupal_version": model.drupal_version,
         "layout": model.layout,
@@ -112,7 +117,30 @@ def diff_data(sites: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
         having = {n: s["bundles"][bundle] for n, s in sites.items() if bundle in s["bundles"]}
         _field_rows(rows, bundle, having, names)
     _latin1(rows, sites, names)
+    _site_facts(rows, sites, names)
     return {"format": INSPECT_FORMAT, "sites": names, "differences": rows}
+
+
+def _site_facts(rows: list[dict[str, Any]], sites: Mapping[str, Any], names: list[str]) -> None:
+    """Add rows where sites differ in charsets, default language, roles or enabled modules."""
+    if not all("modules" in sites[n] for n in names):
+        return  # inspect data without facts (older callers)
+    charsets = {n: dict(sites[n]["charsets"]) for n in names}
+    if len({tuple(sorted(v)) for v in charsets.values()}) > 1:
+        rows.append(_row("encoding", "charsets", {n: sorted(v) for n, v in charsets.items()}))
+    default = {n: sites[n]["default_language"] for n in names}
+    if len(set(default.values())) > 1:
+        rows.append(_row("site", "default_language", default))
+    for prop in ("roles", "modules"):
+        values = {n: sorted(sites[n][prop]) for n in names}
+        if len({tuple(v) for v in values.values()}) > 1:
+            common = set.intersection(*(set(v) for v in values.values()))
+            only_in = {n: sorted(set(v) - common) for n, v in values.items()}
+            rows.append(_row("site", prop, values) | {"only_in": only_in})
+
+
+def _row(kind: str, prop: str, values: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": kind, "bundle": None, "field": None, "property": prop, "values": values}
 
 
 def _presence(

@@ -7,6 +7,7 @@ from typing import Any
 
 from pseamigrate.config import Settings
 from pseamigrate.db import connect_checked, where
+from pseamigrate.drupal.facts import site_facts
 from pseamigrate.drupal.read import DrupalSite, open_site
 from pseamigrate.drupal.report import diff_data, inspect_data
 from pseamigrate.errors import UsageProblem
@@ -33,7 +34,8 @@ def inspect_site(settings: Settings, name: str, say: Say | None = None) -> dict[
 
 def describe(site: DrupalSite) -> dict[str, Any]:
     """Build the inspect data of an opened site."""
-    return inspect_data(site.model, site.counts(), site.latin1_tables())
+    facts = site_facts(site.source, site.model.layout)
+    return inspect_data(site.model, site.counts(), site.latin1_tables(), facts)
 
 
 def diff_sites(settings: Settings, names: list[str], say: Say | None = None) -> dict[str, Any]:
