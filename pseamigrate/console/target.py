@@ -11,7 +11,8 @@ if TYPE_CHECKING:
 
 
 def show_init(result: InitResult, *, dry_run: bool, json_out: bool) -> None:
-    """Render `target init`: on a dry run of a missing database, only its SQL on stdout."""
+    """Render `target init`; a dry run prints only SQL on stdout (none when the database exists),
+    so it pipes into the client."""
     if json_out:
         print_json(
             {
@@ -26,7 +27,8 @@ def show_init(result: InitResult, *, dry_run: bool, json_out: bool) -> None:
         return
     names = f"{result.charset} / {result.collation}"
     if result.existed:
-        out.print(f"target database {result.database} exists at {result.where} ({names})")
+        say = info if dry_run else out.print  # a dry run's stdout is SQL only: nothing to run
+        say(f"target database {result.database} exists at {result.where} ({names})")
     elif dry_run:
         out.print(f"{result.statement};", soft_wrap=True)
     else:

@@ -68,6 +68,9 @@ def test_init_creates_a_missing_database_after_saying_so(
     again = _init(any_server, name, monkeypatch)
     assert again.exit_code == 0 and f"target database {name} exists" in again.stdout
     assert "creating" not in again.stderr
+    dry_again = _init(any_server, name, monkeypatch, "--dry-run")  # stdout stays pipeable: empty
+    assert dry_again.exit_code == 0 and dry_again.stdout == ""
+    assert f"target database {name} exists" in dry_again.stderr
     _admin(any_server, f"DROP DATABASE `{name}`")
 
 
