@@ -36,6 +36,8 @@ class Planted:
     bad_dates: list[int]
     two_parents: int
     commented: list[int]
+    int_ref: int  # drc: a referral whose plain integer nid field points nowhere
+    huge: int  # demo: a complaint with a narrative over 16 MB
 
 
 def _plant(url: URL) -> tuple[list[int], list[int], int, list[int]]:
@@ -93,6 +95,35 @@ def _plant(url: URL) -> tuple[list[int], list[int], int, list[int]]:
     return referrals, dated, child, complaints[2:4]
 
 
+def _plant_integer_reference(url: URL) -> int:
+    """Turn drc's referral → complaint link into a plain Drupal 7 integer field (number_integer,
+    column `_value`), as sites built on core keep it, and point one referral at a missing nid."""
+    ((referral,),) = query(url, "SELECT MAX(entity_id) FROM field_data_field_complaint_ref")
+    run(
+        url,
+        "UPDATE field_config SET type = 'number_integer', module = 'number' "
+        "WHERE field_name = 'field_complaint_ref'",
+        "ALTER TABLE field_data_field_complaint_ref CHANGE field_complaint_ref_target_id "
+        "field_complaint_ref_value INT NULL",
+        "UPDATE field_data_field_complaint_ref SET field_complaint_ref_value = 777777 "
+        "WHERE entity_id = :r",
+        params={"r": referral},
+    )
+    return int(referral)
+
+
+def _plant_huge_narrative(url: URL) -> int:
+    """Give one complaint a narrative over 16 MB (the test server allows 256 MB packets)."""
+    ((nid,),) = query(url, "SELECT MAX(entity_id) FROM field_data_field_narrative")
+    run(
+        url,
+        "UPDATE field_data_field_narrative SET field_narrative_value = REPEAT('x', 17000000) "
+        "WHERE entity_id = :n",
+        params={"n": nid},
+    )
+    return int(nid)
+
+
 @pytest.fixture(scope="module")
 def planted(
     mariadb_server: LocalServer, tmp_path_factory: pytest.TempPathFactory
@@ -107,7 +138,9 @@ def planted(
         urls[site], files[site] = mariadb_server.url(name), base / site
         reports[site] = build_site(urls[site], site, "d7", scale=0.1, files_dir=files[site])
     dangling, bad_dates, two_parents, commented = _plant(urls["demo"])
-    yield Planted(urls, files, reports, dangling, bad_dates, two_parents, commented)
+    int_ref = _plant_integer_reference(urls["drc"])
+    huge = _plant_huge_narrative(urls["demo"])
+    yield Planted(urls, files, reports, dangling, bad_dates, two_parents, commented, int_ref, huge)
     for site in SITES:
         _admin(mariadb_server, f"DROP DATABASE IF EXISTS `assess_{site}`")
 
@@ -176,7 +209,24 @@ def test_dangling_references_dates_parents_and_comments_in_demo(
     assert comments["message"].startswith("3 comment(s)") and comments["severity"] == "blocker"
     for site in ("iraq", "drc", "syria"):  # planted in demo only
         names = {f["check"] for s in data["sites"] if s["site"] == site for f in s["findings"]}
-        assert not names & {"dangling_reference", "unparseable_date", "several_parents"}
+        assert not names & {"unparseable_date", "several_parents"}
+        assert ("dangling_reference" in names) == (site == "drc")
+
+
+def test_a_plain_integer_nid_field_pointing_nowhere(
+    planted: Planted, assessed: dict[str, Any]
+) -> None:
+    found = _find(assessed["data"], "drc", "dangling_reference", "referral.field_complaint_ref")
+    assert (found["count"], found["ids"]) == (1, [planted.int_ref])
+    assert "the reference will be left empty" in found["action"]
+
+
+def test_a_narrative_over_16_mb(planted: Planted, assessed: dict[str, Any]) -> None:
+    huge = _find(assessed["data"], "demo", "long_text_16mb", "complaint.field_narrative")
+    assert (huge["count"], huge["ids"], huge["severity"]) == (1, [planted.huge], "blocker")
+    assert "longest 17000000 bytes" in huge["message"]
+    long = _find(assessed["data"], "demo", "long_text_64kb", "complaint.field_narrative")
+    assert planted.huge in long["ids"]
 
 
 def test_charsets_long_texts_and_four_byte_characters(
