@@ -19,7 +19,13 @@ from pseamigrate.config import Settings, SiteSettings
 from pseamigrate.db import connect_checked, where
 from pseamigrate.drupal.facts import site_facts
 from pseamigrate.drupal.read import open_site
-from pseamigrate.errors import MappingError, VerificationMismatch
+from pseamigrate.errors import (
+    ConfigError,
+    ConnectionFailed,
+    DrupalReadError,
+    MappingError,
+    VerificationMismatch,
+)
 from pseamigrate.mapping.load import load_mapping
 from pseamigrate.mapping.model import SiteMapping
 from pseamigrate.sitefiles import files_root
@@ -44,8 +50,29 @@ def assess_sites(
     for site in sites:
         if say is not None:
             say(f"assessing site {site.name!r}")
-        results.append(assess_site(site, canonical, identities, project))
+        try:
+            results.append(assess_site(site, canonical, identities, project))
+        except (ConnectionFailed, ConfigError, DrupalReadError) as exc:  # the others go on
+            results.append(_unreadable(site, exc))
     return Assessment(results, list(identity_findings(identities)))
+
+
+def _unreadable(site: SiteSettings, exc: Exception) -> SiteAssessment:
+    """Return a site that could not be read as one blocker naming the reason (no values)."""
+    result = SiteAssessment(site.name, "-", 0, str(site.mapping or "") or None)
+    result.add(
+        Finding(
+            site.name,
+            "unreadable",
+            "blocker",
+            "site",
+            str(exc),
+            1,
+            (),
+            "nothing of this site can be assessed or migrated until it can be read",
+        )
+    )
+    return result
 
 
 def assess_site(

@@ -70,3 +70,24 @@ def test_assess_drupal_11_core_fixture(
     roles = query(url, "SELECT COUNT(*) FROM config WHERE name LIKE 'user.role.%'")[0][0]
     assert found["roles"][0]["count"] == roles
     assert found["languages"][0]["message"].startswith("default language en")
+
+
+def test_an_unreachable_site_is_a_blocker_and_the_others_are_assessed(
+    drupal_core: dict[str, URL], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pseamigrate.servers.instance import free_port
+
+    monkeypatch.setenv("PSEA_CORE_URL", drupal_core["d7"].render_as_string(hide_password=False))
+    monkeypatch.setenv("PSEA_DOWN_URL", f"mysql://u:never-shown@127.0.0.1:{free_port()}/x")
+    config = tmp_path / "pseamigrate.yaml"
+    config.write_text(
+        "sites:\n  down:\n    tenant: d\n    connection: {url_env: PSEA_DOWN_URL}\n"
+        "  core:\n    tenant: c\n    connection: {url_env: PSEA_CORE_URL}\n"
+    )
+    result = runner.invoke(app, ["--config", str(config), "assess", "--json"])
+    assert result.exit_code == 3
+    down, core = json.loads(result.stdout)["sites"]
+    assert [f["check"] for f in down["findings"]] == ["unreadable"]
+    assert "cannot connect to site 'down'" in down["findings"][0]["message"]
+    assert core["layout"] == "d7" and len(core["findings"]) > 5
+    assert "never-shown" not in result.stdout + result.stderr
