@@ -40,7 +40,7 @@ def ping(
     from pseamigrate.connections import ping_all, require_ok
 
     results = ping_all(settings(ctx), names or [])
-    project_view.show_ping(results, json_out=as_json)
+    project_view.show_ping(results, json_out=as_json)  # ok/FAILED styled with Text, no markup
     require_ok(results)
 
 
