@@ -49,10 +49,11 @@ def scheme_dir(root: Path, scheme: str) -> Path | None:
 def local_file(root: Path, uri: str) -> Path | None:
     """Return where the file `uri` (`public://a/b.pdf`) should be under `root`, or None."""
     scheme, sep, rest = uri.partition("://")
-    if not sep:
+    parts = [part for part in rest.split("/") if part not in ("", ".")]
+    if not sep or not parts or ".." in parts:  # a URI from the database must stay inside
         return None
     folder = scheme_dir(root, scheme)
-    return folder / rest if folder is not None else None
+    return folder.joinpath(*parts) if folder is not None else None
 
 
 def check_files_dir(site: SiteSettings, project: Path | None) -> FilesDirStatus:

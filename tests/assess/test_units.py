@@ -78,6 +78,7 @@ def test_files_dir_checks(tmp_path: Path) -> None:
     assert status.ok and status.missing_subfolders == ("private",)
     assert local_file(tmp_path, "public://a/b.pdf") == tmp_path / "files" / "a" / "b.pdf"
     assert local_file(tmp_path, "private://x.pdf") is None
+    assert local_file(tmp_path, "public://../../etc/passwd") is None  # never outside files_dir
     assert not check_files_dir(site(str(tmp_path / "nope")), None).ok
     relative = check_files_dir(site("files/.."), tmp_path / "pseamigrate.yaml")
     assert relative.ok and relative.path == str(tmp_path / "files" / "..")
