@@ -105,6 +105,15 @@ class MappingView:
 
     def _unmapped_bundle(self, entity_type: str, bundle: str) -> Fate:
         assert self.mapping is not None
+        if entity_type == "user":
+            return Fate("unmapped", "accounts keep name, e-mail, password hash, status and roles")
+        if entity_type == "taxonomy_term":
+            ignored = any(i.name == bundle for i in self.mapping.ignore_vocabularies)
+            fed = next((v for v in self.mapping.vocabularies if v.source == bundle), None)
+            if fed is not None:
+                return Fate("unmapped", f"terms go to vocabulary {fed.destination} by name")
+            if ignored:
+                return Fate("ignored", f"vocabulary {bundle} is ignored by the mapping")
         if any(i.name == bundle for i in self.mapping.ignore_bundles):
             return Fate("ignored", f"{entity_type} {bundle} is ignored by the mapping")
         return Fate("unmapped", f"{entity_type} {bundle} is not in the mapping")
