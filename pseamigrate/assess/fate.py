@@ -81,6 +81,14 @@ class MappingView:
             None,
         )
 
+    def notes_table(self, node_type: str) -> str | None:
+        """Return the model's notes table that receives a node type's comments (or None)."""
+        em = self.entity("node", node_type)
+        target = self.model.entities.get(em.destination) if em is not None else None
+        notes = getattr(target, "notes", None)  # models without notes tables have none
+        table = getattr(notes, "table", None)
+        return str(table) if table else None
+
     def maps_entity_type(self, entity_type: str) -> bool:
         """Tell whether any entity mapping reads this entity type (e.g. comment)."""
         return self.mapping is not None and any(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pseamigrate.assess.context import SiteContext, subject
-from pseamigrate.assess.findings import MAX_IDS, Finding, capped
+from pseamigrate.assess.findings import MAX_IDS, Finding, Severity, capped
 from pseamigrate.drupal.facts import LEGACY_CHARSETS
 
 CHARSET_ACTION = {
@@ -110,23 +110,33 @@ def comments(ctx: SiteContext) -> Iterator[Finding]:
             f"SELECT DISTINCT id FROM ({sql}) x WHERE t = :t ORDER BY id LIMIT {MAX_IDS}",
             {"t": node_type},
         )
-        mapped = ctx.view.entity("node", node_type) is not None
-        handled = ctx.view.maps_entity_type("comment")
+        severity, action = _comment_fate(ctx, node_type)
         yield Finding(
             ctx.name,
             "comments",
-            "blocker" if mapped and not handled else "info",
+            severity,
             node_type,
             f"{count} comment(s) (case notes) on {row['nodes']} {node_type} node(s)",
             int(row["nodes"]),
             tuple(int(r["id"]) for r in ids),
-            "migrated by the mapping's comment entity"
-            if handled
-            else "the mapping and the model have no place for comments: these case notes would be "
-            "lost; add a case-notes entity before migrating"
-            if mapped
-            else f"node type {node_type} is not migrated by the mapping",
+            action,
         )
+
+
+def _comment_fate(ctx: SiteContext, node_type: str) -> tuple[Severity, str]:
+    """Say where a node type's comments go: its entity's notes table, or nowhere (a blocker
+    when the nodes themselves are migrated: their case notes would be lost)."""
+    notes = ctx.view.notes_table(node_type)
+    if notes is not None:
+        return "info", f"migrated into {notes}, with replies"
+    if ctx.view.maps_entity_type("comment"):
+        return "info", "migrated by the mapping's comment entity"
+    if ctx.view.entity("node", node_type) is None:
+        return "info", f"node type {node_type} is not migrated by the mapping"
+    return "blocker", (
+        "the model has no notes table for this entity: these case notes would be lost; add "
+        "one (notes: in the model) before migrating"
+    )
 
 
 def several_parents(ctx: SiteContext) -> Iterator[Finding]:
