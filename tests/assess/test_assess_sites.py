@@ -295,7 +295,10 @@ def test_exit_3_on_blockers_and_no_value_in_any_output(
     assert terminal.exit_code == 3 and as_json.exit_code == 3
     assert "blocker(s) to resolve before migrating" in terminal.stderr
     assert "Site demo: Drupal 7 (d7)" in terminal.stdout
-    assert "<script" not in assessed["html"] and "http" not in assessed["html"].split("<body>")[1]
+    page = assessed["html"]
+    assert page.startswith("<!DOCTYPE html>") and "<style>" in page  # one self-contained file
+    assert not any(tag in page for tag in ("<script", "<link", "src=", "@import", "url("))
+    assert "http" not in page.split("<body>")[1]
     outputs = [terminal.stdout, terminal.stderr, as_json.stdout, assessed["html"]]
     values = set()
     for url in planted.urls.values():
