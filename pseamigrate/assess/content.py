@@ -21,7 +21,7 @@ TIME_NAME = re.compile(r"(date|time|_at$|timestamp)")
 INTEGER_TYPES = {"number_integer", "integer", "datestamp"}
 TEXT_TYPES = {"text", "string", "date", "datetime", "list_text", "text_long", "string_long"}
 # Formats tried on a date-like text field that no mapping formats yet (PHP date() letters).
-FALLBACK_FORMATS = ["Y-m-d H:i:s", "Y-m-d\\TH:i:s", "Y-m-d", "d/m/Y", "d.m.Y"]
+FALLBACK_FORMATS = ["Y-m-d H:i:s", "Y-m-d\\TH:i:s", "Y-m-d", "d/m/Y", "d.m.Y", "d F Y", "d M Y"]
 UNIX_MAX = 4_102_444_800  # 2100-01-01: later is not a date anyone meant
 KB64, MB16 = 65_535, 16_777_215
 UTC = ZoneInfo("UTC")
@@ -35,6 +35,7 @@ def content_findings(ctx: SiteContext) -> Iterator[Finding]:
         yield from _present(bad_dates(ctx, table, fate))
         yield from long_texts(ctx, table, fate)
         yield from four_byte_text(ctx, table, fate)
+    yield from four_byte_titles(ctx)
 
 
 def _present(finding: Finding | None) -> list[Finding]:
@@ -253,4 +254,34 @@ def four_byte_text(ctx: SiteContext, table: FieldTable, fate: Fate) -> Iterator[
             count,
             capped(ids),
             f"{fate.text}: the target column must be utf8mb4, as every target table is",
+        )
+
+
+def four_byte_titles(ctx: SiteContext) -> Iterator[Finding]:
+    """Find nodes whose title holds 4-byte characters, per node type."""
+    s = ctx.source
+    table = "node" if ctx.layout == "d7" else "node_field_data"
+    charset = s.scalar(
+        "SELECT CHARACTER_SET_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = "
+        "DATABASE() AND TABLE_NAME = :t AND COLUMN_NAME = 'title'",
+        {"t": s.name(table)},
+    )
+    test = _FOUR_BYTE.get(str(charset))
+    if test is None:
+        return
+    found = f"FROM {s.q(table)} n WHERE ({test.format(c='n.title')})"
+    for row in s.rows(f"SELECT n.type AS t, COUNT(DISTINCT n.nid) AS c {found} GROUP BY n.type"):
+        ids = s.rows(
+            f"SELECT DISTINCT n.nid AS id {found} AND n.type = :b ORDER BY n.nid LIMIT {MAX_IDS}",
+            {"b": row["t"]},
+        )
+        yield Finding(
+            ctx.name,
+            "four_byte_characters",
+            "info",
+            f"{row['t']}.title",
+            f"{row['c']} {row['t']} title(s) hold 4-byte characters",
+            int(row["c"]),
+            tuple(int(r["id"]) for r in ids),
+            "mapped to the entity's title: the target column is utf8mb4, as every target table is",
         )
