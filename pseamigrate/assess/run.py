@@ -16,7 +16,7 @@ from pseamigrate.assess.findings import Assessment, Finding, SiteAssessment
 from pseamigrate.assess.identities import Identities, collect, identity_findings
 from pseamigrate.assess.structure import structure_findings
 from pseamigrate.config import Settings, SiteSettings
-from pseamigrate.db import connect_checked, where
+from pseamigrate.db import connection, where
 from pseamigrate.drupal.facts import site_facts
 from pseamigrate.drupal.read import open_site
 from pseamigrate.errors import (
@@ -84,22 +84,22 @@ def assess_site(
     """Assess one site; add its accounts to `identities` for the cross-site findings."""
     mapping, problem = _mapping(site)
     url = site.connection.resolve()
-    engine = connect_checked(url, f"site {site.name!r}")
-    try:
-        with open_site(engine, site.table_prefix, where=f"site {site.name!r} at {where(url)}") as s:
-            facts = site_facts(s.source, s.model.layout)
-            ctx = SiteContext(site.name, s, facts, MappingView(mapping, model))
-            result = SiteAssessment(
-                site.name, s.model.layout, s.model.drupal_version, str(site.mapping or "") or None
-            )
-            result.add(problem)
-            result.findings.extend(structure_findings(ctx))
-            result.findings.extend(content_findings(ctx))
-            result.findings.extend(file_findings(ctx, files_root(site, project)))
-            collect(ctx, identities)
-            return result
-    finally:
-        engine.dispose()
+    at = f"site {site.name!r} at {where(url)}"
+    with (
+        connection(url, f"site {site.name!r}") as conn,
+        open_site(conn, site.table_prefix, where=at) as s,
+    ):
+        facts = site_facts(s.source, s.model.layout)
+        ctx = SiteContext(site.name, s, facts, MappingView(mapping, model))
+        result = SiteAssessment(
+            site.name, s.model.layout, s.model.drupal_version, str(site.mapping or "") or None
+        )
+        result.add(problem)
+        result.findings.extend(structure_findings(ctx))
+        result.findings.extend(content_findings(ctx))
+        result.findings.extend(file_findings(ctx, files_root(site, project)))
+        collect(ctx, identities)
+        return result
 
 
 def _mapping(site: SiteSettings) -> tuple[SiteMapping | None, Finding | None]:

@@ -10,11 +10,13 @@ from rich.text import Text
 from pseamigrate.console import out, print_json, print_table, verdict
 
 if TYPE_CHECKING:
+    from pseamigrate.config import Settings
     from pseamigrate.connections import PingResult
+    from pseamigrate.demo import DemoResult, DemoRun, DemoSite
     from pseamigrate.sitefiles import FilesDirStatus
 
 
-def show_sites(settings: Any) -> None:
+def show_sites(settings: Settings) -> None:
     """Render the sites and target of a project file: where credentials come from, no secrets."""
     rows = [
         (
@@ -30,7 +32,7 @@ def show_sites(settings: Any) -> None:
     columns = ["site", "tenant", "credentials", "prefix", "mapping", "files_dir"]
     print_table(f"Sites in {settings.path}", columns, rows)
     if settings.target is not None:
-        out.print(f"target: credentials from {settings.target.describe()}")
+        out.print(f"target: credentials from {settings.target.describe()}", soft_wrap=True)
 
 
 def show_ping(results: Sequence[PingResult], *, json_out: bool) -> None:
@@ -75,7 +77,7 @@ def _ping_dict(result: PingResult) -> dict[str, Any]:
     }
 
 
-def show_demo(result: Any, *, json_out: bool) -> None:
+def show_demo(result: DemoResult, *, json_out: bool) -> None:
     """Render the demo's stages: sources, read back, mappings, encrypted target, what is next."""
     if json_out:
         print_json(result.as_dict())
@@ -94,7 +96,7 @@ def show_demo(result: Any, *, json_out: bool) -> None:
     verdict("demo FAILED" if failures else "demo passed", not failures)
 
 
-def _show_demo_checks(run: Any) -> None:
+def _show_demo_checks(run: DemoRun) -> None:
     """Render one flavor's read-back, mapping and target verdicts (yes/no and counts only)."""
     print_table(
         f"2. Read back on {run.flavor}",
@@ -125,7 +127,7 @@ def _show_demo_checks(run: Any) -> None:
         )
 
 
-def _demo_row(built: Any) -> list[Any]:
+def _demo_row(built: DemoSite) -> list[object]:
     """Turn one built site's report into a table row of counts."""
     expected = built.report.expected
     bundles = expected["bundles"]

@@ -26,16 +26,6 @@ class SiteFacts:
     roles: dict[str, int]  # role name (7) or id (8+) → users holding it
     modules: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
-        """Return the facts as the `inspect --json` keys they add."""
-        return {
-            "charsets": {name: len(tables) for name, tables in sorted(self.charsets.items())},
-            "default_language": self.default_language,
-            "languages": dict(sorted(self.languages.items())),
-            "roles": dict(sorted(self.roles.items())),
-            "modules": sorted(self.modules),
-        }
-
 
 def site_facts(source: Source, layout: str) -> SiteFacts:
     """Read the facts of an opened site (`layout` d7 or d8)."""

@@ -7,10 +7,19 @@ Only structure and counts appear here, never content values.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from pseamigrate.drupal.facts import SiteFacts
 from pseamigrate.drupal.model import Bundle, SiteCounts, SiteModel
+from pseamigrate.drupal.shapes import (
+    BundleData,
+    DiffData,
+    DiffRow,
+    DiffValue,
+    FieldData,
+    FieldsOf,
+    InspectData,
+    UnknownType,
+)
 
 INSPECT_FORMAT = 1
 
@@ -20,11 +29,11 @@ def inspect_data(
     counts: SiteCounts,
     latin1_tables: list[str] | None = None,
     facts: SiteFacts | None = None,
-) -> dict[str, Any]:
+) -> InspectData:
     """Describe a site's content model with its counts, in the documented inspect shape
     (with `facts`: charsets, languages, roles and modules added)."""
     users = model.entity_bundles.get("user", {}).get("user")
-    return (facts.as_dict() if facts is not None else {}) | {
+    data: InspectData = {
         "format": INSPECT_FORMAT,
         "drupal_version": model.drupal_version,
         "layout": model.layout,
@@ -64,13 +73,25 @@ def inspect_data(
             for p in model.problems
         ],
     }
+    if facts is not None:
+        _add_facts(data, facts)
+    return data
 
 
-def _fields_of(model: SiteModel, bundle: Bundle | None) -> dict[str, Any]:
+def _add_facts(data: InspectData, facts: SiteFacts) -> None:
+    """Add the site facts (#14) to inspect data: charsets, languages, roles, modules."""
+    data["charsets"] = {name: len(tables) for name, tables in sorted(facts.charsets.items())}
+    data["default_language"] = facts.default_language
+    data["languages"] = dict(sorted(facts.languages.items()))
+    data["roles"] = dict(sorted(facts.roles.items()))
+    data["modules"] = sorted(facts.modules)
+
+
+def _fields_of(model: SiteModel, bundle: Bundle | None) -> FieldsOf:
     """Describe a bundle's live fields and name its deleted instances."""
     if bundle is None:
         return {"fields": {}, "deleted_fields": []}
-    fields: dict[str, Any] = {}
+    fields: dict[str, FieldData] = {}
     deleted = []
     for instance in bundle.fields:
         storage = model.fields.get((instance.entity_type, instance.field_name))
@@ -100,7 +121,7 @@ def _deleted_rows(
     return {name: (counted or {}).get(name, 0) for name in names}
 
 
-def _unknown_types(model: SiteModel) -> list[dict[str, Any]]:
+def _unknown_types(model: SiteModel) -> list[UnknownType]:
     """List field types the reader only describes, with the fields that use them."""
     found: dict[str, set[str]] = {}
     for (entity_type, name), storage in model.fields.items():
@@ -109,10 +130,10 @@ def _unknown_types(model: SiteModel) -> list[dict[str, Any]]:
     return [{"type": kind, "fields": sorted(names)} for kind, names in sorted(found.items())]
 
 
-def diff_data(sites: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+def diff_data(sites: Mapping[str, InspectData]) -> DiffData:
     """Compare sites' inspect data: what some have and others lack, and what differs."""
     names = list(sites)
-    rows: list[dict[str, Any]] = []
+    rows: list[DiffRow] = []
     _presence(rows, "bundle", {n: s["bundles"] for n, s in sites.items()}, names)
     _presence(rows, "vocabulary", {n: s["vocabularies"] for n, s in sites.items()}, names)
     for bundle in sorted({b for s in sites.values() for b in s["bundles"]}):
@@ -123,33 +144,38 @@ def diff_data(sites: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     return {"format": INSPECT_FORMAT, "sites": names, "differences": rows}
 
 
-def _site_facts(rows: list[dict[str, Any]], sites: Mapping[str, Any], names: list[str]) -> None:
+def _site_facts(rows: list[DiffRow], sites: Mapping[str, InspectData], names: list[str]) -> None:
     """Add rows where sites differ in charsets, default language, roles or enabled modules."""
-    if not all("modules" in sites[n] for n in names):
+    facts = {n: sites[n] for n in names}
+    if not all("modules" in f for f in facts.values()):
         return  # inspect data without facts (older callers)
-    charsets = {n: dict(sites[n]["charsets"]) for n in names}
-    if len({tuple(sorted(v)) for v in charsets.values()}) > 1:
-        rows.append(_row("encoding", "charsets", {n: sorted(v) for n, v in charsets.items()}))
-    default = {n: sites[n]["default_language"] for n in names}
+    charsets = {n: sorted(f.get("charsets", {})) for n, f in facts.items()}
+    if len({tuple(v) for v in charsets.values()}) > 1:
+        rows.append(_row("encoding", "charsets", dict(charsets)))
+    default = {n: f.get("default_language", "") for n, f in facts.items()}
     if len(set(default.values())) > 1:
-        rows.append(_row("site", "default_language", default))
-    for prop in ("roles", "modules"):
-        values = {n: sorted(sites[n][prop]) for n in names}
+        rows.append(_row("site", "default_language", dict(default)))
+    lists = {
+        "roles": {n: sorted(f.get("roles", {})) for n, f in facts.items()},
+        "modules": {n: sorted(f.get("modules", [])) for n, f in facts.items()},
+    }
+    for prop, values in lists.items():
         if len({tuple(v) for v in values.values()}) > 1:
             common = set.intersection(*(set(v) for v in values.values()))
-            only_in = {n: sorted(set(v) - common) for n, v in values.items()}
-            rows.append(_row("site", prop, values) | {"only_in": only_in})
+            row = _row("site", prop, dict(values))
+            row["only_in"] = {n: sorted(set(v) - common) for n, v in values.items()}
+            rows.append(row)
 
 
-def _row(kind: str, prop: str, values: dict[str, Any]) -> dict[str, Any]:
+def _row(kind: str, prop: str, values: dict[str, DiffValue]) -> DiffRow:
     return {"kind": kind, "bundle": None, "field": None, "property": prop, "values": values}
 
 
 def _presence(
-    rows: list[dict[str, Any]], kind: str, items: Mapping[str, Mapping[str, Any]], names: list[str]
+    rows: list[DiffRow], kind: str, items: Mapping[str, Mapping[str, object]], names: list[str]
 ) -> None:
     for key in sorted({k for v in items.values() for k in v}):
-        values = {n: key in items[n] for n in names}
+        values: dict[str, DiffValue] = {n: key in items[n] for n in names}
         if len(set(values.values())) > 1:
             rows.append(
                 {
@@ -163,12 +189,14 @@ def _presence(
 
 
 def _field_rows(
-    rows: list[dict[str, Any]], bundle: str, having: Mapping[str, Any], names: list[str]
+    rows: list[DiffRow], bundle: str, having: Mapping[str, BundleData], names: list[str]
 ) -> None:
     """Add field presence, deleted-instance, type, cardinality and list-value differences."""
     all_fields = sorted({f for b in having.values() for f in [*b["fields"], *b["deleted_fields"]]})
     for field in all_fields:
-        state = {n: _state(having[n], field) if n in having else "no bundle" for n in names}
+        state: dict[str, DiffValue] = {
+            n: _state(having[n], field) if n in having else "no bundle" for n in names
+        }
         if len({v for v in state.values() if v != "no bundle"}) > 1:
             rows.append(
                 {
@@ -181,7 +209,7 @@ def _field_rows(
             )
         live = {n: b["fields"][field] for n, b in having.items() if field in b["fields"]}
         for prop in ("type", "cardinality"):
-            values = {n: f[prop] for n, f in live.items()}
+            values: dict[str, DiffValue] = {n: f[prop] for n, f in live.items()}
             if len(set(values.values())) > 1:
                 rows.append(
                     {
@@ -196,7 +224,7 @@ def _field_rows(
 
 
 def _list_values(
-    rows: list[dict[str, Any]], bundle: str, field: str, values: Mapping[str, list[str]]
+    rows: list[DiffRow], bundle: str, field: str, values: Mapping[str, list[str]]
 ) -> None:
     """Add a row when list fields differ in their set of keys (order is only display)."""
     if len({frozenset(v) for v in values.values()}) < 2:
@@ -214,13 +242,13 @@ def _list_values(
     )
 
 
-def _state(bundle: Mapping[str, Any], field: str) -> str:
+def _state(bundle: FieldsOf, field: str) -> str:
     if field in bundle["fields"]:
         return "present"
     return "deleted" if field in bundle["deleted_fields"] else "missing"
 
 
-def _latin1(rows: list[dict[str, Any]], sites: Mapping[str, Any], names: list[str]) -> None:
+def _latin1(rows: list[DiffRow], sites: Mapping[str, InspectData], names: list[str]) -> None:
     """Add one row when sites differ in which tables hold latin1 text (legacy double encoding)."""
     tables = {n: sorted(sites[n].get("latin1_tables", [])) for n in names}
     if len({tuple(v) for v in tables.values()}) > 1:

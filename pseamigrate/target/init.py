@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 
-from pseamigrate.db import connect_checked, where
+from pseamigrate.db import connection, where
 from pseamigrate.errors import ConfigError, VerificationMismatch
 
 CHARSET = "utf8mb4"
@@ -50,25 +50,22 @@ def init_target(
     if not database:
         raise ConfigError("the target URL names no database (e.g. .../psea_crp)")
     statement = create_statement(database)
-    engine = connect_checked(url.set(database=""), "the target server")  # the server itself
-    try:
-        with engine.begin() as conn:
-            found = conn.execute(
-                text(
-                    "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME "
-                    "FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = :n"
-                ),
-                {"n": database},
-            ).first()
-            if found is not None:
-                return _existing(database, url, statement, str(found[0]), str(found[1]))
-            if say is not None:
-                done = "would create it (dry run)" if dry_run else "creating it"
-                say(f"the target database {database!r} does not exist: {done}")
-            if not dry_run:
-                conn.exec_driver_sql(statement)
-    finally:
-        engine.dispose()
+    server = url.set(database="")  # the server itself: the database may not exist yet
+    with connection(server, "the target server", autocommit=True) as conn:
+        found = conn.execute(
+            text(
+                "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME "
+                "FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = :n"
+            ),
+            {"n": database},
+        ).first()
+        if found is not None:
+            return _existing(database, url, statement, str(found[0]), str(found[1]))
+        if say is not None:
+            done = "would create it (dry run)" if dry_run else "creating it"
+            say(f"the target database {database!r} does not exist: {done}")
+        if not dry_run:
+            conn.exec_driver_sql(statement)
     return InitResult(database, where(url), existed=False, created=not dry_run, statement=statement)
 
 

@@ -123,7 +123,8 @@ def test_init_and_schema_sql_pipe_into_the_real_client(any_server: LocalServer) 
     assert "would apply (dry run)" in said
     engine = create_engine(any_server.url(name))
     try:
-        tables = set(show_schema(engine))
+        with engine.connect() as conn:
+            tables = set(show_schema(conn))
     finally:
         engine.dispose()
     assert tables == {table.name for table in build_metadata(load_model()).sorted_tables}
