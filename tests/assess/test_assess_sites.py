@@ -201,12 +201,15 @@ def test_terms_with_two_parents_and_comments(planted: Planted, assessed: dict[st
                 {"t": node_type},
             )
             assert (found["count"], found["ids"]) == (nodes, ids)
+            assert found["severity"] == "info"  # the model keeps them: notes tables
+            assert f"migrated into {node_type}_notes" in found["action"]
 
 
 def test_a_narrative_over_16_mb(planted: Planted, assessed: dict[str, Any]) -> None:
     huge = _find(assessed["data"], "demo", "long_text_16mb", "complaint.field_narrative")
     assert (huge["count"], huge["ids"]) == (1, [planted.huge])
     assert "longest 17000000 bytes" in huge["message"]
+    assert huge["severity"] == "warning" and "max_allowed_packet" in huge["action"]  # LONGTEXT
     long = _find(assessed["data"], "demo", "long_text_64kb", "complaint.field_narrative")
     assert planted.huge in long["ids"]
 

@@ -62,7 +62,7 @@ def test_fate_follows_the_shipped_mapping_and_the_model() -> None:
     assert (ref.kind, ref.table, ref.column) == ("column", "referrals", "complaint_id")
     assert ref.step("lookup") is not None
     narrative = view.fate("node", "complaint", "field_narrative")
-    assert (narrative.sql_type, narrative.capacity) == ("TEXT", 65_535)
+    assert (narrative.sql_type, narrative.capacity) == ("LONGTEXT", 4_294_967_295)
     assert view.fate("node", "complaint", "field_old_case_number").kind == "extra"
     assert view.fate("node", "complaint", "field_nowhere").kind == "unmapped"
     assert "vocabulary location" in view.fate("taxonomy_term", "location", "field_code").text
