@@ -12,7 +12,7 @@ from typing import Literal
 
 import pymysql
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import URL, Connection
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from pseamigrate.errors import ConnectionFailed
@@ -27,11 +27,16 @@ def where(url: URL) -> str:
     return f"{host}{port}/{url.database or ''}"
 
 
-def make_engine(url: URL) -> Engine:
+def make_engine(url: URL | str) -> Engine:
     """Create an engine that speaks utf8mb4 and recycles dropped connections.
 
+    `url` is a SQLAlchemy URL or its string form; `mysql://` and `mariadb://` mean PyMySQL.
     `hide_parameters` keeps row values (names, narratives) out of error messages and logs.
     """
+    if isinstance(url, str):
+        url = make_url(url)
+        if url.drivername in ("mysql", "mariadb"):
+            url = url.set(drivername=f"{url.drivername}+pymysql")
     query = dict(url.query)
     query.setdefault("charset", "utf8mb4")
     return create_engine(

@@ -147,5 +147,7 @@ from pseamigrate.cli import country  # noqa: E402, F401
 from pseamigrate.cli import health  # noqa: E402, F401
 from pseamigrate.cli import deploy  # noqa: E402, F401
 from pseamigrate.cli import server  # noqa: E402, F401
+from pseamigrate.cli import target  # noqa: E402, F401
+from pseamigrate.cli import assess  # noqa: E402, F401
 
 # isort: on

@@ -6,14 +6,15 @@ import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from pseamigrate.console import err, out, print_json
+from pseamigrate.console import out, print_json
 
 if TYPE_CHECKING:
     from pseamigrate.mapping.commands import SiteCheck
 
 
 def show_mapping_checks(results: Sequence[SiteCheck], json_out: bool) -> None:
-    """Render mapping checks: every problem as `file:line: path: message`, then a verdict."""
+    """Render mapping checks on stdout: `ok  FILE`, or every problem as
+    `file:line: path: message` under `FILE: N problem(s)`."""
     if json_out:
         print_json(
             [
@@ -31,6 +32,6 @@ def show_mapping_checks(results: Sequence[SiteCheck], json_out: bool) -> None:
             out.print(f"ok  {result.mapping}", soft_wrap=True)
             continue
         count = len(result.problems)
-        err.print(f"{result.mapping}: {count} problem(s)", soft_wrap=True)
+        out.print(f"{result.mapping}: {count} problem(s)", soft_wrap=True)
         for problem in result.problems:
-            err.print(f"  {problem}", soft_wrap=True)
+            out.print(f"  {problem}", soft_wrap=True)
