@@ -53,15 +53,21 @@ def mappings_check(
     sites: Annotated[list[str] | None, typer.Argument(help="Sites (default: all).")] = None,
     model: ModelOption = None,
     json_out: JsonFlag = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail on warnings too (decisions left to review).")
+    ] = False,
 ) -> None:
     """Check each site's mapping against the live site: every field mapped or ignored, types fit.
 
-    Example: pseamigrate mappings check iraq drc
+    Problems fail the check; warnings (what the scaffold decided on its own, values kept in
+    extra) are listed and fail it only with --strict.
+
+    Example: pseamigrate mappings check iraq drc --strict
     """
     from pseamigrate.mapping.commands import check_sites
     from pseamigrate.target.model import load_model
 
-    _show(check_sites(settings(ctx), sites or [], load_model(model)), json_out)
+    _show(check_sites(settings(ctx), sites or [], load_model(model)), json_out, strict)
 
 
 @mappings_app.command("validate")
@@ -78,8 +84,8 @@ def mappings_validate(
     _show(validate_files(files), json_out)
 
 
-def _show(results: Sequence[SiteCheck], json_out: bool) -> None:
-    """Render mapping checks; exit 1 when any has a problem."""
-    mappings_view.show_mapping_checks(results, json_out)
-    if any(result.problems for result in results):
+def _show(results: Sequence[SiteCheck], json_out: bool, strict: bool = False) -> None:
+    """Render mapping checks; exit 1 when any has a problem (or, `strict`, a warning)."""
+    mappings_view.show_mapping_checks(results, json_out, strict)
+    if not all(result.passed(strict) for result in results):
         raise typer.Exit(EXIT_FAILED)

@@ -8,21 +8,33 @@ from typing import Any
 from pseamigrate.console import err, out, print_json
 
 
-def show_mapping_checks(results: Sequence[Any], json_out: bool) -> None:
-    """Render mapping checks: every problem as `file:line: path: message`, then a verdict."""
+def show_mapping_checks(results: Sequence[Any], json_out: bool, strict: bool = False) -> None:
+    """Render mapping checks: every problem and warning as `file:line: path: message`.
+
+    A mapping without problems gets `ok  FILE` on stdout (with its warning count), unless
+    `strict` and it has warnings.
+    """
     if json_out:
-        print_json(
-            [
-                {"site": r.site, "mapping": r.mapping, "problems": [vars(p) for p in r.problems]}
-                for r in results
-            ]
-        )
+        print_json([_as_json(r, strict) for r in results])
         return
     for result in results:
-        if not result.problems:
-            out.print(f"ok  {result.mapping}")
-            continue
-        count = len(result.problems)
-        err.print(f"{result.mapping}: {count} problem(s)", soft_wrap=True)
+        count, warned = len(result.problems), len(result.warnings)
+        note = f" ({warned} warning(s) to review)" if warned else ""
+        if result.passed(strict):
+            out.print(f"ok  {result.mapping}{note}", soft_wrap=True)
+        else:
+            err.print(f"{result.mapping}: {count} problem(s){note}", soft_wrap=True)
         for problem in result.problems:
             err.print(f"  {problem}", soft_wrap=True)
+        for warning in result.warnings:
+            err.print(f"  warning: {warning}", soft_wrap=True)
+
+
+def _as_json(result: Any, strict: bool) -> dict[str, Any]:
+    return {
+        "site": result.site,
+        "mapping": result.mapping,
+        "ok": result.passed(strict),
+        "problems": [vars(p) for p in result.problems],
+        "warnings": [vars(w) for w in result.warnings],
+    }

@@ -12,7 +12,7 @@ from pathlib import Path
 from pseamigrate.config import Settings, SiteSettings
 from pseamigrate.drupal.model import SiteModel
 from pseamigrate.errors import ConfigError, MappingError, RefusedForSafety
-from pseamigrate.mapping.check import check_mapping
+from pseamigrate.mapping.check import check_findings
 from pseamigrate.mapping.load import load_mapping
 from pseamigrate.mapping.scaffold import scaffold_mapping
 from pseamigrate.target.model import CanonicalModel, load_model
@@ -21,11 +21,16 @@ from pseamigrate.yamldoc import Problem
 
 @dataclass(frozen=True)
 class SiteCheck:
-    """The outcome of checking one site's mapping: its file and every problem found."""
+    """The outcome of checking one site's mapping: its file, every problem and every warning."""
 
     site: str
     mapping: str
     problems: tuple[Problem, ...]
+    warnings: tuple[Problem, ...] = ()
+
+    def passed(self, strict: bool = False) -> bool:
+        """Tell whether the mapping passes (`strict`: warnings count as failures too)."""
+        return not self.problems and not (strict and self.warnings)
 
 
 def read_site_model(site: SiteSettings) -> SiteModel:
@@ -65,8 +70,8 @@ def check_file(path: Path, site_model: SiteModel, model: CanonicalModel | None =
         mapping = load_mapping(path)
     except MappingError as exc:
         return SiteCheck("", str(path), _problems(exc))
-    problems = check_mapping(mapping, site_model, model)
-    return SiteCheck(mapping.site, str(path), tuple(problems))
+    findings = check_findings(mapping, site_model, model)
+    return SiteCheck(mapping.site, str(path), tuple(findings.problems), tuple(findings.warnings))
 
 
 def check_sites(

@@ -158,3 +158,13 @@ def sources_used(process: tuple[ProcessField, ...]) -> set[str]:
             if step.source:
                 used.add(split_source(step.source)[0])
     return used
+
+
+def extra_key(source: str) -> str:
+    """Return the `extra` key for a source: `field_incident_date` → `incident_date`.
+
+    A storage column is joined with `_` (`field_x/end_value` → `x_end_value`).
+    """
+    name, column = split_source(source)
+    short = name.removeprefix("field_")
+    return f"{short}_{column}" if column else short

@@ -20,7 +20,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pseamigrate.errors import UnmappedValue
-from pseamigrate.mapping.model import EXTRA_PREFIX, EntityMapping, ProcessField, Step, split_source
+from pseamigrate.mapping.model import (
+    EXTRA_PREFIX,
+    EntityMapping,
+    ProcessField,
+    Step,
+    extra_key,
+    split_source,
+)
 from pseamigrate.transform.callbacks import CALLBACKS
 
 Lookup = Callable[[str, Any], "int | None"]  # (entity or vocabulary, source id) → target id
@@ -64,16 +71,6 @@ class Context:
     def warn(self, message: str) -> None:
         """Record a message about the current row (no data values in it)."""
         self.messages.append(message)
-
-
-def extra_key(source: str) -> str:
-    """Return the `extra` key for a source: `field_incident_date` → `incident_date`.
-
-    A storage column is joined with `_` (`field_x/end_value` → `x_end_value`).
-    """
-    name, column = split_source(source)
-    short = name.removeprefix("field_")
-    return f"{short}_{column}" if column else short
 
 
 def read_source(row: Mapping[str, Any], source: str) -> Any:

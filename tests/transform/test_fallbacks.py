@@ -8,8 +8,8 @@ import pytest
 
 from pseamigrate.errors import MappingError, UnmappedValue
 from pseamigrate.mapping.load import load_mapping
-from pseamigrate.mapping.model import EntityMapping
-from pseamigrate.transform.process import Context, extra_key, transform_row
+from pseamigrate.mapping.model import EntityMapping, extra_key
+from pseamigrate.transform.process import Context, transform_row
 
 
 def _entity(tmp_path: Path, process: str) -> EntityMapping:
