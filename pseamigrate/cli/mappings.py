@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,6 +19,15 @@ if TYPE_CHECKING:
     from pseamigrate.mapping.commands import SiteCheck
 
 mappings_app = sub_app("Per-site YAML mappings.")
+
+
+class Unmapped(StrEnum):
+    """`scaffold --unmapped`: what to write for what has no place in the model."""
+
+    todo = "todo"
+    extra = "extra"
+
+
 app.add_typer(mappings_app, name="mappings")
 
 
@@ -31,20 +41,32 @@ def mappings_scaffold(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     model: ModelOption = None,
     dry_run: DryRunFlag = False,
+    unmapped: Annotated[
+        Unmapped,
+        typer.Option(
+            "--unmapped",
+            help="What has no place in the model: todo (a person decides; check fails until "
+            "then) or extra (kept in extra, ignored with the reason; check passes, warning).",
+        ),
+    ] = Unmapped.todo,
 ) -> None:
     """Write a first mapping for SITE from its live content model (then edit every TODO).
 
-    Example: pseamigrate mappings scaffold iraq -o mappings/sites/iraq.yaml
+    With --unmapped extra it passes `mappings check` as it is and loses nothing (see --unmapped).
+
+    Example: pseamigrate mappings scaffold iraq --unmapped extra -o mappings/sites/iraq.yaml
     """
     from pseamigrate.mapping.commands import scaffold_site
     from pseamigrate.target.model import load_model
 
     site_settings = settings(ctx).site(site)
-    path, text = scaffold_site(site_settings, output, load_model(model), force, dry_run)
+    path, text = scaffold_site(
+        site_settings, output, load_model(model), force, dry_run, unmapped.value
+    )
     if dry_run:
         console.out.print(text, markup=False, end="")
     else:
-        console.info(f"wrote {path}: {text.count('TODO')} TODO(s) to resolve")
+        mappings_view.show_scaffolded(path, text)
 
 
 @mappings_app.command("check")
@@ -59,8 +81,7 @@ def mappings_check(
 ) -> None:
     """Check each site's mapping against the live site: every field mapped or ignored, types fit.
 
-    Problems fail the check; warnings (what the scaffold decided on its own, values kept in
-    extra) are listed and fail it only with --strict.
+    Warnings (decisions the scaffold took, values kept in extra) fail it only with --strict.
 
     Example: pseamigrate mappings check iraq drc --strict
     """

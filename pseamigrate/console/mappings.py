@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-from pseamigrate.console import err, out, print_json
+from pseamigrate.console import err, info, out, print_json
+
+
+def show_scaffolded(path: Path, text: str) -> None:
+    """Say where the scaffold went and what is left to a person (TODOs, review notes)."""
+    todo = text.count("TODO")
+    review = sum(1 for line in text.splitlines() if _is_review(line))
+    info(f"wrote {path}: {todo} TODO(s) to resolve, {review} decision(s) to review")
+
+
+def _is_review(line: str) -> bool:
+    """Tell whether a scaffold line is a review note (`review:` or a REVIEW reason)."""
+    stripped = line.strip()
+    return stripped.startswith("review:") or ": 'REVIEW" in line or ": REVIEW" in line
 
 
 def show_mapping_checks(results: Sequence[Any], json_out: bool, strict: bool = False) -> None:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from pseamigrate.config import Settings, SiteSettings
 from pseamigrate.drupal.model import SiteModel
-from pseamigrate.errors import ConfigError, MappingError, RefusedForSafety
+from pseamigrate.errors import ConfigError, MappingError, RefusedForSafety, UsageProblem
 from pseamigrate.mapping.check import check_findings
 from pseamigrate.mapping.load import load_mapping
-from pseamigrate.mapping.scaffold import scaffold_mapping
+from pseamigrate.mapping.scaffold import UNMAPPED_MODES, scaffold_mapping
 from pseamigrate.target.model import CanonicalModel, load_model
 from pseamigrate.yamldoc import Problem
 
@@ -58,10 +58,15 @@ def scaffold_path(site: SiteSettings, output: Path | None, force: bool = False) 
 
 
 def scaffold_text(
-    site: SiteSettings, site_model: SiteModel, model: CanonicalModel | None = None
+    site: SiteSettings,
+    site_model: SiteModel,
+    model: CanonicalModel | None = None,
+    unmapped: str = "todo",
 ) -> str:
     """Return the first mapping of a site (see `pseamigrate.mapping.scaffold`)."""
-    return scaffold_mapping(site_model, model or load_model(), site.name, site.tenant)
+    if unmapped not in UNMAPPED_MODES:
+        raise UsageProblem(f"--unmapped must be one of {', '.join(UNMAPPED_MODES)}")
+    return scaffold_mapping(site_model, model or load_model(), site.name, site.tenant, unmapped)
 
 
 def check_file(path: Path, site_model: SiteModel, model: CanonicalModel | None = None) -> SiteCheck:
@@ -111,14 +116,17 @@ def scaffold_site(
     model: CanonicalModel | None = None,
     force: bool = False,
     dry_run: bool = False,
+    unmapped: str = "todo",
 ) -> tuple[Path, str]:
     """Write a site's first mapping (unless `dry_run`); return its path and text.
 
     Refuses an existing file before reading the site, unless `force` (a dry run writes nothing,
-    so it never refuses).
+    so it never refuses). `unmapped` is `todo` or `extra` (`pseamigrate.mapping.scaffold`).
     """
+    if unmapped not in UNMAPPED_MODES:
+        raise UsageProblem(f"--unmapped must be one of {', '.join(UNMAPPED_MODES)}")
     path = scaffold_path(site, output, force or dry_run)
-    text = scaffold_text(site, read_site_model(site), model)
+    text = scaffold_text(site, read_site_model(site), model, unmapped)
     if not dry_run:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

@@ -1,0 +1,160 @@
+"""`scaffold --unmapped extra`: a mapping `check` accepts as it is, losing nothing (#9 item 1)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from pseamigrate.drupal.model import (
+    Bundle,
+    FieldInstance,
+    FieldStorage,
+    Layout,
+    SiteModel,
+    Vocabulary,
+)
+from pseamigrate.mapping.check import check_findings
+from pseamigrate.mapping.load import load_mapping
+from pseamigrate.mapping.model import EntityMapping, SiteMapping
+from pseamigrate.mapping.scaffold import REVIEW_BUNDLE, REVIEW_VOCABULARY, scaffold_mapping
+from pseamigrate.target.model import load_model
+from pseamigrate.transform.process import Context, transform_row
+from tests.mapping.crp_sites import crp_site
+
+
+def _scaffold(site: SiteModel, tmp_path: Path, name: str = "s") -> SiteMapping:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(scaffold_mapping(site, load_model(), name, name, "extra"), encoding="utf-8")
+    return load_mapping(path)
+
+
+def _entity(mapping: SiteMapping, bundle: str) -> EntityMapping:
+    return next(e for e in mapping.entities if e.bundle == bundle)
+
+
+@pytest.mark.parametrize("layout", ["d7", "d8"])
+@pytest.mark.parametrize("site", ["demo", "iraq", "drc", "syria"])
+def test_the_sample_sites_pass_check_as_scaffolded(
+    site: str, layout: Layout, tmp_path: Path
+) -> None:
+    findings = check_findings(
+        _scaffold(crp_site(site, layout), tmp_path, site), crp_site(site, layout)
+    )
+    assert findings.problems == []
+    warned = {w.path for w in findings.warnings}
+    expected = {
+        "demo": set(),
+        "syria": set(),
+        "iraq": {
+            "entities.complaint.process.extra/camp_name",
+            "entities.complaint.process.intake_channel",  # camp_committee kept as it is
+        },
+        "drc": {"entities.complaint.process.extra/old_case_number"},
+    }
+    assert warned == expected[site]
+
+
+def _storage(name: str, kind: str, columns: tuple[str, ...], deleted: bool = False) -> FieldStorage:
+    return FieldStorage(
+        name, "node", kind, "x", 1, columns, f"field_data_{name}", None, deleted=deleted
+    )
+
+
+def _drifted() -> SiteModel:
+    """Demo (Drupal 7) with the drift real clones carry, one case of each kind."""
+    site = crp_site("demo", "d7")
+    changed = {
+        # a free-text date, an integer holding Unix time, several values for one column,
+        # free text into a coded column, a term field into a vocabulary the model lacks
+        "field_date_received": _storage("field_date_received", "text", ("value", "format")),
+        "field_referral_date": _storage("field_referral_date", "number_integer", ("value",)),
+        "field_location": replace(site.fields[("node", "field_location")], cardinality=-1),
+        "field_complaint_status": _storage("field_complaint_status", "text", ("value", "format")),
+        "field_allegation_type": replace(
+            site.fields[("node", "field_allegation_type")], target_bundles=("tags",)
+        ),
+    }
+    added = {
+        "field_note": _storage("field_note", "text_with_summary", ("value", "summary", "format")),
+        "field_gone": _storage("field_gone", "text", ("value", "format"), deleted=True),
+    }
+    fields = dict(site.fields)
+    fields.update({("node", name): storage for name, storage in {**changed, **added}.items()})
+    complaint = site.bundles["complaint"]
+    instances = (
+        *complaint.fields,
+        FieldInstance("field_note", "node", "complaint", "Note", False),
+        FieldInstance("field_gone", "node", "complaint", "Gone", False, True),
+        FieldInstance("field_lost", "node", "complaint", "Lost", False, True),
+    )
+    bundles = dict(site.bundles)
+    bundles["complaint"] = replace(complaint, fields=instances)
+    bundles["page"] = Bundle("node", "page", "Page")
+    vocabularies = dict(site.vocabularies)
+    vocabularies["tags"] = Vocabulary("tags", "Tags", "9")
+    return replace(site, fields=fields, bundles=bundles, vocabularies=vocabularies)
+
+
+def test_every_kind_of_drift_lands_somewhere_and_check_passes(tmp_path: Path) -> None:
+    site = _drifted()
+    mapping = _scaffold(site, tmp_path)
+    findings = check_findings(mapping, site)
+    assert findings.problems == []
+    assert {(i.name, i.reason) for i in mapping.ignore_bundles} == {("page", REVIEW_BUNDLE)}
+    assert {(i.name, i.reason) for i in mapping.ignore_vocabularies} == {
+        ("tags", REVIEW_VOCABULARY)
+    }
+    complaint = _entity(mapping, "complaint")
+    steps = {pf.destination: pf.steps[0] for pf in complaint.process}
+    date = steps["date_received"]
+    assert (date.plugin, date.options["on_error"]) == ("format_date", "extra")
+    assert "d/m/Y" in date.options["from_format"]
+    referral_date = _entity(mapping, "referral").process
+    unix = next(pf for pf in referral_date if pf.destination == "referral_date").steps[0]
+    assert (unix.options["from_format"], unix.options["on_error"]) == ("U", "extra")
+    assert "location_id" not in steps and steps["extra/location"].plugin == "get"
+    assert "allegation_type_id" not in steps and "extra/allegation_type" in steps
+    status = steps["status"]
+    assert (status.plugin, status.options["unmatched"]) == ("static_map", "extra")
+    note = steps["extra/note"]
+    assert (note.plugin, dict(note.process[0].steps[0].options)) == ("sub_process", {})
+    assert [pf.destination for pf in note.process] == ["value", "summary"]
+    assert "extra/gone" in steps
+    assert [i.name for i in complaint.ignore] == ["field_lost"]
+    # every one of those decisions is a warning; required columns are still all mapped
+    warned = {w.path.rsplit(".", 1)[-1] for w in findings.warnings}
+    assert {"date_received", "extra/location", "extra/allegation_type", "status"} <= warned
+    assert {"extra/note", "extra/gone", "field_lost", "page", "tags", "referral_date"} <= warned
+
+
+def test_the_drifted_values_reach_a_column_or_extra(tmp_path: Path) -> None:
+    mapping = _scaffold(_drifted(), tmp_path)
+    complaint = _entity(mapping, "complaint")
+    row = {
+        "field_date_received": "31/12/2023",
+        "field_location": [7, 8],
+        "field_complaint_status": "en attente",
+        "field_allegation_type": 3,
+        "field_note/*": [{"value": "v", "summary": "s", "format": "plain_text"}],
+        "field_gone": "old",
+    }
+    ctx = Context(lambda kind, ident: ident)
+    values = transform_row(complaint, row, ctx)
+    assert values["date_received"] == "2023-12-31"
+    assert values["status"] is None
+    extra = values["extra"]
+    assert extra["location"] == [7, 8]
+    assert extra["complaint_status"] == "en attente"
+    assert extra["allegation_type"] == 3
+    assert extra["note"] == [{"delta": 0, "value": "v", "summary": "s"}]
+    assert extra["gone"] == "old"
+    assert ctx.messages == [
+        "field_complaint_status: value has no match in the map; kept in extra/complaint_status"
+    ]
+    bad = transform_row(complaint, {**row, "field_date_received": "hier"}, ctx)
+    assert bad["date_received"] is None and bad["extra"]["date_received"] == "hier"
+    assert ctx.messages[-1] == (
+        "field_date_received: value does not parse as a date; kept in extra/date_received"
+    )
