@@ -16,7 +16,15 @@ from typer.testing import CliRunner
 from pseamigrate.cli import app
 from pseamigrate.db import make_engine
 from pseamigrate.drupal import open_site
+from pseamigrate.drupal.model import SiteModel
 from pseamigrate.mapping.load import load_mapping
+from pseamigrate.mapping.model import (
+    EXTRA_PREFIX,
+    EntityMapping,
+    SiteMapping,
+    extra_key,
+    sources_used,
+)
 from pseamigrate.resources import MAPPINGS_DIR
 from pseamigrate.sample import build_site
 from pseamigrate.servers import LocalServer
@@ -136,3 +144,85 @@ def test_drc_old_case_numbers_reach_extra(live_sites: tuple[str, dict[str, URL]]
         engine.dispose()
     assert len(stored) > 5
     assert kept == stored
+
+
+# --- scaffold --unmapped extra: check passes as written, nothing lost (#9 item 1) --------------
+
+
+def test_scaffold_extra_passes_check_and_loses_no_value(
+    live_sites: tuple[str, dict[str, URL]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, urls = live_sites
+    targets = {site: tmp_path / f"{site}.yaml" for site in SITES}
+    config = ["--config", str(_project(tmp_path, urls, targets, monkeypatch))]
+    for site in SITES:
+        result = runner.invoke(app, [*config, "mappings", "scaffold", site, "--unmapped", "extra"])
+        assert result.exit_code == 0, result.stderr
+        assert "0 TODO(s) to resolve" in result.stderr
+    result = runner.invoke(app, [*config, "mappings", "check"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.count("ok  ") == 4
+    assert "warning:" in result.stderr and "problem(s)" not in result.stderr
+    assert "extra/camp_name: to review: the model has no column for it" in result.stderr
+    assert "value 'camp_committee' of field_intake_channel: kept as it is" in result.stderr
+    assert "extra/old_case_number: to review: a deleted field whose rows remain" in result.stderr
+    strict = runner.invoke(app, [*config, "mappings", "check", "--strict"])
+    assert strict.exit_code == 1
+    assert strict.stdout.count("ok  ") < 4
+    for site in SITES:
+        checked = _assert_lossless(urls[site], load_mapping(targets[site]))
+        assert checked > 100, site  # field values of many nodes were followed
+
+
+def _assert_lossless(url: URL, mapping: SiteMapping) -> int:
+    """Transform every node of the site; each field's values land in a column, child or extra.
+
+    Return how many (node, field) values were followed.
+    """
+    engine = make_engine(url)
+    checked = 0
+    try:
+        with open_site(engine) as site:
+            for em in mapping.entities:
+                for batch in site.iter_entities(em.bundle):
+                    for record in batch:
+                        row = source_row(record, site.model)
+                        values = transform_row(em, row, Context(lambda kind, ident: ident))
+                        checked += _assert_row_kept(em, site.model, row, values)
+    finally:
+        engine.dispose()
+    return checked
+
+
+def _assert_row_kept(
+    em: EntityMapping, model: SiteModel, row: dict[str, object], values: dict[str, object]
+) -> int:
+    extra = values.get("extra") or {}
+    assert isinstance(extra, dict)
+    checked = 0
+    for instance in model.bundles[em.bundle].fields:
+        name = instance.field_name
+        raw = row.get(name)
+        if raw is None or raw == []:
+            continue  # nothing stored for this node
+        readers = [pf for pf in em.process if name in sources_used((pf,))]
+        assert readers, f"{em.bundle}.{name} holds values but no process entry reads it"
+        landed = [_landed(pf.destination, name, row, values, extra) for pf in readers]
+        assert any(landed), f"{em.bundle}.{name}: values lost (node {row['nid']})"
+        checked += 1
+    return checked
+
+
+def _landed(
+    destination: str, name: str, row: dict[str, object], values: dict[str, object], extra: dict
+) -> bool:
+    """Tell whether a field's values reached `destination` (or were kept in extra instead)."""
+    deltas = row.get(f"{name}/*") or []
+    assert isinstance(deltas, list)
+    if destination.startswith(EXTRA_PREFIX):
+        kept = extra.get(destination[len(EXTRA_PREFIX) :])
+        return kept == row[name] or isinstance(kept, list) and len(kept) == len(deltas)
+    got = values.get(destination)
+    if isinstance(got, list):  # a child table: one row per value
+        return len(got) == len(deltas)
+    return got is not None or extra.get(extra_key(name)) == row[name]
