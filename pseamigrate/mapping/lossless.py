@@ -118,7 +118,7 @@ def column_pipeline(
     kind = field_kind(storage)
     if column.type in REFERENCE_KINDS:
         problem = _reference_problem(storage, column, site, fed)
-        return (None, problem) if problem else (_lookup(storage, column), "")
+        return (None, problem) if problem else (lookup_step(storage, column), "")
     if column.type in ("date", "datetime"):
         return _date_pipeline(storage, column, site, kind)
     if column.values and kind in ("list", "list_integer", "string"):
@@ -128,7 +128,8 @@ def column_pipeline(
     return None, f"{storage.type} does not fit the {column.type} column {column.name}"
 
 
-def _lookup(storage: FieldStorage, column: Column) -> dict[str, Any]:
+def lookup_step(storage: FieldStorage, column: Column) -> dict[str, Any]:
+    """Return the lookup filling a reference column from a field."""
     if column.type == "term":
         return {"plugin": "lookup", "source": storage.name, "vocabulary": column.vocabulary}
     entity = LOOKUP_ENTITY.get(column.type, column.entity)

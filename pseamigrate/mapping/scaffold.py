@@ -25,6 +25,7 @@ from pseamigrate.mapping.lossless import (
     child_pipeline,
     drupal_date_format,
     keep_in_extra,
+    lookup_step,
     lossless_entries,
     value_map,
 )
@@ -210,11 +211,8 @@ def _match_field(
 
 def _pipeline(storage: FieldStorage, column: Column, site: SiteModel) -> Any:
     source = storage.name
-    if column.type == "term":
-        return {"plugin": "lookup", "source": source, "vocabulary": column.vocabulary}
-    if column.type in ("ref", "file", "member"):
-        entity = {"ref": column.entity, "file": "file", "member": "user"}[column.type]
-        return {"plugin": "lookup", "source": source, "entity": entity}
+    if column.type in ("term", "ref", "file", "member"):
+        return lookup_step(storage, column)
     if column.type in ("date", "datetime") and field_kind(storage) == "rawdate":
         to_format = "Y-m-d" if column.type == "date" else "Y-m-d H:i:s"
         from_format = drupal_date_format(storage, site)

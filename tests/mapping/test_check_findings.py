@@ -6,20 +6,10 @@ from pathlib import Path
 
 from pseamigrate.mapping.check import check_findings, check_mapping
 from pseamigrate.mapping.load import load_mapping
-from pseamigrate.resources import MAPPINGS_DIR
 from tests.mapping.crp_sites import crp_site
+from tests.mapping.test_check import TEMPLATE, _mapping
 
-TEMPLATE = (MAPPINGS_DIR / "shared" / "crp-template.yaml").read_text(encoding="utf-8")
 LOCATION = "  location: location                # per tenant, keeps its two-level hierarchy\n"
-
-
-def _mapping(tmp_path: Path, template: str = TEMPLATE, extra: str = "") -> Path:
-    (tmp_path / "template.yaml").write_text(template, encoding="utf-8")
-    path = tmp_path / "site.yaml"
-    path.write_text(
-        f"version: 1\nsite: demo\ntenant: demo\ninclude: template.yaml\n{extra}", encoding="utf-8"
-    )
-    return path
 
 
 def test_a_lookup_into_a_vocabulary_the_mapping_ignores_fails(tmp_path: Path) -> None:

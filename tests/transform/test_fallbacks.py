@@ -7,20 +7,9 @@ from pathlib import Path
 import pytest
 
 from pseamigrate.errors import MappingError, UnmappedValue
-from pseamigrate.mapping.load import load_mapping
-from pseamigrate.mapping.model import EntityMapping, extra_key
+from pseamigrate.mapping.model import extra_key
 from pseamigrate.transform.process import Context, transform_row
-
-
-def _entity(tmp_path: Path, process: str) -> EntityMapping:
-    text = (
-        "version: 1\nsite: s\ntenant: t\nentities:\n  e:\n    source: {bundle: b}\n"
-        "    destination: {entity: complaint}\n    process:\n" + process
-    )
-    path = tmp_path / "m.yaml"
-    path.write_text(text, encoding="utf-8")
-    return load_mapping(path).entities[0]
-
+from tests.transform.test_process import _entity
 
 DATE = (
     "      date_received: {plugin: format_date, source: field_incident_date,\n"
