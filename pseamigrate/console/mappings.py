@@ -33,10 +33,11 @@ def show_mapping_checks(results: Sequence[Any], json_out: bool, strict: bool = F
         return
     for result in results:
         count, warned = len(result.problems), len(result.warnings)
-        note = f" ({warned} warning(s) to review)" if warned else ""
         if result.passed(strict):
+            note = f" ({warned} warning(s) to review)" if warned else ""
             out.print(f"ok  {result.mapping}{note}", soft_wrap=True)
         else:
+            note = f", {warned} warning(s)" + (" (--strict)" if strict else "")
             err.print(f"{result.mapping}: {count} problem(s){note}", soft_wrap=True)
         for problem in result.problems:
             err.print(f"  {problem}", soft_wrap=True)

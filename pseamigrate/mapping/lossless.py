@@ -40,8 +40,12 @@ def data_columns(storage: FieldStorage) -> list[str]:
 
 
 def keep_in_extra(storage: FieldStorage, why: str) -> dict[str, Any]:
-    """Return the process entry keeping every value of a field, as it is, in `extra`."""
+    """Return the process entry keeping every value of a field, as it is, in `extra`.
+
+    A `why` ending in "kept" is completed with where (`kept in extra/<name>`).
+    """
     key = EXTRA_PREFIX + extra_key(storage.name)
+    why = f"{why} in {key}" if why.endswith("kept") else why
     columns = data_columns(storage)
     if len(columns) == 1:
         return {key: {"plugin": "get", "source": storage.name, "review": why}}

@@ -148,7 +148,7 @@ def _entity(
     for instance in sorted(bundle.fields, key=lambda i: (i.deleted, i.field_name)):
         storage = site.fields.get((instance.entity_type, instance.field_name))
         if instance.deleted and storage is not None and fed is not None:
-            process.update(keep_in_extra(storage, "a deleted field whose rows remain"))
+            process.update(keep_in_extra(storage, "a deleted field whose rows remain: kept"))
         elif instance.deleted and storage is not None:  # its rows remain: keep them (a comment)
             process[f"{EXTRA_PREFIX}{instance.field_name.removeprefix('field_')}"] = storage.name
         elif instance.deleted or storage is None:
