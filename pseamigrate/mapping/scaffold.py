@@ -82,7 +82,7 @@ def scaffold_mapping(
         if entity is None:
             ignored_bundles[bundle.name] = REVIEW_BUNDLE if extra else TODO_BUNDLE
         else:
-            entities[bundle.name] = _entity(site, model, bundle, entity, fed if extra else None)
+            entities[bundle.name] = _entity(site, bundle, entity, fed if extra else None)
     doc["ignore"] = {"bundles": ignored_bundles, "vocabularies": ignored_vocabularies}
     doc["entities"] = entities
     header = (
@@ -139,9 +139,7 @@ def _match_entity(bundle: Bundle, model: CanonicalModel) -> Entity | None:
     return next((e for e in model.entities.values() if bundle.name in (e.name, e.table)), None)
 
 
-def _entity(
-    site: SiteModel, model: CanonicalModel, bundle: Bundle, entity: Entity, fed: Fed | None
-) -> dict[str, Any]:
+def _entity(site: SiteModel, bundle: Bundle, entity: Entity, fed: Fed | None) -> dict[str, Any]:
     """Return one entity mapping; `fed` is given in `--unmapped extra` mode (lossless.py)."""
     process: dict[str, Any] = copy.deepcopy(BASE_PROCESS)
     ignore: dict[str, str] = {}
