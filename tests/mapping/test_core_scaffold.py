@@ -16,6 +16,7 @@ from pseamigrate.drupal import open_site
 from pseamigrate.drupal.model import SiteModel
 from pseamigrate.mapping.load import load_mapping
 from pseamigrate.mapping.scaffold import REVIEW_BUNDLE, REVIEW_VOCABULARY
+from tests.mapping.lossless import MESSAGE, assert_lossless
 
 runner = CliRunner()
 
@@ -67,3 +68,68 @@ def test_core_sites_scaffold_to_ignored_bundles_and_pass_check(
     assert strict.exit_code == 1
     warned = len(site.bundles) + len(site.vocabularies) - len(mapped)
     assert f"{target}: 0 problem(s), {warned} warning(s) (--strict)" in strict.stderr
+
+
+# A model that gives core's content types a place, with every kind of mismatch on purpose: several
+# values for one column, a free-text field and an integer into date columns, a term field that
+# also points at a vocabulary the model lacks, a link into an integer column, a list into a coded
+# column that knows none of its values, a file child table.
+CORE_MODEL = """\
+version: 1
+vocabularies:
+  tags: {scope: shared, from: [tags]}
+entities:
+  article:
+    table: articles
+    columns:
+      body: {type: text}
+      tags_id: {type: term, vocabulary: tags, from: field_tags}
+      image_id: {type: file, from: field_image}
+      reference_id: {type: ref, entity: article, from: [field_reference, field_test_8]}
+      checkbox: {type: boolean, from: field_checkbox}
+      link: {type: integer, from: field_link}
+  test_content_type:
+    table: test_contents
+    columns:
+      counted_on: {type: date, from: [field_integer, field_test_23]}
+      written_on: {type: date, from: [field_text, field_test_19]}
+      happened_on: {type: date, from: [field_date, field_test_3]}
+      colour:
+        {type: string, length: 16, values: [red, green], from: [field_text_list, field_test_16]}
+      email: {type: string, from: [field_email, field_test_4]}
+      term_id: {type: term, vocabulary: tags, from: [field_term_reference, field_test_11]}
+    children:
+      files:
+        table: test_files
+        from: [field_file, field_test_9]
+        columns:
+          file_id: {type: file, required: true}
+          description: {type: string}
+"""
+
+
+@pytest.mark.parametrize("dump", ["d7", "d10"])
+def test_core_content_through_a_lossless_scaffold_loses_nothing(
+    dump: str, drupal_core: dict[str, URL], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = drupal_core[dump]
+    monkeypatch.setenv("PSEA_CORE_SITE", url.render_as_string(hide_password=False))
+    model, target = tmp_path / "model.yaml", tmp_path / "core.yaml"
+    model.write_text(CORE_MODEL, encoding="utf-8")
+    config = tmp_path / "pseamigrate.yaml"
+    config.write_text(
+        "sites:\n  core:\n    tenant: core\n    connection: {url_env: PSEA_CORE_SITE}\n"
+        f"    mapping: {target}\n",
+        encoding="utf-8",
+    )
+    args = ["--config", str(config), "mappings"]
+    scaffold = ["scaffold", "core", "--unmapped", "extra", "--model", str(model)]
+    assert runner.invoke(app, [*args, *scaffold]).exit_code == 0
+    check = runner.invoke(app, [*args, "check", "--model", str(model)])
+    assert check.exit_code == 0, check.stderr
+    assert "ok  " in check.stdout and "warning: " in check.stderr
+    mapping = load_mapping(target)
+    assert {e.bundle for e in mapping.entities} == {"article", "test_content_type"}
+    checked, messages = assert_lossless(url, mapping)
+    assert checked >= 20
+    assert all(MESSAGE.fullmatch(m) for m in messages), messages

@@ -16,21 +16,14 @@ from typer.testing import CliRunner
 from pseamigrate.cli import app
 from pseamigrate.db import make_engine
 from pseamigrate.drupal import open_site
-from pseamigrate.drupal.model import SiteModel
 from pseamigrate.mapping.load import load_mapping
-from pseamigrate.mapping.model import (
-    EXTRA_PREFIX,
-    EntityMapping,
-    SiteMapping,
-    extra_key,
-    sources_used,
-)
 from pseamigrate.resources import MAPPINGS_DIR
 from pseamigrate.sample import build_site
 from pseamigrate.servers import LocalServer
 from pseamigrate.transform.process import Context, transform_row
 from pseamigrate.transform.rows import source_row
 from tests.conftest import _admin
+from tests.mapping.lossless import MESSAGE, assert_lossless
 from tests.mapping.test_scaffold import HUMAN_EDITS
 
 runner = CliRunner()
@@ -170,59 +163,6 @@ def test_scaffold_extra_passes_check_and_loses_no_value(
     assert strict.exit_code == 1
     assert strict.stdout.count("ok  ") < 4
     for site in SITES:
-        checked = _assert_lossless(urls[site], load_mapping(targets[site]))
+        checked, messages = assert_lossless(urls[site], load_mapping(targets[site]))
         assert checked > 100, site  # field values of many nodes were followed
-
-
-def _assert_lossless(url: URL, mapping: SiteMapping) -> int:
-    """Transform every node of the site; each field's values land in a column, child or extra.
-
-    Return how many (node, field) values were followed.
-    """
-    engine = make_engine(url)
-    checked = 0
-    try:
-        with open_site(engine) as site:
-            for em in mapping.entities:
-                for batch in site.iter_entities(em.bundle):
-                    for record in batch:
-                        row = source_row(record, site.model)
-                        values = transform_row(em, row, Context(lambda kind, ident: ident))
-                        checked += _assert_row_kept(em, site.model, row, values)
-    finally:
-        engine.dispose()
-    return checked
-
-
-def _assert_row_kept(
-    em: EntityMapping, model: SiteModel, row: dict[str, object], values: dict[str, object]
-) -> int:
-    extra = values.get("extra") or {}
-    assert isinstance(extra, dict)
-    checked = 0
-    for instance in model.bundles[em.bundle].fields:
-        name = instance.field_name
-        raw = row.get(name)
-        if raw is None or raw == []:
-            continue  # nothing stored for this node
-        readers = [pf for pf in em.process if name in sources_used((pf,))]
-        assert readers, f"{em.bundle}.{name} holds values but no process entry reads it"
-        landed = [_landed(pf.destination, name, row, values, extra) for pf in readers]
-        assert any(landed), f"{em.bundle}.{name}: values lost (node {row['nid']})"
-        checked += 1
-    return checked
-
-
-def _landed(
-    destination: str, name: str, row: dict[str, object], values: dict[str, object], extra: dict
-) -> bool:
-    """Tell whether a field's values reached `destination` (or were kept in extra instead)."""
-    deltas = row.get(f"{name}/*") or []
-    assert isinstance(deltas, list)
-    if destination.startswith(EXTRA_PREFIX):
-        kept = extra.get(destination[len(EXTRA_PREFIX) :])
-        return kept == row[name] or isinstance(kept, list) and len(kept) == len(deltas)
-    got = values.get(destination)
-    if isinstance(got, list):  # a child table: one row per value
-        return len(got) == len(deltas)
-    return got is not None or extra.get(extra_key(name)) == row[name]
+        assert all(MESSAGE.fullmatch(m) for m in messages), messages
