@@ -77,21 +77,44 @@ def check_findings(
     _check_bundles(ctx)
     for entity_mapping in mapping.entities:
         _check_entity(ctx, entity_mapping)
-        _review_steps(ctx, entity_mapping.process)
+    ctx.warnings.extend(review_warnings(mapping))
     return Findings(sorted(ctx.problems, key=_order), sorted(ctx.warnings, key=_order))
+
+
+def review_warnings(mapping: SiteMapping) -> list[Problem]:
+    """Return a warning for each decision marked for review (needs no site: `validate` too)."""
+    ignored = [*mapping.ignore_bundles, *mapping.ignore_vocabularies]
+    ignored += [item for em in mapping.entities for item in em.ignore]
+    found = [
+        Problem(i.where.file, i.where.line, i.where.path, f"to review: {_after(i.reason, REVIEW)}")
+        for i in ignored
+        if i.reason.strip().upper().startswith(REVIEW)
+    ]
+    for em in mapping.entities:
+        found += _review_steps(em.process)
+    return sorted(found, key=_order)
+
+
+def _after(reason: str, marker: str) -> str:
+    """Return a reason without its leading marker (`REVIEW: why` → `why`)."""
+    return reason.strip()[len(marker) :].lstrip(": ")
 
 
 def _order(problem: Problem) -> tuple[str, int, str]:
     return problem.file, problem.line, problem.path
 
 
-def _review_steps(ctx: _Context, process: tuple[ProcessField, ...]) -> None:
+def _review_steps(process: tuple[ProcessField, ...]) -> list[Problem]:
     """Warn about every step the tool wrote on its own (`review:`), sub_process steps included."""
+    found = []
     for pf in process:
         for step in pf.steps:
             if "review" in step.options:
-                ctx.warn(step.where, f"to review: {step.options['review']}")
-            _review_steps(ctx, step.process)
+                where = step.where
+                message = f"to review: {step.options['review']}"
+                found.append(Problem(where.file, where.line, where.path, message))
+            found += _review_steps(step.process)
+    return found
 
 
 def _check_vocabularies(ctx: _Context) -> None:
@@ -123,10 +146,8 @@ def _check_bundles(ctx: _Context) -> None:
 
 
 def _check_reason(ctx: _Context, reason: str, where: Where) -> None:
-    if reason.strip().upper().startswith(REVIEW):
-        ctx.warn(where, f"to review: {reason.strip()[len(REVIEW) :].lstrip(': ')}")
     if reason.strip().upper().startswith(TODO):
-        note = reason.strip()[len(TODO) :].lstrip(": ").split(";")[0]
+        note = _after(reason, TODO).split(";")[0]
         message = f"still marked TODO ({note}): map it, or replace TODO with the reason"
         ctx.add(where, message)
 

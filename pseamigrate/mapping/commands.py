@@ -12,7 +12,7 @@ from pathlib import Path
 from pseamigrate.config import Settings, SiteSettings
 from pseamigrate.drupal.model import SiteModel
 from pseamigrate.errors import ConfigError, MappingError, RefusedForSafety, UsageProblem
-from pseamigrate.mapping.check import check_findings
+from pseamigrate.mapping.check import check_findings, review_warnings
 from pseamigrate.mapping.load import load_mapping
 from pseamigrate.mapping.scaffold import UNMAPPED_MODES, scaffold_mapping
 from pseamigrate.target.model import CanonicalModel, load_model
@@ -95,12 +95,12 @@ def check_sites(
 
 
 def validate_files(paths: list[Path]) -> list[SiteCheck]:
-    """Load mapping files without a site: syntax, keys, steps and callbacks only."""
+    """Load mapping files without a site: syntax, keys, steps and callbacks; review notes."""
     results = []
     for path in paths:
         try:
             mapping = load_mapping(path)
-            results.append(SiteCheck(mapping.site, str(path), ()))
+            results.append(SiteCheck(mapping.site, str(path), (), tuple(review_warnings(mapping))))
         except MappingError as exc:
             results.append(SiteCheck("", str(path), _problems(exc)))
     return results

@@ -6,7 +6,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from pseamigrate.cli import app
 from pseamigrate.drupal.model import (
     Bundle,
     FieldInstance,
@@ -158,3 +160,15 @@ def test_the_drifted_values_reach_a_column_or_extra(tmp_path: Path) -> None:
     assert ctx.messages[-1] == (
         "field_date_received: value does not parse as a date; kept in extra/date_received"
     )
+
+
+def test_validate_lists_the_review_notes_without_a_site(tmp_path: Path) -> None:
+    path = tmp_path / "drift.yaml"
+    path.write_text(scaffold_mapping(_drifted(), load_model(), "d", "d", "extra"), "utf-8")
+    result = CliRunner().invoke(app, ["mappings", "validate", str(path)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith(f"ok  {path} (10 warning(s) to review)")
+    assert result.stderr.count("  warning: ") == 10
+    assert "ignore.bundles.page: to review: no entity of the model matches" in result.stderr
+    as_json = CliRunner().invoke(app, ["mappings", "validate", "--json", str(path)])
+    assert '"ok": true' in as_json.stdout and as_json.stdout.count('"message"') == 10
