@@ -28,10 +28,10 @@ LOOKUP_ENTITY = {"file": "file", "member": "user"}
 
 @dataclass(frozen=True)
 class Fed:
-    """What the scaffolded mapping fills: source vocabulary → model vocabulary, and entities."""
+    """What the scaffolded mapping fills: source vocabulary → model vocabulary, bundle → entity."""
 
     vocabularies: dict[str, str]
-    entities: set[str]
+    entities: dict[str, str]
 
 
 def data_columns(storage: FieldStorage) -> list[str]:
@@ -151,8 +151,11 @@ def _reference_problem(storage: FieldStorage, column: Column, site: SiteModel, f
         for vocabulary in (v for v in storage.target_bundles if v in site.vocabularies):
             if fed.vocabularies.get(vocabulary) != column.vocabulary:
                 return f"it points at vocabulary {vocabulary}, not mapped to {column.vocabulary}"
-    if column.type == "ref" and column.entity not in fed.entities:
+    if column.type == "ref" and column.entity not in fed.entities.values():
         return f"no bundle of the site is mapped to {column.entity}"
+    targets = [fed.entities.get(bundle) for bundle in storage.target_bundles]
+    if column.type == "ref" and targets and column.entity not in targets:
+        return f"it points at {', '.join(storage.target_bundles)}, not mapped to {column.entity}"
     return ""
 
 

@@ -74,7 +74,7 @@ def scaffold_mapping(
     vocabularies, ignored_vocabularies = _vocabularies(site, model, extra)
     doc["vocabularies"] = vocabularies
     matched = {b.name: _match_entity(b, model) for b in site.bundles.values()}
-    fed = Fed(vocabularies, {e.name for e in matched.values() if e is not None})
+    fed = Fed(vocabularies, {b: e.name for b, e in matched.items() if e is not None})
     entities: dict[str, Any] = {}
     ignored_bundles: dict[str, str] = {}
     for bundle in sorted(site.bundles.values(), key=lambda b: b.name):

@@ -69,13 +69,17 @@ def _drifted() -> SiteModel:
     site = crp_site("demo", "d7")
     changed = {
         # a free-text date, an integer holding Unix time, several values for one column,
-        # free text into a coded column, a term field into a vocabulary the model lacks
+        # free text into a coded column, a term field into a vocabulary the model lacks, a node
+        # reference to a bundle of another entity
         "field_date_received": _storage("field_date_received", "text", ("value", "format")),
         "field_referral_date": _storage("field_referral_date", "number_integer", ("value",)),
         "field_location": replace(site.fields[("node", "field_location")], cardinality=-1),
         "field_complaint_status": _storage("field_complaint_status", "text", ("value", "format")),
         "field_allegation_type": replace(
             site.fields[("node", "field_allegation_type")], target_bundles=("tags",)
+        ),
+        "field_complaint_ref": replace(
+            site.fields[("node", "field_complaint_ref")], target_bundles=("awareness_session",)
         ),
     }
     added = {
@@ -113,8 +117,8 @@ def test_every_kind_of_drift_lands_somewhere_and_check_passes(tmp_path: Path) ->
     date = steps["date_received"]
     assert (date.plugin, date.options["on_error"]) == ("format_date", "extra")
     assert "d/m/Y" in date.options["from_format"]
-    referral_date = _entity(mapping, "referral").process
-    unix = next(pf for pf in referral_date if pf.destination == "referral_date").steps[0]
+    referral = {pf.destination: pf.steps[0] for pf in _entity(mapping, "referral").process}
+    unix = referral["referral_date"]
     assert (unix.options["from_format"], unix.options["on_error"]) == ("U", "extra")
     assert "location_id" not in steps and steps["extra/location"].plugin == "get"
     assert "allegation_type_id" not in steps and "extra/allegation_type" in steps
@@ -124,11 +128,13 @@ def test_every_kind_of_drift_lands_somewhere_and_check_passes(tmp_path: Path) ->
     assert (note.plugin, dict(note.process[0].steps[0].options)) == ("sub_process", {})
     assert [pf.destination for pf in note.process] == ["value", "summary"]
     assert "extra/gone" in steps
+    assert "complaint_id" not in referral and "extra/complaint_ref" in referral
     assert [i.name for i in complaint.ignore] == ["field_lost"]
     # every one of those decisions is a warning; required columns are still all mapped
     warned = {w.path.rsplit(".", 1)[-1] for w in findings.warnings}
     assert {"date_received", "extra/location", "extra/allegation_type", "status"} <= warned
     assert {"extra/note", "extra/gone", "field_lost", "page", "tags", "referral_date"} <= warned
+    assert "extra/complaint_ref" in warned
 
 
 def test_the_drifted_values_reach_a_column_or_extra(tmp_path: Path) -> None:
@@ -167,8 +173,8 @@ def test_validate_lists_the_review_notes_without_a_site(tmp_path: Path) -> None:
     path.write_text(scaffold_mapping(_drifted(), load_model(), "d", "d", "extra"), "utf-8")
     result = CliRunner().invoke(app, ["mappings", "validate", str(path)])
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith(f"ok  {path} (10 warning(s) to review)")
-    assert result.stderr.count("  warning: ") == 10
+    assert result.stdout.startswith(f"ok  {path} (11 warning(s) to review)")
+    assert result.stderr.count("  warning: ") == 11
     assert "ignore.bundles.page: to review: no entity of the model matches" in result.stderr
     as_json = CliRunner().invoke(app, ["mappings", "validate", "--json", str(path)])
-    assert '"ok": true' in as_json.stdout and as_json.stdout.count('"message"') == 10
+    assert '"ok": true' in as_json.stdout and as_json.stdout.count('"message"') == 11
