@@ -63,7 +63,7 @@ def lossless_entries(
         return keep_in_extra(storage, f"the model has no column for it: kept in {key}")
     if isinstance(target, Child):
         if _fits_child(storage, target, site, fed):
-            return {target.name: child_pipeline(storage, target)}
+            return {target.name: child_pipeline(storage, target), **_child_rest(storage, target)}
         return keep_in_extra(storage, f"does not fit child table {target.name}: kept in {key}")
     if storage.cardinality != 1:
         why = f"holds several values and {target.name} takes one: all kept in {key}"
@@ -105,14 +105,28 @@ def child_pipeline(storage: FieldStorage, child: Child) -> dict[str, Any]:
 
 
 def _fits_child(storage: FieldStorage, child: Child, site: SiteModel, fed: Fed) -> bool:
-    """Tell whether every reference column of the child can be filled from this field."""
+    """Tell whether the child table takes this field's main value and can fill its columns."""
+    takes_main = main_column(storage) in {c.name for c in child.columns}
     for column in child.columns:
         if column.type in REFERENCE_KINDS:
             if _reference_problem(storage, column, site, fed):
                 return False
+            takes_main = True
         elif column.required and column.name not in storage.columns:
             return False
-    return True
+    return takes_main
+
+
+def _child_rest(storage: FieldStorage, child: Child) -> dict[str, Any]:
+    """Keep the data columns a child table has no column for (an image's alt text…) in extra."""
+    taken = {main_column(storage), *(c.name for c in child.columns)}
+    rest = [column for column in data_columns(storage) if column not in taken]
+    if not rest:
+        return {}
+    key = EXTRA_PREFIX + extra_key(storage.name)
+    why = f"{child.name} has no column for {', '.join(rest)}: kept in {key}"
+    inner = {column: column for column in rest}
+    return {key: {"plugin": "sub_process", "source": storage.name, "process": inner, "review": why}}
 
 
 def column_pipeline(

@@ -73,7 +73,7 @@ def test_core_sites_scaffold_to_ignored_bundles_and_pass_check(
 # A model that gives core's content types a place, with every kind of mismatch on purpose: several
 # values for one column, a free-text field and an integer into date columns, a term field that
 # also points at a vocabulary the model lacks, a link into an integer column, a list into a coded
-# column that knows none of its values, a file child table.
+# column that knows none of its values, a file child table, a child that cannot take its field.
 CORE_MODEL = """\
 version: 1
 vocabularies:
@@ -105,6 +105,11 @@ entities:
         columns:
           file_id: {type: file, required: true}
           description: {type: string}
+      phones:
+        table: test_phones
+        from: [field_telephone, field_test_7]
+        columns:
+          number: {type: string}
 """
 
 

@@ -70,13 +70,18 @@ def _drifted() -> SiteModel:
     changed = {
         # a free-text date, an integer holding Unix time, several values for one column,
         # free text into a coded column, a term field into a vocabulary the model lacks, a node
-        # reference to a bundle of another entity
+        # reference to a bundle of another entity, images into the attachments child table
         "field_date_received": _storage("field_date_received", "text", ("value", "format")),
         "field_referral_date": _storage("field_referral_date", "number_integer", ("value",)),
         "field_location": replace(site.fields[("node", "field_location")], cardinality=-1),
         "field_complaint_status": _storage("field_complaint_status", "text", ("value", "format")),
         "field_allegation_type": replace(
             site.fields[("node", "field_allegation_type")], target_bundles=("tags",)
+        ),
+        "field_attachments": replace(
+            site.fields[("node", "field_attachments")],
+            type="image",
+            columns=("fid", "alt", "title", "width", "height"),
         ),
         "field_complaint_ref": replace(
             site.fields[("node", "field_complaint_ref")], target_bundles=("awareness_session",)
@@ -129,6 +134,13 @@ def test_every_kind_of_drift_lands_somewhere_and_check_passes(tmp_path: Path) ->
     assert [pf.destination for pf in note.process] == ["value", "summary"]
     assert "extra/gone" in steps
     assert "complaint_id" not in referral and "extra/complaint_ref" in referral
+    assert steps["attachments"].plugin == "sub_process"
+    assert [pf.destination for pf in steps["extra/attachments"].process] == [
+        "alt",
+        "title",
+        "width",
+        "height",
+    ]
     assert [i.name for i in complaint.ignore] == ["field_lost"]
     # every one of those decisions is a warning; required columns are still all mapped
     warned = {w.path.rsplit(".", 1)[-1] for w in findings.warnings}
@@ -147,6 +159,9 @@ def test_the_drifted_values_reach_a_column_or_extra(tmp_path: Path) -> None:
         "field_allegation_type": 3,
         "field_note/*": [{"value": "v", "summary": "s", "format": "plain_text"}],
         "field_gone": "old",
+        "field_attachments/*": [
+            {"fid": 4, "target_id": 4, "alt": "a", "title": "t", "width": 1, "height": 2}
+        ],
     }
     ctx = Context(lambda kind, ident: ident)
     values = transform_row(complaint, row, ctx)
@@ -158,6 +173,8 @@ def test_the_drifted_values_reach_a_column_or_extra(tmp_path: Path) -> None:
     assert extra["allegation_type"] == 3
     assert extra["note"] == [{"delta": 0, "value": "v", "summary": "s"}]
     assert extra["gone"] == "old"
+    assert values["attachments"] == [{"delta": 0, "file_id": 4}]  # no description column: none
+    assert extra["attachments"] == [{"delta": 0, "alt": "a", "title": "t", "width": 1, "height": 2}]
     assert ctx.messages == [
         "field_complaint_status: value has no match in the map; kept in extra/complaint_status"
     ]
@@ -173,8 +190,8 @@ def test_validate_lists_the_review_notes_without_a_site(tmp_path: Path) -> None:
     path.write_text(scaffold_mapping(_drifted(), load_model(), "d", "d", "extra"), "utf-8")
     result = CliRunner().invoke(app, ["mappings", "validate", str(path)])
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith(f"ok  {path} (11 warning(s) to review)")
-    assert result.stderr.count("  warning: ") == 11
+    assert result.stdout.startswith(f"ok  {path} (12 warning(s) to review)")
+    assert result.stderr.count("  warning: ") == 12
     assert "ignore.bundles.page: to review: no entity of the model matches" in result.stderr
     as_json = CliRunner().invoke(app, ["mappings", "validate", "--json", str(path)])
-    assert '"ok": true' in as_json.stdout and as_json.stdout.count('"message"') == 11
+    assert '"ok": true' in as_json.stdout and as_json.stdout.count('"message"') == 12
