@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pseamigrate.cli import app
+from pseamigrate.config import ConnectionSpec, SiteSettings
 from pseamigrate.drupal.model import (
     Bundle,
     FieldInstance,
@@ -17,7 +18,9 @@ from pseamigrate.drupal.model import (
     SiteModel,
     Vocabulary,
 )
+from pseamigrate.errors import UsageProblem
 from pseamigrate.mapping.check import check_findings
+from pseamigrate.mapping.commands import scaffold_site
 from pseamigrate.mapping.load import load_mapping
 from pseamigrate.mapping.model import EntityMapping, SiteMapping
 from pseamigrate.mapping.scaffold import REVIEW_BUNDLE, REVIEW_VOCABULARY, scaffold_mapping
@@ -195,3 +198,14 @@ def test_validate_lists_the_review_notes_without_a_site(tmp_path: Path) -> None:
     assert "ignore.bundles.page: to review: no entity of the model matches" in result.stderr
     as_json = CliRunner().invoke(app, ["mappings", "validate", "--json", str(path)])
     assert '"ok": true' in as_json.stdout and as_json.stdout.count('"message"') == 12
+
+
+def test_an_unknown_unmapped_mode_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["mappings", "scaffold", "demo", "--unmapped", "drop"])
+    assert result.exit_code == 2
+    assert "drop" in result.stderr
+    spec = ConnectionSpec(url_env="PSEA_NOWHERE")
+    site = SiteSettings("demo", "demo", spec, mapping=tmp_path / "m.yaml")
+    with pytest.raises(UsageProblem, match="--unmapped must be one of todo, extra"):
+        scaffold_site(site, unmapped="drop")
+    assert not (tmp_path / "m.yaml").exists()
