@@ -36,6 +36,11 @@ from pseamigrate.target.model import CanonicalModel, Child, Column, Entity
 UNMAPPED_MODES = ("todo", "extra")
 
 TODO_FIELD = "TODO: not in the model; map it to a column or extra/<name>, or say why it is ignored"
+# Drupal 8+ nodes carry their comment setting as a field of type `comment`; the comments (case
+# notes) are read on their own (`iter_comments`), so the setting itself is not mapped.
+COMMENT_SETTING = (
+    "The node's comment setting (open/closed), not case data; the comments are read separately"
+)
 TODO_DELETED = "TODO: deleted field instance whose data remains; map it to extra/<name> or say why"
 DELETED_NOTE = (
     "# {field} is a DELETED field whose rows remain in the database: kept in\n"
@@ -151,6 +156,8 @@ def _entity(site: SiteModel, bundle: Bundle, entity: Entity, fed: Fed | None) ->
             process[f"{EXTRA_PREFIX}{instance.field_name.removeprefix('field_')}"] = storage.name
         elif instance.deleted or storage is None:
             ignore[instance.field_name] = _missing(instance.deleted, fed is not None)
+        elif storage.type == "comment":  # the setting, not the comments: both modes
+            ignore[instance.field_name] = COMMENT_SETTING
         elif fed is not None:
             target = _match_field(instance, entity, process)
             process.update(lossless_entries(storage, target, site, fed))

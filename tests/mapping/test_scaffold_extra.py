@@ -49,7 +49,7 @@ def test_the_sample_sites_pass_check_as_scaffolded(
     )
     assert findings.problems == []
     warned = {w.path for w in findings.warnings}
-    expected = {
+    drift = {  # what each clone adds to the template must be among the warnings
         "demo": set(),
         "syria": set(),
         "iraq": {
@@ -58,7 +58,17 @@ def test_the_sample_sites_pass_check_as_scaffolded(
         },
         "drc": {"entities.complaint.process.extra/old_case_number"},
     }
-    assert warned == expected[site]
+    assert drift[site] <= warned
+    # Anything else warned about is a field the model has no column for, kept whole in extra.
+    model = load_model()
+    for path in warned - drift[site]:
+        entity, _, destination = path.removeprefix("entities.").partition(".process.")
+        name = destination.removeprefix("extra/")
+        columns = model.entities[entity].columns
+        assert destination.startswith("extra/") and all(c.name != name for c in columns), path
+        assert any(
+            f.field_name == f"field_{name}" for f in crp_site(site, layout).bundles[entity].fields
+        )
 
 
 def _storage(name: str, kind: str, columns: tuple[str, ...], deleted: bool = False) -> FieldStorage:
@@ -191,13 +201,16 @@ def test_the_drifted_values_reach_a_column_or_extra(tmp_path: Path) -> None:
 def test_validate_lists_the_review_notes_without_a_site(tmp_path: Path) -> None:
     path = tmp_path / "drift.yaml"
     path.write_text(scaffold_mapping(_drifted(), load_model(), "d", "d", "extra"), "utf-8")
+    # every warning of check on this site is a review note (no list value is left unmatched)
+    notes = len(check_findings(load_mapping(path), _drifted()).warnings)
+    assert notes >= 12
     result = CliRunner().invoke(app, ["mappings", "validate", str(path)])
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith(f"ok  {path} (12 warning(s) to review)")
-    assert result.stderr.count("  warning: ") == 12
+    assert result.stdout.startswith(f"ok  {path} ({notes} warning(s) to review)")
+    assert result.stderr.count("  warning: ") == notes
     assert "ignore.bundles.page: to review: no entity of the model matches" in result.stderr
     as_json = CliRunner().invoke(app, ["mappings", "validate", "--json", str(path)])
-    assert '"ok": true' in as_json.stdout and as_json.stdout.count('"message"') == 12
+    assert '"ok": true' in as_json.stdout and as_json.stdout.count('"message"') == notes
 
 
 def test_an_unknown_unmapped_mode_is_a_usage_error(tmp_path: Path) -> None:
