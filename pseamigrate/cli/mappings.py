@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pseamigrate import console
-from pseamigrate.cli import app, settings, sub_app
+from pseamigrate.cli import app, canonical_model, settings, sub_app
 from pseamigrate.cli.options import DryRunFlag, JsonFlag, ModelOption, SiteArgument
 from pseamigrate.console import mappings as mappings_view
 from pseamigrate.errors import EXIT_FAILED
@@ -57,14 +57,13 @@ def mappings_scaffold(
     Example: pseamigrate mappings scaffold iraq --unmapped extra -o mappings/sites/iraq.yaml
     """
     from pseamigrate.mapping.commands import scaffold_site
-    from pseamigrate.target.model import load_model
 
     site_settings = settings(ctx).site(site)
     path, text = scaffold_site(
-        site_settings, output, load_model(model), force, dry_run, unmapped.value
+        site_settings, output, canonical_model(ctx, model), force, dry_run, unmapped.value
     )
     if dry_run:
-        console.out.print(text, markup=False, end="")
+        console.print_raw(text)
     else:
         mappings_view.show_scaffolded(path, text)
 
@@ -86,9 +85,8 @@ def mappings_check(
     Example: pseamigrate mappings check iraq drc --strict
     """
     from pseamigrate.mapping.commands import check_sites
-    from pseamigrate.target.model import load_model
 
-    _show(check_sites(settings(ctx), sites or [], load_model(model)), json_out, strict)
+    _show(check_sites(settings(ctx), sites or [], canonical_model(ctx, model)), json_out, strict)
 
 
 @mappings_app.command("validate")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pseamigrate.console import err, info, out, print_json
+
+if TYPE_CHECKING:
+    from pseamigrate.mapping.commands import SiteCheck
 
 
 def show_scaffolded(path: Path, text: str) -> None:
@@ -22,7 +26,7 @@ def _is_review(line: str) -> bool:
     return stripped.startswith("review:") or ": 'REVIEW" in line or ": REVIEW" in line
 
 
-def show_mapping_checks(results: Sequence[Any], json_out: bool, strict: bool = False) -> None:
+def show_mapping_checks(results: Sequence[SiteCheck], json_out: bool, strict: bool = False) -> None:
     """Render mapping checks: every problem and warning as `file:line: path: message`.
 
     A mapping without problems gets `ok  FILE` on stdout (with its warning count), unless
@@ -45,11 +49,11 @@ def show_mapping_checks(results: Sequence[Any], json_out: bool, strict: bool = F
             err.print(f"  warning: {warning}", soft_wrap=True)
 
 
-def _as_json(result: Any, strict: bool) -> dict[str, Any]:
+def _as_json(result: SiteCheck, strict: bool) -> dict[str, Any]:
     return {
         "site": result.site,
         "mapping": result.mapping,
         "ok": result.passed(strict),
-        "problems": [vars(p) for p in result.problems],
-        "warnings": [vars(w) for w in result.warnings],
+        "problems": [dataclasses.asdict(p) for p in result.problems],
+        "warnings": [dataclasses.asdict(w) for w in result.warnings],
     }

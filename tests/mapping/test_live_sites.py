@@ -27,7 +27,6 @@ from tests.mapping.lossless import MESSAGE, assert_lossless
 from tests.mapping.test_scaffold import HUMAN_EDITS
 
 runner = CliRunner()
-ROOT = Path(__file__).resolve().parents[2]
 SITES = ("demo", "iraq", "drc", "syria")
 
 
