@@ -41,7 +41,7 @@ def show_mapping_checks(results: Sequence[SiteCheck], json_out: bool, strict: bo
             note = f" ({warned} warning(s) to review)" if warned else ""
             out.print(f"ok  {result.mapping}{note}", soft_wrap=True)
         else:
-            note = f", {warned} warning(s)" + (" (--strict)" if strict else "")
+            note = f", {warned} warning(s)" + (" (--strict)" if strict else "") if warned else ""
             err.print(f"{result.mapping}: {count} problem(s){note}", soft_wrap=True)
         for problem in result.problems:
             err.print(f"  {problem}", soft_wrap=True)
