@@ -82,21 +82,25 @@ entities:
   article:
     table: articles
     columns:
-      body: {type: text}
+      body: {type: text, sensitivity: sensitive}
       tags_id: {type: term, vocabulary: tags, from: field_tags}
       image_id: {type: file, from: field_image}
       reference_id: {type: ref, entity: article, from: [field_reference, field_test_8]}
-      checkbox: {type: boolean, from: field_checkbox}
-      link: {type: integer, from: field_link}
+      checkbox: {type: boolean, sensitivity: public, from: field_checkbox}
+      link: {type: integer, sensitivity: public, from: field_link}
   test_content_type:
     table: test_contents
     columns:
-      counted_on: {type: date, from: [field_integer, field_test_23]}
-      written_on: {type: date, from: [field_text, field_test_19]}
-      happened_on: {type: date, from: [field_date, field_test_3]}
+      counted_on: {type: date, sensitivity: date, from: [field_integer, field_test_23]}
+      written_on: {type: date, sensitivity: date, from: [field_text, field_test_19]}
+      happened_on: {type: date, sensitivity: date, from: [field_date, field_test_3]}
       colour:
-        {type: string, length: 16, values: [red, green], from: [field_text_list, field_test_16]}
-      email: {type: string, from: [field_email, field_test_4]}
+        type: string
+        length: 16
+        values: [red, green]
+        sensitivity: public
+        from: [field_text_list, field_test_16]
+      email: {type: string, sensitivity: personal, from: [field_email, field_test_4]}
       term_id: {type: term, vocabulary: tags, from: [field_term_reference, field_test_11]}
     children:
       files:
@@ -104,12 +108,12 @@ entities:
         from: [field_file, field_test_9]
         columns:
           file_id: {type: file, required: true}
-          description: {type: string}
+          description: {type: string, sensitivity: sensitive}
       phones:
         table: test_phones
         from: [field_telephone, field_test_7]
         columns:
-          number: {type: string}
+          number: {type: string, sensitivity: personal}
 """
 
 
