@@ -7,6 +7,7 @@ server outlives the program that started it.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -79,13 +80,32 @@ class LocalServer:
             "mysql+pymysql", username=user, host="127.0.0.1", port=self.port, database=database
         )
 
+    def socket_url(self, database: str | None = None, user: str = "root") -> URL:
+        """Return the URL of this server over its Unix socket (works with skip-networking)."""
+        return URL.create(
+            "mysql+pymysql",
+            username=user,
+            database=database,
+            query={"unix_socket": str(self.socket_path)},
+        )
+
     def write_config(self) -> None:
-        """Write my.cnf from the kind's base options plus `self.options` (which win)."""
-        for sub in ("run", "tmp"):
-            (self.basedir / sub).mkdir(parents=True, exist_ok=True)
+        """Write my.cnf from the kind's base options plus `self.options` (which win).
+
+        Only `initialize` and explicit callers write it: `start` never does, so what an operator
+        or `encryption setup` added to the file survives restarts (issue #14 item 2).
+        """
+        self._make_dirs()
         merged = {**self._private_options(), **self.kind.base_options(self), **self.options}
         lines = ["[mysqld]"] + [k if v == "" else f"{k}={v}" for k, v in merged.items()]
         self.config_path.write_text("\n".join(lines) + "\n")
+
+    def _make_dirs(self) -> None:
+        """Create the run/ and tmp directories the configuration names (tmpfs ones vanish)."""
+        (self.basedir / "run").mkdir(parents=True, exist_ok=True)
+        tmpdir = Path(self.options.get("tmpdir") or self.basedir / "tmp")
+        if not tmpdir.exists():
+            tmpdir.mkdir(mode=0o700, parents=True)
 
     def _private_options(self) -> dict[str, str]:
         """Options every kind needs to keep the instance to itself and to loopback."""
@@ -114,7 +134,7 @@ class LocalServer:
         """Start the server and wait until it answers on its TCP port."""
         if self.process is not None and self.process.poll() is None:
             return
-        self.write_config()
+        self._make_dirs()
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 self.kind.server_command(self),
@@ -166,15 +186,21 @@ class LocalServer:
                 raise ServerError(
                     f"{self.flavor} server in {self.basedir} exited at start:\n{self.log_tail()}"
                 )
-            if _answers(self.port):
+            if self.answers():
                 return
             time.sleep(0.1)
         self.stop()
         raise ServerError(f"{self.flavor} server did not answer within {timeout:.0f}s")
 
+    def answers(self) -> bool:
+        """Tell whether a server answers on this instance's socket or TCP port."""
+        return _answers(unix_socket=str(self.socket_path)) or (
+            bool(self.port) and _answers(port=self.port)
+        )
+
     def _slow_shutdown_setting(self) -> None:
         try:
-            conn = pymysql.connect(host="127.0.0.1", port=self.port, user="root")
+            conn = pymysql.connect(unix_socket=str(self.socket_path), user="root")
             with conn.cursor() as cursor:
                 cursor.execute("SET GLOBAL innodb_fast_shutdown = 0")
             conn.close()
@@ -182,13 +208,40 @@ class LocalServer:
             raise ServerError(f"cannot ask for a slow shutdown: {exc.args[0]}") from None
 
 
-def _answers(port: int) -> bool:
+def _answers(port: int = 0, unix_socket: str = "") -> bool:
+    """Tell whether a server answers at all: a refusal (TLS required, access denied) counts."""
+    if not _listens(port, unix_socket):
+        return False  # PyMySQL leaks its socket when the connect itself fails
     try:
-        conn = pymysql.connect(host="127.0.0.1", port=port, user="root", connect_timeout=1)
-    except pymysql.MySQLError:
-        return False
+        conn = pymysql.connect(
+            host="127.0.0.1",
+            port=port or 3306,
+            unix_socket=unix_socket or None,
+            user="root",
+            connect_timeout=1,
+        )
+    except pymysql.MySQLError as exc:
+        code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else 0
+        return code not in CLIENT_SIDE_ERRORS and code != 0
     conn.close()
     return True
+
+
+def _listens(port: int, unix_socket: str) -> bool:
+    family = socket.AF_UNIX if unix_socket else socket.AF_INET
+    address: str | tuple[str, int] = unix_socket or ("127.0.0.1", port)
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1)
+        try:
+            probe.connect(address)
+        except OSError:
+            return False
+    return True
+
+
+# Client-side errors (CR_*): nothing answered yet. A server error (e.g. 3159 "secure transport
+# required", 1045 access denied) means the server is up.
+CLIENT_SIDE_ERRORS = range(2000, 3000)
 
 
 def _die_with_parent() -> None:
@@ -220,3 +273,14 @@ def running_server(
         yield server
     finally:
         server.stop()
+        _remove_outside_tmpdir(server)
+
+
+def _remove_outside_tmpdir(server: LocalServer) -> None:
+    # `encryption setup` may point tmpdir at a private tmpfs directory (docs/encryption.md);
+    # a throwaway server leaves it behind empty, and memory is not ours to keep.
+    tmpdir = Path(server.options.get("tmpdir") or server.basedir / "tmp")
+    if tmpdir.is_relative_to(server.basedir) or not tmpdir.name.startswith("pseamigrate-"):
+        return
+    with contextlib.suppress(OSError):  # not empty or gone: leave it
+        tmpdir.rmdir()

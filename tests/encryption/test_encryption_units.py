@@ -143,10 +143,11 @@ def test_setup_dry_run_never_shows_key_material_and_writes_nothing(tmp_path: Pat
     basedir = _fake_server_dir(tmp_path, mysql=False)
     result = run_cli("encryption", "setup", "--basedir", str(basedir), "--dry-run")
     assert result.exit_code == 0, result.stderr
-    assert "<generated: 2 keys>" in result.stdout
-    assert "<generated: key file passphrase>" in result.stdout
-    assert f"file_key_management_filekey=FILE:{basedir}/keys/keyfile.key" in result.stdout
-    assert "Salted__" not in result.stdout and not (basedir / "keys").exists()
+    assert "<generated: 2 keys>" in result.stderr
+    assert "<generated: key file passphrase>" in result.stderr
+    assert f"+file_key_management_filekey=FILE:{basedir}/keys/keyfile.key" in result.stdout
+    assert "Salted__" not in result.stdout + result.stderr and not (basedir / "keys").exists()
+    assert result.stdout.startswith(f"--- {basedir}/my.cnf\n+++ {basedir}/my.cnf\n")
 
 
 def test_setup_mysql_plugin_alternative_for_80(tmp_path: Path) -> None:
@@ -155,12 +156,12 @@ def test_setup_mysql_plugin_alternative_for_80(tmp_path: Path) -> None:
         "encryption", "setup", "--basedir", str(basedir), "--keyring", "plugin", "--dry-run"
     )
     assert result.exit_code == 0, result.stderr
-    assert "early-plugin-load=keyring_file.so" in result.stdout
-    assert f"keyring_file_data={basedir}/keys/keyring" in result.stdout
-    assert "component_keyring_file.cnf" not in result.stdout
+    assert "+early-plugin-load=keyring_file.so" in result.stdout
+    assert f"+keyring_file_data={basedir}/keys/keyring" in result.stdout
+    assert "component_keyring_file.cnf" not in result.stdout + result.stderr
     component = run_cli("encryption", "setup", "--basedir", str(basedir), "--dry-run")
-    assert '"components": "file://component_keyring_file"' in component.stdout
-    assert "innodb_redo_log_encrypt=ON" in component.stdout
+    assert '"components": "file://component_keyring_file"' in component.stderr
+    assert "+innodb_redo_log_encrypt=ON" in component.stdout
 
 
 def test_setup_writes_owner_only_files_and_never_replaces_keys(tmp_path: Path) -> None:
