@@ -1,0 +1,148 @@
+"""What reaches disk outside the encrypted tablespaces (issue #15 items 1 and 7): each new check
+of `encryption status` is proven by a canary search of the raw files, first where the check FAILs
+(the canary is there) and then after `setup` wrote the settings that make it PASS (it is not).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from enc_helpers import sql
+from sqlalchemy import create_engine, text
+
+from pseamigrate.encryption import require_encrypted_target
+from pseamigrate.encryption.commands import enable_encryption, encryption_status
+from pseamigrate.encryption.proof import make_canary, scan
+from pseamigrate.encryption.setup import SetupPlan, apply_setup, plan_setup
+from pseamigrate.errors import RefusedForSafety
+from pseamigrate.servers import LocalServer, running_server
+
+# 300 distinct ~3 KB TEXT values: a GROUP BY on them needs an on-disk (Aria) temporary table
+# bigger than the 128 KB Aria page cache below, so its pages really reach the file.
+GROUPS = 300
+SPILL = "SELECT note, COUNT(*) FROM spill.t GROUP BY note HAVING SLEEP(0.01) = 0"
+
+
+def _fill_text(server: LocalServer, canary: str) -> None:
+    sql(
+        server.url(),
+        "CREATE DATABASE IF NOT EXISTS spill",
+        "CREATE TABLE IF NOT EXISTS spill.t (id INT PRIMARY KEY, note TEXT)",
+        f"INSERT INTO spill.t SELECT seq, CONCAT('{canary}-', seq % {GROUPS}, REPEAT('y', 3000)) "
+        "FROM spill.seq_1_to_900",  # MariaDB's SEQUENCE engine
+    )
+
+
+def _spill_and_scan(server: LocalServer, tmpdir: Path, canary: str) -> tuple[list[str], list[Path]]:
+    """Run the GROUP BY in a thread; while its temporary table exists, scan the basedir."""
+    engine = create_engine(server.url())
+    query = threading.Thread(target=lambda: _run(engine))
+    query.start()
+    try:
+        deadline, seen = time.monotonic() + 20, []
+        while not seen and time.monotonic() < deadline:
+            seen = [p.name for p in tmpdir.glob("#sql*")]
+            time.sleep(0.05)
+        time.sleep(0.5)  # let the table fill past the page cache
+        return seen, scan(server.basedir, canary)
+    finally:
+        query.join()
+        engine.dispose()
+
+
+def _run(engine: object) -> None:
+    with engine.connect() as conn:  # type: ignore[attr-defined]
+        conn.execute(text(SPILL)).all()
+
+
+def _gate(server: LocalServer, schema: str) -> None:
+    engine = create_engine(server.url(schema))
+    try:
+        with engine.connect() as conn:
+            require_encrypted_target(conn, schema)
+    finally:
+        engine.dispose()
+
+
+def test_mariadb_temporary_table_on_disk_is_plaintext_until_tmpdir_is_on_tmpfs(
+    tmp_path: Path,
+) -> None:
+    options = {"aria_pagecache_buffer_size": "131072"}
+    with running_server("mariadb", tmp_path / "mariadb", options) as server:
+        apply_setup(server, plan_setup(server, tmpdir=False))  # everything but tmpdir
+        server.restart()
+        enable_encryption(server.url())
+        canary = make_canary("spill")
+        _fill_text(server, canary)
+        report = encryption_status(server.url("spill"))
+        failed = {c.name: c.detail for c in report.failed}
+        assert list(failed) == ["temporary files"], failed
+        assert "Aria temporary tables" in failed["temporary files"]
+        encrypt_tmp = next(c for c in report.checks if c.name == "encrypt_tmp_disk_tables")
+        assert encrypt_tmp.outcome.value == "PASS"  # ON, and still not enough:
+        seen, found = _spill_and_scan(server, server.basedir / "tmp", canary)
+        assert any(name.endswith(".MAD") for name in seen), seen
+        assert any(p.parent.name == "tmp" and p.suffix == ".MAD" for p in found), found
+        with pytest.raises(RefusedForSafety, match="temporary files"):
+            _gate(server, "spill")
+
+        plan = plan_setup(server)  # the default: a private tmpfs directory
+        assert plan.tmpdir is not None and str(plan.tmpdir).startswith("/dev/shm/")
+        apply_setup(server, plan)
+        server.restart()
+        assert not encryption_status(server.url("spill")).failed
+        _gate(server, "spill")
+        seen, found = _spill_and_scan(server, plan.tmpdir, canary)
+        assert any(name.endswith(".MAD") for name in seen), seen  # it spilled: into memory
+        assert found == [], found
+
+
+@pytest.mark.parametrize("flavor", ["mysql", "mariadb"])
+def test_query_logs_are_plaintext_until_setup_turns_them_off(flavor: str, tmp_path: Path) -> None:
+    logs_on = {
+        "general_log": "ON",
+        "slow_query_log": "ON",
+        "long_query_time": "0",
+        "log_output": "FILE,TABLE",
+    }
+    with running_server(flavor, tmp_path / flavor, {"log-bin": "binlog"}) as server:  # type: ignore[arg-type]
+        plan = plan_setup(server)
+        options = {**plan.options, **logs_on}
+        apply_setup(server, SetupPlan(plan.flavor, plan.files, "", options, plan.tmpdir))
+        server.restart()
+        enable_encryption(server.url(), purge_binlogs=True)
+        canary = make_canary("logged")
+        sql(
+            server.url(),
+            "CREATE DATABASE logged",
+            "CREATE TABLE logged.t (id INT PRIMARY KEY, note VARCHAR(200))",
+            f"INSERT INTO logged.t VALUES (1, '{canary}')",
+        )
+        report = encryption_status(server.url("logged"))
+        assert {c.name for c in report.failed} == {"general log", "slow query log"}
+        with pytest.raises(RefusedForSafety, match="general log, slow query log"):
+            _gate(server, "logged")
+        found = _scan_stopped(server, canary)
+        names = {p.name for p in found}
+        assert {"general_log.CSV", "slow_log.CSV"} <= names, found  # log_output=TABLE
+        assert any(p.parent.name == "data" and p.suffix == ".log" for p in found), found
+        binlogs = list((server.datadir).glob("binlog.0*"))
+        assert binlogs and not any(n.startswith("binlog.") for n in names)  # encrypted
+
+        apply_setup(server, plan_setup(server))  # writes general_log=OFF, slow_query_log=OFF
+        server.restart()
+        later = make_canary("unlogged")
+        sql(server.url(), f"INSERT INTO logged.t VALUES (2, '{later}')")
+        assert not encryption_status(server.url("logged")).failed
+        assert _scan_stopped(server, later) == []
+
+
+def _scan_stopped(server: LocalServer, canary: str) -> list[Path]:
+    server.stop(slow=True)
+    try:
+        return scan(server.basedir, canary)
+    finally:
+        server.start()
