@@ -10,6 +10,7 @@ import pytest
 from enc_helpers import run_cli
 
 from pseamigrate.encryption import proof
+from pseamigrate.encryption import setup as enc_setup
 from pseamigrate.encryption.keys import (
     KeyFileError,
     generate_keys,
@@ -24,6 +25,12 @@ from pseamigrate.encryption.keys import (
 from pseamigrate.encryption.setup import cnf_options
 
 COMMANDS = ["status", "setup", "enable", "rotate", "backup-key"]
+
+
+@pytest.fixture(autouse=True)
+def _private_tmpdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep setup's tmpfs directory inside tmp_path: these fake servers never clean up."""
+    monkeypatch.setattr(enc_setup, "default_tmpdir", lambda _server: tmp_path / "shm")
 
 
 def test_key_file_written_in_python_is_what_openssl_md_sha1_decrypts(tmp_path: Path) -> None:
