@@ -28,6 +28,7 @@ from pseamigrate.errors import ServerError
 
 PR_SET_PDEATHSIG = 1
 START_TIMEOUT = 90.0
+STARTING_GRACE = 5.0
 
 
 class ServerKind(Protocol):
@@ -53,6 +54,7 @@ class LocalServer:
     port: int = 0
     options: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
+    ready: bool = field(default=False, repr=False)  # answered since the last start
 
     @property
     def flavor(self) -> Flavor:
@@ -153,9 +155,12 @@ class LocalServer:
             return
         if slow:
             self._slow_shutdown_setting()
+        # A SIGTERM that reaches mariadbd before it is ready leaves it hanging in its start-up
+        # (measured on 10.11): a server stopped while starting gets a short grace, then SIGKILL.
+        grace, self.ready = (timeout if self.ready else STARTING_GRACE), False
         process.send_signal(signal.SIGTERM)
         try:
-            process.wait(timeout)
+            process.wait(grace)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
@@ -187,6 +192,7 @@ class LocalServer:
                     f"{self.flavor} server in {self.basedir} exited at start:\n{self.log_tail()}"
                 )
             if self.answers():
+                self.ready = True
                 return
             time.sleep(0.1)
         self.stop()
