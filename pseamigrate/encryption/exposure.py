@@ -33,6 +33,9 @@ VARIABLES = (
     "binlog_encryption",
     "encrypt_binlog",
     "hostname",
+    "innodb_temp_tablespaces_dir",
+    "innodb_temp_data_file_path",
+    "innodb_data_home_dir",
 )
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 # (check name, switch, file variable, table in the mysql schema when log_output=TABLE)
@@ -115,7 +118,23 @@ def tmp_checks(
         dirs.append(values["innodb_tmpdir"])
     fix = f"{WHY_TMP.get(flavor, '')}: point tmpdir at tmpfs"
     checks.append(_places_check("temporary files", "tmpdir", dirs, declared, local, fix))
+    if flavor == "mysql":
+        checks.append(_temp_tablespaces_check(values, declared, local))
     return checks
+
+
+def _temp_tablespaces_check(values: dict[str, str], declared: Sequence[str], local: bool) -> Check:
+    """MySQL 9.7: session temporary tablespaces and ibtmp1 are not encrypted (measured)."""
+    home = values.get("innodb_data_home_dir") or values.get("datadir", "")
+    places = [_in_datadir(values, values.get("innodb_temp_tablespaces_dir") or "#innodb_temp")]
+    for spec in values.get("innodb_temp_data_file_path", "ibtmp1").split(";"):
+        name = spec.split(":")[0]
+        places.append(name if name.startswith("/") else str(Path(home) / name))
+    fix = "MySQL does not encrypt temporary tables: point innodb_temp_tablespaces_dir and "
+    fix += "innodb_temp_data_file_path at tmpfs"
+    return _places_check(
+        "temporary tablespaces", "InnoDB temporary tables", places, declared, local, fix
+    )
 
 
 def relay_check(conn: Connection, values: dict[str, str], flavor: str) -> Check:

@@ -100,6 +100,58 @@ def test_mariadb_temporary_table_on_disk_is_plaintext_until_tmpdir_is_on_tmpfs(
         assert found == [], found
 
 
+# 3,000 rows of ~3 KB in a user temporary table, then an UPDATE (undo in ibtmp1): with an 8 MB
+# buffer pool its pages must reach the temporary tablespace files.
+TEMP_FILL = (
+    "INSERT INTO tt SELECT a.n * 100 + b.n, CONCAT('{canary}', REPEAT('z', 3000)) FROM "
+    "(SELECT ROW_NUMBER() OVER () AS n FROM information_schema.COLUMNS LIMIT 30) a, "
+    "(SELECT ROW_NUMBER() OVER () AS n FROM information_schema.COLUMNS LIMIT 100) b"
+)
+
+
+def _temp_table_scan(server: LocalServer, canary: str) -> list[Path]:
+    """Fill a user temporary table and scan the server directory while the session holds it."""
+    engine = create_engine(server.url())
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("CREATE DATABASE IF NOT EXISTS tmpproof"))
+            conn.execute(text("USE tmpproof"))
+            conn.execute(text("CREATE TEMPORARY TABLE tt (id INT PRIMARY KEY, note TEXT)"))
+            conn.execute(text("BEGIN"))
+            conn.execute(text(TEMP_FILL.format(canary=canary)))
+            conn.execute(text("UPDATE tt SET note = CONCAT('x', note)"))
+            time.sleep(1)
+            found = scan(server.basedir, canary)
+            conn.execute(text("ROLLBACK"))
+            return found
+    finally:
+        engine.dispose()
+
+
+def test_mysql_temporary_tablespaces_are_plaintext_until_they_are_on_tmpfs(
+    tmp_path: Path,
+) -> None:
+    with running_server("mysql", tmp_path / "mysql", {"innodb_buffer_pool_size": "8M"}) as server:
+        apply_setup(server, plan_setup(server, tmpdir=False))
+        server.restart()
+        enable_encryption(server.url())
+        report = encryption_status(server.url())
+        failed = {c.name: c.detail for c in report.failed}
+        assert list(failed) == ["temporary files", "temporary tablespaces"], failed
+        found = {
+            p.name if p.parent.name != "#innodb_temp" else "#innodb_temp"
+            for p in _temp_table_scan(server, make_canary("temp"))
+        }
+        assert {"ibtmp1", "#innodb_temp"} <= found, found  # MySQL 9.7 encrypts neither
+
+        plan = plan_setup(server)
+        apply_setup(server, plan)
+        server.restart()
+        assert not encryption_status(server.url()).failed
+        assert _temp_table_scan(server, make_canary("temp")) == []
+        assert plan.tmpdir is not None and (plan.tmpdir / "ibtmp1").exists()  # in memory
+
+
 @pytest.mark.parametrize("flavor", ["mysql", "mariadb"])
 def test_query_logs_are_plaintext_until_setup_turns_them_off(flavor: str, tmp_path: Path) -> None:
     logs_on = {
