@@ -26,6 +26,23 @@ EncryptedVolumeOption = Annotated[
 ]
 
 
+ConfDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="Write a drop-in file into this conf.d/ directory instead of a my.cnf block."
+    ),
+]
+TmpdirOption = Annotated[
+    Path | None,
+    typer.Option(help="tmpdir on tmpfs or an encrypted volume (default: a private /dev/shm dir)."),
+]
+TlsFlag = Annotated[bool, typer.Option(help="Generate a CA and server certificate; require TLS.")]
+TlsHostOption = Annotated[
+    list[str] | None,
+    typer.Option(help="Host name or IP for the server certificate (repeatable; implies --tls)."),
+]
+
+
 @encryption_app.command("status")
 def encryption_status(
     ctx: typer.Context,
@@ -57,25 +74,10 @@ def encryption_setup(
     file_key: Annotated[
         bool, typer.Option(help="MariaDB: encrypt the key file with a file key.")
     ] = True,
-    conf_dir: Annotated[
-        Path | None,
-        typer.Option(
-            help="Write a drop-in file into this conf.d/ directory instead of a my.cnf block."
-        ),
-    ] = None,
-    tmpdir: Annotated[
-        Path | None,
-        typer.Option(
-            help="tmpdir on tmpfs or an encrypted volume (default: a private /dev/shm dir)."
-        ),
-    ] = None,
-    tls: Annotated[
-        bool, typer.Option(help="Generate a CA and server certificate; require TLS.")
-    ] = False,
-    tls_host: Annotated[
-        list[str] | None,
-        typer.Option(help="Host name or IP for the server certificate (repeatable)."),
-    ] = None,
+    conf_dir: ConfDirOption = None,
+    tmpdir: TmpdirOption = None,
+    tls: TlsFlag = False,
+    tls_host: TlsHostOption = None,
     dry_run: DryRunFlag = False,
 ) -> None:
     """Write key files and the server's encryption settings (a marked my.cnf block; backup kept).

@@ -206,43 +206,45 @@ class LocalServer:
 
     def _slow_shutdown_setting(self) -> None:
         try:
-            conn = pymysql.connect(unix_socket=str(self.socket_path), user="root")
-            with conn.cursor() as cursor:
+            with (
+                _root_connection(unix_socket=str(self.socket_path)) as conn,
+                conn.cursor() as cursor,
+            ):
                 cursor.execute("SET GLOBAL innodb_fast_shutdown = 0")
-            conn.close()
-        except pymysql.MySQLError as exc:
+        except (OSError, pymysql.MySQLError) as exc:
             raise ServerError(f"cannot ask for a slow shutdown: {exc.args[0]}") from None
 
 
 def _answers(port: int = 0, unix_socket: str = "") -> bool:
     """Tell whether a server answers at all: a refusal (TLS required, access denied) counts."""
-    if not _listens(port, unix_socket):
-        return False  # PyMySQL leaks its socket when the connect itself fails
     try:
-        conn = pymysql.connect(
-            host="127.0.0.1",
-            port=port or 3306,
-            unix_socket=unix_socket or None,
-            user="root",
-            connect_timeout=1,
-        )
+        with _root_connection(port, unix_socket):
+            return True
+    except OSError:
+        return False
     except pymysql.MySQLError as exc:
         code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else 0
         return code not in CLIENT_SIDE_ERRORS and code != 0
-    conn.close()
-    return True
 
 
-def _listens(port: int, unix_socket: str) -> bool:
+@contextmanager
+def _root_connection(port: int = 0, unix_socket: str = "") -> Iterator[pymysql.Connection]:
+    """Connect as password-less root over our own socket object, closed whatever happens.
+
+    PyMySQL leaks its socket when the connect itself fails (a ResourceWarning, an error in the
+    tests), so the socket is opened here and handed to it.
+    """
     family = socket.AF_UNIX if unix_socket else socket.AF_INET
     address: str | tuple[str, int] = unix_socket or ("127.0.0.1", port)
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.settimeout(1)
+    conn = pymysql.connect(host="127.0.0.1", user="root", defer_connect=True)
+    with socket.socket(family, socket.SOCK_STREAM) as raw:
+        raw.settimeout(1)
+        raw.connect(address)
+        conn.connect(raw)
         try:
-            probe.connect(address)
-        except OSError:
-            return False
-    return True
+            yield conn
+        finally:
+            conn.close()
 
 
 # Client-side errors (CR_*): nothing answered yet. A server error (e.g. 3159 "secure transport

@@ -198,3 +198,58 @@ def _scan_stopped(server: LocalServer, canary: str) -> list[Path]:
         return scan(server.basedir, canary)
     finally:
         server.start()
+
+
+def _replicated(replica: LocalServer, canary: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        rows = sql(replica.url(), f"SELECT COUNT(*) FROM rel.t WHERE note = '{canary}'")
+        if rows and rows[0][0]:
+            return
+        time.sleep(0.2)
+    raise AssertionError("the row never reached the replica")
+
+
+def test_mariadb_relay_logs_are_plaintext_on_a_replica_until_encrypt_binlog(tmp_path: Path) -> None:
+    source_options = {"log-bin": "binlog", "server_id": "1"}
+    with (
+        running_server("mariadb", tmp_path / "source", source_options) as source,
+        running_server("mariadb", tmp_path / "replica", {"server_id": "2"}) as replica,
+    ):
+        apply_setup(source, plan_setup(source))
+        source.restart()
+        enable_encryption(source.url())
+        plan = plan_setup(replica)
+        no_binlog_key = {**plan.options, "encrypt_binlog": "OFF"}
+        apply_setup(replica, SetupPlan(plan.flavor, plan.files, "", no_binlog_key, plan.tmpdir))
+        replica.restart()
+        enable_encryption(replica.url())
+        sql(
+            source.url(),
+            "CREATE DATABASE rel",
+            "CREATE TABLE rel.t (id INT PRIMARY KEY, note VARCHAR(200))",
+        )
+        sql(
+            replica.url(),
+            f"CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT={source.port}, "
+            "MASTER_USER='root', MASTER_USE_GTID=no",
+            "START SLAVE",
+        )
+        first = make_canary("relayed")
+        sql(source.url(), f"INSERT INTO rel.t VALUES (1, '{first}')")
+        _replicated(replica, first)
+        report = encryption_status(replica.url("rel"))
+        failed = {c.name: c.detail for c in report.failed}
+        assert list(failed) == ["relay logs"] and "is a replica" in failed["relay logs"], failed
+        relay = [p for p in scan(replica.basedir, first) if "relay" in p.name]
+        assert relay, scan(replica.basedir, first)  # the row image, in plaintext
+
+        apply_setup(replica, plan_setup(replica))  # encrypt_binlog=ON again
+        replica.restart()
+        sql(replica.url(), "START SLAVE")
+        later = make_canary("relayed-encrypted")
+        sql(source.url(), f"INSERT INTO rel.t VALUES (2, '{later}')")
+        _replicated(replica, later)
+        assert not encryption_status(replica.url("rel")).failed
+        assert scan(replica.basedir, later) == []
+        sql(replica.url(), "STOP SLAVE")
