@@ -117,14 +117,14 @@ def test_backup_key_scratch_is_beside_the_basedir_socket_only_and_gone_after_sig
     assert scratch.stat().st_mode & 0o777 == 0o700
     assert "skip-networking" in (scratch / "my.cnf").read_text().splitlines()
     term.send_signal(signal.SIGTERM)
-    assert term.wait(60) != 0
-    assert b"stopped by signal 15" in term.stderr.read()  # type: ignore[union-attr]
+    _, stderr = term.communicate(timeout=60)  # also closes the pipe
+    assert term.returncode != 0 and b"stopped by signal 15" in stderr
     assert _scratch(server) == []
 
     killed = _backup_key_process(server, tmp_path / "b2")
     scratch = _wait_for_scratch_server(server)
     os.kill(killed.pid, signal.SIGKILL)
-    killed.wait(60)
+    killed.communicate(timeout=60)
     assert _scratch(server) == [scratch]  # SIGKILL cannot be caught: the next run removes it
     again = run_cli(
         "encryption", "backup-key", str(tmp_path / "b3"), "--basedir", str(server.basedir)
