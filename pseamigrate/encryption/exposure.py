@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from pseamigrate.encryption.base import Check, Outcome, is_on, setting_check, variables
+from pseamigrate.encryption.keys import file_mode_check
 from pseamigrate.encryption.volumes import protection
 
 VARIABLES = (
@@ -36,6 +37,7 @@ VARIABLES = (
     "innodb_temp_tablespaces_dir",
     "innodb_temp_data_file_path",
     "innodb_data_home_dir",
+    "ssl_key",
 )
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 # (check name, switch, file variable, table in the mysql schema when log_output=TABLE)
@@ -58,6 +60,9 @@ def exposure_checks(conn: Connection, flavor: str, declared: Sequence[str]) -> l
     checks += tmp_checks(values, flavor, declared, local)
     checks.append(relay_check(conn, values, flavor))
     checks.append(transport_check(values))
+    if local and values.get("ssl_key"):  # a TLS key readable by others lets them impersonate
+        key = _in_datadir(values, values["ssl_key"])
+        checks.append(file_mode_check("TLS private key", key, "3.10"))
     return checks
 
 

@@ -70,3 +70,5 @@ def test_a_tls_only_server_refuses_plaintext_and_the_ca_verifies_it(
         checks = {c["name"]: c for c in json.loads(result.stdout)["checks"]}
         assert checks["require_secure_transport"]["outcome"] == "PASS"
         assert checks["require_secure_transport"]["detail"].startswith("ON")
+        assert checks["TLS private key"]["outcome"] == "PASS"
+        assert "server-key.pem" in checks["TLS private key"]["detail"]
