@@ -184,5 +184,12 @@ def chown_to(path: Path, account: tuple[int, int] | None) -> None:
     if account is None:
         return
     info = path.lstat()
-    if (info.st_uid, info.st_gid) != account:
+    if (info.st_uid, info.st_gid) == account:
+        return
+    try:
         os.chown(path, *account, follow_symlinks=False)
+    except PermissionError:
+        raise PseamigrateError(
+            f"cannot give {path} to the server's account (uid {account[0]}): run setup as root "
+            "or as that account"
+        ) from None
