@@ -133,7 +133,7 @@ class LocalServer:
         self.kind.initialize(self)
 
     def start(self, timeout: float = START_TIMEOUT) -> None:
-        """Start the server and wait until it answers on its TCP port."""
+        """Start the server and wait until it answers on its socket (or TCP port)."""
         if self.process is not None and self.process.poll() is None:
             return
         self._make_dirs()
