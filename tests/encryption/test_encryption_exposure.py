@@ -5,12 +5,13 @@ of `encryption status` is proven by a canary search of the raw files, first wher
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
 
 import pytest
-from enc_helpers import sql
+from enc_helpers import run_cli, sql, url_env
 from sqlalchemy import create_engine, text
 
 from pseamigrate.encryption import require_encrypted_target
@@ -183,6 +184,14 @@ def test_query_logs_are_plaintext_until_setup_turns_them_off(flavor: str, tmp_pa
         assert any(p.parent.name == "data" and p.suffix == ".log" for p in found), found
         binlogs = list((server.datadir).glob("binlog.0*"))
         assert binlogs and not any(n.startswith("binlog.") for n in names)  # encrypted
+        named = run_cli(
+            *("encryption", "status", "--json", "--url-env", "PSEA_TEST_URL"),
+            *("--encrypted-volume", str(server.datadir)),
+            env=url_env(server.url("logged")),
+        )
+        checks = {c["name"]: c for c in json.loads(named.stdout)["checks"]}
+        assert named.exit_code == 0, [c for c in checks.values() if c["outcome"] == "FAIL"]
+        assert "named as an encrypted volume" in checks["general log"]["detail"]
 
         apply_setup(server, plan_setup(server))  # writes general_log=OFF, slow_query_log=OFF
         server.restart()
