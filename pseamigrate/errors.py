@@ -23,8 +23,8 @@ The tree::
     └── RefusedForSafety      exit 4  refused to protect data (e.g. a plaintext target)
 
 Exit code 2 means a usage error (the command-line parser's, or `UsageProblem`). Messages name
-things (site, table, row id, field) and never carry values from the data or secrets: see STYLE.md
-C3.
+things (site, table, row id, field) and never carry values from the data or secrets: see
+docs/architecture.md, "Errors and exit codes".
 """
 
 from __future__ import annotations

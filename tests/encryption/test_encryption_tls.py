@@ -13,7 +13,7 @@ from enc_helpers import run_cli
 from sqlalchemy import text
 
 from pseamigrate.config import load_settings
-from pseamigrate.db import connect_checked
+from pseamigrate.db import connection
 from pseamigrate.encryption.setup import apply_setup, key_dir, plan_setup
 from pseamigrate.encryption.tls import make_server_certificates
 from pseamigrate.errors import ConnectionFailed
@@ -46,23 +46,25 @@ def test_a_tls_only_server_refuses_plaintext_and_the_ca_verifies_it(
         # that connects below with TLS, so the transport is what it refuses.
         assert refused.value.args[0] == REFUSAL[flavor], refused.value.args
         off = load_settings(_project(tmp_path, tls="off")).target_connection().resolve()
-        with pytest.raises(ConnectionFailed, match=f"MySQL error {REFUSAL[flavor]}"):
-            connect_checked(off, "the target")
+        with (
+            pytest.raises(ConnectionFailed, match=f"MySQL error {REFUSAL[flavor]}"),
+            connection(off, "the target"),
+        ):
+            pass
 
         spec = load_settings(_project(tmp_path, ssl_ca=str(ca))).target_connection()
-        engine = connect_checked(spec.resolve(), "the target")
-        try:
-            with engine.connect() as conn:
-                cipher = conn.execute(text("SHOW SESSION STATUS LIKE 'Ssl_cipher'")).one()[1]
-        finally:
-            engine.dispose()
+        with connection(spec.resolve(), "the target") as conn:
+            cipher = conn.execute(text("SHOW SESSION STATUS LIKE 'Ssl_cipher'")).one()[1]
         assert cipher  # encrypted, and the certificate and host name were verified
 
         other = tmp_path / "other-ca.pem"
         other.write_bytes(make_server_certificates().ca_cert)
         wrong = load_settings(_project(tmp_path, ssl_ca=str(other))).target_connection()
-        with pytest.raises(ConnectionFailed, match="(?i)certificate verify failed"):
-            connect_checked(wrong.resolve(), "the target")
+        with (
+            pytest.raises(ConnectionFailed, match="(?i)certificate verify failed"),
+            connection(wrong.resolve(), "the target"),
+        ):
+            pass
 
         result = run_cli(
             "--config", str(_project(tmp_path, ssl_ca=str(ca))), "encryption", "status", "--json"
