@@ -140,6 +140,14 @@ def connection(
         engine.dispose()
 
 
+@contextmanager
+def engine(url: URL, what: str = "the database") -> Iterator[Engine]:
+    """Yield the engine behind a checked `connection` (for work that needs several connections,
+    like a migration's lock and its batches); disposed with it."""
+    with connection(url, what) as conn:
+        yield conn.engine
+
+
 def describe_db_error(exc: DBAPIError) -> str:
     """Turn a driver error into a one-line reason without SQL parameters or secrets."""
     orig = exc.orig

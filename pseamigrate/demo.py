@@ -4,7 +4,8 @@ For each flavor it starts a throwaway server and runs the toolkit's stages on it
 library calls: build the four sample CRP sites (sources), read each back with the reader and
 compare with what the generator wrote (read back), check each site against its shipped mapping
 (mappings), then set up an encrypted target on a second throwaway server and create the schema
-in it (target). Migrate and verify come with a later issue. Every stage returns data (counts,
+in it (target), migrate the four sites of the first layout into it (migrate) and run again, which
+must change nothing (re-run). Verify comes with a later issue. Every stage returns data (counts,
 ids, verdicts; never content) that `console.project.show_demo` renders; a failed verdict raises
 `DemoFailed` carrying the whole result, so the CLI can show everything before exiting 3.
 """
@@ -21,6 +22,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 
+from pseamigrate.config import Settings, load_settings
 from pseamigrate.db import connection, server_version
 from pseamigrate.drupal import open_site
 from pseamigrate.drupal.model import SiteModel
@@ -31,6 +33,8 @@ from pseamigrate.encryption.commands import enable_encryption, encryption_status
 from pseamigrate.encryption.setup import apply_setup, plan_setup
 from pseamigrate.errors import RefusedForSafety, VerificationMismatch
 from pseamigrate.mapping.commands import check_file
+from pseamigrate.migrate.run import MigrationReport, migrate
+from pseamigrate.migrate.steps import Options
 from pseamigrate.resources import MAPPINGS_DIR
 from pseamigrate.sample import SITE_NAMES, SiteReport, build_site
 from pseamigrate.servers import LocalServer, running_server
@@ -40,7 +44,7 @@ from pseamigrate.target.schema import build_metadata
 
 Say = Callable[[str], None]
 TARGET_DATABASE = "pseamigrate_target"
-NEXT_STAGES = ("migrate", "verify")  # not built yet (a later issue adds them to the demo)
+NEXT_STAGES = ("verify",)  # not built yet (a later issue adds it to the demo)
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,8 @@ class DemoRun:
     read_back: list[ReadBack] = field(default_factory=list)
     mappings: list[MappingCheck] = field(default_factory=list)
     target: TargetCheck | None = None
+    migration: MigrationReport | None = None  # stage 5: every site into the encrypted target
+    rerun: MigrationReport | None = None  # stage 6: the same again, which must change nothing
 
 
 @dataclass
@@ -125,6 +131,7 @@ class DemoResult:
             target = run.target
             if target is not None and (not target.encrypted or target.outcomes["FAIL"]):
                 lines.append(f"{run.flavor} target: encryption checks failed")
+            lines += _migration_failures(run)
         return lines
 
     def as_dict(self) -> dict[str, Any]:
@@ -135,6 +142,22 @@ class DemoResult:
             "runs": [_run_dict(run) for run in self.runs],
             "next_stages": list(self.next_stages),
         }
+
+
+def _migration_failures(run: DemoRun) -> list[str]:
+    """Say what went wrong in the migrate and re-run stages (counts only)."""
+    lines = []
+    if run.migration is not None and run.migration.failed_rows():
+        lines.append(f"{run.flavor} migrate: {run.migration.failed_rows()} rows failed")
+    if run.rerun is not None:
+        changed = sum(
+            step.counts.inserted + step.counts.updated + step.counts.failed
+            for site in run.rerun.sites
+            for step in site.steps
+        )
+        if changed:
+            lines.append(f"{run.flavor} re-run: {changed} rows changed (expected none)")
+    return lines
 
 
 def _run_dict(run: DemoRun) -> dict[str, Any]:
@@ -162,6 +185,8 @@ def _run_dict(run: DemoRun) -> dict[str, Any]:
             for m in run.mappings
         ],
         "target": dataclasses.asdict(run.target) if run.target else None,
+        "migrate": run.migration.as_dict() if run.migration else None,
+        "rerun": run.rerun.as_dict() if run.rerun else None,
     }
 
 
@@ -230,8 +255,62 @@ def _run_flavor(run: DemoRun, plan: _Plan) -> None:
         say("mappings: checking each site against its shipped mapping")
         for built, site_model in zip(run.sites, models, strict=True):
             run.mappings.append(_check_mapping(built, site_model, plan))
-    say(f"stopped the {run.flavor} server")
-    run.target = encrypted_target(run.flavor, plan.base / f"{run.flavor}-target", plan.model, say)
+        basedir = plan.base / f"{run.flavor}-target"
+        say(f"target: starting a throwaway {run.flavor} server under {basedir}")
+        with running_server(run.flavor, basedir) as target:  # type: ignore[arg-type]
+            run.target = prepare_target(target, plan.model, say)
+            _migrate_stages(run, plan, server, target)
+        say(f"stopped the {run.flavor} servers")
+
+
+def _migrate_stages(run: DemoRun, plan: _Plan, source: LocalServer, target: LocalServer) -> None:
+    """Stages 5 and 6: migrate every site of the first layout, then run again."""
+    if run.target is None or not run.target.encrypted:
+        return
+    if any(m.problems for m in run.mappings):
+        plan.say("migrate: skipped, a shipped mapping has problems (stage 3)")
+        return
+    layout = plan.layouts[0]
+    settings = _project(run, plan, source, target, layout)
+    plan.say(f"migrate: the four sites ({layout}) into the encrypted target")
+    run.migration = migrate(settings, [], Options(), plan.model)
+    plan.say("re-run: migrating again, which must change nothing")
+    run.rerun = migrate(settings, [], Options(), plan.model)
+
+
+def _project(
+    run: DemoRun, plan: _Plan, source: LocalServer, target: LocalServer, layout: str
+) -> Settings:
+    """Write the demo's project file: credentials in owner-only option files, never in YAML."""
+    folder = plan.base / f"{run.flavor}-project"
+    folder.mkdir(parents=True, exist_ok=True)
+    sources = _option_file(folder / "sources.cnf", source)
+    targets = _option_file(folder / "target.cnf", target)
+    lines = ["sites:"]
+    for built in (b for b in run.sites if b.layout == layout):
+        site = built.report.site
+        lines += [
+            f"  {site}:",
+            f"    tenant: {site}",
+            f"    connection: {{option_file: {sources}, database: {built.database}}}",
+            f"    mapping: {plan.mappings_dir / 'sites' / f'{site}.yaml'}",
+            f"    files_dir: {plan.base / 'files' / run.flavor / built.database}",
+        ]
+    lines += [
+        "target:",
+        f"  connection: {{option_file: {targets}, database: {TARGET_DATABASE}}}",
+        f"  files_dir: {folder / 'store'}",
+    ]
+    path = folder / "pseamigrate.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return load_settings(path)
+
+
+def _option_file(path: Path, server: LocalServer) -> Path:
+    """Write a [client] option file for a throwaway server (root, no password), mode 0600."""
+    path.write_text(f"[client]\nuser=root\nhost=127.0.0.1\nport={server.port}\n", "utf-8")
+    path.chmod(0o600)
+    return path
 
 
 def _build(server: LocalServer, run: DemoRun, plan: _Plan, layout: str, site: str) -> DemoSite:
@@ -301,22 +380,28 @@ def encrypted_target(flavor: str, basedir: Path, model: CanonicalModel, say: Say
     """Start a target server, encrypt it while empty, create the schema, check encryption."""
     say(f"target: starting a throwaway {flavor} server under {basedir}")
     with running_server(flavor, basedir) as server:  # type: ignore[arg-type]
-        _create_database(server, TARGET_DATABASE)
-        url = server.url(TARGET_DATABASE)
-        apply_setup(server, plan_setup(server), say)
-        say("target: restarting the server so the keyring loads")
-        server.restart()
-        say("target: encrypting the empty target")
-        enable_encryption(url, on_step=say)
-        tables = _create_schema(url, model, say)
-        encrypted = _require_encrypted(url, say)
-        report = encryption_status(url)
-        outcomes = {o.name: sum(c.outcome is o for c in report.checks) for o in Outcome}
-        say(f"target: encryption status {outcomes}")
-        model_tables = len(build_metadata(model).tables)
-        return TargetCheck(
-            flavor, report.version, TARGET_DATABASE, tables, model_tables, encrypted, outcomes
-        )
+        return prepare_target(server, model, say)
+
+
+def prepare_target(server: LocalServer, model: CanonicalModel, say: Say) -> TargetCheck:
+    """Encrypt a running server's target database while empty, create the schema, check."""
+    _create_database(server, TARGET_DATABASE)
+    url = server.url(TARGET_DATABASE)
+    apply_setup(server, plan_setup(server), say)
+    say("target: restarting the server so the keyring loads")
+    server.restart()
+    say("target: encrypting the empty target")
+    enable_encryption(url, on_step=say)
+    tables = _create_schema(url, model, say)
+    encrypted = _require_encrypted(url, say)
+    report = encryption_status(url)
+    outcomes = {o.name: sum(c.outcome is o for c in report.checks) for o in Outcome}
+    say(f"target: encryption status {outcomes}")
+    model_tables = len(build_metadata(model).tables)
+    flavor = server.flavor
+    return TargetCheck(
+        flavor, report.version, TARGET_DATABASE, tables, model_tables, encrypted, outcomes
+    )
 
 
 def _require_encrypted(url: URL, say: Say) -> bool:

@@ -20,7 +20,10 @@ The tree::
     ├── UsageProblem          exit 2  a command asked for something it cannot do
     ├── VerificationMismatch  exit 3  source and target (or a security check) disagree
     │   └── SchemaMismatch            the target schema differs from the model (upgrade cannot fix)
+    ├── TargetLost                    the target went away mid-run and did not come back
+    ├── MigrationFailed               a run finished, but some rows failed (see its summary)
     └── RefusedForSafety      exit 4  refused to protect data (e.g. a plaintext target)
+        └── LockHeld                  another run holds the migration lock
 
 Exit code 2 means a usage error (the command-line parser's, or `UsageProblem`). Messages name
 things (site, table, row id, field) and never carry values from the data or secrets: see
@@ -30,6 +33,7 @@ docs/architecture.md, "Errors and exit codes".
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -82,6 +86,38 @@ class RefusedForSafety(PseamigrateError):
     """An operation was refused because it would put sensitive data at risk."""
 
     exit_code = EXIT_REFUSED
+
+
+class LockHeld(RefusedForSafety):
+    """Another run holds the target's migration lock (a second run must not write too)."""
+
+    def __init__(self, host: str, pid: int, run_id: Any, until: Any, *, lost: bool = False) -> None:
+        self.host, self.pid, self.run_id, self.until = host, pid, run_id, until
+        who = f"{host} pid {pid}" + (f" (run {run_id})" if run_id else "")
+        if lost:
+            message = f"this run lost the migration lock to {who}; stopped"
+        else:
+            message = f"another migration holds the lock: {who}, until {until} UTC"
+        super().__init__(message)
+
+
+class TargetLost(PseamigrateError):
+    """The target connection was lost and retries did not bring it back; the run stopped."""
+
+    def __init__(self, step: str, batch: int, reason: str) -> None:
+        self.step, self.batch, self.reason = step, batch, reason
+        super().__init__(
+            f"lost the target during {step} (batch {batch}): {reason}; what was committed is "
+            "kept, run again to resume"
+        )
+
+
+class MigrationFailed(PseamigrateError):
+    """A migration run finished with rows that failed (their reasons are in its summary)."""
+
+    def __init__(self, rows: int) -> None:
+        self.rows = rows
+        super().__init__(f"{rows} rows failed; see the summary and `pseamigrate messages`")
 
 
 class ProblemsError(PseamigrateError):

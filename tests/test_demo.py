@@ -44,8 +44,10 @@ def test_demo_reaches_a_server_and_stops_it(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     for title in ("1. Sources: sample sites on mariadb", "2. Read back on mariadb"):
         assert title in result.stdout
-    for title in ("3. Mappings on mariadb", "4. Encrypted target on mariadb", "5. Next: migrate"):
+    for title in ("3. Mappings on mariadb", "4. Encrypted target on mariadb", "5. Migrate on"):
         assert title in result.stdout
+    assert "6. Re-run on mariadb (must change nothing)" in result.stdout
+    assert "7. Next: verify" in result.stdout
     assert "demo passed" in result.stdout
     for site in ("demo", "iraq", "drc", "syria"):
         assert f"building {site} (d7)" in result.stderr
@@ -68,7 +70,7 @@ def test_demo_json_holds_every_stage_with_its_verdict(tmp_path: Path) -> None:
     assert target["tables_created"] == target["model_tables"] == model_tables
     assert target["encrypted"] is True
     assert target["outcomes"]["FAIL"] == 0 and target["outcomes"]["PASS"] > 0
-    assert data["next_stages"] == ["migrate", "verify"]
+    assert data["next_stages"] == ["verify"]
     assert processes_under(tmp_path) == []
 
 

@@ -141,5 +141,7 @@ from pseamigrate.cli import drupal  # noqa: E402, F401
 from pseamigrate.cli import encryption  # noqa: E402, F401
 from pseamigrate.cli import schema  # noqa: E402, F401
 from pseamigrate.cli import mappings  # noqa: E402, F401
+from pseamigrate.cli import migrate  # noqa: E402, F401
+from pseamigrate.cli import sanitize  # noqa: E402, F401
 
 # isort: on

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from pseamigrate.config import Settings
     from pseamigrate.connections import PingResult
     from pseamigrate.demo import DemoResult, DemoRun, DemoSite
+    from pseamigrate.migrate.run import MigrationReport
 
 
 def show_sites(settings: Settings) -> None:
@@ -49,7 +50,7 @@ def show_demo(result: DemoResult, *, json_out: bool) -> None:
                 [_demo_row(b) for b in run.sites if b.layout == layout],
             )
         _show_demo_checks(run)
-    out.print(f"5. Next: {', then '.join(result.next_stages)} (not built yet)")
+    out.print(f"7. Next: {', then '.join(result.next_stages)} (not built yet)")
     failures = result.failures()
     verdict("demo FAILED" if failures else "demo passed", not failures)
 
@@ -83,6 +84,25 @@ def _show_demo_checks(run: DemoRun) -> None:
                 + (o["PASS"], o["WARN"], o["FAIL"])
             ],
         )
+    _show_migration_stage(f"5. Migrate on {run.flavor}", run.migration)
+    _show_migration_stage(f"6. Re-run on {run.flavor} (must change nothing)", run.rerun)
+
+
+def _show_migration_stage(title: str, report: MigrationReport | None) -> None:
+    """Render one migrate stage: per site, rows read and what happened to them."""
+    if report is None:
+        return
+    columns = ["site", "read", "inserted", "updated", "unchanged", "skipped", "failed", "seconds"]
+    rows = []
+    for site in report.sites:
+        c = [step.counts for step in site.steps]
+        seconds = sum(step.seconds for step in site.steps)
+        rows.append(
+            [site.site, sum(x.read for x in c), sum(x.inserted for x in c)]
+            + [sum(x.updated for x in c), sum(x.unchanged for x in c)]
+            + [sum(x.skipped for x in c), sum(x.failed for x in c), f"{seconds:.1f}"]
+        )
+    print_table(title, columns, rows)
 
 
 def _demo_row(built: DemoSite) -> list[object]:

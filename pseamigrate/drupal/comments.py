@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from pseamigrate.drupal.assemble import Rows, Values, build_record
+from pseamigrate.drupal.assemble import Rows, Values, build_record, language_index
 from pseamigrate.drupal.model import EntityRecord, FieldStorage
 from pseamigrate.drupal.source import Row, keyset
 
@@ -41,8 +41,11 @@ def _records(site: BaseSite, rows: list[Row]) -> list[EntityRecord]:
         _merge(values, site.field_values(live, cids, revisions=False))
         _merge(gone, site.field_values(deleted, cids, revisions=False))
     translated = site.translations("comment", ids)
+    languages = language_index([*values.values(), *gone.values()])
     return [
-        build_record("comment", row, cid, values, translated.get(cid), deleted=gone)
+        build_record(
+            "comment", row, cid, values, translated.get(cid), deleted=gone, languages=languages
+        )
         for row, cid in zip(rows, ids, strict=True)
     ]
 

@@ -27,13 +27,13 @@ from sqlalchemy.exc import DBAPIError
 
 from pseamigrate.db import connection
 from pseamigrate.encryption.residual import (
-    RESIDUAL_TABLE,
     doublewrite_files,
     mark_purged,
     purge_binlogs,
     truncate_undo,
 )
 from pseamigrate.errors import PseamigrateError
+from pseamigrate.ledger import RESIDUAL_TABLE
 from pseamigrate.servers import LocalServer, existing_server
 
 Say = Callable[[str], None]

@@ -15,13 +15,13 @@ from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.schema import CreateTable
 
 from pseamigrate.db import connection
 from pseamigrate.encryption.base import Check, Outcome, quote_name
 from pseamigrate.errors import PseamigrateError
+from pseamigrate.ledger import RESIDUAL_TABLE, residual_table
 from pseamigrate.servers import LocalServer
-
-RESIDUAL_TABLE = "pm_encryption_residual"
 
 
 def has_rows(conn: Connection, schema: str, table: str) -> bool:
@@ -35,13 +35,9 @@ def record_residual(conn: Connection, schema: str, tables: list[str], table_opti
     if not tables:
         return
     qualified = f"{quote_name(schema)}.{RESIDUAL_TABLE}"
-    conn.execute(
-        text(
-            f"CREATE TABLE IF NOT EXISTS {qualified} (table_name VARCHAR(64) NOT NULL PRIMARY KEY, "
-            "encrypted_at DATETIME NOT NULL, purged_at DATETIME NULL) "
-            f"ENGINE=InnoDB {table_option}"
-        )
-    )
+    create = str(CreateTable(residual_table(), if_not_exists=True).compile(dialect=conn.dialect))
+    create = create.replace(f"EXISTS {RESIDUAL_TABLE}", f"EXISTS {qualified}", 1)
+    conn.execute(text(f"{create.strip()} {table_option}"))
     for table in tables:
         conn.execute(
             text(

@@ -38,10 +38,15 @@ COLUMN_KEYS = {
     "required",
     "from",
     "description",
+    "sensitivity",
 }
-ENTITY_KEYS = {"table", "description", "columns", "children", "revisions"}
+# What a column holds, for the sanitized test instance (see target/sensitivity.py): public
+# values are copied, personal ones pseudonymised, sensitive text replaced, dates shifted.
+SENSITIVITIES = {"public", "personal", "sensitive", "date"}
+ENTITY_KEYS = {"table", "description", "columns", "children", "revisions", "notes"}
 CHILD_KEYS = {"table", "description", "columns", "from"}
 REVISION_KEYS = {"table", "track"}
+NOTES_KEYS = {"table", "description"}
 VOCAB_KEYS = {"scope", "hierarchy", "description", "from"}
 TOP_KEYS = {"version", "vocabularies", "entities", "description"}
 
@@ -59,6 +64,7 @@ class Column:
     required: bool = False
     hints: tuple[str, ...] = ()  # Drupal field names the scaffold maps here (`from:`)
     description: str = ""
+    sensitivity: str = "public"  # references are always public: they hold target ids
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,14 @@ class Revisions:
 
 
 @dataclass(frozen=True)
+class Notes:
+    """The notes table of an entity: Drupal comments on its nodes (on complaints, case notes)."""
+
+    table: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class Entity:
     """A consolidated entity (one table, its children and optional revision history)."""
 
@@ -90,6 +104,7 @@ class Entity:
     children: tuple[Child, ...] = ()
     revisions: Revisions | None = None
     description: str = ""
+    notes: Notes | None = None
 
     def column(self, name: str) -> Column | None:
         """Return the named column, or None."""
@@ -191,7 +206,21 @@ def _entity(name: str, doc: LocDict, path: str, problems: list[Problem]) -> Enti
         else:
             problems.append(_at(doc, "revisions", f"{path}.revisions", "must be a mapping"))
     table = str(doc.get("table", f"{name}s"))
-    return Entity(name, table, columns, children, revisions, str(doc.get("description", "")))
+    description = str(doc.get("description", ""))
+    notes = _notes(name, doc, path, problems)
+    return Entity(name, table, columns, children, revisions, description, notes)
+
+
+def _notes(entity: str, doc: LocDict, path: str, problems: list[Problem]) -> Notes | None:
+    if "notes" not in doc:
+        return None
+    notes = doc["notes"]
+    if not isinstance(notes, LocDict):
+        problems.append(_at(doc, "notes", f"{path}.notes", "must be a mapping"))
+        return None
+    problems.extend(unknown_keys(notes, NOTES_KEYS, f"{path}.notes"))
+    table = str(notes.get("table", f"{entity}_notes"))
+    return Notes(table, str(notes.get("description", "")))
 
 
 def _child(entity: str, name: str, doc: LocDict, path: str, problems: list[Problem]) -> Child:
@@ -251,6 +280,7 @@ def _column(name: str, doc: LocDict, path: str, problems: list[Problem]) -> Colu
         problems.append(_at(doc, "type", f"{path}.type", f"unknown type {kind!r} (known: {known})"))
     if kind in REFERENCE_TYPES and not name.endswith("_id"):
         problems.append(_at(doc, "type", path, f"a {kind} column's name must end in _id"))
+    sensitivity = _sensitivity(doc, kind, path, problems)
     return Column(
         name=name,
         type=kind,
@@ -261,7 +291,25 @@ def _column(name: str, doc: LocDict, path: str, problems: list[Problem]) -> Colu
         required=bool(doc.get("required", False)),
         hints=_hints(doc),
         description=str(doc.get("description", "")),
+        sensitivity=sensitivity,
     )
+
+
+def _sensitivity(doc: LocDict, kind: str, path: str, problems: list[Problem]) -> str:
+    """Every scalar column says what it holds; an unclassified one is an error."""
+    value = doc.get("sensitivity")
+    if value is None:
+        if kind in REFERENCE_TYPES:
+            return "public"
+        known = ", ".join(sorted(SENSITIVITIES))
+        problems.append(Problem(doc.file, doc.line, path, f"no sensitivity (one of: {known})"))
+        return "sensitive"
+    if str(value) not in SENSITIVITIES:
+        known = ", ".join(sorted(SENSITIVITIES))
+        message = f"unknown sensitivity {value!r} (known: {known})"
+        problems.append(_at(doc, "sensitivity", f"{path}.sensitivity", message))
+        return "sensitive"
+    return str(value)
 
 
 def _check_references(model: CanonicalModel, doc: LocDict, problems: list[Problem]) -> None:

@@ -4,8 +4,8 @@ Fixed tables: `tenants`, `accounts` (one per person, de-duplicated across tenant
 email), `memberships` (an account in one tenant, with its source uid and password hash as is),
 `roles`, `membership_roles`, `files`; per vocabulary a `<name>_terms` table (plus
 `<name>_term_sources` linking each tenant's source term to the merged term when the vocabulary is
-shared); per entity its table, its child tables and its revision table; and the ledger
-(`pm_runs`, `pm_id_map`, `pm_messages`) the migrate engine uses.
+shared); per entity its table, its child tables, its revision table and its notes table; and the
+ledger (`pm_*`, defined in `pseamigrate/ledger.py`) the migrate engine uses.
 
 Every table derived from a source row carries `tenant_id`, its source ids (unique per tenant) and
 timestamps. Rows merged across tenants (accounts, shared terms) keep their per-tenant source ids in
@@ -30,20 +30,14 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    Text,
     UniqueConstraint,
 )
-from sqlalchemy.schema import SchemaItem
 from sqlalchemy.types import TypeEngine
 
+from pseamigrate.ledger import ledger_tables
+from pseamigrate.tables import long_text, target_table
 from pseamigrate.target import model as cm
 
-ID_MAP_STATUSES = ("imported", "needs-update", "ignored", "failed")
-TABLE_OPTIONS = {
-    "mysql_engine": "InnoDB",
-    "mysql_charset": "utf8mb4",
-    "mysql_collate": "utf8mb4_unicode_ci",
-}
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -60,21 +54,10 @@ def build_metadata(model: cm.CanonicalModel) -> MetaData:
         _vocabulary_tables(metadata, vocabulary)
     for entity in model.entities.values():
         _entity_tables(metadata, model, entity)
-    _ledger_tables(metadata)
+    ledger_tables(metadata)
     for table in metadata.tables.values():
         _index_foreign_keys(table)
     return metadata
-
-
-def _table(metadata: MetaData, name: str, *items: SchemaItem) -> Table:
-    return Table(
-        name,
-        metadata,
-        *items,
-        mysql_engine=TABLE_OPTIONS["mysql_engine"],
-        mysql_charset=TABLE_OPTIONS["mysql_charset"],
-        mysql_collate=TABLE_OPTIONS["mysql_collate"],
-    )
 
 
 def _id() -> Column[Any]:
@@ -94,19 +77,19 @@ def _stamps() -> list[Column[Any]]:
 
 
 def _fixed_tables(metadata: MetaData) -> None:
-    _table(
+    target_table(
         metadata,
         "tenants",
         Column("id", Integer, primary_key=True, autoincrement=True),
         Column("code", String(32), nullable=False, unique=True),
         Column("name", String(255), nullable=False),
-        Column("source_description", Text),
+        Column("source_description", long_text()),
         Column("template", String(64)),
         Column("template_version", String(32)),
         Column("created_at", DateTime, nullable=False),
         Column("updated_at", DateTime),
     )
-    _table(
+    target_table(
         metadata,
         "accounts",
         _id(),
@@ -117,7 +100,7 @@ def _fixed_tables(metadata: MetaData) -> None:
         Column("created_at", DateTime),
         *_stamps(),
     )
-    _table(
+    target_table(
         metadata,
         "memberships",
         _id(),
@@ -137,7 +120,7 @@ def _fixed_tables(metadata: MetaData) -> None:
 
 
 def _roles_and_files(metadata: MetaData) -> None:
-    _table(
+    target_table(
         metadata,
         "roles",
         _id(),
@@ -147,7 +130,7 @@ def _roles_and_files(metadata: MetaData) -> None:
         *_stamps(),
         UniqueConstraint("tenant_id", "source_id"),
     )
-    _table(
+    target_table(
         metadata,
         "membership_roles",
         _id(),
@@ -157,7 +140,7 @@ def _roles_and_files(metadata: MetaData) -> None:
         *_stamps(),
         UniqueConstraint("tenant_id", "membership_id", "role_id"),
     )
-    _table(
+    target_table(
         metadata,
         "files",
         _id(),
@@ -168,8 +151,10 @@ def _roles_and_files(metadata: MetaData) -> None:
         Column("uri", String(512), nullable=False),
         Column("mime", String(255)),
         Column("size", BigInteger),
-        Column("sha256", String(64)),
+        Column("sha256", String(64)),  # of the copy in the target's file store
+        Column("status", Integer),  # Drupal's: 1 permanent, 0 temporary
         Column("created_at", DateTime),
+        Column("extra", JSON),  # file usage, and what else the source row held
         *_stamps(),
         UniqueConstraint("tenant_id", "source_id"),
     )
@@ -186,7 +171,7 @@ def _vocabulary_tables(metadata: MetaData, vocabulary: cm.Vocabulary) -> None:
         *_stamps(),
     ]
     if vocabulary.scope == "tenant":
-        _table(
+        target_table(
             metadata,
             name,
             *common,
@@ -195,21 +180,24 @@ def _vocabulary_tables(metadata: MetaData, vocabulary: cm.Vocabulary) -> None:
             UniqueConstraint("tenant_id", "source_id"),
         )
         return
-    _table(metadata, name, *common, Column("name_key", String(255), nullable=False, unique=True))
-    _table(
+    target_table(
+        metadata, name, *common, Column("name_key", String(255), nullable=False, unique=True)
+    )
+    target_table(
         metadata,
         f"{vocabulary.name}_term_sources",
         _id(),
         _tenant(),
         Column("source_id", BigInteger, nullable=False),
         Column("term_id", BigInteger, ForeignKey(f"{name}.id"), nullable=False),
+        Column("extra", JSON),  # the tenant's own description, term fields, parents
         *_stamps(),
         UniqueConstraint("tenant_id", "source_id"),
     )
 
 
 def _entity_tables(metadata: MetaData, model: cm.CanonicalModel, entity: cm.Entity) -> None:
-    _table(
+    target_table(
         metadata,
         entity.table,
         _id(),
@@ -229,7 +217,7 @@ def _entity_tables(metadata: MetaData, model: cm.CanonicalModel, entity: cm.Enti
     )
     parent_fk = f"{entity.name}_id"
     for child in entity.children:
-        _table(
+        target_table(
             metadata,
             child.table,
             _id(),
@@ -243,13 +231,41 @@ def _entity_tables(metadata: MetaData, model: cm.CanonicalModel, entity: cm.Enti
         )
     if entity.revisions:
         _revision_table(metadata, model, entity, entity.revisions)
+    if entity.notes:
+        _notes_table(metadata, entity, entity.notes)
+
+
+def _notes_table(metadata: MetaData, entity: cm.Entity, notes: cm.Notes) -> None:
+    """One row per Drupal comment on the entity's nodes, replies pointing at their parent."""
+    target_table(
+        metadata,
+        notes.table,
+        _id(),
+        _tenant(),
+        Column(f"{entity.name}_id", BigInteger, ForeignKey(f"{entity.table}.id"), nullable=False),
+        Column("source_id", BigInteger, nullable=False),  # the Drupal cid
+        Column("source_entity_id", BigInteger, nullable=False),  # the nid commented on
+        Column("parent_id", BigInteger, ForeignKey(f"{notes.table}.id")),  # a reply's parent
+        Column("thread", String(255), nullable=False),  # Drupal's vancode: thread order
+        Column("author_id", BigInteger, ForeignKey("memberships.id")),
+        Column("subject", String(255)),
+        Column("body", long_text()),
+        Column("body_format", String(64)),
+        Column("published", Boolean, nullable=False),  # Drupal's approval status
+        Column("source_language", String(12)),
+        Column("created_at", DateTime),
+        Column("changed_at", DateTime),
+        Column("extra", JSON),
+        *_stamps(),
+        UniqueConstraint("tenant_id", "source_id"),
+    )
 
 
 def _revision_table(
     metadata: MetaData, model: cm.CanonicalModel, entity: cm.Entity, revisions: cm.Revisions
 ) -> None:
     tracked = [c for c in entity.columns if c.name in revisions.track]
-    _table(
+    target_table(
         metadata,
         revisions.table,
         _id(),
@@ -259,7 +275,7 @@ def _revision_table(
         Column("source_revision_id", BigInteger, nullable=False),  # vid
         Column("author_id", BigInteger, ForeignKey("memberships.id")),  # who changed it
         Column("revised_at", DateTime),  # when
-        Column("log", Text),
+        Column("log", long_text()),
         *(_model_column(model, column, required=False) for column in tracked),
         Column("snapshot", JSON),  # every mapped column at this revision
         *_stamps(),
@@ -289,7 +305,7 @@ def sql_type(column: cm.Column) -> TypeEngine[Any]:
     """Return the SQL type of a scalar model column."""
     types: dict[str, TypeEngine[Any]] = {
         "string": String(column.length),
-        "text": Text(),
+        "text": long_text(),
         "integer": Integer(),
         "boolean": Boolean(),
         "date": Date(),
@@ -297,50 +313,6 @@ def sql_type(column: cm.Column) -> TypeEngine[Any]:
         "json": JSON(),
     }
     return types[column.type]
-
-
-def _ledger_tables(metadata: MetaData) -> None:
-    _table(
-        metadata,
-        "pm_runs",
-        _id(),
-        _tenant(nullable=True),
-        Column("mode", String(16), nullable=False),  # dry-run, run, sync, rollback
-        Column("started_by", String(128)),
-        Column("started_at", DateTime, nullable=False),
-        Column("finished_at", DateTime),
-        Column("status", String(16), nullable=False),
-        Column("mapping_digest", String(64)),
-        Column("counts", JSON),
-    )
-    _table(
-        metadata,
-        "pm_id_map",
-        _id(),
-        _tenant(),
-        Column("source_entity", String(64), nullable=False),  # e.g. node:complaint
-        Column("source_id", String(64), nullable=False),
-        Column("target_table", String(64), nullable=False),
-        Column("target_id", BigInteger),
-        Column("row_hash", String(64)),  # sha256 of the source row and the mapping version
-        Column("mapping_version", String(64)),
-        Column("status", String(16), nullable=False),  # one of ID_MAP_STATUSES
-        Column("run_id", BigInteger, ForeignKey("pm_runs.id"), nullable=False),
-        *_stamps(),
-        UniqueConstraint("tenant_id", "source_entity", "source_id"),
-    )
-    _table(
-        metadata,
-        "pm_messages",
-        _id(),
-        Column("run_id", BigInteger, ForeignKey("pm_runs.id"), nullable=False),
-        _tenant(nullable=True),
-        Column("source_entity", String(64)),
-        Column("source_id", String(64)),
-        Column("level", String(16), nullable=False),
-        Column("message", String(1024), nullable=False),  # names and ids only, never values
-        Column("created_at", DateTime, nullable=False),
-    )
 
 
 def _index_foreign_keys(table: Table) -> None:

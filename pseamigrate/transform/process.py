@@ -38,6 +38,11 @@ class Context:
     """What steps may need besides the row: the ledger lookup (injected, so tests need no DB)."""
 
     lookup: Lookup = field(default=lambda _kind, _source_id: None)
+    messages: list[str] = field(default_factory=list)  # about this row: names, never values
+
+    def warn(self, message: str) -> None:
+        """Record a message about the row being transformed (field names, never values)."""
+        self.messages.append(message)
 
 
 def read_source(row: Mapping[str, Any], source: str) -> Any:

@@ -37,7 +37,7 @@ def _model_file(tmp_path: Path, text: str) -> str:
 
 def test_every_source_table_carries_tenant_and_unique_source_ids() -> None:
     metadata = build_metadata(load_model())
-    merged = {"tenants", "accounts", "pm_runs", "pm_messages"}
+    merged = {"tenants", "accounts", "pm_runs", "pm_messages", "pm_locks"}  # not per tenant
     merged |= {
         f"{v}_terms" for v, voc in load_model().vocabularies.items() if voc.scope == "shared"
     }
@@ -118,7 +118,7 @@ def test_upgrade_after_adding_a_field_adds_that_column_and_nothing_else(
         before = show_schema(conn)
     grown = MODEL_TEXT.replace(
         "      narrative:\n",
-        "      disability: {type: boolean}\n      narrative:\n",
+        "      disability: {type: boolean, sensitivity: public}\n      narrative:\n",
     )
     model_path = _model_file(tmp_path, grown)
     code, out, err = _cli(any_db, monkeypatch, "schema", "upgrade", "--model", model_path)

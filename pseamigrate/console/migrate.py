@@ -1,0 +1,117 @@
+"""Rendering for `migrate`, `status`, `messages` and `rollback`: counts, ids and reasons only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from pseamigrate.console import err, out, print_json, print_table, verdict
+from pseamigrate.migrate.rollback import RollbackReport
+from pseamigrate.migrate.run import MigrationReport
+from pseamigrate.migrate.status import SiteStatus
+
+SUMMARY = ["site", "step", "read", "inserted", "updated", "unchanged", "skipped", "failed"]
+SUMMARY += ["warnings", "seconds"]
+
+
+@contextmanager
+def step_progress() -> Iterator[Callable[[str, str, int, int | None], None]]:
+    """Show one progress bar per site and step on stderr (none when it is not a terminal)."""
+    bars = Progress(
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not err.is_terminal,
+    )
+    tasks: dict[tuple[str, str], Any] = {}
+
+    def update(site: str, step: str, done: int, total: int | None) -> None:
+        key = (site, step)
+        if key not in tasks:
+            tasks[key] = bars.add_task(f"{site} {step}", total=total)
+        bars.update(tasks[key], completed=done, total=total)
+
+    with bars:
+        yield update
+
+
+def show_migration(report: MigrationReport, *, json_out: bool) -> None:
+    """Render a run's closing summary (like pgloader's): per site and step, then failures."""
+    if json_out:
+        print_json(report.as_dict())
+        return
+    data = report.as_dict()
+    for site in data["sites"]:
+        mode = "dry run (nothing written)" if site["dry_run"] else f"run {site['run_id']}"
+        rows = [
+            [site["site"], s["step"], s["read"], s["inserted"], s["updated"], s["unchanged"]]
+            + [s["skipped"], s["failed"], s["warnings"], f"{s['seconds']:.1f}"]
+            for s in site["steps"]
+        ]
+        title = f"Migrate {site['site']} → tenant {site['tenant']}: {mode}, {site['status']}"
+        print_table(title, SUMMARY, rows)
+        if site["allowed_plaintext_target"]:
+            err.print("warning: the target is not encrypted (--allow-plaintext-target, recorded)")
+        _show_reasons(site["steps"])
+    failed = report.failed_rows()
+    verdict("every row was written" if not failed else f"{failed} rows failed", not failed)
+
+
+def _show_reasons(steps: Sequence[dict[str, Any]]) -> None:
+    for step in steps:
+        if step["reason"] and step["read"]:
+            out.print(
+                f"{step['step']}: {step['read']} rows ignored by the mapping: {step['reason']}"
+            )
+        for failure in step["failures"]:
+            out.print(f"{step['step']} failed {failure}")
+
+
+def show_status(sites: Sequence[SiteStatus], *, json_out: bool) -> None:
+    """Render per site and step: in source, imported, needs update, failed, unprocessed."""
+    if json_out:
+        print_json([vars(site) for site in sites])
+        return
+    columns = ["step", "in source", "imported", "needs update", "unprocessed", "failed"]
+    columns += ["skipped"]
+    for site in sites:
+        last = site.last_run
+        when = (
+            f"last run {last['id']} {last['status']} at {last['finished_at']}"
+            if last
+            else "never run"
+        )
+        rows = [
+            [r["step"], r["in_source"], r["imported"], r["needs_update"], r["unprocessed"]]
+            + [r["failed"], r["skipped"]]
+            for r in site.rows
+        ]
+        print_table(f"Status of {site.site} (tenant {site.tenant}): {when}", columns, rows)
+
+
+def show_messages(rows: Sequence[dict[str, Any]], *, json_out: bool) -> None:
+    """Render a site's messages: run, level, entity, source id and text (no values)."""
+    if json_out:
+        print_json(list(rows))
+        return
+    columns = ["run", "level", "source entity", "source id", "message"]
+    keys = ("run_id", "level", "source_entity", "source_id", "message")
+    print_table("Messages", columns, [[row[k] for k in keys] for row in rows])
+
+
+def show_rollback(report: RollbackReport, *, json_out: bool) -> None:
+    """Render what a rollback removed (or would remove), per table."""
+    if json_out:
+        print_json(report.as_dict())
+        return
+    scope = f"run {report.run_id}" if report.run_id else f"tenant {report.tenant}"
+    verb = "dry run, would delete" if report.dry_run else "deleted"
+    out.print(f"rollback of {scope}: {verb} {sum(report.rows.values())} rows")
+    print_table("Rows per table", ["table", "rows"], sorted(report.rows.items()))
+    if not report.dry_run:
+        out.print(f"files removed from the store: {report.files}")

@@ -1,0 +1,127 @@
+"""Copy a site's files into the target's file store, checked by size and sha256.
+
+A site's `files_dir` holds `files/` (Drupal's public://) and `private/` (private://); the
+target's store keeps one folder per tenant with the same two folders. A copy is written to a
+temporary name and renamed into place, so a killed run never leaves half a file; a file already
+there with the same sha256 is not copied again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pseamigrate.target.store import relative_path
+
+# Where a site's files_dir may keep public:// files: `files/` (as Drupal's sites/*/files), or
+# `public/` (as some copies of a server are laid out).
+SOURCE_FOLDERS = {"files": ("files", "public"), "private": ("private",)}
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Copied:
+    """What the store holds for one file: its size and sha256 (None: missing in the source)."""
+
+    size: int | None
+    sha256: str | None
+    problem: str = ""  # why there is no copy (names and ids only)
+
+
+def sha256_of(path: Path) -> str:
+    """Return the sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class FileStore:
+    """The source folder of one site and its tenant's folder in the target's store."""
+
+    def __init__(self, source: Path | None, target: Path | None, tenant: str) -> None:
+        # Resolved once: every file's path is checked against them (symlinks included).
+        self.source = source.resolve() if source is not None else None
+        self.target = (target / tenant).resolve() if target is not None else None
+
+    def copy(self, uri: str, dry_run: bool) -> Copied:
+        """Copy one file (unless a dry run) and return its size and sha256."""
+        relative = relative_path(uri)
+        if relative is None:
+            return Copied(None, None, "its uri has no public:// or private:// path")
+        if self.source is None:
+            return Copied(None, None, "the site has no files_dir in the project file")
+        origin = self._origin(relative)
+        if origin is None:
+            return Copied(None, None, "missing in the site's files_dir")
+        if dry_run or self.target is None:
+            return Copied(origin.stat().st_size, sha256_of(origin))
+        destination = _inside(self.target, relative)
+        if destination is None:
+            return Copied(None, None, "its path leaves the file store")
+        return _copy_checked(origin, destination)
+
+    def put(self, uri: str, original: str, body: bytes, dry_run: bool) -> Copied:
+        """Store `body` under `uri` in place of the file `original` (a sanitized copy)."""
+        found = self.copy(original, dry_run=True)
+        if found.problem:
+            return found
+        relative = relative_path(uri)
+        destination = _inside(self.target, relative) if self.target and relative else None
+        if destination is None:
+            return Copied(None, None, "its path leaves the file store")
+        if not dry_run:
+            destination.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            partial = destination.with_name(f".{destination.name}.partial-{os.getpid()}")
+            partial.write_bytes(body)
+            os.chmod(partial, 0o600)
+            os.replace(partial, destination)
+        return Copied(len(body), hashlib.sha256(body).hexdigest())
+
+    def _origin(self, relative: Path) -> Path | None:
+        """Return the source file, looking in each folder its scheme may live in."""
+        assert self.source is not None
+        for folder in SOURCE_FOLDERS[relative.parts[0]]:
+            path = _inside(self.source, Path(folder, *relative.parts[1:]))
+            if path is not None and path.is_file():
+                return path
+        return None
+
+
+def _inside(root: Path, relative: Path) -> Path | None:
+    """Return root/relative when it stays inside root (already resolved) once symlinks are."""
+    path = (root / relative).resolve()
+    return path if path.is_relative_to(root) else None
+
+
+def _copy_checked(origin: Path, destination: Path) -> Copied:
+    """Copy through a temporary name, hashing on the way; check the copy before renaming it."""
+    size = origin.stat().st_size
+    if destination.is_file() and destination.stat().st_size == size:
+        digest = sha256_of(origin)
+        if sha256_of(destination) == digest:
+            return Copied(size, digest)
+    destination.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for stale in destination.parent.glob(f".{destination.name}.partial-*"):
+        stale.unlink()  # left by a run killed while copying
+    partial = destination.with_name(f".{destination.name}.partial-{os.getpid()}")
+    digest = _copy_hashing(origin, partial)
+    if sha256_of(partial) != digest or partial.stat().st_size != size:
+        partial.unlink()
+        return Copied(None, None, "the copy did not match the source (size or sha256)")
+    os.replace(partial, destination)
+    return Copied(size, digest)
+
+
+def _copy_hashing(origin: Path, partial: Path) -> str:
+    """Copy a file owner-only and return the sha256 of what was read."""
+    digest = hashlib.sha256()
+    created = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # never readable
+    with open(origin, "rb") as reading, open(created, "wb") as writing:
+        while chunk := reading.read(CHUNK):
+            digest.update(chunk)
+            writing.write(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,332 @@
+"""`pseamigrate migrate`: every site of the project file into the consolidated target.
+
+Per site: load and check its mapping against the live site, refuse a target that is not
+encrypted (unless the override, which the run records), take the lease lock, then run the
+planned steps; each batch and its ledger rows commit in one transaction, so a run killed at any
+moment resumes to the same result. A dry run reads, transforms and classifies everything and
+writes nothing (not even a run row or the lock).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, inspect
+from sqlalchemy.engine import URL, Connection
+
+from pseamigrate import db
+from pseamigrate.config import Settings, SiteSettings
+from pseamigrate.drupal import open_site
+from pseamigrate.drupal.read import DrupalSite
+from pseamigrate.encryption import require_encrypted_target
+from pseamigrate.errors import ConfigError, MappingError
+from pseamigrate.mapping.check import check_mapping
+from pseamigrate.mapping.load import load_mapping
+from pseamigrate.mapping.model import SiteMapping
+from pseamigrate.migrate import lock
+from pseamigrate.migrate import plan as p
+from pseamigrate.migrate.digest import mapping_digest
+from pseamigrate.migrate.files import FileStore
+from pseamigrate.migrate.items import ItemFilter
+from pseamigrate.migrate.lookups import IdMaps
+from pseamigrate.migrate.produce import Scope
+from pseamigrate.migrate.steps import Link, Options, Progress, StepReport, StepRunner
+from pseamigrate.migrate.write import Target
+from pseamigrate.target import model as cm
+from pseamigrate.target import writer
+from pseamigrate.target.ledger import Ledger
+from pseamigrate.target.schema import build_metadata
+
+SiteProgress = Callable[[str, str, int, int | None], None]  # site, step, done, total
+
+
+@dataclass
+class SiteRun:
+    """What happened to one site."""
+
+    site: str
+    tenant: str
+    dry_run: bool
+    run_id: int | None = None
+    status: str = "running"
+    mapping_digest: str = ""
+    allowed_plaintext: bool = False
+    steps: list[StepReport] = field(default_factory=list)
+
+    def failed_rows(self) -> int:
+        """Return the rows that failed in this site."""
+        return sum(step.counts.failed for step in self.steps)
+
+
+@dataclass
+class MigrationReport:
+    """Every site's run."""
+
+    sites: list[SiteRun] = field(default_factory=list)
+
+    def failed_rows(self) -> int:
+        """Return the rows that failed in all sites."""
+        return sum(site.failed_rows() for site in self.sites)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the report as JSON-ready data (counts, ids and reasons; no values)."""
+        return {
+            "sites": [
+                {
+                    "site": s.site,
+                    "tenant": s.tenant,
+                    "dry_run": s.dry_run,
+                    "run_id": s.run_id,
+                    "status": s.status,
+                    "mapping_digest": s.mapping_digest,
+                    "allowed_plaintext_target": s.allowed_plaintext,
+                    "steps": [_step_dict(step) for step in s.steps],
+                }
+                for s in self.sites
+            ],
+            "failed_rows": self.failed_rows(),
+        }
+
+
+def _step_dict(step: StepReport) -> dict[str, Any]:
+    c = step.counts
+    return {
+        "step": step.label,
+        "kind": step.kind,
+        "read": c.read,
+        "inserted": c.inserted,
+        "updated": c.updated,
+        "unchanged": c.unchanged,
+        "skipped": c.skipped,
+        "failed": c.failed,
+        "warnings": c.warnings,
+        "failures": c.failures,
+        "reason": step.reason,
+        "seconds": round(step.seconds, 3),
+    }
+
+
+def migrate(
+    settings: Settings,
+    names: list[str],
+    options: Options,
+    model: cm.CanonicalModel | None = None,
+    on_progress: SiteProgress | None = None,
+    item_filter: ItemFilter | None = None,
+) -> MigrationReport:
+    """Migrate the named sites (all sites of the project file when none are named).
+
+    With `item_filter` (`migrate --sanitize`) every row goes through it on its way, into the
+    project file's `test_target` instead of the target."""
+    settings.require_file()
+    canonical = model or cm.load_model()
+    sites = [settings.site(name) for name in names or list(settings.sites)]
+    target_url, files_dir = _destination(settings, item_filter is not None)
+    report = MigrationReport()
+    what = "the test target" if item_filter else "the target"
+    with db.engine(target_url, what) as engine:
+        for site in sites:
+            run = SiteRun(site.name, site.tenant, options.dry_run)
+            report.sites.append(run)
+            progress = _for_site(on_progress, site.name)
+            job = SiteJob(engine, site, files_dir, canonical, options, progress, item_filter)
+            migrate_site(job, run)
+    return report
+
+
+def _destination(settings: Settings, sanitized: bool) -> tuple[URL, Path | None]:
+    """Return where rows and files go: the target, or the test target for a sanitized run."""
+    if not sanitized:
+        return settings.target_connection().resolve(), settings.target_files_dir
+    if settings.test_target is None:
+        raise ConfigError(f"{settings.path}: no 'test_target' section for --sanitize")
+    return settings.test_target.resolve(), settings.test_target_files_dir
+
+
+def _for_site(on_progress: SiteProgress | None, site: str) -> Progress | None:
+    if on_progress is None:
+        return None
+    return lambda step, done, total: on_progress(site, step, done, total)
+
+
+@dataclass(frozen=True)
+class SiteJob:
+    """One site to migrate and everything the run needs around it."""
+
+    engine: Engine
+    site: SiteSettings
+    files_dir: Path | None  # the target's file store
+    model: cm.CanonicalModel
+    options: Options
+    on_progress: Progress | None = None
+    item_filter: ItemFilter | None = None
+
+
+def migrate_site(job: SiteJob, run: SiteRun) -> None:
+    """Migrate one site into the target behind `job.engine`, filling `run` as it goes."""
+    site = job.site
+    mapping = _mapping_of(site)
+    _files_dir(site)
+    run.mapping_digest = mapping_digest(mapping)
+    where = f"site {site.name!r}"
+    with (
+        db.engine(site.connection.resolve(), where) as source,
+        open_site(source, site.table_prefix, where=where) as opened,
+    ):
+        _check(mapping, opened, job.model)
+        _run_site(job, run, mapping, opened)
+
+
+def _files_dir(site: SiteSettings) -> Path | None:
+    """Return the site's files folder; one named in the project file must exist."""
+    if not site.files_dir:
+        return None
+    if "://" in site.files_dir:
+        raise ConfigError(f"site {site.name!r}: files_dir {site.files_dir} is not a local folder")
+    path = Path(site.files_dir)
+    if not path.is_dir():
+        raise ConfigError(f"site {site.name!r}: files_dir {path} does not exist or is no folder")
+    return path
+
+
+def _mapping_of(site: SiteSettings) -> SiteMapping:
+    if site.mapping is None:
+        raise ConfigError(
+            f"site {site.name!r} has no 'mapping:' in the project file "
+            f"(write one with: pseamigrate mappings scaffold {site.name})"
+        )
+    return load_mapping(site.mapping)
+
+
+def _check(mapping: SiteMapping, site: DrupalSite, model: cm.CanonicalModel) -> None:
+    """Refuse to run a mapping with errors (warnings do not stop a run)."""
+    problems = [
+        problem
+        for problem in check_mapping(mapping, site.model, model)
+        if getattr(problem, "severity", "error") == "error"
+    ]
+    if problems:
+        raise MappingError(problems)
+
+
+def _run_site(job: SiteJob, run: SiteRun, mapping: SiteMapping, opened: DrupalSite) -> None:
+    """Guard the target, take the lock, start the run row, then run every planned step."""
+    metadata = build_metadata(job.model)
+    ledger = Ledger(metadata)
+    has_schema = _has_schema(job.engine, metadata.tables)
+    if not job.options.dry_run:
+        _require_target(job.engine, has_schema, job.options, run)
+    holder = lock.Holder.me()
+    conn = job.engine.connect()
+    try:
+        tenant_id = _tenant(conn, metadata, job.site, has_schema, job.options.dry_run)
+        if not job.options.dry_run:
+            lock.acquire(job.engine, ledger, holder)
+            run.run_id = _start(conn, ledger, tenant_id, job.site, run)
+        link = Link(job.engine if has_schema else None, conn if has_schema else None)
+        ids = IdMaps(p.lookup_sources(mapping), _loader(link, ledger, tenant_id))
+        target = Target(metadata, ledger, tenant_id, run.run_id or 0, ids, job.options.dry_run)
+        runner = StepRunner(
+            opened,
+            mapping,
+            Scope(tenant_id, opened.model, job.model, ids),
+            target,
+            FileStore(_files_dir(job.site), job.files_dir, job.site.tenant),
+            job.options,
+            link,
+            renew=lambda c: lock.renew(c, ledger, holder, run.run_id),
+            item_filter=job.item_filter,
+        )
+        _steps(runner, p.plan_site(mapping, job.model, opened.model), run, job.on_progress)
+        run.status = "done"
+    except BaseException:
+        run.status = "stopped"
+        raise
+    finally:
+        _finish(job.engine, ledger, holder, run)
+        _close(conn)
+
+
+def _steps(
+    runner: StepRunner, steps: list[p.Step], run: SiteRun, on_progress: Progress | None
+) -> None:
+    for step in steps:
+        run.steps.append(runner.run(step, on_progress))
+
+
+def _has_schema(engine: Engine, tables: Any) -> bool:
+    existing = set(inspect(engine).get_table_names())
+    return set(tables) <= existing
+
+
+def _require_target(engine: Engine, has_schema: bool, options: Options, run: SiteRun) -> None:
+    if not has_schema:
+        raise ConfigError("the target has no schema yet: run `pseamigrate schema create` first")
+    if options.allow_plaintext:
+        run.allowed_plaintext = True
+        return
+    with engine.connect() as conn:
+        require_encrypted_target(conn, str(engine.url.database))
+
+
+def _tenant(
+    conn: Connection, metadata: Any, site: SiteSettings, has_schema: bool, dry_run: bool
+) -> int:
+    if not has_schema:
+        return 0
+    tenants = metadata.tables["tenants"]
+    if dry_run:
+        return writer.find_tenant(conn, tenants, site.tenant) or 0
+    with conn.begin():
+        name = site.description or site.name
+        return writer.ensure_tenant(conn, tenants, site.tenant, name, f"site {site.name}")
+
+
+def _start(
+    conn: Connection, ledger: Ledger, tenant_id: int, site: SiteSettings, run: SiteRun
+) -> int:
+    who = f"{getpass.getuser()}@{socket.gethostname()} pid {os.getpid()}"
+    with conn.begin():
+        run_id = ledger.start_run(
+            conn,
+            tenant_id=tenant_id,
+            site=site.name,
+            mode="run",
+            started_by=who[:128],
+            mapping_digest=run.mapping_digest,
+            allowed_plaintext=run.allowed_plaintext,
+        )
+        return run_id
+
+
+def _loader(link: Link, ledger: Ledger, tenant_id: int) -> Callable[[list[str]], dict[str, int]]:
+    def load(entities: list[str]) -> dict[str, int]:
+        return {} if link.conn is None else ledger.targets(link.conn, tenant_id, entities)
+
+    return load
+
+
+def _close(conn: Connection) -> None:
+    # A connection the server dropped closes with an error; there is nothing left to close.
+    with contextlib.suppress(Exception):
+        conn.close()
+
+
+def _finish(engine: Engine, ledger: Ledger, holder: lock.Holder, run: SiteRun) -> None:
+    """Close the run row and give the lock back, also after a failure."""
+    if run.run_id is None:
+        return
+    counts = MigrationReport([run]).as_dict()["sites"][0]["steps"]
+    try:
+        with engine.begin() as conn:
+            ledger.finish_run(conn, run.run_id, run.status, counts)
+        lock.release(engine, ledger, holder)
+    except Exception:  # noqa: BLE001 - the target may be gone; the lease expires by itself
+        pass

@@ -1,0 +1,101 @@
+"""Batch writes into the target's tables: multi-row inserts, updates by id, child rows.
+
+Target SQL only. Every function runs inside the caller's transaction, so a batch and its ledger
+rows commit together (STYLE.md C5).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy.engine import Connection
+
+
+def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert rows, batched by the driver into multi-row statements (one per column set)."""
+    for group in _by_columns(rows).values():
+        conn.execute(insert(table), [dict(row) for row in group])
+
+
+def _by_columns(
+    rows: Sequence[Mapping[str, Any]],
+) -> dict[tuple[str, ...], list[Mapping[str, Any]]]:
+    groups: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    return groups
+
+
+def ids_by_key(
+    conn: Connection, table: Table, key: str, tenant_id: int, source_ids: Sequence[Any]
+) -> dict[str, int]:
+    """Return source id (column `key`, as text) → `id` of a tenant's rows in a table."""
+    if not source_ids:
+        return {}
+    column = table.c[key]
+    query = select(column, table.c.id).where(
+        table.c.tenant_id == tenant_id, column.in_(list(source_ids))
+    )
+    return {str(row[0]): int(row[1]) for row in conn.execute(query)}
+
+
+def update_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Update rows by their `id` (each row dict holds `id` and the columns to set)."""
+    for columns, group in _by_columns(rows).items():
+        names = [name for name in columns if name != "id"]
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("_id"))
+            .values({name: bindparam(f"_v_{name}") for name in names})
+        )
+        params = [{"_id": row["id"], **{f"_v_{n}": row[n] for n in names}} for row in group]
+        conn.execute(statement, params)
+
+
+def delete_by(conn: Connection, table: Table, column: str, values: Sequence[Any]) -> int:
+    """Delete the rows whose `column` is in `values`; return how many went."""
+    if not values:
+        return 0
+    result = conn.execute(delete(table).where(table.c[column].in_(list(values))))
+    return int(result.rowcount or 0)
+
+
+def set_column(conn: Connection, table: Table, column: str, pairs: Mapping[int, Any]) -> None:
+    """Set one column of rows by id (`pairs`: id → value)."""
+    if not pairs:
+        return
+    statement = (
+        update(table).where(table.c.id == bindparam("_id")).values({column: bindparam("_value")})
+    )
+    conn.execute(statement, [{"_id": key, "_value": value} for key, value in pairs.items()])
+
+
+def column_values(
+    conn: Connection, table: Table, column: str, ids: Sequence[int]
+) -> dict[int, Any]:
+    """Return id → the value of one column, for rows by id."""
+    if not ids:
+        return {}
+    query = select(table.c.id, table.c[column]).where(table.c.id.in_(list(ids)))
+    return {int(row[0]): row[1] for row in conn.execute(query)}
+
+
+def ensure_tenant(conn: Connection, table: Table, code: str, name: str, description: str) -> int:
+    """Return the id of the tenant with this code, creating its row when missing."""
+    found = conn.execute(select(table.c.id).where(table.c.code == code)).scalar()
+    if found is not None:
+        return int(found)
+    stamp = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    values = {"code": code, "name": name, "source_description": description, "created_at": stamp}
+    key = conn.execute(insert(table).values(**values)).inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def find_tenant(conn: Connection, table: Table, code: str) -> int | None:
+    """Return the id of the tenant with this code, or None."""
+    found = conn.execute(select(table.c.id).where(table.c.code == code)).scalar()
+    return None if found is None else int(found)

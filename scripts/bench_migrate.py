@@ -1,0 +1,164 @@
+"""Benchmark `pseamigrate migrate` against `mariadb-dump | mariadb` of the same sources.
+
+For each size (`--scale` and 10x that) it builds the four sample sites (Drupal 7 layout by
+default) on a throwaway MariaDB, copies them with dump|restore (the baseline, timed in the same
+run), then migrates them into an empty target in a *fresh* process that reports its own peak RSS
+(VmHWM). Prints field values, rows/s, seconds, the ratio to the baseline and the peak RSS ratio
+against the smaller size. Goals (issue #9): migration <= 2x dump|restore; peak RSS at 10x <= 1.2x.
+The target is not encrypted here (the demo shows the encrypted path); its schema is created once
+per size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL
+
+SITES = ("demo", "iraq", "drc", "syria")
+
+
+def _vmhwm_kb() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def child(project: str, batch_size: int) -> None:
+    """Run the migration (in the child process) and print its numbers as JSON."""
+    from pseamigrate.config import load_settings
+    from pseamigrate.migrate.run import migrate
+    from pseamigrate.migrate.steps import Options
+
+    started = time.perf_counter()
+    report = migrate(
+        load_settings(Path(project)), [], Options(allow_plaintext=True, batch_size=batch_size)
+    )
+    seconds = time.perf_counter() - started
+    rows = sum(s.counts.read for site in report.sites for s in site.steps)
+    failed = report.failed_rows()
+    print(json.dumps({"seconds": seconds, "rows": rows, "failed": failed, "peak_kb": _vmhwm_kb()}))
+
+
+def admin(url: URL, sql: str) -> None:
+    engine = create_engine(url.set(database="information_schema"))
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(sql))
+    finally:
+        engine.dispose()
+
+
+def build(server: URL, tag: str, scale: float, layout: str, folder: Path) -> tuple[int, Path]:
+    """Build the four sites and a target with the schema; write the project file."""
+    from pseamigrate.db import make_engine
+    from pseamigrate.resources import MAPPINGS_DIR
+    from pseamigrate.sample import build_site
+    from pseamigrate.target.commands import create_schema
+
+    values = 0
+    option = folder / "client.cnf"
+    option.write_text(f"[client]\nuser=root\nhost=127.0.0.1\nport={server.port}\n")
+    option.chmod(0o600)
+    lines = ["sites:"]
+    for site in SITES:
+        database = f"b{tag}_{site}"
+        admin(server, f"DROP DATABASE IF EXISTS `{database}`")
+        admin(server, f"CREATE DATABASE `{database}` CHARACTER SET utf8mb4")
+        files = folder / "files" / site
+        values += build_site(server.set(database=database), site, layout, scale=scale,
+                             files_dir=files).field_values  # fmt: skip
+        lines += [f"  {site}:", f"    tenant: {site}",
+                  f"    connection: {{option_file: {option}, database: {database}}}",
+                  f"    mapping: {MAPPINGS_DIR / 'sites' / f'{site}.yaml'}",
+                  f"    files_dir: {files}"]  # fmt: skip
+    target = f"b{tag}_target"
+    admin(server, f"DROP DATABASE IF EXISTS `{target}`")
+    admin(server, f"CREATE DATABASE `{target}` CHARACTER SET utf8mb4")
+    engine = make_engine(server.set(database=target))
+    with engine.connect() as schema_conn:
+        create_schema(schema_conn)
+    engine.dispose()
+    lines += ["target:", f"  connection: {{option_file: {option}, database: {target}}}",
+              f"  files_dir: {folder / 'store'}"]  # fmt: skip
+    project = folder / "pseamigrate.yaml"
+    project.write_text("\n".join(lines) + "\n")
+    return values, project
+
+
+def dump_restore(server: URL, tag: str) -> float:
+    """Copy each source database with mariadb-dump | mariadb; return the seconds it took."""
+    started = time.perf_counter()
+    for site in SITES:
+        source, copy = f"b{tag}_{site}", f"b{tag}_{site}_copy"
+        admin(server, f"DROP DATABASE IF EXISTS `{copy}`")
+        admin(server, f"CREATE DATABASE `{copy}` CHARACTER SET utf8mb4")
+        connect = ["-h127.0.0.1", f"-P{server.port}", "-uroot"]
+        dump = subprocess.Popen(
+            ["mariadb-dump", *connect, "--single-transaction", source], stdout=subprocess.PIPE
+        )
+        subprocess.run(["mariadb", *connect, copy], stdin=dump.stdout, check=True)
+        dump.wait()
+    return time.perf_counter() - started
+
+
+def measure(project: Path, batch_size: int) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", str(project), "--batch-size", str(batch_size)],
+        capture_output=True, text=True, check=True, env=os.environ.copy(),
+    )  # fmt: skip
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def run(server: URL, scale: float, layout: str, batch_size: int, folder: Path) -> None:
+    header = (f"{'scale':>6} {'values':>9} {'rows':>7} {'dump|restore':>12} {'migrate':>8} "
+              f"{'rows/s':>8} {'x dump':>7} {'peak RSS':>9} {'RSS x':>6}")  # fmt: skip
+    print(header)
+    base_rss = 0
+    for index, size in enumerate((scale, scale * 10)):
+        tag = f"{index}"
+        where = folder / tag
+        where.mkdir(parents=True, exist_ok=True)
+        values, project = build(server, tag, size, layout, where)
+        baseline = dump_restore(server, tag)
+        result = measure(project, batch_size)
+        base_rss = base_rss or result["peak_kb"]
+        rate = result["rows"] / result["seconds"]
+        print(f"{size:>6g} {values:>9} {result['rows']:>7} {baseline:>11.1f}s "
+              f"{result['seconds']:>7.1f}s {rate:>8.0f} {result['seconds'] / baseline:>7.2f} "
+              f"{result['peak_kb'] / 1024:>7.1f}MB {result['peak_kb'] / base_rss:>6.2f}"
+              + (f"  ({result['failed']} rows failed)" if result["failed"] else ""))  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="smaller size (default 1)")
+    parser.add_argument("--layout", default="d7", choices=["d7", "d8"])
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.batch_size)
+        return
+    from pseamigrate.servers import running_server
+
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-migrate-") as tmp,
+        running_server("mariadb", Path(tmp) / "server") as server,
+    ):
+        run(server.url(), args.scale, args.layout, args.batch_size, Path(tmp))
+
+
+if __name__ == "__main__":
+    main()
