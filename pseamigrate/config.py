@@ -3,8 +3,10 @@
 Secrets never live here. A connection names either an environment variable holding a URL
 (`url_env`) or a MySQL option file and group (`option_file`, `group`), optionally with the
 password in another environment variable (`password_env`) or asked for at a terminal
-(`password_prompt: true`). The file is found through
-`--config`, then `$PSEAMIGRATE_CONFIG`, then `./pseamigrate.yaml`.
+(`password_prompt: true`). `url_env` and `password_env` hold only the *name* of a variable
+(`^[A-Z_][A-Z0-9_]*$`), so a URL or password pasted there is refused, never echoed; notes
+(`x-…` keys) may not have secret-looking names. The file is found through `--config`, then
+`$PSEAMIGRATE_CONFIG`, then `./pseamigrate.yaml`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import configparser
 import getpass
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +31,7 @@ CONFIG_ENV = "PSEAMIGRATE_CONFIG"
 DEFAULT_CONFIG = Path("pseamigrate.yaml")
 
 SITE_KEYS = {"tenant", "connection", "table_prefix", "mapping", "files_dir", "description"}
+TIMEOUT_KEYS = ("connect_timeout", "read_timeout", "write_timeout")
 CONNECTION_KEYS = {
     "url_env",
     "option_file",
@@ -35,7 +39,27 @@ CONNECTION_KEYS = {
     "database",
     "password_env",
     "password_prompt",
+    *TIMEOUT_KEYS,
 }
+ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+TABLE_PREFIX = re.compile(r"[A-Za-z0-9_]*")
+# A note (`x-…` key) with such a name is refused: it would invite a secret into the file.
+SECRET_NAME = re.compile(r"pass|pwd|secret|token|credential|auth|api.?key|private.?key", re.I)
+
+
+def is_env_name(name: object) -> bool:
+    """Tell whether `name` is an environment variable's name (and so cannot be a URL)."""
+    return isinstance(name, str) and ENV_NAME.fullmatch(name) is not None
+
+
+def is_table_prefix(prefix: object) -> bool:
+    """Tell whether `prefix` is a valid Drupal table prefix (letters, digits, underscore)."""
+    return isinstance(prefix, str) and TABLE_PREFIX.fullmatch(prefix) is not None
+
+
+def secret_looking(key: object) -> bool:
+    """Tell whether a note key (`x-password`, `x-api-token`) names something secret."""
+    return str(key).startswith("x-") and SECRET_NAME.search(str(key)) is not None
 
 
 def _terminal_prompt(question: str) -> str:
@@ -61,6 +85,13 @@ class ConnectionSpec:
     database: str | None = None
     password_env: str | None = None
     password_prompt: bool = False
+    timeouts: tuple[tuple[str, int], ...] = ()  # (connect_timeout, 10)…, overriding db.TIMEOUTS
+
+    def __post_init__(self) -> None:
+        for key in ("url_env", "password_env"):
+            value = getattr(self, key)
+            if value is not None and not is_env_name(value):
+                raise ConfigError(f"{key} {_env_rule()}")
 
     def describe(self) -> str:
         """Say where the credentials come from, for messages."""
@@ -79,6 +110,8 @@ class ConnectionSpec:
             url = url.set(password=os.environ[self.password_env])
         if self.password_prompt:
             url = url.set(password=password_prompt(f"password for {self.describe()}"))
+        if self.timeouts:
+            url = url.update_query_dict({key: str(value) for key, value in self.timeouts})
         return url
 
     def _url_from_env(self) -> URL:
@@ -234,11 +267,15 @@ def _parse_site(path: Path, name: str, doc: Any, problems: list[str]) -> SiteSet
     if connection is None:
         return None
     mapping = doc.get("mapping")
+    prefix = doc.get("table_prefix") or ""
+    if not is_table_prefix(prefix):
+        problems.append(f"{where}.table_prefix: only letters, digits and _ are allowed")
+        return None
     return SiteSettings(
         name=name,
         tenant=str(doc.get("tenant", "")),
         connection=connection,
-        table_prefix=str(doc.get("table_prefix") or ""),
+        table_prefix=prefix,
         mapping=(path.parent / mapping) if mapping else None,
         files_dir=doc.get("files_dir"),
         description=str(doc.get("description") or ""),
@@ -256,6 +293,11 @@ def _parse_connection(doc: Any, where: str, problems: list[str]) -> ConnectionSp
     if bool(doc.get("url_env")) == bool(doc.get("option_file")):
         problems.append(f"{where}: give exactly one of url_env or option_file")
         return None
+    bad = [key for key in ("url_env", "password_env") if key in doc and not is_env_name(doc[key])]
+    problems.extend(f"{where}.{key}: {_env_rule()}" for key in bad)
+    timeouts = _timeouts(doc, where, problems)
+    if bad:
+        return None
     option_file = doc.get("option_file")
     return ConnectionSpec(
         url_env=doc.get("url_env"),
@@ -264,10 +306,42 @@ def _parse_connection(doc: Any, where: str, problems: list[str]) -> ConnectionSp
         database=doc.get("database"),
         password_env=doc.get("password_env"),
         password_prompt=bool(doc.get("password_prompt", False)),
+        timeouts=timeouts,
     )
+
+
+def _env_rule() -> str:
+    # The value is never repeated: a URL with its password pasted here must not be printed.
+    return (
+        "must be the name of an environment variable (capitals, digits, _), "
+        "e.g. PSEA_IRAQ_URL; the URL or password itself goes in that variable"
+    )
+
+
+def _timeouts(doc: dict[str, Any], where: str, problems: list[str]) -> tuple[tuple[str, int], ...]:
+    found = []
+    for key in TIMEOUT_KEYS:
+        if key not in doc:
+            continue
+        value = doc[key]
+        if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 86400:
+            found.append((key, value))
+        else:
+            problems.append(f"{where}.{key}: must be whole seconds between 1 and 86400")
+    return tuple(found)
 
 
 def _unknown_keys(doc: dict[str, Any], known: set[str], prefix: str, problems: list[str]) -> None:
     for key in doc:
-        if key not in known and not str(key).startswith("x-"):
-            problems.append(f"{prefix}{key}: unknown key (known: {', '.join(sorted(known))})")
+        if secret_looking(key):
+            problems.append(f"{prefix}{key}: notes must not hold secrets; use an option file")
+        elif key not in known and not str(key).startswith("x-"):
+            problems.append(
+                f"{prefix}{_shown(key)}: unknown key (known: {', '.join(sorted(known))})"
+            )
+
+
+def _shown(key: object) -> str:
+    """Return a key for a message, or a placeholder when it is not a plain name."""
+    text = str(key)
+    return text if re.fullmatch(r"[\w.-]{1,64}", text) else "(a key that is not a name)"

@@ -1,10 +1,13 @@
 """Connections to MySQL/MariaDB through SQLAlchemy Core and PyMySQL.
 
-URLs are only ever shown through `safe_url`, which hides the password.
+URLs are only ever shown through `safe_url`, which hides the password. Server error messages
+are shown through `describe_db_error`, which hides the values they quote. Identifiers that come
+from data (table and column names) are put into SQL only through `quote_name`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Literal
@@ -17,6 +20,19 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from pseamigrate.errors import ConnectionFailed
 
 Flavor = Literal["mysql", "mariadb"]
+
+# Seconds; a project file's connection may override each (docs/configuration.md). The read
+# timeout bounds a network stall, so it must outlast the slowest single statement (an ALTER TABLE
+# that encrypts a large table sends nothing until it ends).
+TIMEOUTS = {"connect_timeout": 10, "read_timeout": 3600, "write_timeout": 600}
+# Client and server codes that mean the connection is gone: 2006 gone away, 2013 lost during a
+# query, 2055 lost at handshake, 1053 server shutdown, 1927 MariaDB's connection killed, 4031
+# MySQL's disconnected for inactivity.
+LOST_CONNECTION = frozenset({2006, 2013, 2055, 1053, 1927, 4031})
+# A quoted literal in a server message ('...' with '' or \' inside) and the word before it.
+_QUOTED = re.compile(r"(\S*)(\s*)'((?:[^'\\]|\\.|'')*)'")
+# Words after which a quoted literal names a thing (a key, a column, a user), not a value.
+_NAMES = {"key", "column", "table", "database", "schema", "user", "in", "index", "constraint"}
 
 
 def safe_url(url: URL) -> str:
@@ -31,13 +47,21 @@ def where(url: URL) -> str:
     return f"{host}{port}/{url.database or ''}"
 
 
-def make_engine(url: URL) -> Engine:
-    """Create an engine that speaks utf8mb4 and recycles dropped connections.
+def quote_name(name: str) -> str:
+    """Quote an identifier for MySQL/MariaDB: backquotes around it, inner backquotes doubled."""
+    return "`" + name.replace("`", "``") + "`"
 
-    `hide_parameters` keeps row values (names, narratives) out of error messages and logs.
+
+def make_engine(url: URL) -> Engine:
+    """Create an engine that speaks utf8mb4, recycles dropped connections and times out.
+
+    `hide_parameters` keeps row values (names, narratives) out of error messages and logs;
+    `TIMEOUTS` apply unless the URL (the project file's connection) sets its own.
     """
     query = dict(url.query)
     query.setdefault("charset", "utf8mb4")
+    for name, seconds in TIMEOUTS.items():
+        query.setdefault(name, str(seconds))
     return create_engine(
         url.set(query=query), pool_pre_ping=True, pool_recycle=3600, hide_parameters=True
     )
@@ -67,15 +91,49 @@ def connect_checked(url: URL, what: str) -> Engine:
     return engine
 
 
-def describe_db_error(exc: DBAPIError) -> str:
-    """Turn a driver error into a one-line reason without SQL parameters or secrets."""
+def describe_db_error(exc: DBAPIError, table: str | None = None) -> str:
+    """Turn a driver error into a one-line reason: the server's code, the table if given, and
+    its message with every quoted value hidden (`Duplicate entry '?' for key 'mail'`)."""
     orig = exc.orig
+    on = f" on table {table}" if table else ""
     if isinstance(orig, pymysql.err.MySQLError) and orig.args:
         code = orig.args[0]
         message = str(orig.args[1]) if len(orig.args) > 1 else ""
         message = message.split("(")[0].strip() if "Can't connect" in message else message
-        return f"MySQL error {code}: {message}"
-    return type(orig).__name__ if orig is not None else type(exc).__name__
+        return f"MySQL error {code}{on}: {hide_values(message)}"
+    return (type(orig).__name__ if orig is not None else type(exc).__name__) + on
+
+
+def hide_values(message: str) -> str:
+    """Replace each quoted literal of a server message by '?', unless it names a thing.
+
+    Servers quote the offending value in errors such as 1062 (`Duplicate entry
+    'name@example.org'`), 1366 and 1292; keys, columns and users stay readable."""
+
+    def keep_names(match: re.Match[str]) -> str:
+        word, space, literal = match.group(1), match.group(2), match.group(3)
+        named = word.lower() in _NAMES or word.endswith("@")
+        return f"{word}{space}'{literal if named and _is_name(literal) else '?'}'"
+
+    return _QUOTED.sub(keep_names, message)
+
+
+def _is_name(text: str) -> bool:
+    """Tell an identifier-like literal (`users.mail`, `PRIMARY`, `localhost`) from a value."""
+    return re.fullmatch(r"[\w.$-]{1,128}", text) is not None
+
+
+def error_code(exc: BaseException) -> int | None:
+    """Return the server or client error code behind a SQLAlchemy or PyMySQL error, if any."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    if isinstance(orig, pymysql.err.MySQLError) and orig.args and isinstance(orig.args[0], int):
+        return orig.args[0]
+    return None
+
+
+def is_lost_connection(exc: DBAPIError) -> bool:
+    """Tell whether an error means the connection to the server is gone (killed, stalled)."""
+    return exc.connection_invalidated or error_code(exc) in LOST_CONNECTION
 
 
 def server_flavor(conn: Connection) -> Flavor:

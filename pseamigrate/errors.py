@@ -6,6 +6,7 @@ The tree::
     ├── ConfigError                   project file missing or malformed
     │   └── UnknownSite               a site name the project file does not define
     ├── ConnectionFailed              a database cannot be reached (names the site, no password)
+    ├── WriteFailed                   a statement failed: server code and table, never values
     ├── ServerError                   a throwaway MySQL/MariaDB server cannot be set up or started
     ├── ProblemsError                 a file with problems, one `file:line: path: message` each
     │   ├── ModelError                the canonical model (pseamigrate/data/mappings/model.yaml)
@@ -16,7 +17,8 @@ The tree::
     │   ├── NotDrupal                 none of the Drupal 7 / 8+ marker tables exist
     │   ├── MissingFieldTable         a field's table named by the metadata is absent
     │   ├── UnknownBundle             a content type or vocabulary the site lacks
-    │   └── CorruptSerializedData     a PHP-serialized blob cannot be decoded
+    │   ├── CorruptSerializedData     a PHP-serialized blob cannot be decoded (or is too big)
+    │   └── SourceLost                the connection to a site was lost mid-read (site, batch)
     ├── UsageProblem          exit 2  a command asked for something it cannot do
     ├── VerificationMismatch  exit 3  source and target (or a security check) disagree
     │   └── SchemaMismatch            the target schema differs from the model (upgrade cannot fix)
@@ -62,6 +64,14 @@ class ConnectionFailed(PseamigrateError):
     def __init__(self, what: str, where: str, reason: str) -> None:
         self.what, self.where, self.reason = what, where, reason
         super().__init__(f"cannot connect to {what} at {where}: {reason}")
+
+
+class WriteFailed(PseamigrateError):
+    """A statement failed on a table; the reason holds the server's code, never row values."""
+
+    def __init__(self, table: str, reason: str) -> None:
+        self.table, self.reason = table, reason
+        super().__init__(f"writing {table} failed: {reason}")
 
 
 class ServerError(PseamigrateError):
@@ -156,6 +166,14 @@ class CorruptSerializedData(DrupalReadError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(f"corrupt PHP-serialized data: {reason}")
+
+
+class SourceLost(DrupalReadError):
+    """The connection to a legacy site was lost (killed, stalled, server gone) while reading."""
+
+    def __init__(self, site: str, last_batch: str, reason: str) -> None:
+        self.site, self.last_batch, self.reason = site, last_batch, reason
+        super().__init__(f"lost the connection to {site} while reading {last_batch}: {reason}")
 
 
 class UsageProblem(PseamigrateError):

@@ -19,7 +19,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.schema import AddConstraint, CreateColumn, CreateIndex, CreateTable
 
 from pseamigrate.config import ConnectionSpec, Settings
-from pseamigrate.db import connect_checked
+from pseamigrate.db import connect_checked, quote_name
 from pseamigrate.errors import ConfigError, RefusedForSafety, SchemaMismatch
 from pseamigrate.target import logical
 from pseamigrate.target.docs import render_schema_docs
@@ -139,7 +139,7 @@ def _table_additions(
     for column in table.columns:
         if have.column(column.name) is None:
             spec = CreateColumn(column).compile(dialect=mysql.dialect())
-            sql = f"ALTER TABLE {table.name} ADD COLUMN {spec}"
+            sql = f"ALTER TABLE {quote_name(table.name)} ADD COLUMN {spec}"
             changes.append(Change("add column", table.name, column.name, sql))
     have_indexes = {index.name for index in have.indexes}
     for constraint in table.constraints:

@@ -1,0 +1,102 @@
+"""Reading a site safely (#15): one read-only snapshot, timeouts, a lost connection is typed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
+
+from pseamigrate.db import is_lost_connection, make_engine
+from pseamigrate.drupal import DrupalSite, open_site
+from pseamigrate.errors import ConfigError, SourceLost
+from pseamigrate.sample import build_site
+from pseamigrate.servers import LocalServer
+from tests.conftest import DatabaseFactory
+
+SCALE = 0.2
+
+
+@pytest.fixture
+def sample_url(any_server: LocalServer, make_db: DatabaseFactory) -> URL:
+    """A small sample Drupal 7 site (the demo's), once on each flavour."""
+    url = make_db(any_server)
+    build_site(url, "demo", "d7", scale=SCALE)
+    return url
+
+
+@pytest.fixture
+def engine(sample_url: URL) -> Iterator[Engine]:
+    made = make_engine(sample_url)
+    yield made
+    made.dispose()
+
+
+def _bundle(site: DrupalSite) -> str:
+    return max(site.model.bundles, key=lambda b: site.counts().nodes.get(b, 0))
+
+
+def test_a_site_is_read_in_one_read_only_snapshot(engine: Engine) -> None:
+    with open_site(engine, where="site 'demo'") as site:
+        before = site.counts().nodes
+        with engine.begin() as other:  # another session changes the site meanwhile
+            other.execute(
+                text("DELETE FROM node WHERE nid IN (SELECT * FROM (SELECT MIN(nid) FROM node) x)")
+            )
+        assert site.counts().nodes == before  # the reader still sees its moment
+        with pytest.raises(DBAPIError) as caught:
+            site.source.conn.execute(text("UPDATE node SET title = title"))
+        assert "1792" in str(caught.value)  # cannot execute in a READ ONLY transaction
+    with open_site(engine) as later:
+        assert sum(later.counts().nodes.values()) == sum(before.values()) - 1
+
+
+def test_killing_the_connection_mid_read_names_the_site_and_batch(
+    engine: Engine, sample_url: URL
+) -> None:
+    with open_site(engine, where="site 'demo'") as site:
+        bundle = _bundle(site)
+        batches = site.iter_entities(bundle, batch_size=5)
+        first = next(batches)
+        own_id = site.source.conn.execute(text("SELECT CONNECTION_ID()")).scalar_one()
+        with engine.connect() as other:
+            other.execute(text(f"KILL {int(own_id)}"))
+        with pytest.raises(SourceLost) as caught:
+            next(batches)
+    message = str(caught.value)
+    last_nid = first[-1].id
+    assert message.startswith("lost the connection to site 'demo' while reading node")
+    assert f"after nid {last_nid}" in message
+    assert caught.value.site == "site 'demo'"
+    assert "MySQL error" in caught.value.reason
+
+
+def test_a_stalled_read_times_out_as_a_lost_connection(sample_url: URL) -> None:
+    engine = make_engine(sample_url.update_query_dict({"read_timeout": "1"}))
+    try:
+        with pytest.raises(DBAPIError) as caught, engine.connect() as conn:
+            conn.execute(text("SELECT SLEEP(5)"))
+    finally:
+        engine.dispose()
+    assert is_lost_connection(caught.value)
+
+
+def test_default_timeouts_reach_the_driver(sample_url: URL) -> None:
+    engine = make_engine(sample_url)
+    try:
+        with engine.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            assert raw is not None
+            assert (raw.connect_timeout, raw._read_timeout, raw._write_timeout) == (10, 3600, 600)  # type: ignore[attr-defined]
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("prefix", ["crp`; DROP TABLE node; --", "a b", "x-"])
+def test_a_hostile_table_prefix_is_refused(engine: Engine, prefix: str) -> None:
+    with pytest.raises(ConfigError, match="table prefix: only letters, digits and _"):
+        open_site(engine, prefix)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM node")).scalar_one() > 0
