@@ -26,6 +26,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from pseamigrate.errors import ConfigError, UnknownSite
+from pseamigrate.yamldoc import shown
 
 CONFIG_ENV = "PSEAMIGRATE_CONFIG"
 DEFAULT_CONFIG = Path("pseamigrate.yaml")
@@ -337,11 +338,5 @@ def _unknown_keys(doc: dict[str, Any], known: set[str], prefix: str, problems: l
             problems.append(f"{prefix}{key}: notes must not hold secrets; use an option file")
         elif key not in known and not str(key).startswith("x-"):
             problems.append(
-                f"{prefix}{_shown(key)}: unknown key (known: {', '.join(sorted(known))})"
+                f"{prefix}{shown(key)}: unknown key (known: {', '.join(sorted(known))})"
             )
-
-
-def _shown(key: object) -> str:
-    """Return a key for a message, or a placeholder when it is not a plain name."""
-    text = str(key)
-    return text if re.fullmatch(r"[\w.-]{1,64}", text) else "(a key that is not a name)"

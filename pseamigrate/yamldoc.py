@@ -3,16 +3,20 @@
 `load_located(path)` returns plain dicts and lists, subclassed to remember lines:
 `LocDict.line` is the line of the mapping, `LocDict.key_line(key)` the line of one key;
 `LocList.item_line(i)` the line of one item. Duplicate keys are reported, not silently merged.
-Used by the canonical model and the site mappings (STYLE.md C8).
+Used by the canonical model and the site mappings (STYLE.md C8). Aliases share one object, and
+every walk here visits each object once, so an alias bomb ("billion laughs") stays small.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+_NAME = re.compile(r"[\w.-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,8 @@ def parse_located(text: str, name: str) -> Any:
         raise YamlSyntaxError(Problem(name, line, "", f"YAML syntax error: {reason}")) from None
     except yaml.YAMLError:
         raise YamlSyntaxError(Problem(name, 1, "", "YAML syntax error")) from None
+    except RecursionError:  # PyYAML composes recursively; thousands of nested brackets
+        raise YamlSyntaxError(Problem(name, 1, "", "YAML nested too deeply")) from None
     finally:
         loader.dispose()
 
@@ -140,18 +146,30 @@ def load_located(path: Path) -> Any:
 
 
 def duplicate_problems(doc: Any, path: str = "") -> list[Problem]:
-    """Report every duplicate key anywhere in a located document."""
+    """Report every duplicate key anywhere in a located document (each object visited once)."""
     problems: list[Problem] = []
-    if isinstance(doc, LocDict):
-        for key, line in doc.duplicates:
-            problems.append(Problem(doc.file, line, _join(path, key), "duplicate key"))
-        for key, value in doc.items():
-            problems.extend(duplicate_problems(value, _join(path, key)))
-    elif isinstance(doc, LocList):
-        for index, item in enumerate(doc):
-            problems.extend(duplicate_problems(item, f"{path}[{index}]"))
-    return problems
+    seen: set[int] = set()
+    todo: list[tuple[Any, str]] = [(doc, path)]
+    while todo:
+        node, where = todo.pop()
+        if not isinstance(node, LocDict | LocList) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, LocDict):
+            for key, line in node.duplicates:
+                problems.append(Problem(node.file, line, _join(where, key), "duplicate key"))
+            todo.extend((value, _join(where, key)) for key, value in node.items())
+        else:
+            todo.extend((item, f"{where}[{index}]") for index, item in enumerate(node))
+    return sorted(problems, key=lambda problem: (problem.file, problem.line))
+
+
+def shown(value: Any) -> str:
+    """Return a key or name from a file for a message, or say it is none: a message must not
+    carry arbitrary file content (an `include:` of the wrong file would print its lines)."""
+    text = str(value)
+    return text if _NAME.fullmatch(text) else "(not a name)"
 
 
 def _join(path: str, key: Any) -> str:
-    return f"{path}.{key}" if path else str(key)
+    return f"{path}.{shown(key)}" if path else shown(key)

@@ -21,6 +21,7 @@ from pseamigrate.yamldoc import (
     YamlSyntaxError,
     duplicate_problems,
     load_located,
+    shown,
 )
 
 MODEL_VERSION = 1
@@ -320,8 +321,8 @@ def _check_keys(doc: LocDict, known: set[str], path: str, problems: list[Problem
     for key in doc:
         if str(key).startswith("x-") or key in known:
             continue
-        where = f"{path}.{key}" if path else str(key)
-        message = f"unknown key {key!r} (known: {', '.join(sorted(known))})"
+        where = f"{path}.{shown(key)}" if path else shown(key)
+        message = f"unknown key '{shown(key)}' (known: {', '.join(sorted(known))})"
         problems.append(Problem(doc.file, doc.key_line(key), where, message))
 
 

@@ -8,9 +8,10 @@ import pytest
 
 from pseamigrate.errors import MappingError
 from pseamigrate.mapping.load import load_mapping
+from pseamigrate.resources import MAPPINGS_DIR
 from pseamigrate.yamldoc import Problem
 
-SITES = Path(__file__).resolve().parents[2] / "mappings" / "sites"
+SITES = MAPPINGS_DIR / "sites"  # shipped as package data since #13
 
 GOOD = """\
 version: 1
