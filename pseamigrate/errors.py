@@ -23,6 +23,7 @@ The tree::
     ├── VerificationMismatch  exit 3  source and target (or a security check) disagree
     │   └── SchemaMismatch            the target schema differs from the model (upgrade cannot fix)
     └── RefusedForSafety      exit 4  refused to protect data (e.g. a plaintext target)
+        └── UnsafePath                a path built from data would leave its folder
 
 Exit code 2 means a usage error (the command-line parser's, or `UsageProblem`). Messages name
 things (site, table, row id, field) and never carry values from the data or secrets: see STYLE.md
@@ -92,6 +93,15 @@ class RefusedForSafety(PseamigrateError):
     """An operation was refused because it would put sensitive data at risk."""
 
     exit_code = EXIT_REFUSED
+
+
+class UnsafePath(RefusedForSafety):
+    """A path built from data (a file URI, a name) would leave its folder: `..`, an absolute
+    path or a symlink. The message names the thing, never the path (it may hold a name)."""
+
+    def __init__(self, what: str, root: object) -> None:
+        self.what, self.root = what, root
+        super().__init__(f"{what}: its path would leave {root}; refused")
 
 
 class ProblemsError(PseamigrateError):

@@ -15,6 +15,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+from pseamigrate.childenv import child_env
 from pseamigrate.errors import ServerError
 
 MYSQL_VERSION = os.environ.get("PSEAMIGRATE_MYSQL_VERSION", "9.7.4-2")
@@ -74,10 +75,8 @@ def loader_command(prefix: Path, program: str) -> list[str]:
 
 
 def loader_env(prefix: Path) -> dict[str, str]:
-    """Return the environment the prefix's programs need."""
-    env = dict(os.environ)
-    env.update(LC_ALL="C", GCONV_PATH=str(prefix / "usr" / "lib" / MULTIARCH / "gconv"))
-    return env
+    """Return the environment the prefix's programs need (and no more: see childenv.py)."""
+    return child_env(LC_ALL="C", GCONV_PATH=str(prefix / "usr" / "lib" / MULTIARCH / "gconv"))
 
 
 def _write_apt_config(apt_dir: Path) -> Path:
