@@ -29,10 +29,12 @@ TIMEOUTS = {"connect_timeout": 10, "read_timeout": 3600, "write_timeout": 600}
 # query, 2055 lost at handshake, 1053 server shutdown, 1927 MariaDB's connection killed, 4031
 # MySQL's disconnected for inactivity.
 LOST_CONNECTION = frozenset({2006, 2013, 2055, 1053, 1927, 4031})
-# A quoted literal in a server message ('...' with '' or \' inside) and the word before it.
-_QUOTED = re.compile(r"(\S*)(\s*)'((?:[^'\\]|\\.|'')*)'")
+# A quoted literal in a server message ('...' with '' or \' inside); an apostrophe inside a
+# word (Can't) opens none.
+_QUOTED = re.compile(r"(?<!\w)'((?:[^'\\]|\\.|'')*)'")
+_WORD_BEFORE = re.compile(r"(\S*)\s*$")
 # Words after which a quoted literal names a thing (a key, a column, a user), not a value.
-_NAMES = {"key", "column", "table", "database", "schema", "user", "in", "index", "constraint"}
+_NAMES = {"key", "column", "table", "database", "schema", "user", "in", "on", "index", "constraint"}
 
 
 def safe_url(url: URL) -> str:
@@ -111,9 +113,11 @@ def hide_values(message: str) -> str:
     'name@example.org'`), 1366 and 1292; keys, columns and users stay readable."""
 
     def keep_names(match: re.Match[str]) -> str:
-        word, space, literal = match.group(1), match.group(2), match.group(3)
+        before = _WORD_BEFORE.search(message, 0, match.start())
+        word = before.group(1) if before else ""
         named = word.lower() in _NAMES or word.endswith("@")
-        return f"{word}{space}'{literal if named and _is_name(literal) else '?'}'"
+        literal = match.group(1)
+        return f"'{literal if named and _is_name(literal) else '?'}'"
 
     return _QUOTED.sub(keep_names, message)
 

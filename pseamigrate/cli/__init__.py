@@ -42,6 +42,7 @@ class _Group(TyperGroup):
             _usage_error(exc)
         except PseamigrateError as exc:
             if ctx.obj and ctx.obj.get("debug"):
+                exc.debug = True  # type: ignore[attr-defined]  # read by main(), see there
                 raise
             console.error(str(exc))
             raise typer.Exit(exc.exit_code) from None
@@ -107,10 +108,15 @@ def target_url(ctx: typer.Context, url_env: str | None) -> URL:
 
 
 def main() -> None:
-    """Run the CLI (the `pseamigrate` entry point)."""
+    """Run the CLI (the `pseamigrate` entry point).
+
+    With `--debug` the error propagates, and the traceback is printed by the hook typer installs
+    (local variables off, see `app`); the messages it shows carry no secrets (STYLE.md C3)."""
     try:
         app()
     except PseamigrateError as exc:  # raised outside a command, e.g. in a callback
+        if getattr(exc, "debug", False):
+            raise
         console.error(str(exc))
         raise SystemExit(EXIT_FAILED) from None
 
