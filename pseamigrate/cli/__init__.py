@@ -8,6 +8,7 @@ itself on `app` when imported at the end of this file; the shared options are in
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -49,6 +50,24 @@ class _Group(TyperGroup):
         except KeyboardInterrupt:
             console.error("interrupted")
             raise typer.Exit(130) from None
+        except Exception as exc:  # a driver error no library call turned into a typed one
+            _database_error(ctx, exc)
+
+
+def _database_error(ctx: Any, exc: Exception) -> None:
+    """Report a stray driver error by its code only: its text may quote a row's values and its
+    statement; with --debug keep the traceback but not that text. Re-raise anything else."""
+    exc_module = sys.modules.get("sqlalchemy.exc")  # loaded if the error can be one of its
+    if exc_module is None or not isinstance(exc, exc_module.DBAPIError):
+        raise exc
+    from pseamigrate.db import describe_db_error
+
+    failed = PseamigrateError(f"database error: {describe_db_error(exc)}")
+    if ctx.obj and ctx.obj.get("debug"):
+        failed.debug = True  # type: ignore[attr-defined]
+        raise failed.with_traceback(exc.__traceback__) from None
+    console.error(str(failed))
+    raise typer.Exit(failed.exit_code) from None
 
 
 def _usage_error(exc: UsageError) -> None:

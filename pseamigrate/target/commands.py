@@ -16,11 +16,12 @@ from typing import TypeVar
 from sqlalchemy import Connection, Engine, MetaData, Table, UniqueConstraint
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import AddConstraint, CreateColumn, CreateIndex, CreateTable
 
 from pseamigrate.config import ConnectionSpec, Settings
-from pseamigrate.db import connect_checked, quote_name
-from pseamigrate.errors import ConfigError, RefusedForSafety, SchemaMismatch
+from pseamigrate.db import connect_checked, describe_db_error, quote_name
+from pseamigrate.errors import ConfigError, RefusedForSafety, SchemaMismatch, WriteFailed
 from pseamigrate.target import logical
 from pseamigrate.target.docs import render_schema_docs
 from pseamigrate.target.model import CanonicalModel, load_model
@@ -196,8 +197,11 @@ def _create_table(table: Table) -> Change:
 
 def _apply(conn: Connection, changes: list[Change]) -> None:
     for change in changes:
-        for statement in change.sql.split(";\n"):
-            conn.exec_driver_sql(statement)
+        try:
+            for statement in change.sql.split(";\n"):
+                conn.exec_driver_sql(statement)
+        except DBAPIError as exc:  # the server's code and the table, never a quoted value
+            raise WriteFailed(change.table, describe_db_error(exc)) from None
 
 
 def _sql(element: object) -> str:
