@@ -26,7 +26,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from pseamigrate.errors import ConfigError, UnknownSite
-from pseamigrate.yamldoc import shown
+from pseamigrate.yamldoc import secret_looking, shown
 
 CONFIG_ENV = "PSEAMIGRATE_CONFIG"
 DEFAULT_CONFIG = Path("pseamigrate.yaml")
@@ -44,8 +44,6 @@ CONNECTION_KEYS = {
 }
 ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 TABLE_PREFIX = re.compile(r"[A-Za-z0-9_]*")
-# A note (`x-…` key) with such a name is refused: it would invite a secret into the file.
-SECRET_NAME = re.compile(r"pass|pwd|secret|token|credential|auth|api.?key|private.?key", re.I)
 
 
 def is_env_name(name: object) -> bool:
@@ -56,11 +54,6 @@ def is_env_name(name: object) -> bool:
 def is_table_prefix(prefix: object) -> bool:
     """Tell whether `prefix` is a valid Drupal table prefix (letters, digits, underscore)."""
     return isinstance(prefix, str) and TABLE_PREFIX.fullmatch(prefix) is not None
-
-
-def secret_looking(key: object) -> bool:
-    """Tell whether a note key (`x-password`, `x-api-token`) names something secret."""
-    return str(key).startswith("x-") and SECRET_NAME.search(str(key)) is not None
 
 
 def _terminal_prompt(question: str) -> str:

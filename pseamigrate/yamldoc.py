@@ -17,6 +17,10 @@ from typing import Any
 import yaml
 
 _NAME = re.compile(r"[\w.-]{1,64}")
+# A note (`x-…` key) with such a name is refused: it would invite a secret into the file.
+_SECRET_NAME = re.compile(
+    r"pass|pwd|secret|token|credential|auth(?!or)|api.?key|private.?key", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -147,7 +151,33 @@ def load_located(path: Path) -> Any:
 
 def duplicate_problems(doc: Any, path: str = "") -> list[Problem]:
     """Report every duplicate key anywhere in a located document (each object visited once)."""
-    problems: list[Problem] = []
+    problems = [
+        Problem(node.file, line, _join(where, key), "duplicate key")
+        for node, where in _mappings(doc, path)
+        for key, line in node.duplicates
+    ]
+    return sorted(problems, key=lambda problem: (problem.file, problem.line))
+
+
+def secret_looking(key: Any) -> bool:
+    """Tell whether a note key (`x-password`, `x-api-token`) names something secret."""
+    return str(key).startswith("x-") and _SECRET_NAME.search(str(key)) is not None
+
+
+def secret_note_problems(doc: Any, path: str = "") -> list[Problem]:
+    """Report every note (`x-…` key) with a secret-looking name anywhere in a document."""
+    problems = [
+        Problem(node.file, node.key_line(key), _join(where, key), "notes must not hold secrets")
+        for node, where in _mappings(doc, path)
+        for key in node
+        if secret_looking(key)
+    ]
+    return sorted(problems, key=lambda problem: (problem.file, problem.line))
+
+
+def _mappings(doc: Any, path: str) -> list[tuple[LocDict, str]]:
+    """Return each mapping of a document once with its path, however often aliases reuse it."""
+    found: list[tuple[LocDict, str]] = []
     seen: set[int] = set()
     todo: list[tuple[Any, str]] = [(doc, path)]
     while todo:
@@ -156,12 +186,11 @@ def duplicate_problems(doc: Any, path: str = "") -> list[Problem]:
             continue
         seen.add(id(node))
         if isinstance(node, LocDict):
-            for key, line in node.duplicates:
-                problems.append(Problem(node.file, line, _join(where, key), "duplicate key"))
+            found.append((node, where))
             todo.extend((value, _join(where, key)) for key, value in node.items())
         else:
             todo.extend((item, f"{where}[{index}]") for index, item in enumerate(node))
-    return sorted(problems, key=lambda problem: (problem.file, problem.line))
+    return found
 
 
 def shown(value: Any) -> str:

@@ -235,14 +235,15 @@ def test_a_url_given_as_a_variable_name_is_refused_in_code_too() -> None:
 @pytest.mark.parametrize("note", ["x-password", "x-db-secret", "x-api-token", "x-Auth", "x-pwd"])
 def test_notes_with_secret_looking_names_are_refused(tmp_path: Path, note: str) -> None:
     text = PROJECT.replace(
-        "    tenant: iq\n", f"    tenant: iq\n    x-owner: ICT\n    {note}: hunter2-value\n"
+        "    tenant: iq\n",
+        f"    tenant: iq\n    x-owner: ICT\n    x-author: Jo\n    {note}: hunter2-value\n",
     )
     with pytest.raises(ConfigError) as caught:
         load_settings(write_project(tmp_path, text))
     message = str(caught.value)
     assert f"sites.iraq.{note}: notes must not hold secrets" in message
     assert "hunter2-value" not in message
-    assert "x-owner" not in message  # an innocent note stays allowed
+    assert "x-owner" not in message and "x-author" not in message  # innocent notes stay
 
 
 def test_unknown_keys_that_are_not_names_are_not_echoed(tmp_path: Path) -> None:

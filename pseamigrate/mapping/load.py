@@ -35,6 +35,7 @@ from pseamigrate.yamldoc import (
     YamlSyntaxError,
     duplicate_problems,
     load_located,
+    secret_note_problems,
     shown,
 )
 
@@ -84,7 +85,7 @@ def _read(path: Path, problems: _Problems, seen: tuple[Path, ...]) -> LocDict | 
     except YamlSyntaxError as exc:
         problems.append(exc.problem)
         return None
-    problems.extend(duplicate_problems(doc))
+    problems.extend(duplicate_problems(doc) + secret_note_problems(doc))
     if not isinstance(doc, LocDict):
         problems.append(Problem(str(path), 1, "", "a mapping file must be a YAML mapping"))
         return None

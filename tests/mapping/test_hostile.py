@@ -115,3 +115,16 @@ def test_deeply_nested_yaml_is_a_message(tmp_path: Path) -> None:
     path.write_text(HEAD + "x-deep: " + "[" * 20000 + "]" * 20000 + "\n", encoding="utf-8")
     messages = _messages(path)
     assert any("YAML nested too deeply" in m for m in messages)
+
+
+def test_notes_with_secret_looking_names_are_refused_anywhere(tmp_path: Path) -> None:
+    path = tmp_path / "site.yaml"
+    path.write_text(
+        f"{HEAD}x-owner: ICT\nentities:\n  complaint:\n    x-db-password: hunter2-value\n",
+        encoding="utf-8",
+    )
+    messages = _messages(path)
+    assert any(
+        "entities.complaint.x-db-password: notes must not hold secrets" in m for m in messages
+    )
+    assert not any("x-owner" in m or "hunter2" in m for m in messages)
