@@ -33,6 +33,19 @@ LOST_CONNECTION = frozenset({2006, 2013, 2055, 1053, 1927, 4031})
 # word (Can't) opens none.
 _QUOTED = re.compile(r"(?<!\w)'((?:[^'\\]|\\.|'')*)'")
 _WORD_BEFORE = re.compile(r"(\S*)\s*$")
+# Messages that quote a value, matched greedily to their known end (MySQL and MariaDB wording).
+_VALUE_MESSAGES = [
+    (
+        re.compile(r"Duplicate entry '.*' for key '([\w.$-]*)'", re.S),
+        r"Duplicate entry '?' for key '\1'",
+    ),
+    (
+        re.compile(r"(Incorrect [\w ]+ value): '.*'( for column [`'\w.$-]+ at row \d+)", re.S),
+        r"\1: '?'\2",
+    ),
+    (re.compile(r"(Truncated incorrect [\w ]+ value): '.*'", re.S), r"\1: '?'"),
+    (re.compile(r"(.*) near '.*' at line (\d+)", re.S), r"\1 near '?' at line \2"),
+]
 # Words after which a quoted literal names a thing (a key, a column, a user), not a value.
 _NAMES = {"key", "column", "table", "database", "schema", "user", "in", "on", "index", "constraint"}
 
@@ -110,7 +123,11 @@ def hide_values(message: str) -> str:
     """Replace each quoted literal of a server message by '?', unless it names a thing.
 
     Servers quote the offending value in errors such as 1062 (`Duplicate entry
-    'name@example.org'`), 1366 and 1292; keys, columns and users stay readable."""
+    'name@example.org'`), 1366 and 1292; keys, columns and users stay readable. A value may hold
+    quotes itself (`'O'Brien'`), so the messages known to carry one are matched whole first."""
+    for pattern, shown in _VALUE_MESSAGES:
+        if pattern.fullmatch(message):
+            return pattern.sub(shown, message)
 
     def keep_names(match: re.Match[str]) -> str:
         before = _WORD_BEFORE.search(message, 0, match.start())

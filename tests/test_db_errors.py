@@ -35,6 +35,16 @@ from pseamigrate.db import describe_db_error, hide_values, make_engine, quote_na
             "Data too long for column 'narrative' at row 1",
         ),
         ("Column 'a b c' cannot be null", "Column '?' cannot be null"),
+        ("Duplicate entry 'O'Brien' for key 'mail'", "Duplicate entry '?' for key 'mail'"),
+        ("Truncated incorrect INTEGER value: 'O'Neil 3'", "Truncated incorrect INTEGER value: '?'"),
+        (
+            "Incorrect datetime value: 'd'Arc' for column 'created' at row 4",
+            "Incorrect datetime value: '?' for column 'created' at row 4",
+        ),
+        (
+            "You have an error in your SQL syntax; near 'VALUES ('O'Brien')' at line 1",
+            "You have an error in your SQL syntax; near '?' at line 1",
+        ),
     ],
 )
 def test_quoted_values_are_hidden_names_kept(message: str, shown: str) -> None:

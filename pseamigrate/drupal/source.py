@@ -71,7 +71,7 @@ class Source:
 
     def columns(self, real_table: str) -> list[str]:
         """Return the column names of a real table, in table order."""
-        rows = self.conn.execute(
+        rows = self.execute(
             text(
                 "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()"
                 " AND TABLE_NAME = :t ORDER BY ORDINAL_POSITION"
