@@ -38,7 +38,7 @@ def ping(
     from pseamigrate.connections import ping_all
 
     for result in ping_all(settings(ctx), names or []):
-        console.out.print(f"[green]ok[/green]  {result.name}: {result.where} ({result.version})")
+        console.verdict(f"ok  {result.name}: {result.where} ({result.version})", True)
 
 
 @app.command()
