@@ -9,7 +9,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
-from pseamigrate.db import is_lost_connection, make_engine
+from pseamigrate.db import is_lost_connection, make_engine, quote_name
 from pseamigrate.drupal import DrupalSite, open_site
 from pseamigrate.errors import ConfigError, SourceLost
 from pseamigrate.sample import build_site
@@ -100,3 +100,34 @@ def test_a_hostile_table_prefix_is_refused(engine: Engine, prefix: str) -> None:
         open_site(engine, prefix)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM node")).scalar_one() > 0
+
+
+def test_table_names_from_a_site_are_quoted_with_escaping(any_db: URL) -> None:
+    """A table name a hostile site could plant (a field table named in its own metadata)."""
+    from pseamigrate.drupal.assemble import FieldQuery, fetch_values
+    from pseamigrate.drupal.model import FieldStorage
+    from pseamigrate.drupal.source import Source
+
+    hostile = "field_data_x` WHERE 1=0 UNION SELECT 1 --x"
+    engine = make_engine(any_db)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    f"CREATE TABLE {quote_name(hostile)} (entity_type VARCHAR(9), "
+                    "bundle VARCHAR(9), deleted INT, entity_id INT, revision_id INT, "
+                    "language VARCHAR(9), delta INT, field_x_value TEXT)"
+                )
+            )
+            conn.execute(
+                text(f"INSERT INTO {quote_name(hostile)} VALUES ('node','b',0,1,1,'und',0,'v')")
+            )
+        with engine.connect() as conn:
+            source = Source.open(conn, "")
+            assert source.scalar(f"SELECT COUNT(*) FROM {source.q(hostile)}") == 1
+            storage = FieldStorage("field_x", "node", "text", "text", 1, ("value",), hostile, None)
+            how = FieldQuery(lang_column="language", entity_type_column=True)
+            values = fetch_values(source, storage, hostile, [1], how)
+    finally:
+        engine.dispose()
+    assert values == {(1, "und"): [{"value": "v"}]}
