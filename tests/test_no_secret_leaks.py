@@ -211,3 +211,19 @@ def test_the_installed_command_shows_a_traceback_with_debug_and_no_password(
     )
     assert plain.stderr.startswith("Error: cannot connect to site 'iraq'")
     assert "Traceback" not in plain.stderr
+
+
+@pytest.mark.parametrize("command", [["sites"], ["ping"], ["inspect", "iraq"]])
+def test_a_url_pasted_into_url_env_is_refused_not_printed(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """The review's finding: `sites` and `ping` printed back a URL put where a name belongs."""
+    config = tmp_path / "pseamigrate.yaml"
+    url = f"mysql://{USER}:{SECRET}@127.0.0.1:3306/psea"
+    config.write_text(f"sites:\n  iraq:\n    tenant: iq\n    connection: {{url_env: '{url}'}}\n")
+    result = runner.invoke(app, ["--config", str(config), *command])
+    assert result.exit_code == 1
+    assert "sites.iraq.connection.url_env: must be the name of an environment variable" in (
+        result.stderr
+    )
+    assert SECRET not in result.stdout + result.stderr
