@@ -138,7 +138,8 @@ def keyset(
     and end in `LIMIT :size`. Memory holds one batch whatever the table size."""
     after: Any = -1
     while True:
-        source.position = f"{table} (the batch after {key} {after})"
+        which = "the first batch" if after == -1 else f"the batch after {key} {after}"
+        source.position = f"{table} ({which})"
         batch = source.rows(sql, {**params, "after": after, "size": size}, table=table)
         if not batch:
             return

@@ -131,3 +131,13 @@ def test_table_names_from_a_site_are_quoted_with_escaping(any_db: URL) -> None:
     finally:
         engine.dispose()
     assert values == {(1, "und"): [{"value": "v"}]}
+
+
+def test_a_connection_killed_before_the_first_batch_says_so(engine: Engine) -> None:
+    with open_site(engine, where="site 'demo'") as site:
+        bundle = _bundle(site)
+        own_id = site.source.conn.execute(text("SELECT CONNECTION_ID()")).scalar_one()
+        with engine.connect() as other:
+            other.execute(text(f"KILL {int(own_id)}"))
+        with pytest.raises(SourceLost, match=r"while reading node \(the first batch\): MySQL"):
+            next(site.iter_entities(bundle, batch_size=5))
