@@ -11,7 +11,7 @@ from pseamigrate.mapping.load import load_mapping
 from pseamigrate.resources import MAPPINGS_DIR
 from pseamigrate.yamldoc import Problem
 
-SITES = MAPPINGS_DIR / "sites"  # shipped as package data since #13
+SITES = MAPPINGS_DIR / "sites"
 
 GOOD = """\
 version: 1
