@@ -29,9 +29,9 @@ TIMEOUTS = {"connect_timeout": 10, "read_timeout": 3600, "write_timeout": 600}
 # query, 2055 lost at handshake, 1053 server shutdown, 1927 MariaDB's connection killed, 4031
 # MySQL's disconnected for inactivity.
 LOST_CONNECTION = frozenset({2006, 2013, 2055, 1053, 1927, 4031})
-# A quoted literal in a server message ('...' with '' or \' inside); an apostrophe inside a
-# word (Can't) opens none.
-_QUOTED = re.compile(r"(?<!\w)'((?:[^'\\]|\\.|'')*)'")
+# A quoted literal in a server message ('...' with '', \' or an apostrophe before a letter, as
+# in O'Brien, inside); an apostrophe inside a word (Can't) opens none.
+_QUOTED = re.compile(r"(?<!\w)'((?:[^'\\]|\\.|''|'(?=\w))*)'(?!\w)")
 _WORD_BEFORE = re.compile(r"(\S*)\s*$")
 # Messages that quote a value, matched greedily to their known end (MySQL and MariaDB wording).
 _VALUE_MESSAGES = [

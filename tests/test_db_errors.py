@@ -35,6 +35,10 @@ from pseamigrate.db import describe_db_error, hide_values, make_engine, quote_na
             "Data too long for column 'narrative' at row 1",
         ),
         ("Column 'a b c' cannot be null", "Column '?' cannot be null"),
+        (
+            "Check constraint 'c' fails for 'O'Brien' in 'x'",
+            "Check constraint 'c' fails for '?' in 'x'",
+        ),
         ("Duplicate entry 'O'Brien' for key 'mail'", "Duplicate entry '?' for key 'mail'"),
         ("Truncated incorrect INTEGER value: 'O'Neil 3'", "Truncated incorrect INTEGER value: '?'"),
         (
