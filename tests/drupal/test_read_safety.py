@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
+from pseamigrate.config import load_settings
 from pseamigrate.db import is_lost_connection, make_engine, quote_name
 from pseamigrate.drupal import DrupalSite, open_site
 from pseamigrate.errors import ConfigError, SourceLost
@@ -83,15 +86,28 @@ def test_a_stalled_read_times_out_as_a_lost_connection(sample_url: URL) -> None:
     assert is_lost_connection(caught.value)
 
 
-def test_default_timeouts_reach_the_driver(sample_url: URL) -> None:
-    engine = make_engine(sample_url)
+def _driver_timeouts(url: URL) -> tuple[int, int, int]:
+    engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            raw = conn.connection.dbapi_connection
-            assert raw is not None
-            assert (raw.connect_timeout, raw._read_timeout, raw._write_timeout) == (10, 3600, 600)  # type: ignore[attr-defined]
+            raw: Any = conn.connection.dbapi_connection
+            return raw.connect_timeout, raw._read_timeout, raw._write_timeout
     finally:
         engine.dispose()
+
+
+def test_timeouts_reach_the_driver_and_the_project_file_wins(
+    sample_url: URL, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert _driver_timeouts(sample_url) == (10, 3600, 600)  # db.TIMEOUTS
+    monkeypatch.setenv("PSEA_T_URL", sample_url.render_as_string(hide_password=False))
+    project = tmp_path / "pseamigrate.yaml"
+    project.write_text(
+        "sites:\n  s:\n    tenant: t\n"
+        "    connection: {url_env: PSEA_T_URL, connect_timeout: 4, read_timeout: 90}\n"
+    )
+    url = load_settings(project).site("s").connection.resolve()
+    assert _driver_timeouts(url) == (4, 90, 600)
 
 
 @pytest.mark.parametrize("prefix", ["crp`; DROP TABLE node; --", "a b", "x-"])
