@@ -216,6 +216,8 @@ def load_settings(explicit: Path | None = None) -> Settings:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
         raise ConfigError(f"{path}:{where} is not valid YAML") from None
+    except RecursionError:  # PyYAML composes recursively; thousands of nested brackets
+        raise ConfigError(f"{path}: YAML nested too deeply") from None
     problems: list[str] = []
     settings = _parse_settings(path, document, problems)
     if problems:

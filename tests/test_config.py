@@ -272,3 +272,9 @@ def test_timeouts_override_the_defaults(tmp_path: Path, monkeypatch: pytest.Monk
     bad = PROJECT.replace("{url_env: PSEA_IRAQ_URL}", "{url_env: PSEA_IRAQ_URL, read_timeout: 0}")
     with pytest.raises(ConfigError, match="read_timeout: must be whole seconds"):
         load_settings(write_project(tmp_path, bad))
+
+
+def test_a_deeply_nested_project_file_is_a_message(tmp_path: Path) -> None:
+    path = write_project(tmp_path, "x-deep: " + "[" * 20000 + "]" * 20000 + "\n")
+    with pytest.raises(ConfigError, match="YAML nested too deeply"):
+        load_settings(path)
