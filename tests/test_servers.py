@@ -133,3 +133,17 @@ def test_a_started_server_inherits_no_secret(
     assert secret.encode() not in environ
     assert names <= {"PATH", "LANG", "LC_ALL", "HOME", "TZ", "GCONV_PATH"}, names
     assert "TZ" in names and "PATH" in names
+
+
+def test_install_tools_get_the_minimal_environment_plus_proxies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pseamigrate.servers import mysql_prefix
+
+    monkeypatch.setenv("PSEA_TARGET_URL", "mysql://m:pw-Env-7731-secret@db/psea")
+    monkeypatch.setenv("https_proxy", "http://proxy.example:3128")
+    shown = mysql_prefix._apt(tmp_path / "apt.conf", "env")
+    names = {line.split("=")[0] for line in shown.splitlines()}
+    assert "pw-Env-7731-secret" not in shown
+    assert {"APT_CONFIG", "DEBIAN_FRONTEND", "https_proxy", "PATH"} <= names
+    assert "https_proxy" not in mysql_prefix._run(["env"])
