@@ -26,7 +26,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from pseamigrate.errors import ConfigError, UnknownSite
-from pseamigrate.yamldoc import secret_looking, shown
+from pseamigrate.yamldoc import secret_looking, unknown_keys
 
 CONFIG_ENV = "PSEAMIGRATE_CONFIG"
 DEFAULT_CONFIG = Path("pseamigrate.yaml")
@@ -65,7 +65,7 @@ def _terminal_prompt(question: str) -> str:
 
 # What asks for a password; tests and other front ends may replace it.
 password_prompt: Callable[[str], str] = _terminal_prompt
-TOP_KEYS = {"sites", "target"}
+TOP_KEYS = {"sites", "target", "model", "mappings"}
 TARGET_KEYS = {"connection"}
 
 
@@ -155,6 +155,8 @@ class Settings:
     path: Path | None
     sites: dict[str, SiteSettings] = field(default_factory=dict)
     target: ConnectionSpec | None = None
+    model: Path | None = None  # the project's own canonical model (`--model` still wins)
+    mappings: Path | None = None  # the project's mappings folder: sites/<site>.yaml
 
     def require_file(self, or_else: str = "") -> Path:
         """Return the project file's path, or say how to name one (and `or_else`, if given)."""
@@ -234,9 +236,13 @@ def _parse_settings(path: Path, document: Any, problems: list[str]) -> Settings:
     if not isinstance(sites_doc, dict):
         problems.append("sites: must be a mapping of site name to settings")
         sites_doc = {}
+    model, mappings = (
+        _project_path(path, document, "model"),
+        _project_path(path, document, "mappings"),
+    )
     sites = {}
     for name, site_doc in sites_doc.items():
-        site = _parse_site(path, str(name), site_doc, problems)
+        site = _parse_site(path, str(name), site_doc, problems, mappings)
         if site is not None:
             sites[str(name)] = site
     target = None
@@ -248,10 +254,18 @@ def _parse_settings(path: Path, document: Any, problems: list[str]) -> Settings:
             problems.append("target: must be a mapping with 'connection'")
             target_doc = {}
         target = _parse_connection(target_doc.get("connection"), "target.connection", problems)
-    return Settings(path=path, sites=sites, target=target)
+    return Settings(path=path, sites=sites, target=target, model=model, mappings=mappings)
 
 
-def _parse_site(path: Path, name: str, doc: Any, problems: list[str]) -> SiteSettings | None:
+def _project_path(path: Path, document: dict[str, Any], key: str) -> Path | None:
+    """Return a top-level path key (`model`, `mappings`) relative to the project file."""
+    value = document.get(key)
+    return path.parent / str(value) if value else None
+
+
+def _parse_site(
+    path: Path, name: str, doc: Any, problems: list[str], mappings: Path | None = None
+) -> SiteSettings | None:
     where = f"sites.{name}"
     if not isinstance(doc, dict):
         problems.append(f"{where}: must be a mapping")
@@ -263,6 +277,7 @@ def _parse_site(path: Path, name: str, doc: Any, problems: list[str]) -> SiteSet
     if connection is None:
         return None
     mapping = doc.get("mapping")
+    default_mapping = mappings / "sites" / f"{name}.yaml" if mappings else None
     prefix = doc.get("table_prefix") or ""
     if not is_table_prefix(prefix):
         problems.append(f"{where}.table_prefix: only letters, digits and _ are allowed")
@@ -272,7 +287,7 @@ def _parse_site(path: Path, name: str, doc: Any, problems: list[str]) -> SiteSet
         tenant=str(doc.get("tenant", "")),
         connection=connection,
         table_prefix=prefix,
-        mapping=(path.parent / mapping) if mapping else None,
+        mapping=(path.parent / mapping) if mapping else default_mapping,
         files_dir=doc.get("files_dir"),
         description=str(doc.get("description") or ""),
     )
@@ -331,7 +346,5 @@ def _unknown_keys(doc: dict[str, Any], known: set[str], prefix: str, problems: l
     for key in doc:
         if secret_looking(key):
             problems.append(f"{prefix}{key}: notes must not hold secrets; use an option file")
-        elif key not in known and not str(key).startswith("x-"):
-            problems.append(
-                f"{prefix}{shown(key)}: unknown key (known: {', '.join(sorted(known))})"
-            )
+    found = unknown_keys(doc, known, prefix.rstrip("."))
+    problems.extend(f"{problem.path}: {problem.message}" for problem in found)

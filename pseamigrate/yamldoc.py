@@ -3,13 +3,15 @@
 `load_located(path)` returns plain dicts and lists, subclassed to remember lines:
 `LocDict.line` is the line of the mapping, `LocDict.key_line(key)` the line of one key;
 `LocList.item_line(i)` the line of one item. Duplicate keys are reported, not silently merged.
-Used by the canonical model and the site mappings (STYLE.md C8). Aliases share one object, and
-every walk here visits each object once, so an alias bomb ("billion laughs") stays small.
+Used by the project file, the canonical model and the site mappings (docs/mappings.md). Aliases
+share one object, and every walk here visits each object once, so an alias bomb ("billion
+laughs") stays small.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -198,6 +200,22 @@ def shown(value: Any) -> str:
     carry arbitrary file content (an `include:` of the wrong file would print its lines)."""
     text = str(value)
     return text if _NAME.fullmatch(text) else "(not a name)"
+
+
+def unknown_keys(doc: Mapping[Any, Any], known: Collection[str], path: str = "") -> list[Problem]:
+    """Report every key of `doc` that is not in `known`, with its dotted path under `path`.
+
+    The one unknown-key check of every YAML document (project file, mappings, model): keys
+    starting with `x-` are notes for humans; file and line come from a located `LocDict` (a plain
+    dict, e.g. the project file's, gives none)."""
+    problems = []
+    for key in doc:
+        if key in known or str(key).startswith("x-"):
+            continue
+        message = f"unknown key '{shown(key)}' (known: {', '.join(sorted(known))})"
+        file, line = (doc.key_file(key), doc.key_line(key)) if isinstance(doc, LocDict) else ("", 0)
+        problems.append(Problem(file, line, _join(path, key), message))
+    return problems
 
 
 def _join(path: str, key: Any) -> str:
