@@ -73,6 +73,7 @@ def _arguments(project: Project, command: str) -> list[str]:
         "encryption enable": ["--dry-run"],
         "encryption rotate": ["--dry-run"],
         "encryption backup-key": [str(tmp / "key-backup"), "--basedir", base, "--dry-run"],
+        "encryption purge-residual": ["--basedir", base, "--schema", "mysql", "--dry-run"],
         "schema create": ["--dry-run"],
         "schema upgrade": ["--dry-run"],
         "schema show": [],
