@@ -3,8 +3,10 @@
 Secrets never live here. A connection names either an environment variable holding a URL
 (`url_env`) or a MySQL option file and group (`option_file`, `group`), optionally with the
 password in another environment variable (`password_env`) or asked for at a terminal
-(`password_prompt: true`). The file is found through
-`--config`, then `$PSEAMIGRATE_CONFIG`, then `./pseamigrate.yaml`.
+(`password_prompt: true`). `url_env` and `password_env` hold only the *name* of a variable
+(`^[A-Z_][A-Z0-9_]*$`), so a URL or password pasted there is refused, never echoed; notes
+(`x-…` keys) may not have secret-looking names. The file is found through `--config`, then
+`$PSEAMIGRATE_CONFIG`, then `./pseamigrate.yaml`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import configparser
 import getpass
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,12 +26,13 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from pseamigrate.errors import ConfigError, UnknownSite
-from pseamigrate.yamldoc import unknown_keys
+from pseamigrate.yamldoc import secret_looking, unknown_keys
 
 CONFIG_ENV = "PSEAMIGRATE_CONFIG"
 DEFAULT_CONFIG = Path("pseamigrate.yaml")
 
 SITE_KEYS = {"tenant", "connection", "table_prefix", "mapping", "files_dir", "description"}
+TIMEOUT_KEYS = ("connect_timeout", "read_timeout", "write_timeout")
 CONNECTION_KEYS = {
     "url_env",
     "option_file",
@@ -37,7 +41,20 @@ CONNECTION_KEYS = {
     "password_env",
     "password_prompt",
     *("tls", "ssl_ca", "ssl_cert", "ssl_key"),  # TLS (issue #15 item 2, docs/configuration.md)
+    *TIMEOUT_KEYS,
 }
+ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+TABLE_PREFIX = re.compile(r"[A-Za-z0-9_]*")
+
+
+def is_env_name(name: object) -> bool:
+    """Tell whether `name` is an environment variable's name (and so cannot be a URL)."""
+    return isinstance(name, str) and ENV_NAME.fullmatch(name) is not None
+
+
+def is_table_prefix(prefix: object) -> bool:
+    """Tell whether `prefix` is a valid Drupal table prefix (letters, digits, underscore)."""
+    return isinstance(prefix, str) and TABLE_PREFIX.fullmatch(prefix) is not None
 
 
 def _terminal_prompt(question: str) -> str:
@@ -64,6 +81,13 @@ class ConnectionSpec:
     password_env: str | None = None
     password_prompt: bool = False
     tls: dict[str, str] = field(default_factory=dict)  # tls (verify/off), ssl_ca/_cert/_key
+    timeouts: tuple[tuple[str, int], ...] = ()  # (connect_timeout, 10)…, overriding db.TIMEOUTS
+
+    def __post_init__(self) -> None:
+        for key in ("url_env", "password_env"):
+            value = getattr(self, key)
+            if value is not None and not is_env_name(value):
+                raise ConfigError(f"{key} {_env_rule()}")
 
     def describe(self) -> str:
         """Say where the credentials come from, for messages."""
@@ -84,6 +108,8 @@ class ConnectionSpec:
             url = url.set(password=password_prompt(f"password for {self.describe()}"))
         if self.tls:  # db.make_engine enforces them (tls: off only for loopback)
             url = url.update_query_dict(self.tls)
+        if self.timeouts:
+            url = url.update_query_dict({key: str(value) for key, value in self.timeouts})
         return url
 
     def _url_from_env(self) -> URL:
@@ -202,6 +228,8 @@ def load_settings(explicit: Path | None = None) -> Settings:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
         raise ConfigError(f"{path}:{where} is not valid YAML") from None
+    except RecursionError:  # PyYAML composes recursively; thousands of nested brackets
+        raise ConfigError(f"{path}: YAML nested too deeply") from None
     problems: list[str] = []
     settings = _parse_settings(path, document, problems)
     if problems:
@@ -278,11 +306,15 @@ def _parse_site(
         return None
     mapping = doc.get("mapping")
     default_mapping = mappings / "sites" / f"{name}.yaml" if mappings else None
+    prefix = doc.get("table_prefix") or ""
+    if not is_table_prefix(prefix):
+        problems.append(f"{where}.table_prefix: only letters, digits and _ are allowed")
+        return None
     return SiteSettings(
         name=name,
         tenant=str(doc.get("tenant", "")),
         connection=connection,
-        table_prefix=str(doc.get("table_prefix") or ""),
+        table_prefix=prefix,
         mapping=(path.parent / mapping) if mapping else default_mapping,
         files_dir=_local_or_url(path, doc.get("files_dir")),
         description=str(doc.get("description") or ""),
@@ -307,6 +339,11 @@ def _parse_connection(doc: Any, where: str, problems: list[str]) -> ConnectionSp
     if bool(doc.get("url_env")) == bool(doc.get("option_file")):
         problems.append(f"{where}: give exactly one of url_env or option_file")
         return None
+    bad = [key for key in ("url_env", "password_env") if key in doc and not is_env_name(doc[key])]
+    problems.extend(f"{where}.{key}: {_env_rule()}" for key in bad)
+    timeouts = _timeouts(doc, where, problems)
+    if bad:
+        return None
     option_file = doc.get("option_file")
     tls = _parse_tls(doc, where, problems)
     return ConnectionSpec(
@@ -317,6 +354,7 @@ def _parse_connection(doc: Any, where: str, problems: list[str]) -> ConnectionSp
         password_env=doc.get("password_env"),
         password_prompt=bool(doc.get("password_prompt", False)),
         tls=tls,
+        timeouts=timeouts,
     )
 
 
@@ -337,6 +375,30 @@ def _parse_tls(doc: dict[str, Any], where: str, problems: list[str]) -> dict[str
     return settings
 
 
+def _env_rule() -> str:
+    # The value is never repeated: a URL with its password pasted here must not be printed.
+    return (
+        "must be the name of an environment variable (capitals, digits, _), "
+        "e.g. PSEA_IRAQ_URL; the URL or password itself goes in that variable"
+    )
+
+
+def _timeouts(doc: dict[str, Any], where: str, problems: list[str]) -> tuple[tuple[str, int], ...]:
+    found = []
+    for key in TIMEOUT_KEYS:
+        if key not in doc:
+            continue
+        value = doc[key]
+        if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 86400:
+            found.append((key, value))
+        else:
+            problems.append(f"{where}.{key}: must be whole seconds between 1 and 86400")
+    return tuple(found)
+
+
 def _unknown_keys(doc: dict[str, Any], known: set[str], prefix: str, problems: list[str]) -> None:
+    for key in doc:
+        if secret_looking(key):
+            problems.append(f"{prefix}{key}: notes must not hold secrets; use an option file")
     found = unknown_keys(doc, known, prefix.rstrip("."))
     problems.extend(f"{problem.path}: {problem.message}" for problem in found)

@@ -1,7 +1,9 @@
 """Connections to MySQL/MariaDB through SQLAlchemy Core and PyMySQL.
 
 URLs are never shown whole: messages name `where(url)` (host:port/database), never the
-password.
+password. Server error messages are shown through `describe_db_error`, which hides the values
+they quote. Identifiers that come from data (table and column names) are put into SQL only
+through `quote_name`.
 
 Transport (issue #15 item 2): a connection to a server that is not on loopback or a socket
 uses TLS and verifies the server's certificate (against `ssl_ca`, else the system's CAs), and
@@ -11,6 +13,7 @@ is refused if the server does not speak TLS. `tls=off` in the URL query (the pro
 
 from __future__ import annotations
 
+import re
 import ssl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -26,11 +29,42 @@ from pseamigrate.errors import ConfigError, ConnectionFailed
 Flavor = Literal["mysql", "mariadb"]
 
 
+TIMEOUTS = {"connect_timeout": 10, "read_timeout": 3600, "write_timeout": 600}
+# Client and server codes that mean the connection is gone: 2006 gone away, 2013 lost during a
+# query, 2055 lost at handshake, 1053 server shutdown, 1927 MariaDB's connection killed, 4031
+# MySQL's disconnected for inactivity.
+LOST_CONNECTION = frozenset({2006, 2013, 2055, 1053, 1927, 4031})
+# A quoted literal in a server message ('...' with '', \' or an apostrophe before a letter, as
+# in O'Brien, inside); an apostrophe inside a word (Can't) opens none.
+_QUOTED = re.compile(r"(?<!\w)'((?:[^'\\]|\\.|''|'(?=\w))*)'(?!\w)")
+_WORD_BEFORE = re.compile(r"(\S*)\s*$")
+# Messages that quote a value, matched greedily to their known end (MySQL and MariaDB wording).
+_VALUE_MESSAGES = [
+    (
+        re.compile(r"Duplicate entry '.*' for key '([\w.$-]*)'", re.S),
+        r"Duplicate entry '?' for key '\1'",
+    ),
+    (
+        re.compile(r"(Incorrect [\w ]+ value): '.*'( for column [`'\w.$-]+ at row \d+)", re.S),
+        r"\1: '?'\2",
+    ),
+    (re.compile(r"(Truncated incorrect [\w ]+ value): '.*'", re.S), r"\1: '?'"),
+    (re.compile(r"(.*) near '.*' at line (\d+)", re.S), r"\1 near '?' at line \2"),
+]
+# Words after which a quoted literal names a thing (a key, a column, a user), not a value.
+_NAMES = {"key", "column", "table", "database", "schema", "user", "in", "on", "index", "constraint"}
+
+
 def where(url: URL) -> str:
     """Say host:port/database, the part of a URL that helps a person find the server."""
     host = url.host or "localhost"
     port = f":{url.port}" if url.port else ""
     return f"{host}{port}/{url.database or ''}"
+
+
+def quote_name(name: str) -> str:
+    """Quote an identifier for MySQL/MariaDB: backquotes around it, inner backquotes doubled."""
+    return "`" + name.replace("`", "``") + "`"
 
 
 LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
@@ -87,6 +121,8 @@ def make_engine(url: URL | str) -> Engine:
     driver_url, connect_args = tls_policy(url)
     query = dict(driver_url.query)
     query.setdefault("charset", "utf8mb4")
+    for name, seconds in TIMEOUTS.items():
+        query.setdefault(name, str(seconds))
     engine = create_engine(
         driver_url.set(query=query),
         pool_pre_ping=True,
@@ -153,29 +189,55 @@ def engine(url: URL, what: str = "the database") -> Iterator[Engine]:
         yield conn.engine
 
 
-def describe_db_error(exc: DBAPIError) -> str:
-    """Turn a driver error into a one-line reason without SQL parameters or secrets."""
+def describe_db_error(exc: DBAPIError, table: str | None = None) -> str:
+    """Turn a driver error into a one-line reason: the server's code, the table if given, and
+    its message with every quoted value hidden (`Duplicate entry '?' for key 'mail'`)."""
     orig = exc.orig
+    on = f" on table {table}" if table else ""
     if isinstance(orig, pymysql.err.MySQLError) and orig.args:
         code = orig.args[0]
         message = str(orig.args[1]) if len(orig.args) > 1 else ""
-        tls = _tls_reason(message)
         message = message.split("(")[0].strip() if "Can't connect" in message else message
-        return f"MySQL error {code}: {message}{tls}"
-    return type(orig).__name__ if orig is not None else type(exc).__name__
+        return f"MySQL error {code}{on}: {hide_values(message)}"
+    return (type(orig).__name__ if orig is not None else type(exc).__name__) + on
 
 
-TLS_REASONS = {
-    "certificate verify failed": "TLS: certificate verify failed (is ssl_ca the server's CA?)",
-    "mismatch": "TLS: the certificate does not name this host",
-    "wrong version number": "TLS: the server does not speak TLS on this port",
-}
+def hide_values(message: str) -> str:
+    """Replace each quoted literal of a server message by '?', unless it names a thing.
+
+    Servers quote the offending value in errors such as 1062 (`Duplicate entry
+    'name@example.org'`), 1366 and 1292; keys, columns and users stay readable. A value may hold
+    quotes itself (`'O'Brien'`), so the messages known to carry one are matched whole first."""
+    for pattern, shown in _VALUE_MESSAGES:
+        if pattern.fullmatch(message):
+            return pattern.sub(shown, message)
+
+    def keep_names(match: re.Match[str]) -> str:
+        before = _WORD_BEFORE.search(message, 0, match.start())
+        word = before.group(1) if before else ""
+        named = word.lower() in _NAMES or word.endswith("@")
+        literal = match.group(1)
+        return f"'{literal if named and _is_name(literal) else '?'}'"
+
+    return _QUOTED.sub(keep_names, message)
 
 
-def _tls_reason(message: str) -> str:
-    # The driver's TLS errors sit inside the parenthesis the line above drops; keep their gist.
-    lowered = message.lower()
-    return next((f" ({why})" for key, why in TLS_REASONS.items() if key in lowered), "")
+def _is_name(text: str) -> bool:
+    """Tell an identifier-like literal (`users.mail`, `PRIMARY`, `localhost`) from a value."""
+    return re.fullmatch(r"[\w.$-]{1,128}", text) is not None
+
+
+def error_code(exc: BaseException) -> int | None:
+    """Return the server or client error code behind a SQLAlchemy or PyMySQL error, if any."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    if isinstance(orig, pymysql.err.MySQLError) and orig.args and isinstance(orig.args[0], int):
+        return orig.args[0]
+    return None
+
+
+def is_lost_connection(exc: DBAPIError) -> bool:
+    """Tell whether an error means the connection to the server is gone (killed, stalled)."""
+    return exc.connection_invalidated or error_code(exc) in LOST_CONNECTION
 
 
 def server_flavor(conn: Connection) -> Flavor:

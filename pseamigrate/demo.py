@@ -23,7 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL
 
 from pseamigrate.config import Settings, load_settings
-from pseamigrate.db import connection, server_version
+from pseamigrate.db import connection, quote_name, server_version
 from pseamigrate.drupal import open_site
 from pseamigrate.drupal.model import SiteModel
 from pseamigrate.drupal.service import describe
@@ -430,4 +430,4 @@ def _version(server: LocalServer) -> str:
 
 def _create_database(server: LocalServer, name: str) -> None:
     with connection(server.url(), begin=True) as conn:
-        conn.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
+        conn.execute(text(f"CREATE DATABASE {quote_name(name)} CHARACTER SET utf8mb4"))

@@ -7,6 +7,7 @@ The tree::
     │   └── UnknownSite               a site name the project file does not define
     ├── ConnectionFailed              a database cannot be reached (names the site, no password)
     │   └── PingFailed                `ping`: some databases or files_dirs failed (all listed)
+    ├── WriteFailed                   a statement failed: server code and table, never values
     ├── ServerError                   a throwaway MySQL/MariaDB server cannot be set up or started
     ├── ProblemsError                 a file with problems, one `file:line: path: message` each
     │   ├── ModelError                the canonical model (pseamigrate/data/mappings/model.yaml)
@@ -17,14 +18,16 @@ The tree::
     │   ├── NotDrupal                 none of the Drupal 7 / 8+ marker tables exist
     │   ├── MissingFieldTable         a field's table named by the metadata is absent
     │   ├── UnknownBundle             a content type or vocabulary the site lacks
-    │   └── CorruptSerializedData     a PHP-serialized blob cannot be decoded
+    │   ├── CorruptSerializedData     a PHP-serialized blob cannot be decoded (or is too big)
+    │   └── SourceLost                the connection to a site was lost mid-read (site, batch)
     ├── UsageProblem          exit 2  a command asked for something it cannot do
     ├── VerificationMismatch  exit 3  source and target (or a security check) disagree
     │   └── SchemaMismatch            the target schema differs from the model (upgrade cannot fix)
     ├── TargetLost                    the target went away mid-run and did not come back
     ├── MigrationFailed               a run finished, but some rows failed (see its summary)
     └── RefusedForSafety      exit 4  refused to protect data (e.g. a plaintext target)
-        └── LockHeld                  another run holds the migration lock
+        ├── LockHeld                  another run holds the migration lock
+        └── UnsafePath                a path built from data would leave its folder
 
 Exit code 2 means a usage error (the command-line parser's, or `UsageProblem`). Messages name
 things (site, table, row id, field) and never carry values from the data or secrets: see
@@ -79,6 +82,14 @@ class PingFailed(ConnectionFailed):
         self.what, self.where, self.reason = "ping", "", lines
 
 
+class WriteFailed(PseamigrateError):
+    """A statement failed on a table; the reason holds the server's code, never row values."""
+
+    def __init__(self, table: str, reason: str) -> None:
+        self.table, self.reason = table, reason
+        super().__init__(f"writing {table} failed: {reason}")
+
+
 class ServerError(PseamigrateError):
     """A throwaway database server could not be installed, initialised or started."""
 
@@ -129,6 +140,15 @@ class MigrationFailed(PseamigrateError):
     def __init__(self, rows: int) -> None:
         self.rows = rows
         super().__init__(f"{rows} rows failed; see the summary and `pseamigrate messages`")
+
+
+class UnsafePath(RefusedForSafety):
+    """A path built from data (a file URI, a name) would leave its folder: `..`, an absolute
+    path or a symlink. The message names the thing, never the path (it may hold a name)."""
+
+    def __init__(self, what: str, root: object) -> None:
+        self.what, self.root = what, root
+        super().__init__(f"{what}: its path would leave {root}; refused")
 
 
 class ProblemsError(PseamigrateError):
@@ -203,6 +223,14 @@ class CorruptSerializedData(DrupalReadError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(f"corrupt PHP-serialized data: {reason}")
+
+
+class SourceLost(DrupalReadError):
+    """The connection to a legacy site was lost (killed, stalled, server gone) while reading."""
+
+    def __init__(self, site: str, last_batch: str, reason: str) -> None:
+        self.site, self.last_batch, self.reason = site, last_batch, reason
+        super().__init__(f"lost the connection to {site} while reading {last_batch}: {reason}")
 
 
 class UsageProblem(PseamigrateError):

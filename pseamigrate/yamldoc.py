@@ -3,17 +3,26 @@
 `load_located(path)` returns plain dicts and lists, subclassed to remember lines:
 `LocDict.line` is the line of the mapping, `LocDict.key_line(key)` the line of one key;
 `LocList.item_line(i)` the line of one item. Duplicate keys are reported, not silently merged.
-Used by the project file, the canonical model and the site mappings (docs/mappings.md).
+Used by the project file, the canonical model and the site mappings (docs/mappings.md). Aliases
+share one object, and every walk here visits each object once, so an alias bomb ("billion
+laughs") stays small.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+_NAME = re.compile(r"[\w.-]{1,64}")
+# A note (`x-…` key) with such a name is refused: it would invite a secret into the file.
+_SECRET_NAME = re.compile(
+    r"pass|pwd|secret|token|credential|auth(?!or)|api.?key|private.?key", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -131,6 +140,8 @@ def parse_located(text: str, name: str) -> Any:
         raise YamlSyntaxError(Problem(name, line, "", f"YAML syntax error: {reason}")) from None
     except yaml.YAMLError:
         raise YamlSyntaxError(Problem(name, 1, "", "YAML syntax error")) from None
+    except RecursionError:  # PyYAML composes recursively; thousands of nested brackets
+        raise YamlSyntaxError(Problem(name, 1, "", "YAML nested too deeply")) from None
     finally:
         loader.dispose()
 
@@ -141,17 +152,54 @@ def load_located(path: Path) -> Any:
 
 
 def duplicate_problems(doc: Any, path: str = "") -> list[Problem]:
-    """Report every duplicate key anywhere in a located document."""
-    problems: list[Problem] = []
-    if isinstance(doc, LocDict):
-        for key, line in doc.duplicates:
-            problems.append(Problem(doc.file, line, _join(path, key), "duplicate key"))
-        for key, value in doc.items():
-            problems.extend(duplicate_problems(value, _join(path, key)))
-    elif isinstance(doc, LocList):
-        for index, item in enumerate(doc):
-            problems.extend(duplicate_problems(item, f"{path}[{index}]"))
-    return problems
+    """Report every duplicate key anywhere in a located document (each object visited once)."""
+    problems = [
+        Problem(node.file, line, _join(where, key), "duplicate key")
+        for node, where in _mappings(doc, path)
+        for key, line in node.duplicates
+    ]
+    return sorted(problems, key=lambda problem: (problem.file, problem.line))
+
+
+def secret_looking(key: Any) -> bool:
+    """Tell whether a note key (`x-password`, `x-api-token`) names something secret."""
+    return str(key).startswith("x-") and _SECRET_NAME.search(str(key)) is not None
+
+
+def secret_note_problems(doc: Any, path: str = "") -> list[Problem]:
+    """Report every note (`x-…` key) with a secret-looking name anywhere in a document."""
+    problems = [
+        Problem(node.file, node.key_line(key), _join(where, key), "notes must not hold secrets")
+        for node, where in _mappings(doc, path)
+        for key in node
+        if secret_looking(key)
+    ]
+    return sorted(problems, key=lambda problem: (problem.file, problem.line))
+
+
+def _mappings(doc: Any, path: str) -> list[tuple[LocDict, str]]:
+    """Return each mapping of a document once with its path, however often aliases reuse it."""
+    found: list[tuple[LocDict, str]] = []
+    seen: set[int] = set()
+    todo: list[tuple[Any, str]] = [(doc, path)]
+    while todo:
+        node, where = todo.pop()
+        if not isinstance(node, LocDict | LocList) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, LocDict):
+            found.append((node, where))
+            todo.extend((value, _join(where, key)) for key, value in node.items())
+        else:
+            todo.extend((item, f"{where}[{index}]") for index, item in enumerate(node))
+    return found
+
+
+def shown(value: Any) -> str:
+    """Return a key or name from a file for a message, or say it is none: a message must not
+    carry arbitrary file content (an `include:` of the wrong file would print its lines)."""
+    text = str(value)
+    return text if _NAME.fullmatch(text) else "(not a name)"
 
 
 def unknown_keys(doc: Mapping[Any, Any], known: Collection[str], path: str = "") -> list[Problem]:
@@ -164,11 +212,11 @@ def unknown_keys(doc: Mapping[Any, Any], known: Collection[str], path: str = "")
     for key in doc:
         if key in known or str(key).startswith("x-"):
             continue
-        message = f"unknown key {key!r} (known: {', '.join(sorted(known))})"
+        message = f"unknown key '{shown(key)}' (known: {', '.join(sorted(known))})"
         file, line = (doc.key_file(key), doc.key_line(key)) if isinstance(doc, LocDict) else ("", 0)
         problems.append(Problem(file, line, _join(path, key), message))
     return problems
 
 
 def _join(path: str, key: Any) -> str:
-    return f"{path}.{key}" if path else str(key)
+    return f"{path}.{shown(key)}" if path else shown(key)

@@ -202,3 +202,79 @@ def test_require_file_says_how_to_name_one() -> None:
     with pytest.raises(ConfigError, match=r"CONFIG or pass --url-env$"):
         Settings(path=None).require_file(or_else="pass --url-env")
     assert Settings(path=Path("p.yaml")).require_file() == Path("p.yaml")
+
+
+# --- Secret hygiene and hostile values (#15) ---------------------------------------------------
+
+URL_WITH_PASSWORD = "mysql://migrator:pw-Kx81-leak@db.example/psea"
+
+
+@pytest.mark.parametrize("key", ["url_env", "password_env"])
+@pytest.mark.parametrize("value", [URL_WITH_PASSWORD, "pw-Kx81-leak", "psea_url", "1ABC"])
+def test_env_keys_take_only_variable_names_and_never_echo(
+    tmp_path: Path, key: str, value: str
+) -> None:
+    extra = "" if key == "url_env" else ", url_env: PSEA_IRAQ_URL"
+    text = f"sites:\n  iraq:\n    tenant: iq\n    connection: {{{key}: '{value}'{extra}}}\n"
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write_project(tmp_path, text))
+    message = str(caught.value)
+    assert f"sites.iraq.connection.{key}: must be the name of an environment variable" in message
+    assert value not in message
+    assert "pw-Kx81-leak" not in message
+
+
+def test_a_url_given_as_a_variable_name_is_refused_in_code_too() -> None:
+    with pytest.raises(ConfigError) as caught:
+        ConnectionSpec(url_env=URL_WITH_PASSWORD)
+    assert "pw-Kx81-leak" not in str(caught.value)
+    with pytest.raises(ConfigError):
+        ConnectionSpec(option_file=Path("my.cnf"), password_env="hunter2!")
+
+
+@pytest.mark.parametrize("note", ["x-password", "x-db-secret", "x-api-token", "x-Auth", "x-pwd"])
+def test_notes_with_secret_looking_names_are_refused(tmp_path: Path, note: str) -> None:
+    text = PROJECT.replace(
+        "    tenant: iq\n",
+        f"    tenant: iq\n    x-owner: ICT\n    x-author: Jo\n    {note}: hunter2-value\n",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write_project(tmp_path, text))
+    message = str(caught.value)
+    assert f"sites.iraq.{note}: notes must not hold secrets" in message
+    assert "hunter2-value" not in message
+    assert "x-owner" not in message and "x-author" not in message  # innocent notes stay
+
+
+def test_unknown_keys_that_are_not_names_are_not_echoed(tmp_path: Path) -> None:
+    text = PROJECT.replace("sites:\n", "'root:$6$salt$hash:19000:0:99999:7:::': 1\nsites:\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write_project(tmp_path, text))
+    assert "(not a name): unknown key" in str(caught.value)
+    assert "$6$" not in str(caught.value)
+
+
+@pytest.mark.parametrize("prefix", ["crp`", "d7_; DROP TABLE x", "a-b", "é_"])
+def test_table_prefix_must_be_letters_digits_underscore(tmp_path: Path, prefix: str) -> None:
+    text = PROJECT.replace('table_prefix: "d7_"', f"table_prefix: '{prefix}'")
+    with pytest.raises(ConfigError, match=r"sites.drc.table_prefix: only letters, digits and _"):
+        load_settings(write_project(tmp_path, text))
+
+
+def test_timeouts_override_the_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = PROJECT.replace(
+        "{url_env: PSEA_IRAQ_URL}", "{url_env: PSEA_IRAQ_URL, connect_timeout: 3, read_timeout: 90}"
+    )
+    monkeypatch.setenv("PSEA_IRAQ_URL", "mysql://r@db.example/psea")
+    url = load_settings(write_project(tmp_path, text)).site("iraq").connection.resolve()
+    assert (url.query["connect_timeout"], url.query["read_timeout"]) == ("3", "90")
+    assert "write_timeout" not in url.query  # db.TIMEOUTS fills it in make_engine
+    bad = PROJECT.replace("{url_env: PSEA_IRAQ_URL}", "{url_env: PSEA_IRAQ_URL, read_timeout: 0}")
+    with pytest.raises(ConfigError, match="read_timeout: must be whole seconds"):
+        load_settings(write_project(tmp_path, bad))
+
+
+def test_a_deeply_nested_project_file_is_a_message(tmp_path: Path) -> None:
+    path = write_project(tmp_path, "x-deep: " + "[" * 20000 + "]" * 20000 + "\n")
+    with pytest.raises(ConfigError, match="YAML nested too deeply"):
+        load_settings(path)

@@ -113,3 +113,37 @@ def test_server_dies_with_its_parent(tmp_path: Path) -> None:
     while time.monotonic() < deadline and not _is_zombie(server_pid):
         time.sleep(0.2)
     assert _is_zombie(server_pid), "the server outlived the process that started it"
+
+
+@pytest.mark.parametrize("flavor", ["mariadb", "mysql"])
+def test_a_started_server_inherits_no_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flavor: str
+) -> None:
+    """#15: the toolkit's environment holds URLs with passwords; its servers must not see them."""
+    from pseamigrate.servers import running_server
+
+    secret = "pw-Env-7731-secret"
+    monkeypatch.setenv("PSEA_TARGET_URL", f"mysql://migrator:{secret}@db.example/psea")
+    monkeypatch.setenv("PSEA_SOURCE_PASSWORD", secret)
+    monkeypatch.setenv("TZ", "UTC")
+    with running_server(flavor, tmp_path / flavor) as server:  # type: ignore[arg-type]
+        assert server.process is not None
+        environ = Path(f"/proc/{server.process.pid}/environ").read_bytes()
+    names = {entry.split(b"=")[0].decode() for entry in environ.split(b"\0") if entry}
+    assert secret.encode() not in environ
+    assert names <= {"PATH", "LANG", "LC_ALL", "HOME", "TZ", "GCONV_PATH"}, names
+    assert "TZ" in names and "PATH" in names
+
+
+def test_install_tools_get_the_minimal_environment_plus_proxies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pseamigrate.servers import mysql_prefix
+
+    monkeypatch.setenv("PSEA_TARGET_URL", "mysql://m:pw-Env-7731-secret@db/psea")
+    monkeypatch.setenv("https_proxy", "http://proxy.example:3128")
+    shown = mysql_prefix._apt(tmp_path / "apt.conf", "env")
+    names = {line.split("=")[0] for line in shown.splitlines()}
+    assert "pw-Env-7731-secret" not in shown
+    assert {"APT_CONFIG", "DEBIAN_FRONTEND", "https_proxy", "PATH"} <= names
+    assert "https_proxy" not in mysql_prefix._run(["env"])

@@ -8,6 +8,7 @@ itself on `app` when imported at the end of this file; the shared options are in
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -46,12 +47,31 @@ class _Group(TyperGroup):
             _usage_error(exc)
         except PseamigrateError as exc:
             if ctx.obj and ctx.obj.get("debug"):
+                exc.debug = True  # type: ignore[attr-defined]  # read by main(), see there
                 raise
             console.error(str(exc))
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             console.error("interrupted")
             raise typer.Exit(130) from None
+        except Exception as exc:  # a driver error no library call turned into a typed one
+            _database_error(ctx, exc)
+
+
+def _database_error(ctx: Any, exc: Exception) -> None:
+    """Report a stray driver error by its code only: its text may quote a row's values and its
+    statement; with --debug keep the traceback but not that text. Re-raise anything else."""
+    exc_module = sys.modules.get("sqlalchemy.exc")  # loaded if the error can be one of its
+    if exc_module is None or not isinstance(exc, exc_module.DBAPIError):
+        raise exc
+    from pseamigrate.db import describe_db_error
+
+    failed = PseamigrateError(f"database error: {describe_db_error(exc)}")
+    if ctx.obj and ctx.obj.get("debug"):
+        failed.debug = True  # type: ignore[attr-defined]
+        raise failed.with_traceback(exc.__traceback__) from None
+    console.error(str(failed))
+    raise typer.Exit(failed.exit_code) from None
 
 
 def _usage_error(exc: UsageError) -> None:
@@ -125,10 +145,15 @@ def canonical_model(ctx: typer.Context, model: Path | None) -> CanonicalModel:
 
 
 def main() -> None:
-    """Run the CLI (the `pseamigrate` entry point)."""
+    """Run the CLI (the `pseamigrate` entry point).
+
+    With `--debug` the error propagates, and the traceback is printed by the hook typer installs
+    (local variables off, see `app`); the messages it shows carry no secrets (STYLE.md C3)."""
     try:
         app()
     except PseamigrateError as exc:  # raised outside a command, e.g. in a callback
+        if getattr(exc, "debug", False):
+            raise
         console.error(str(exc))
         raise SystemExit(EXIT_FAILED) from None
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from pseamigrate.db import quote_name
 from pseamigrate.drupal.model import EntityRecord, FieldStorage, Translation
 from pseamigrate.drupal.source import Row, Source
 
@@ -45,10 +46,11 @@ def fetch_values(
     source.require(table, storage.name)
     # Columns keep their real names so latin1 repair (keyed by column) applies; renamed below.
     real = {f"{storage.name}_{col}": col for col in storage.columns}
-    props = ", ".join(f"`{column}`" for column in real)
+    props = ", ".join(quote_name(column) for column in real)
     where = ROW_FILTER[rows_of] + (" entity_type = :et AND" if how.entity_type_column else "")
     sql = (
-        f"SELECT {how.key} AS k, {how.lang_column} AS lang, delta, {props} FROM `{table}` "
+        f"SELECT {how.key} AS k, {how.lang_column} AS lang, delta, {props} "
+        f"FROM {quote_name(table)} "
         f"WHERE {where} {how.key} IN :ids ORDER BY {how.key}, {how.lang_column}, delta"
     )
     rows = source.rows_in(sql, ids, {"et": storage.entity_type}, table=table)

@@ -12,6 +12,7 @@ from typing import Any, Self
 
 from sqlalchemy.engine import Connection
 
+from pseamigrate.db import quote_name
 from pseamigrate.drupal.assemble import (
     FieldQuery,
     Rows,
@@ -94,7 +95,7 @@ class BaseSite:
             where = "deleted = 1 AND " if rows_of == "deleted" else ""
             if self.fields_how.entity_type_column:
                 where += "entity_type = :et AND "
-            sql = f"SELECT COUNT(*) FROM `{table}` WHERE {where}bundle = :b"
+            sql = f"SELECT COUNT(*) FROM {quote_name(table)} WHERE {where}bundle = :b"
             count = self.source.scalar(sql, {"et": entity_type, "b": bundle})
             out[storage.name] = out.get(storage.name, 0) + int(count or 0)
         return out

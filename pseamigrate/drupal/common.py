@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pseamigrate.db import quote_name
 from pseamigrate.drupal import phpdata
 from pseamigrate.drupal.model import (
     Bundle,
@@ -79,7 +80,7 @@ def report_shadowed(
     would be dropped silently, so its remaining rows are counted and reported instead."""
     if not table or table not in source.tables or any(p.table == table for p in problems):
         return
-    rows = int(source.scalar(f"SELECT COUNT(*) FROM `{table}`") or 0)
+    rows = int(source.scalar(f"SELECT COUNT(*) FROM {quote_name(table)}") or 0)
     if rows:
         problems.append(
             Problem(table, row, field, f"deleted field data not read ({why}): {rows} rows remain")

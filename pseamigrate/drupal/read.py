@@ -13,15 +13,16 @@ import dataclasses
 from collections.abc import Iterable, Iterator
 from typing import Protocol
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
 
+from pseamigrate.config import is_table_prefix
 from pseamigrate.drupal.d7 import D7Site
 from pseamigrate.drupal.d8 import D8Site
 from pseamigrate.drupal.detect import detect
 from pseamigrate.drupal.model import EntityRecord, FieldStorage, Problem, SiteCounts, SiteModel
-from pseamigrate.drupal.source import Source
-from pseamigrate.errors import DrupalReadError
+from pseamigrate.drupal.source import Source, lost_as
+from pseamigrate.errors import ConfigError, DrupalReadError
 
 
 class DrupalSite(Protocol):
@@ -64,6 +65,11 @@ class DrupalSite(Protocol):
 
 
 LAYOUTS: dict[str, type[D7Site] | type[D8Site]] = {"d7": D7Site, "d8": D8Site}
+# The whole read of a site sees one moment of it and cannot write (MySQL and MariaDB alike).
+SNAPSHOT = (
+    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+    "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
+)
 
 
 def open_site(
@@ -71,14 +77,22 @@ def open_site(
 ) -> DrupalSite:
     """Detect the Drupal version, introspect the content model and return a readable site.
 
-    Raises `NotDrupal` when the database holds no Drupal 7 or 8+ tables (with that prefix).
-    Use the site as a context manager (or call `close()`): when given an engine it opens, and
-    then closes, its own connection."""
+    Raises `NotDrupal` when the database holds no Drupal 7 or 8+ tables (with that prefix),
+    `SourceLost` when the connection is lost. Use the site as a context manager (or call
+    `close()`): when given an engine it opens, and then closes, its own connection, which reads
+    in one read-only, consistent-snapshot transaction (as does a given connection that is not
+    in a transaction yet)."""
+    if not is_table_prefix(table_prefix):
+        raise ConfigError("table prefix: only letters, digits and _ are allowed")
     owned = engine_or_conn.connect() if isinstance(engine_or_conn, Engine) else None
     conn = owned if owned is not None else engine_or_conn
     assert isinstance(conn, Connection)
     try:
-        source = Source.open(conn, table_prefix)
+        if owned is not None or not conn.in_transaction():
+            with lost_as(where, "the start of the read"):
+                for statement in SNAPSHOT:
+                    conn.execute(text(statement))
+        source = Source.open(conn, table_prefix, where)
         found = detect(source, where)
         layout = LAYOUTS.get(found.layout)
         if layout is None:

@@ -7,14 +7,17 @@ does not depend on the Drupal version (listing tables and columns, reading a bat
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, text
-from sqlalchemy.engine import Connection
+from sqlalchemy import Executable, bindparam, text
+from sqlalchemy.engine import Connection, CursorResult
+from sqlalchemy.exc import DBAPIError
 
+from pseamigrate.db import describe_db_error, is_lost_connection, quote_name
 from pseamigrate.drupal.encoding import latin1_columns, repair_row
-from pseamigrate.errors import MissingFieldTable
+from pseamigrate.errors import MissingFieldTable, SourceLost
 
 Row = dict[str, Any]
 
@@ -32,17 +35,27 @@ def list_tables(conn: Connection) -> frozenset[str]:
 
 @dataclass
 class Source:
-    """A connection, the site's table prefix and what the catalog says about its tables."""
+    """A connection, the site's table prefix and what the catalog says about its tables.
+
+    `where` names the site and `position` the batch being read, for `SourceLost`."""
 
     conn: Connection
     prefix: str
     tables: frozenset[str]
     latin1: Mapping[str, frozenset[str]]
+    where: str = "the database"
+    position: str = "the site's metadata"
 
     @classmethod
-    def open(cls, conn: Connection, prefix: str) -> Source:
+    def open(cls, conn: Connection, prefix: str, where: str = "the database") -> Source:
         """Read the catalog once: table names and which columns are declared latin1."""
-        return cls(conn, prefix, list_tables(conn), latin1_columns(conn))
+        with lost_as(where, "the catalog"):
+            return cls(conn, prefix, list_tables(conn), latin1_columns(conn), where)
+
+    def execute(self, statement: Executable, params: Mapping[str, Any]) -> CursorResult[Any]:
+        """Run one statement; a lost connection becomes `SourceLost` naming site and batch."""
+        with lost_as(self.where, self.position):
+            return self.conn.execute(statement, dict(params))
 
     def name(self, table: str) -> str:
         """Return the real (prefixed) name of a Drupal table."""
@@ -53,12 +66,12 @@ class Source:
         return self.name(table) in self.tables
 
     def q(self, table: str) -> str:
-        """Return the prefixed table name quoted for SQL."""
-        return f"`{self.name(table)}`"
+        """Return the prefixed table name quoted for SQL (backquotes doubled)."""
+        return quote_name(self.name(table))
 
     def columns(self, real_table: str) -> list[str]:
         """Return the column names of a real table, in table order."""
-        rows = self.conn.execute(
+        rows = self.execute(
             text(
                 "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()"
                 " AND TABLE_NAME = :t ORDER BY ORDINAL_POSITION"
@@ -72,14 +85,14 @@ class Source:
     ) -> list[Row]:
         """Run a bounded query (metadata or one batch) and return dict rows; `table` is the real
         table whose latin1 columns need repair."""
-        result = self.conn.execute(text(sql), dict(params or {}))
+        result = self.execute(text(sql), params or {})
         repair = self.latin1.get(table, frozenset()) if table else frozenset()
         rows = [dict(row._mapping) for row in result]
         return [repair_row(row, repair) for row in rows] if repair else rows
 
     def scalar(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
         """Run a query returning one value."""
-        return self.conn.execute(text(sql), dict(params or {})).scalar()
+        return self.execute(text(sql), params or {}).scalar()
 
     def rows_in(
         self,
@@ -95,7 +108,7 @@ class Source:
         if not ids:
             return []
         statement = text(sql).bindparams(bindparam("ids", expanding=True))
-        result = self.conn.execute(statement, {**dict(params or {}), "ids": list(ids)})
+        result = self.execute(statement, {**dict(params or {}), "ids": list(ids)})
         repair = self.latin1.get(table, frozenset())
         repair |= {alias for alias, column in (aliases or {}).items() if column in repair}
         rows = [dict(row._mapping) for row in result]
@@ -107,6 +120,17 @@ class Source:
             raise MissingFieldTable(field, real_table)
 
 
+@contextmanager
+def lost_as(where: str, position: str) -> Iterator[None]:
+    """Turn a lost connection (killed, timed out, server gone) into `SourceLost`."""
+    try:
+        yield
+    except DBAPIError as exc:
+        if is_lost_connection(exc):
+            raise SourceLost(where, position, describe_db_error(exc)) from None
+        raise
+
+
 def keyset(
     source: Source, sql: str, params: Mapping[str, Any], key: str, size: int, *, table: str
 ) -> Iterator[list[Row]]:
@@ -114,6 +138,8 @@ def keyset(
     and end in `LIMIT :size`. Memory holds one batch whatever the table size."""
     after: Any = -1
     while True:
+        which = "the first batch" if after == -1 else f"the batch after {key} {after}"
+        source.position = f"{table} ({which})"
         batch = source.rows(sql, {**params, "after": after, "size": size}, table=table)
         if not batch:
             return

@@ -2,7 +2,9 @@
 
 Unknown keys are errors (a typo never silently drops a field); keys starting with `x-` are notes.
 `include:` names shared files (relative to this one) merged underneath: the local value wins,
-and a destination's pipeline is replaced as a whole. `version:` must be known; older versions
+and a destination's pipeline is replaced as a whole. An included file must lie inside the
+mappings root (`mapping_roots`), symlinks resolved: a mapping cannot make the loader read, and
+print lines of, any other file. `version:` must be known; older versions
 are upgraded one step at a time by `UPGRADES`.
 """
 
@@ -27,6 +29,7 @@ from pseamigrate.mapping.model import (
     VocabularyMapping,
     Where,
 )
+from pseamigrate.resources import MAPPINGS_DIR
 from pseamigrate.yamldoc import (
     LocDict,
     LocList,
@@ -34,6 +37,8 @@ from pseamigrate.yamldoc import (
     YamlSyntaxError,
     duplicate_problems,
     load_located,
+    secret_note_problems,
+    shown,
     unknown_keys,
 )
 
@@ -45,15 +50,28 @@ UPGRADES: dict[int, Callable[[LocDict], LocDict]] = {}
 
 
 class _Problems(list[Problem]):
-    """Collects problems; `at` records one at a key of a located mapping."""
+    """Collects problems; `at` records one at a key of a located mapping. Also carries the
+    folders includes may come from (`roots`)."""
+
+    def __init__(self, roots: tuple[Path, ...] = ()) -> None:
+        super().__init__()
+        self.roots = roots
 
     def at(self, doc: LocDict, key: Any, path: str, message: str) -> None:
         self.append(Problem(doc.key_file(key), doc.key_line(key), path, message))
 
 
+def mapping_roots(path: Path) -> tuple[Path, ...]:
+    """Return the folders a mapping's includes may come from: its mappings folder (the parent
+    of a `sites/` folder, as in `mappings/sites/iraq.yaml`, else its own folder) and the shipped
+    mappings (`pseamigrate/data/mappings`)."""
+    here = path.resolve().parent
+    return (here.parent if here.name == "sites" else here, MAPPINGS_DIR.resolve())
+
+
 def load_mapping(path: Path) -> SiteMapping:
     """Load a mapping with its includes; raise `MappingError` listing every problem."""
-    problems = _Problems()
+    problems = _Problems(roots=mapping_roots(path))
     doc = _read(path, problems, seen=())
     mapping = parse_mapping(doc, str(path), problems) if doc is not None else None
     if problems or mapping is None:
@@ -70,7 +88,7 @@ def _read(path: Path, problems: _Problems, seen: tuple[Path, ...]) -> LocDict | 
     except YamlSyntaxError as exc:
         problems.append(exc.problem)
         return None
-    problems.extend(duplicate_problems(doc))
+    problems.extend(duplicate_problems(doc) + secret_note_problems(doc))
     if not isinstance(doc, LocDict):
         problems.append(Problem(str(path), 1, "", "a mapping file must be a YAML mapping"))
         return None
@@ -86,10 +104,14 @@ def _with_includes(
     merged.file, merged.line = doc.file, doc.line
     for index, name in enumerate(includes):
         target = (path.parent / str(name)).resolve()
+        where, line = f"include[{index}]", _include_line(doc, index)
+        if not isinstance(name, str) or not any(target.is_relative_to(r) for r in problems.roots):
+            roots = " or ".join(str(root) for root in problems.roots)
+            problems.append(Problem(doc.file, line, where, f"must name a file inside {roots}"))
+            continue
         if target in seen or not target.is_file():
             why = "includes itself" if target in seen else "is not a readable file"
-            line = _include_line(doc, index)
-            problems.append(Problem(doc.file, line, f"include[{index}]", f"{name} {why}"))
+            problems.append(Problem(doc.file, line, where, f"{name} {why}"))
             continue
         base = _read(target, problems, seen)
         if base is not None:
@@ -207,7 +229,8 @@ def _step(doc: LocDict, path: str, problems: _Problems) -> Step:
     where = Where(doc.file, doc.line, path)
     if plugin not in STEP_OPTIONS:
         known = ", ".join(sorted(STEP_OPTIONS))
-        problems.at(doc, "plugin", f"{path}.plugin", f"unknown process step {plugin!r} ({known})")
+        message = f"unknown process step '{shown(plugin)}' ({known})"
+        problems.at(doc, "plugin", f"{path}.plugin", message)
         return Step(plugin, where)
     allowed, required = STEP_OPTIONS[plugin]
     problems.extend(unknown_keys(doc, allowed | COMMON_OPTIONS, path))
@@ -225,7 +248,7 @@ def _step(doc: LocDict, path: str, problems: _Problems) -> Step:
 def _step_specifics(plugin: str, doc: LocDict, path: str, problems: _Problems) -> None:
     if plugin == "callback" and "callable" in doc and doc["callable"] not in CALLBACK_RETURNS:
         known = ", ".join(sorted(CALLBACK_RETURNS))
-        message = f"unknown callback {doc['callable']!r} (registered: {known})"
+        message = f"unknown callback '{shown(doc['callable'])}' (registered: {known})"
         problems.at(doc, "callable", f"{path}.callable", message)
     if plugin == "lookup" and ("entity" in doc) == ("vocabulary" in doc):
         problems.at(doc, "plugin", path, "lookup needs exactly one of 'entity' or 'vocabulary'")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pseamigrate.db import quote_name
 from pseamigrate.sample.sites import FieldSpec
 
 
@@ -234,14 +235,15 @@ def field_table_body(field: FieldSpec, revision: bool) -> str:
         "`language` varchar(32) NOT NULL DEFAULT ''",
         "`delta` int unsigned NOT NULL",
     ]
-    lines += [f"`{field.name}_{c}` {d}" for c, d in spec.columns]
+    lines += [f"{quote_name(f'{field.name}_{c}')} {d}" for c, d in spec.columns]
     pk = "`entity_type`,`entity_id`,`deleted`,`delta`,`language`"
     if revision:
         pk = "`entity_type`,`entity_id`,`revision_id`,`deleted`,`delta`,`language`"
     lines.append(f"PRIMARY KEY ({pk})")
     for key in ("entity_type", "bundle", "deleted", "entity_id", "revision_id", "language"):
-        lines.append(f"KEY `{key}` (`{key}`)")
+        lines.append(f"KEY {quote_name(key)} ({quote_name(key)})")
     for index in spec.indexes:
         length = "(191)" if index == "format" else ""
-        lines.append(f"KEY `{field.name}_{index}` (`{field.name}_{index}`{length})")
+        name = quote_name(f"{field.name}_{index}")
+        lines.append(f"KEY {name} ({name}{length})")
     return ",\n".join(f"  {line}" for line in lines)

@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from pseamigrate.db import quote_name
 from pseamigrate.sample.sites import FieldSpec
 
 Schema = dict[str, Any]
@@ -196,15 +197,15 @@ def mysql_column(definition: Schema) -> str:
 
 def mysql_body(schema: Schema) -> str:
     """Render a Schema API table (fields, primary key, indexes) as MySQL column/key lines."""
-    lines = [f"`{name}` {mysql_column(d)}" for name, d in schema["fields"].items()]
-    lines.append("PRIMARY KEY (" + ",".join(f"`{c}`" for c in schema["primary key"]) + ")")
+    lines = [f"{quote_name(name)} {mysql_column(d)}" for name, d in schema["fields"].items()]
+    lines.append("PRIMARY KEY (" + ",".join(map(quote_name, schema["primary key"])) + ")")
     for key, cols in schema["indexes"].items():
         rendered = []
         for c in cols:
             d = schema["fields"][c]
             long = d["type"] == "varchar" and d.get("length", 0) > 191
-            rendered.append(f"`{c}`(191)" if long else f"`{c}`")
-        lines.append(f"KEY `{key}` (" + ",".join(rendered) + ")")
+            rendered.append(f"{quote_name(c)}(191)" if long else quote_name(c))
+        lines.append(f"KEY {quote_name(key)} (" + ",".join(rendered) + ")")
     return ",\n".join(f"  {line}" for line in lines)
 
 

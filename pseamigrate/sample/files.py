@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pseamigrate.paths import file_uri_path
 from pseamigrate.sample.content import ManagedFile
 
 
-def local_path(files_dir: Path, uri: str) -> Path:
-    """Return where the file with stream-wrapper `uri` lives under `files_dir`."""
-    scheme, _, rest = uri.partition("://")
-    return files_dir / scheme / rest
+def local_path(files_dir: Path, uri: str, fid: int = 0) -> Path:
+    """Return where the file with stream-wrapper `uri` lives under `files_dir`; raise
+    `UnsafePath` if the URI would leave it (`public:///etc/shadow`, `public://../x`)."""
+    return file_uri_path(files_dir, uri, f"file {fid}")
 
 
 def write_files(files_dir: Path | None, files: list[ManagedFile]) -> list[str]:
@@ -25,7 +26,7 @@ def write_files(files_dir: Path | None, files: list[ManagedFile]) -> list[str]:
             missing.append(managed.uri)
             continue
         if files_dir is not None:
-            path = local_path(files_dir, managed.uri)
+            path = local_path(files_dir, managed.uri, managed.fid)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(managed.body)
     return missing

@@ -15,6 +15,8 @@ from typing import Any
 import phpserialize  # type: ignore[import-untyped,unused-ignore]
 from sqlalchemy.engine import Connection
 
+from pseamigrate.db import quote_name
+
 BATCH = 2000
 CHARSETS = {
     "utf8mb3": "DEFAULT CHARSET=utf8mb3 COLLATE=utf8mb3_general_ci",
@@ -56,7 +58,7 @@ class Writer:
     def create(self, table: str, body: str) -> None:
         """Create `table` with column/key definitions `body` in the site's charset."""
         real = self.name(table)
-        ddl = f"CREATE TABLE `{real}` (\n{body}\n) ENGINE=InnoDB {CHARSETS[self.charset]}"
+        ddl = f"CREATE TABLE {quote_name(real)} (\n{body}\n) ENGINE=InnoDB {CHARSETS[self.charset]}"
         self.conn.exec_driver_sql(ddl)
         self.tables.append(real)
         self.rows[real] = 0
@@ -64,9 +66,9 @@ class Writer:
     def insert(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
         """Insert `rows` into `table` in batches; return how many were written."""
         real = self.name(table)
-        cols = ", ".join(f"`{c}`" for c in columns)
+        cols = ", ".join(quote_name(c) for c in columns)
         marks = ", ".join(["%s"] * len(columns))
-        sql = f"INSERT INTO `{real}` ({cols}) VALUES ({marks})"
+        sql = f"INSERT INTO {quote_name(real)} ({cols}) VALUES ({marks})"
         batch: list[tuple[Any, ...]] = []
         written = 0
         for row in rows:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from typing import TYPE_CHECKING
 
+from pseamigrate.childenv import child_env
 from pseamigrate.db import Flavor
 from pseamigrate.errors import ServerError
 
@@ -36,7 +36,9 @@ class MariaDBKind:
             "--auth-root-authentication-method=normal",
             "--skip-test-db",
         ]
-        done = subprocess.run(argv, capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            argv, capture_output=True, text=True, env=self.environment(), check=False
+        )
         if done.returncode != 0:
             tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-8:])
             raise ServerError(f"mariadb-install-db failed in {server.datadir}:\n{tail}")
@@ -45,7 +47,7 @@ class MariaDBKind:
         return [_binary("mariadbd"), f"--defaults-file={server.config_path}"]
 
     def environment(self) -> dict[str, str]:
-        return dict(os.environ)
+        return child_env()
 
 
 def _binary(name: str) -> str:

@@ -15,9 +15,11 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+from pseamigrate.childenv import child_env
 from pseamigrate.errors import ServerError
 
 MYSQL_VERSION = os.environ.get("PSEAMIGRATE_MYSQL_VERSION", "9.7.4-2")
+PROXY_VARIABLES = {"http_proxy", "https_proxy", "no_proxy"}
 PACKAGES = ("mysql-server-core", "mysql-client-core")
 SID_SOURCE = (
     "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] "
@@ -74,10 +76,8 @@ def loader_command(prefix: Path, program: str) -> list[str]:
 
 
 def loader_env(prefix: Path) -> dict[str, str]:
-    """Return the environment the prefix's programs need."""
-    env = dict(os.environ)
-    env.update(LC_ALL="C", GCONV_PATH=str(prefix / "usr" / "lib" / MULTIARCH / "gconv"))
-    return env
+    """Return the environment the prefix's programs need (and no more: see childenv.py)."""
+    return child_env(LC_ALL="C", GCONV_PATH=str(prefix / "usr" / "lib" / MULTIARCH / "gconv"))
 
 
 def _write_apt_config(apt_dir: Path) -> Path:
@@ -138,11 +138,14 @@ def _write_keyring_globals(prefix: Path) -> None:
 
 
 def _apt(apt_conf: Path, *argv: str, cwd: Path | None = None) -> str:
-    env = dict(os.environ, APT_CONFIG=str(apt_conf), DEBIAN_FRONTEND="noninteractive")
+    # apt-get download may need the machine's proxy settings; nothing else of ours.
+    proxies = {k: v for k, v in os.environ.items() if k.lower() in PROXY_VARIABLES}
+    env = child_env(**proxies, APT_CONFIG=str(apt_conf), DEBIAN_FRONTEND="noninteractive")
     return _run(list(argv), env=env, cwd=cwd)
 
 
 def _run(argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> str:
+    env = env if env is not None else child_env()
     try:
         done = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, check=False)
     except FileNotFoundError:

@@ -14,11 +14,12 @@ from pathlib import Path
 from sqlalchemy import Connection, MetaData, Table, UniqueConstraint
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import AddConstraint, CreateColumn, CreateIndex, CreateTable
 
 from pseamigrate.config import ConnectionSpec, Settings
-from pseamigrate.db import connection
-from pseamigrate.errors import ConfigError, RefusedForSafety, SchemaMismatch
+from pseamigrate.db import connection, describe_db_error, quote_name
+from pseamigrate.errors import ConfigError, RefusedForSafety, SchemaMismatch, WriteFailed
 from pseamigrate.target import logical
 from pseamigrate.target.docs import render_schema_docs
 from pseamigrate.target.model import CanonicalModel, load_model
@@ -129,7 +130,7 @@ def _table_additions(
     for column in table.columns:
         if have.column(column.name) is None:
             spec = CreateColumn(column).compile(dialect=mysql.dialect())
-            sql = f"ALTER TABLE {table.name} ADD COLUMN {spec}"
+            sql = f"ALTER TABLE {quote_name(table.name)} ADD COLUMN {spec}"
             changes.append(Change("add column", table.name, column.name, sql))
     have_indexes = {index.name for index in have.indexes}
     for constraint in table.constraints:
@@ -186,8 +187,11 @@ def _create_table(table: Table) -> Change:
 
 def _apply(conn: Connection, changes: list[Change]) -> None:
     for change in changes:
-        for statement in change.sql.split(";\n"):
-            conn.exec_driver_sql(statement)
+        try:
+            for statement in change.sql.split(";\n"):
+                conn.exec_driver_sql(statement)
+        except DBAPIError as exc:  # the server's code and the table, never a quoted value
+            raise WriteFailed(change.table, describe_db_error(exc)) from None
 
 
 def _sql(element: object) -> str:

@@ -233,3 +233,25 @@ def test_utf8_bytes_in_latin1_tables_come_out_right(drupal_copy: Callable[[str],
     finally:
         site.close()
         engine.dispose()
+
+
+def test_hostile_blobs_are_problems_naming_the_limit(drupal_copy: Callable[[str], URL]) -> None:
+    """#15: a 45 KB deeply nested blob stopped `inspect` with a RecursionError."""
+    url = drupal_copy("d7")
+    deep = "a:1:{i:0;" * 5000 + "N;" + "}" * 5000
+    run(
+        url,
+        "UPDATE field_config SET data = :d WHERE field_name = 'field_text_list'",
+        "UPDATE field_config_instance SET data = :r WHERE field_name = 'field_tags'",
+        params={"d": deep, "r": "a:1:{i:0;r:1;}"},
+    )
+    site, engine = opened(url)
+    try:
+        found = {p.field: p.message for p in site.model.problems}
+        assert set(found) == {"field_text_list", "field_tags"}
+        assert "deeper than the limit of 64 levels" in found["field_text_list"]
+        assert "a reference to an enclosing value" in found["field_tags"]
+        assert len(site.model.fields) == 66
+    finally:
+        site.close()
+        engine.dispose()
