@@ -81,6 +81,30 @@ def _arguments(project: Project, command: str) -> list[str]:
         "mappings scaffold": ["iraq", "--dry-run"],
         "mappings check": ["iraq"],
         "mappings validate": [str(MAPPINGS_DIR / "sites" / "iraq.yaml")],
+        "migrate": ["iraq", "--dry-run"],
+        "status": ["iraq"],
+        "messages": ["iraq"],
+        "rollback": ["--site", "iraq", "--dry-run"],
+        "sanitize": ["--dry-run"],
+        "assess": ["iraq", "--json"],
+        "target init": ["--dry-run"],
+        "health": [],
+        "deploy": ["backup", "--host", "local", "--dry-run"],
+        "fetch-files": ["iraq", "--dest", str(tmp / "fetched")],
+        "country list-templates": [],
+        "country new": ["zz", "--template", "crp", "--set", "name=Zedland"],
+        "country plan": ["zz"],
+        "country apply": ["zz", "--dry-run"],
+        "country list": [],
+        "country grant": ["zz", "--option-file", str(tmp / "zz.cnf"), "--dry-run"],
+        "server init": [],
+        "server start": [],
+        "server stop": [],
+        "server create-database": [],
+        "server migration-account": [],
+        "server dump": [],
+        "server restore-check": [],
+        "server health-timer": [],
     }[command]
 
 
@@ -190,6 +214,25 @@ EXPECTED = {
     "encryption enable": {4},  # refused: no keyring loaded on the test server
     "encryption rotate": {4},
     "encryption backup-key": {1, 4},  # no key files to back up
+    # The target has no schema and no encryption, no test target, no country folder: these
+    # stop with a message (or a usage error); what matters here is what they show.
+    "status": {0, 1},
+    "messages": {1, 2},
+    "rollback": {1, 2},
+    "sanitize": {1, 4},
+    "assess": {0, 3},
+    "target init": {0, 3},
+    "health": {0, 1, 2, 3},
+    "deploy": {0, 1, 2, 4},
+    "fetch-files": {1, 2},
+    "country new": {0, 1, 2},
+    "country plan": {1, 2, 3},
+    "country apply": {1, 2, 3, 4},
+    "country list": {0, 1},
+    "country grant": {0, 1, 2},
+    **{f"server {name}": {0, 1, 2} for name in ("init", "start", "stop", "create-database")},
+    **{f"server {name}": {0, 1, 2} for name in ("migration-account", "dump", "restore-check")},
+    "server health-timer": {0, 1, 2},
 }
 
 
