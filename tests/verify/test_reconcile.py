@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +11,10 @@ from typer.testing import CliRunner
 
 from pseamigrate.cli import app
 from pseamigrate.verify import results as r
+from pseamigrate.verify.html import render_html
 from pseamigrate.verify.reconcile import VerifyOptions, verify
-from tests.migrate.helpers import Project
-from tests.verify import damage
+from tests.migrate.helpers import SITES, Project
+from tests.verify import chromium, damage
 from tests.verify.conftest import IGNORED_FIELD
 
 runner = CliRunner()
@@ -87,3 +89,77 @@ def test_each_damage_is_caught_with_its_source_ids(migrated: Project, tmp_path: 
         for sid in ids:
             assert f"mismatch {site} {entity} {sid}:" in cli.output
     assert f"iraq complaint: {r.NOT_YET} (1): {new_nid}" in cli.output
+
+
+SENSITIVE = [
+    "SELECT narrative FROM complaints",
+    "SELECT title FROM complaints UNION SELECT title FROM referrals "
+    "UNION SELECT title FROM awareness_sessions",
+    "SELECT username FROM memberships",
+    "SELECT email FROM accounts",
+    "SELECT log FROM complaint_revisions UNION SELECT log FROM referral_revisions",
+    "SELECT body FROM complaint_notes UNION SELECT subject FROM complaint_notes",
+    "SELECT body FROM referral_notes",
+    "SELECT filename FROM files",
+]
+
+
+def _sensitive_values(project: Project) -> set[str]:
+    """Every narrative, title, note, log, user name, e-mail and file name of the sample sites."""
+    found: set[str] = set()
+    for sql in SENSITIVE:
+        for (value,) in damage.run(project.target, sql):
+            text_ = str(value or "").strip()
+            if len(text_) >= 5 and not text_.isdigit():
+                found.add(text_[:60])
+    return found
+
+
+def test_no_output_carries_a_sensitive_value(migrated: Project, tmp_path: Path) -> None:
+    outputs = tmp_path / "out"
+    cli = _cli(
+        migrated,
+        "--sample",
+        "5",
+        "--json",
+        str(outputs / "v.json"),
+        "--html",
+        str(outputs / "v.html"),
+    )
+    assert cli.exit_code in (0, 3), cli.output
+    texts = {
+        "terminal": cli.output,
+        "json": (outputs / "v.json").read_text("utf-8"),
+        "html": (outputs / "v.html").read_text("utf-8"),
+    }
+    values = _sensitive_values(migrated)
+    assert len(values) > 50  # narratives, names and e-mails were found to look for
+    leaks = {(where, v) for where, body in texts.items() for v in values if v in body}
+    assert leaks == set()
+    assert (outputs / "v.json").stat().st_mode & 0o077 == 0
+
+
+def test_the_html_report_renders_offline_in_chromium(migrated: Project, tmp_path: Path) -> None:
+    result = verify(migrated.settings(), [], VerifyOptions(allow_plaintext=True))
+    page = tmp_path / "report.html"
+    page.write_text(render_html(result), "utf-8")
+    html = page.read_text("utf-8")
+    assert not re.search(r"""(?:src|href)\s*=|url\(|@import|<script|https?://""", html)
+    dom, urls = chromium.run(page, tmp_path / "dom", "--dump-dom")
+    for site in SITES:
+        assert f'data-tenant="{site}"' in dom
+        assert dom.count(f"<td>{site}</td>") >= len(result.sites[0].entities)
+    assert "<svg" in dom and 'id="counts"' in dom
+    assert chromium.hosts(urls) <= chromium.background_hosts(tmp_path.parent / "blank")
+    assert {u for u in urls if not u.startswith(("http://", "https://", "file:"))} == set()
+    shot = tmp_path / "report.png"
+    chromium.run(page, tmp_path / "shot", f"--screenshot={shot}", "--window-size=1280,2400")
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    print(f"screenshot of the HTML report: {shot}")
+
+
+def test_the_network_check_sees_a_page_request(tmp_path: Path) -> None:
+    page = tmp_path / "fetching.html"
+    page.write_text('<!DOCTYPE html><img src="http://report-asset.invalid/x.png">', "utf-8")
+    _, urls = chromium.run(page, tmp_path / "control")
+    assert "http://report-asset.invalid/x.png" in urls
