@@ -33,11 +33,12 @@ def chromium() -> str:
 def run(page: Path, workdir: Path, *action: str) -> tuple[str, set[str]]:
     """Open a local page headless; return stdout and the URLs the network stack requested."""
     workdir.mkdir(parents=True, exist_ok=True)
+    action = action or ("--dump-dom",)  # without an action headless Chromium keeps running
     done = subprocess.run(
         [chromium(), *FLAGS, f"--user-data-dir={workdir / 'profile'}", *action, page.as_uri()],
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=120,
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
@@ -52,6 +53,7 @@ def hosts(urls: set[str]) -> set[str]:
 @lru_cache(maxsize=1)
 def background_hosts(workdir: Path) -> frozenset[str]:
     """Return the hosts Chromium itself contacts when it opens an empty local page."""
+    workdir.mkdir(parents=True, exist_ok=True)
     blank = workdir / "blank.html"
     blank.write_text("<!DOCTYPE html><title>blank</title>", "utf-8")
     _, urls = run(blank, workdir / "blank")
