@@ -288,6 +288,8 @@ def _migrate_stages(run: DemoRun, plan: _Plan, source: LocalServer, target: Loca
     """Stages 5 and 6: migrate every site of the first layout, then run again."""
     if run.target is None or not run.target.encrypted:
         return
+    if any(m.problems for m in run.mappings):
+        return  # migrate refuses a mapping with errors; the mappings stage reports them
     layout = plan.layouts[0]
     settings = _project(run, plan, source, target, layout)
     plan.say(f"migrate: the four sites ({layout}) into the encrypted target")

@@ -163,3 +163,12 @@ def test_the_network_check_sees_a_page_request(tmp_path: Path) -> None:
     page.write_text('<!DOCTYPE html><img src="http://report-asset.invalid/x.png">', "utf-8")
     _, urls = chromium.run(page, tmp_path / "control")
     assert "http://report-asset.invalid/x.png" in urls
+
+
+def test_a_plaintext_target_is_refused_and_bad_input_is_one_line(migrated: Project) -> None:
+    refused = runner.invoke(app, ["--config", str(migrated.path), "verify"])
+    assert refused.exit_code == 4, refused.output
+    assert "keyring" in refused.output or "not encrypted" in refused.output
+    unknown = _cli(migrated, "atlantis")
+    assert unknown.exit_code == 1 and "atlantis" in unknown.output
+    assert len([line for line in unknown.output.splitlines() if line.strip()]) == 1
