@@ -110,8 +110,8 @@ def show_rollback(report: RollbackReport, *, json_out: bool) -> None:
         print_json(report.as_dict())
         return
     scope = f"run {report.run_id}" if report.run_id else f"tenant {report.tenant}"
-    verb = "would delete" if report.dry_run else "deleted"
-    rows = sorted(report.rows.items())
-    print_table(f"Rollback of {scope}: rows it {verb}", ["table", "rows"], rows)
+    verb = "dry run, would delete" if report.dry_run else "deleted"
+    out.print(f"rollback of {scope}: {verb} {sum(report.rows.values())} rows")
+    print_table("Rows per table", ["table", "rows"], sorted(report.rows.items()))
     if not report.dry_run:
         out.print(f"files removed from the store: {report.files}")

@@ -67,9 +67,17 @@ def pick(values: Values, ident: int, language: str) -> tuple[dict[str, Any], ...
     return tuple(found)
 
 
-def languages_of(values: Iterable[Values], ident: int) -> set[str]:
-    """Return every specific language some field of an entity has values in."""
-    return {lang for v in values for (i, lang) in v if i == ident and lang not in NEUTRAL}
+def language_index(values: Iterable[Values]) -> dict[int, set[str]]:
+    """Return, per entity id of a batch, the specific languages its fields have values in.
+
+    Built once per batch: scanning the batch's keys for each record would make a batch cost
+    its size squared."""
+    index: dict[int, set[str]] = {}
+    for value in values:
+        for ident, lang in value:
+            if lang not in NEUTRAL:
+                index.setdefault(ident, set()).add(lang)
+    return index
 
 
 def pick_all(values: Mapping[str, Values], ident: int, language: str) -> dict[str, Any]:
@@ -85,16 +93,19 @@ def build_record(
     translated_bases: Mapping[str, Row] | None = None,
     lookup: int | None = None,
     deleted: Mapping[str, Values] | None = None,
+    languages: Mapping[int, set[str]] | None = None,
 ) -> EntityRecord:
     """Build one record: fields in the entity's own language, other languages as translations.
 
     `lookup` is the key the field values are grouped by when it is not the entity id (the
-    revision id, when reading revisions); `deleted` holds the deleted fields' values."""
+    revision id, when reading revisions); `deleted` holds the deleted fields' values;
+    `languages` is the batch's `language_index` (computed here when not given)."""
     key = ident if lookup is None else lookup
     deleted = deleted or {}
     language = str(base.get("language") or base.get("langcode") or "und")
-    every = [*values.values(), *deleted.values()]
-    others = languages_of(every, key) | set(translated_bases or {})
+    if languages is None:
+        languages = language_index([*values.values(), *deleted.values()])
+    others = languages.get(key, set()) | set(translated_bases or {})
     translations = tuple(
         Translation(
             language=lang,

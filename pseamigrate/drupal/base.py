@@ -12,7 +12,14 @@ from typing import Any, Self
 
 from sqlalchemy.engine import Connection
 
-from pseamigrate.drupal.assemble import FieldQuery, Rows, Values, build_record, fetch_values
+from pseamigrate.drupal.assemble import (
+    FieldQuery,
+    Rows,
+    Values,
+    build_record,
+    fetch_values,
+    language_index,
+)
 from pseamigrate.drupal.model import EntityRecord, FieldStorage, SiteCounts, SiteModel
 from pseamigrate.drupal.source import Row, Source, keyset
 from pseamigrate.errors import UnknownBundle
@@ -155,8 +162,17 @@ class BaseSite:
             values = self.field_values(live, ids, revisions=False)
             gone = self.field_values(deleted, ids, revisions=False)
             translated = self.translations(entity_type, ids)
+            languages = language_index([*values.values(), *gone.values()])
             yield [
-                build_record(entity_type, row, i, values, translated.get(i), deleted=gone)
+                build_record(
+                    entity_type,
+                    row,
+                    i,
+                    values,
+                    translated.get(i),
+                    deleted=gone,
+                    languages=languages,
+                )
                 for row, i in zip(rows, ids, strict=True)
             ]
 
@@ -204,9 +220,16 @@ class BaseSite:
             vids = [int(row["vid"]) for row in rows]
             values = self.field_values(live, vids, revisions=True)
             gone = self.field_values(deleted, vids, revisions=True)
+            languages = language_index([*values.values(), *gone.values()])
             yield [
                 build_record(
-                    "node", row, int(row["nid"]), values, lookup=int(row["vid"]), deleted=gone
+                    "node",
+                    row,
+                    int(row["nid"]),
+                    values,
+                    lookup=int(row["vid"]),
+                    deleted=gone,
+                    languages=languages,
                 )
                 for row in rows
             ]

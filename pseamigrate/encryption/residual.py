@@ -20,8 +20,8 @@ from sqlalchemy.schema import CreateTable
 from pseamigrate.db import connection
 from pseamigrate.encryption.base import Check, Outcome, quote_name
 from pseamigrate.errors import PseamigrateError
+from pseamigrate.ledger import RESIDUAL_TABLE, residual_table
 from pseamigrate.servers import LocalServer
-from pseamigrate.target.ledger import RESIDUAL_TABLE, residual_table
 
 
 def has_rows(conn: Connection, schema: str, table: str) -> bool:

@@ -14,7 +14,7 @@ from pseamigrate.migrate.produce import Scope, unix_time
 from pseamigrate.migrate.values import plain_json
 from pseamigrate.migrate.write import BatchWriter
 from pseamigrate.target import writer
-from pseamigrate.target.ledger_sql import MapEntry, now
+from pseamigrate.target.ledger import MapEntry, now
 
 USER_COLUMNS = {"uid", "name", "pass", "mail", "status", "created", "login", "roles", "bundle"}
 USER_COLUMNS |= {"default_langcode"}

@@ -14,7 +14,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-SCHEMES = {"public": "files", "private": "private"}
+from pseamigrate.target.store import relative_path
+
 # Where a site's files_dir may keep public:// files: `files/` (as Drupal's sites/*/files), or
 # `public/` (as some copies of a server are laid out).
 SOURCE_FOLDERS = {"files": ("files", "public"), "private": ("private",)}
@@ -37,17 +38,6 @@ def sha256_of(path: Path) -> str:
         while chunk := handle.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def relative_path(uri: str) -> Path | None:
-    """Turn `public://a/b.pdf` into `files/a/b.pdf`; None for another scheme or an escape."""
-    scheme, sep, rest = uri.partition("://")
-    if not sep or scheme not in SCHEMES:
-        return None
-    parts = [part for part in rest.split("/") if part not in ("", ".")]
-    if not parts or ".." in parts:
-        return None
-    return Path(SCHEMES[scheme], *parts)
 
 
 class FileStore:
@@ -97,6 +87,8 @@ def _copy_checked(origin: Path, destination: Path) -> Copied:
     if already and sha256_of(destination) == digest:
         return Copied(size, digest)
     destination.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for stale in destination.parent.glob(f".{destination.name}.partial-*"):
+        stale.unlink()  # left by a run killed while copying
     partial = destination.with_name(f".{destination.name}.partial-{os.getpid()}")
     shutil.copyfile(origin, partial)
     os.chmod(partial, 0o600)

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from pseamigrate.errors import LockHeld
-from pseamigrate.target.ledger_sql import Ledger, now
+from pseamigrate.target.ledger import Ledger, now
 
 LOCK_NAME = "migrate"
 LEASE = dt.timedelta(minutes=10)

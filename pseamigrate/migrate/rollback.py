@@ -22,11 +22,11 @@ from pseamigrate.config import Settings
 from pseamigrate.db import connect_checked
 from pseamigrate.errors import RefusedForSafety, UsageProblem
 from pseamigrate.migrate import lock
-from pseamigrate.migrate.files import relative_path
 from pseamigrate.target import model as cm
 from pseamigrate.target import writer
-from pseamigrate.target.ledger_sql import Ledger
+from pseamigrate.target.ledger import Ledger
 from pseamigrate.target.schema import build_metadata
+from pseamigrate.target.store import relative_path
 
 CHUNK = 1000
 

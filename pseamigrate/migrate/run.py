@@ -40,7 +40,7 @@ from pseamigrate.migrate.steps import Link, Options, Progress, StepReport, StepR
 from pseamigrate.migrate.write import Target
 from pseamigrate.target import model as cm
 from pseamigrate.target import writer
-from pseamigrate.target.ledger_sql import Ledger
+from pseamigrate.target.ledger import Ledger
 from pseamigrate.target.schema import build_metadata
 
 SiteProgress = Callable[[str, str, int, int | None], None]  # site, step, done, total
@@ -131,7 +131,8 @@ def migrate(
             run = SiteRun(site.name, site.tenant, options.dry_run)
             report.sites.append(run)
             progress = _for_site(on_progress, site.name)
-            migrate_site(engine, site, settings.target_files_dir, canonical, options, run, progress)
+            job = SiteJob(engine, site, settings.target_files_dir, canonical, options, progress)
+            migrate_site(job, run)
     finally:
         engine.dispose()
     return report
@@ -143,24 +144,29 @@ def _for_site(on_progress: SiteProgress | None, site: str) -> Progress | None:
     return lambda step, done, total: on_progress(site, step, done, total)
 
 
-def migrate_site(
-    engine: Engine,
-    site: SiteSettings,
-    files_dir: Path | None,
-    model: cm.CanonicalModel,
-    options: Options,
-    run: SiteRun,
-    on_progress: Progress | None = None,
-) -> None:
-    """Migrate one site into the target behind `engine`, filling `run` as it goes."""
+@dataclass(frozen=True)
+class SiteJob:
+    """One site to migrate and everything the run needs around it."""
+
+    engine: Engine
+    site: SiteSettings
+    files_dir: Path | None  # the target's file store
+    model: cm.CanonicalModel
+    options: Options
+    on_progress: Progress | None = None
+
+
+def migrate_site(job: SiteJob, run: SiteRun) -> None:
+    """Migrate one site into the target behind `job.engine`, filling `run` as it goes."""
+    site = job.site
     mapping = _mapping_of(site)
     _files_dir(site)
     run.mapping_digest = mapping_digest(mapping)
     source = connect_checked(site.connection.resolve(), f"site {site.name!r}")
     try:
         with open_site(source, site.table_prefix, where=f"site {site.name!r}") as opened:
-            _check(mapping, opened, model)
-            _run_site(engine, site, files_dir, model, options, run, mapping, opened, on_progress)
+            _check(mapping, opened, job.model)
+            _run_site(job, run, mapping, opened)
     finally:
         source.dispose()
 
@@ -197,51 +203,40 @@ def _check(mapping: SiteMapping, site: DrupalSite, model: cm.CanonicalModel) -> 
         raise MappingError(problems)
 
 
-def _run_site(
-    engine: Engine,
-    site: SiteSettings,
-    files_dir: Path | None,
-    model: cm.CanonicalModel,
-    options: Options,
-    run: SiteRun,
-    mapping: SiteMapping,
-    opened: DrupalSite,
-    on_progress: Progress | None,
-) -> None:
-    metadata = build_metadata(model)
+def _run_site(job: SiteJob, run: SiteRun, mapping: SiteMapping, opened: DrupalSite) -> None:
+    """Guard the target, take the lock, start the run row, then run every planned step."""
+    metadata = build_metadata(job.model)
     ledger = Ledger(metadata)
-    has_schema = _has_schema(engine, metadata.tables)
-    if not options.dry_run:
-        _require_target(engine, has_schema, options, run)
+    has_schema = _has_schema(job.engine, metadata.tables)
+    if not job.options.dry_run:
+        _require_target(job.engine, has_schema, job.options, run)
     holder = lock.Holder.me()
-    conn = engine.connect()
+    conn = job.engine.connect()
     try:
-        tenant_id = _tenant(conn, metadata, site, has_schema, options.dry_run)
-        if not options.dry_run:
-            lock.acquire(engine, ledger, holder)
-            run.run_id = _start(conn, ledger, tenant_id, site, run)
-        link = Link(engine if has_schema else None, conn if has_schema else None)
+        tenant_id = _tenant(conn, metadata, job.site, has_schema, job.options.dry_run)
+        if not job.options.dry_run:
+            lock.acquire(job.engine, ledger, holder)
+            run.run_id = _start(conn, ledger, tenant_id, job.site, run)
+        link = Link(job.engine if has_schema else None, conn if has_schema else None)
         ids = IdMaps(p.lookup_sources(mapping), _loader(link, ledger, tenant_id))
-        scope = Scope(tenant_id, opened.model, model, ids)
-        target = Target(metadata, ledger, tenant_id, run.run_id or 0, ids, options.dry_run)
-        store = FileStore(_files_dir(site), files_dir, site.tenant)
+        target = Target(metadata, ledger, tenant_id, run.run_id or 0, ids, job.options.dry_run)
         runner = StepRunner(
             opened,
             mapping,
-            scope,
+            Scope(tenant_id, opened.model, job.model, ids),
             target,
-            store,
-            options,
+            FileStore(_files_dir(job.site), job.files_dir, job.site.tenant),
+            job.options,
             link,
             renew=lambda c: lock.renew(c, ledger, holder, run.run_id),
         )
-        _steps(runner, p.plan_site(mapping, model, opened.model), run, on_progress)
+        _steps(runner, p.plan_site(mapping, job.model, opened.model), run, job.on_progress)
         run.status = "done"
     except BaseException:
         run.status = "stopped"
         raise
     finally:
-        _finish(engine, ledger, holder, run)
+        _finish(job.engine, ledger, holder, run)
         _close(conn)
 
 

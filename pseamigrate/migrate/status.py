@@ -16,7 +16,7 @@ from pseamigrate.migrate.run import MigrationReport, migrate
 from pseamigrate.migrate.steps import Options
 from pseamigrate.target import model as cm
 from pseamigrate.target import writer
-from pseamigrate.target.ledger_sql import Ledger
+from pseamigrate.target.ledger import Ledger
 from pseamigrate.target.schema import build_metadata
 
 

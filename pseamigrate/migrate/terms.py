@@ -14,7 +14,7 @@ from pseamigrate.migrate.values import plain_json
 from pseamigrate.migrate.write import BatchWriter
 from pseamigrate.target import model as cm
 from pseamigrate.target import writer
-from pseamigrate.target.ledger_sql import MapEntry, now
+from pseamigrate.target.ledger import MapEntry, now
 
 TERM_COLUMNS = {"tid", "vid", "name", "weight", "parents", "bundle", "langcode"}
 TERM_COLUMNS |= {"default_langcode", "uuid", "status", "revision_id", "changed"}

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from pseamigrate.migrate.items import FAILED, IGNORED, OK, Item
 from pseamigrate.migrate.lookups import DRY_RUN_ID, IdMaps
 from pseamigrate.target import writer
-from pseamigrate.target.ledger_sql import Ledger, MapEntry, Message, now
+from pseamigrate.target.ledger import Ledger, MapEntry, Message, now
 
 INSERTED, UPDATED, UNCHANGED, SKIPPED = "inserted", "updated", "unchanged", "skipped"
 

@@ -1,125 +1,235 @@
-"""The ledger: every `pm_` table of the target, defined here and nowhere else.
-
-- `pm_runs`: one row per migrate run (who, when, mode, mapping digest, counts, whether a
-  plaintext target was allowed).
-- `pm_id_map`: per tenant and source entity (`node:complaint`, `user`, `file`, `comment:…`), the
-  source id → the target table and id, the hash of the row as written, its status (imported,
-  ignored, failed), the run that first created it and the last run that touched it.
-- `pm_messages`: per row, what happened (names and ids only, never values).
-- `pm_locks`: the lease lock that keeps two runs apart (holder host, pid, run id, expiry).
-- `pm_encryption_residual`: tables encrypted while holding rows (see encryption/residual.py).
-
-The queries the migrate engine runs against these tables live in `target/ledger_sql.py`.
+"""What the migrate engine asks of the ledger tables (`pseamigrate/ledger.py`): runs, the id map,
+messages and the lease lock. Target SQL only; the engine (`pseamigrate/migrate/`) decides.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Boolean,
-    Column,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    UniqueConstraint,
-)
-from sqlalchemy.schema import SchemaItem
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-ID_MAP_STATUSES = ("imported", "ignored", "failed")
-TABLE_OPTIONS = {
-    "mysql_engine": "InnoDB",
-    "mysql_charset": "utf8mb4",
-    "mysql_collate": "utf8mb4_unicode_ci",
-}
-RESIDUAL_TABLE = "pm_encryption_residual"
+from sqlalchemy import MetaData, Table, and_, delete, func, insert, select, update
+from sqlalchemy.dialects.mysql import insert as upsert
+from sqlalchemy.engine import Connection
 
 
-def _table(name: str, metadata: MetaData, *items: SchemaItem) -> Table:
-    return Table(
-        name,
-        metadata,
-        *items,
-        mysql_engine=TABLE_OPTIONS["mysql_engine"],
-        mysql_charset=TABLE_OPTIONS["mysql_charset"],
-        mysql_collate=TABLE_OPTIONS["mysql_collate"],
-    )
+def now() -> dt.datetime:
+    """Return the current UTC time without tzinfo (DATETIME columns hold UTC)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
-def ledger_tables(metadata: MetaData) -> None:
-    """Add the ledger tables to `metadata` (tenants must be defined there first)."""
-    _table(
-        "pm_runs",
-        metadata,
-        Column("id", BigInteger, primary_key=True, autoincrement=True),
-        Column("tenant_id", Integer, ForeignKey("tenants.id")),
-        Column("site", String(64)),
-        Column("mode", String(16), nullable=False),  # run, dry-run, rollback
-        Column("started_by", String(128)),  # user@host, pid
-        Column("started_at", DateTime, nullable=False),
-        Column("finished_at", DateTime),
-        Column("status", String(16), nullable=False),  # running, done, failed, stopped
-        Column("mapping_digest", String(64)),
-        Column("allowed_plaintext", Boolean, nullable=False, default=False),
-        Column("counts", JSON),
-    )
-    _table(
-        "pm_id_map",
-        metadata,
-        Column("id", BigInteger, primary_key=True, autoincrement=True),
-        Column("tenant_id", Integer, ForeignKey("tenants.id"), nullable=False),
-        Column("source_entity", String(64), nullable=False),  # e.g. node:complaint
-        Column("source_id", String(64), nullable=False),
-        Column("target_table", String(64), nullable=False),
-        Column("target_id", BigInteger),
-        Column("row_hash", String(64)),  # sha256 of the row as written (mapping included)
-        Column("status", String(16), nullable=False),  # one of ID_MAP_STATUSES
-        Column("first_run_id", BigInteger, ForeignKey("pm_runs.id"), nullable=False),
-        Column("run_id", BigInteger, ForeignKey("pm_runs.id"), nullable=False),
-        Column("imported_at", DateTime, nullable=False),
-        Column("updated_at", DateTime),
-        UniqueConstraint("tenant_id", "source_entity", "source_id"),
-        Index("ix_pm_id_map_first_run_id", "first_run_id"),
-        Index("ix_pm_id_map_run_id", "run_id"),
-    )
-    _table(
-        "pm_messages",
-        metadata,
-        Column("id", BigInteger, primary_key=True, autoincrement=True),
-        Column("run_id", BigInteger, ForeignKey("pm_runs.id"), nullable=False),
-        Column("tenant_id", Integer, ForeignKey("tenants.id")),
-        Column("source_entity", String(64)),
-        Column("source_id", String(64)),
-        Column("level", String(16), nullable=False),  # info, warning, error
-        Column("message", String(1024), nullable=False),  # names and ids only, never values
-        Column("created_at", DateTime, nullable=False),
-        Index("ix_pm_messages_run_id", "run_id"),
-        Index("ix_pm_messages_tenant_id", "tenant_id"),
-    )
-    _table(
-        "pm_locks",
-        metadata,
-        Column("name", String(64), primary_key=True),
-        Column("holder_host", String(255), nullable=False),
-        Column("holder_pid", Integer, nullable=False),
-        Column("run_id", BigInteger),
-        Column("acquired_at", DateTime, nullable=False),
-        Column("expires_at", DateTime, nullable=False),
-    )
+@dataclass(frozen=True)
+class MapEntry:
+    """One id map row: where a source row went, as what, and in which state."""
+
+    source_entity: str
+    source_id: str
+    target_table: str
+    target_id: int | None
+    row_hash: str | None
+    status: str  # imported, ignored, failed
 
 
-def residual_table(metadata: MetaData | None = None) -> Table:
-    """Return `pm_encryption_residual`: tables encrypted while they held rows (names only).
+@dataclass(frozen=True)
+class Message:
+    """One message about a source row (names and ids only)."""
 
-    It is created by `encryption enable` on demand, also before the schema exists."""
-    return _table(
-        RESIDUAL_TABLE,
-        metadata or MetaData(),
-        Column("table_name", String(64), primary_key=True),
-        Column("encrypted_at", DateTime, nullable=False),
-        Column("purged_at", DateTime),
-    )
+    source_entity: str
+    source_id: str
+    level: str  # info, warning, error
+    text: str
+
+
+class Ledger:
+    """The ledger tables of one target database, bound to a metadata."""
+
+    def __init__(self, metadata: MetaData) -> None:
+        self.runs: Table = metadata.tables["pm_runs"]
+        self.id_map: Table = metadata.tables["pm_id_map"]
+        self.messages: Table = metadata.tables["pm_messages"]
+        self.locks: Table = metadata.tables["pm_locks"]
+
+    # --- runs -------------------------------------------------------------------------------
+
+    def start_run(self, conn: Connection, **values: Any) -> int:
+        """Insert a `pm_runs` row (status running) and return its id."""
+        row = {"started_at": now(), "status": "running", **values}
+        key = conn.execute(insert(self.runs).values(**row)).inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    def finish_run(self, conn: Connection, run_id: int, status: str, counts: Any) -> None:
+        """Close a run with its status and counts."""
+        values = {"finished_at": now(), "status": status, "counts": counts}
+        conn.execute(update(self.runs).where(self.runs.c.id == run_id).values(**values))
+
+    def last_runs(self, conn: Connection, tenant_id: int | None = None) -> list[dict[str, Any]]:
+        """Return the runs, newest first (of one tenant, if given)."""
+        query = select(self.runs).order_by(self.runs.c.id.desc())
+        if tenant_id is not None:
+            query = query.where(self.runs.c.tenant_id == tenant_id)
+        return [dict(row._mapping) for row in conn.execute(query)]
+
+    # --- id map -----------------------------------------------------------------------------
+
+    def entries(
+        self, conn: Connection, tenant_id: int, source_entity: str, source_ids: Sequence[str]
+    ) -> dict[str, MapEntry]:
+        """Return the id map rows of a batch of source ids, by source id."""
+        if not source_ids:
+            return {}
+        c = self.id_map.c
+        query = select(
+            c.source_entity, c.source_id, c.target_table, c.target_id, c.row_hash, c.status
+        ).where(
+            c.tenant_id == tenant_id,
+            c.source_entity == source_entity,
+            c.source_id.in_(list(source_ids)),
+        )
+        return {row.source_id: MapEntry(*row) for row in conn.execute(query)}
+
+    def targets(
+        self, conn: Connection, tenant_id: int, source_entities: Iterable[str]
+    ) -> dict[str, int]:
+        """Return source id → target id of every imported row of some source entities."""
+        c = self.id_map.c
+        query = select(c.source_id, c.target_id).where(
+            c.tenant_id == tenant_id,
+            c.source_entity.in_(list(source_entities)),
+            c.target_id.is_not(None),
+        )
+        return {str(row.source_id): int(row.target_id) for row in conn.execute(query)}
+
+    def record(
+        self, conn: Connection, tenant_id: int, run_id: int, entries: Sequence[MapEntry]
+    ) -> None:
+        """Insert or update id map rows (one statement for the whole batch)."""
+        if not entries:
+            return
+        stamp = now()
+        rows = [
+            {
+                "tenant_id": tenant_id,
+                "source_entity": e.source_entity,
+                "source_id": e.source_id,
+                "target_table": e.target_table,
+                "target_id": e.target_id,
+                "row_hash": e.row_hash,
+                "status": e.status,
+                "first_run_id": run_id,
+                "run_id": run_id,
+                "imported_at": stamp,
+            }
+            for e in entries
+        ]
+        statement = upsert(self.id_map)
+        fresh = statement.inserted
+        # One statement, many parameter sets: the driver sends them as multi-row inserts, and
+        # SQLAlchemy compiles the statement once per process instead of once per batch.
+        conn.execute(
+            statement.on_duplicate_key_update(
+                target_table=fresh.target_table,
+                target_id=fresh.target_id,
+                row_hash=fresh.row_hash,
+                status=fresh.status,
+                run_id=fresh.run_id,
+                updated_at=fresh.imported_at,
+            ),
+            rows,
+        )
+
+    def counts(self, conn: Connection, tenant_id: int) -> dict[tuple[str, str], int]:
+        """Return (source entity, status) → rows of one tenant."""
+        c = self.id_map.c
+        query = (
+            select(c.source_entity, c.status, func.count())
+            .where(c.tenant_id == tenant_id)
+            .group_by(c.source_entity, c.status)
+        )
+        return {(row[0], row[1]): int(row[2]) for row in conn.execute(query)}
+
+    def forget(self, conn: Connection, tenant_id: int, ids: Sequence[int]) -> None:
+        """Delete id map rows by their own ids (after a rollback removed what they point at)."""
+        if ids:
+            conn.execute(
+                delete(self.id_map).where(
+                    self.id_map.c.tenant_id == tenant_id, self.id_map.c.id.in_(list(ids))
+                )
+            )
+
+    # --- messages ---------------------------------------------------------------------------
+
+    def add_messages(
+        self, conn: Connection, run_id: int, tenant_id: int | None, messages: Sequence[Message]
+    ) -> None:
+        """Store messages about rows (names and ids only)."""
+        if not messages:
+            return
+        stamp = now()
+        rows = [
+            {
+                "run_id": run_id,
+                "tenant_id": tenant_id,
+                "source_entity": m.source_entity,
+                "source_id": m.source_id,
+                "level": m.level,
+                "message": m.text[:1024],
+                "created_at": stamp,
+            }
+            for m in messages
+        ]
+        conn.execute(insert(self.messages), rows)
+
+    def list_messages(
+        self, conn: Connection, tenant_id: int, run_id: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Return one tenant's messages (of one run, if given), oldest first."""
+        c = self.messages.c
+        query = select(self.messages).where(c.tenant_id == tenant_id).order_by(c.id)
+        if run_id is not None:
+            query = query.where(c.run_id == run_id)
+        return [dict(row._mapping) for row in conn.execute(query)]
+
+    # --- lease lock -------------------------------------------------------------------------
+
+    def read_lock(self, conn: Connection, name: str) -> Mapping[str, Any] | None:
+        """Return the lock row, locked for update (inside the caller's transaction)."""
+        query = select(self.locks).where(self.locks.c.name == name).with_for_update()
+        row = conn.execute(query).first()
+        return dict(row._mapping) if row is not None else None
+
+    def write_lock(self, conn: Connection, name: str, values: Mapping[str, Any]) -> None:
+        """Create or replace the lock row."""
+        conn.execute(delete(self.locks).where(self.locks.c.name == name))
+        conn.execute(insert(self.locks).values(name=name, **values))
+
+    def renew_lock(
+        self, conn: Connection, name: str, holder: tuple[str, int], values: Mapping[str, Any]
+    ) -> bool:
+        """Update the lock held by `holder` (host, pid); False when it no longer holds it."""
+        c = self.locks.c
+        result = conn.execute(
+            update(self.locks)
+            .where(and_(c.name == name, c.holder_host == holder[0], c.holder_pid == holder[1]))
+            .values(**values)
+        )
+        return bool(result.rowcount)
+
+    def release_lock(self, conn: Connection, name: str, holder: tuple[str, int]) -> None:
+        """Remove the lock if `holder` holds it."""
+        c = self.locks.c
+        conn.execute(
+            delete(self.locks).where(
+                and_(c.name == name, c.holder_host == holder[0], c.holder_pid == holder[1])
+            )
+        )
+
+    def mark_stopped(self, conn: Connection, run_id: int) -> None:
+        """Close a run that died holding the lock (taken over by a later run)."""
+        c = self.runs.c
+        conn.execute(
+            update(self.runs)
+            .where(and_(c.id == run_id, c.status == "running"))
+            .values(status="stopped", finished_at=now())
+        )

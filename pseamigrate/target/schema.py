@@ -5,7 +5,7 @@ email), `memberships` (an account in one tenant, with its source uid and passwor
 `roles`, `membership_roles`, `files`; per vocabulary a `<name>_terms` table (plus
 `<name>_term_sources` linking each tenant's source term to the merged term when the vocabulary is
 shared); per entity its table, its child tables, its revision table and its notes table; and the
-ledger (`pm_*`, defined in `target/ledger.py`) the migrate engine uses.
+ledger (`pm_*`, defined in `pseamigrate/ledger.py`) the migrate engine uses.
 
 Every table derived from a source row carries `tenant_id`, its source ids (unique per tenant) and
 timestamps. Rows merged across tenants (accounts, shared terms) keep their per-tenant source ids in
@@ -32,18 +32,12 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
 )
-from sqlalchemy.schema import SchemaItem
 from sqlalchemy.types import TypeEngine
 
+from pseamigrate.ledger import ledger_tables
+from pseamigrate.tables import long_text, target_table
 from pseamigrate.target import model as cm
-from pseamigrate.target.ledger import ledger_tables
-from pseamigrate.target.types import long_text
 
-TABLE_OPTIONS = {
-    "mysql_engine": "InnoDB",
-    "mysql_charset": "utf8mb4",
-    "mysql_collate": "utf8mb4_unicode_ci",
-}
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -66,17 +60,6 @@ def build_metadata(model: cm.CanonicalModel) -> MetaData:
     return metadata
 
 
-def _table(metadata: MetaData, name: str, *items: SchemaItem) -> Table:
-    return Table(
-        name,
-        metadata,
-        *items,
-        mysql_engine=TABLE_OPTIONS["mysql_engine"],
-        mysql_charset=TABLE_OPTIONS["mysql_charset"],
-        mysql_collate=TABLE_OPTIONS["mysql_collate"],
-    )
-
-
 def _id() -> Column[Any]:
     return Column("id", BigInteger, primary_key=True, autoincrement=True)
 
@@ -94,7 +77,7 @@ def _stamps() -> list[Column[Any]]:
 
 
 def _fixed_tables(metadata: MetaData) -> None:
-    _table(
+    target_table(
         metadata,
         "tenants",
         Column("id", Integer, primary_key=True, autoincrement=True),
@@ -106,7 +89,7 @@ def _fixed_tables(metadata: MetaData) -> None:
         Column("created_at", DateTime, nullable=False),
         Column("updated_at", DateTime),
     )
-    _table(
+    target_table(
         metadata,
         "accounts",
         _id(),
@@ -117,7 +100,7 @@ def _fixed_tables(metadata: MetaData) -> None:
         Column("created_at", DateTime),
         *_stamps(),
     )
-    _table(
+    target_table(
         metadata,
         "memberships",
         _id(),
@@ -137,7 +120,7 @@ def _fixed_tables(metadata: MetaData) -> None:
 
 
 def _roles_and_files(metadata: MetaData) -> None:
-    _table(
+    target_table(
         metadata,
         "roles",
         _id(),
@@ -147,7 +130,7 @@ def _roles_and_files(metadata: MetaData) -> None:
         *_stamps(),
         UniqueConstraint("tenant_id", "source_id"),
     )
-    _table(
+    target_table(
         metadata,
         "membership_roles",
         _id(),
@@ -157,7 +140,7 @@ def _roles_and_files(metadata: MetaData) -> None:
         *_stamps(),
         UniqueConstraint("tenant_id", "membership_id", "role_id"),
     )
-    _table(
+    target_table(
         metadata,
         "files",
         _id(),
@@ -188,7 +171,7 @@ def _vocabulary_tables(metadata: MetaData, vocabulary: cm.Vocabulary) -> None:
         *_stamps(),
     ]
     if vocabulary.scope == "tenant":
-        _table(
+        target_table(
             metadata,
             name,
             *common,
@@ -197,8 +180,10 @@ def _vocabulary_tables(metadata: MetaData, vocabulary: cm.Vocabulary) -> None:
             UniqueConstraint("tenant_id", "source_id"),
         )
         return
-    _table(metadata, name, *common, Column("name_key", String(255), nullable=False, unique=True))
-    _table(
+    target_table(
+        metadata, name, *common, Column("name_key", String(255), nullable=False, unique=True)
+    )
+    target_table(
         metadata,
         f"{vocabulary.name}_term_sources",
         _id(),
@@ -212,7 +197,7 @@ def _vocabulary_tables(metadata: MetaData, vocabulary: cm.Vocabulary) -> None:
 
 
 def _entity_tables(metadata: MetaData, model: cm.CanonicalModel, entity: cm.Entity) -> None:
-    _table(
+    target_table(
         metadata,
         entity.table,
         _id(),
@@ -232,7 +217,7 @@ def _entity_tables(metadata: MetaData, model: cm.CanonicalModel, entity: cm.Enti
     )
     parent_fk = f"{entity.name}_id"
     for child in entity.children:
-        _table(
+        target_table(
             metadata,
             child.table,
             _id(),
@@ -252,7 +237,7 @@ def _entity_tables(metadata: MetaData, model: cm.CanonicalModel, entity: cm.Enti
 
 def _notes_table(metadata: MetaData, entity: cm.Entity, notes: cm.Notes) -> None:
     """One row per Drupal comment on the entity's nodes, replies pointing at their parent."""
-    _table(
+    target_table(
         metadata,
         notes.table,
         _id(),
@@ -280,7 +265,7 @@ def _revision_table(
     metadata: MetaData, model: cm.CanonicalModel, entity: cm.Entity, revisions: cm.Revisions
 ) -> None:
     tracked = [c for c in entity.columns if c.name in revisions.track]
-    _table(
+    target_table(
         metadata,
         revisions.table,
         _id(),

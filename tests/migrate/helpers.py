@@ -21,6 +21,7 @@ from pseamigrate.servers import LocalServer
 from pseamigrate.target.commands import create_schema
 from pseamigrate.target.model import load_model
 from pseamigrate.target.schema import build_metadata
+from tests.conftest import _admin as admin
 
 SITES = ("demo", "iraq", "drc", "syria")
 STAMPS = {"id", "imported_at", "updated_at"}
@@ -60,16 +61,6 @@ class Project:
                 return conn.execute(text(sql)).scalar()
         finally:
             engine.dispose()
-
-
-def admin(server: LocalServer, sql: str) -> None:
-    """Run a statement as root on a server."""
-    engine = create_engine(server.url())
-    try:
-        with engine.begin() as conn:
-            conn.execute(text(sql))
-    finally:
-        engine.dispose()
 
 
 def make_project(

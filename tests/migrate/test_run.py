@@ -8,9 +8,9 @@ import json
 from sqlalchemy import create_engine, text
 
 from pseamigrate.drupal import open_site
-from pseamigrate.migrate.files import relative_path
 from pseamigrate.target.model import load_model
 from pseamigrate.target.schema import build_metadata
+from pseamigrate.target.store import relative_path
 from tests.migrate.helpers import SITES, Project, canonical_dump
 
 CONTENT = {
