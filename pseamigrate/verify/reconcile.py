@@ -35,7 +35,7 @@ from pseamigrate.migrate.steps import Link, Options
 from pseamigrate.migrate.write import Target
 from pseamigrate.target import model as cm
 from pseamigrate.target import writer
-from pseamigrate.target.ledger_sql import Ledger
+from pseamigrate.target.ledger import Ledger
 from pseamigrate.target.schema import build_metadata
 from pseamigrate.verify import results as r
 from pseamigrate.verify.shapes import shape_of

@@ -21,10 +21,11 @@ from sqlalchemy.engine import Connection
 from pseamigrate.drupal.model import EntityRecord
 from pseamigrate.migrate import items as it
 from pseamigrate.migrate import plan as p
-from pseamigrate.migrate.files import relative_path, sha256_of
+from pseamigrate.migrate.files import sha256_of
 from pseamigrate.migrate.items import Item
 from pseamigrate.migrate.steps import StepRunner
-from pseamigrate.target.ledger_sql import Ledger
+from pseamigrate.target.ledger import Ledger
+from pseamigrate.target.store import relative_path
 from pseamigrate.verify import results as r
 from pseamigrate.verify.canon import bisect, combined, differing_fields, row_digest
 from pseamigrate.verify.shapes import Shape, projected, read_target
