@@ -6,6 +6,7 @@ from pseamigrate.console import info, out, print_table, verdict
 from pseamigrate.verify.report import summary_rows
 from pseamigrate.verify.results import LISTED, Reconciliation
 
+MERGE_KEYS = {"users": "accounts by e-mail", "terms": "shared terms by name"}
 COLUMNS = ["site", "entity", "source", "target", "explained", "mismatched", "checksum"]
 
 
@@ -24,6 +25,11 @@ def show_reconciliation(result: Reconciliation) -> None:
                 )
                 reason = f" — {e.reasons['*']}" if "*" in e.reasons else ""
                 out.print(f"{site.site} {e.entity}: {why} ({len(ids)}): {shown}{reason}")
+            if e.merged or e.merged_across:
+                out.print(
+                    f"{site.site} {e.entity}: merged ({MERGE_KEYS.get(e.kind, 'by key')}): "
+                    f"{e.merged} within the tenant, {e.merged_across} with other tenants"
+                )
         for table in site.tables:
             if table["unexplained"]:
                 out.print(

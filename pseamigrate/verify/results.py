@@ -47,7 +47,8 @@ class EntityCheck:
     source_digest: str = ""
     target_digest: str = ""
     sampled: list[dict[str, Any]] = field(default_factory=list)
-    merged: int = 0  # rows merged into another (accounts by e-mail, shared terms by name)
+    merged: int = 0  # rows merged into another of the tenant (accounts by e-mail, terms by name)
+    merged_across: int = 0  # rows sharing their account or term with another tenant
 
     def explain(self, why: str, source_id: str, reason: str = "") -> None:
         """Record a difference the ledger or the mapping explains."""
@@ -85,6 +86,7 @@ class EntityCheck:
             "source_digest": self.source_digest,
             "target_digest": self.target_digest,
             "merged": self.merged,
+            "merged_across_tenants": self.merged_across,
             "sample": self.sampled,
         }
 

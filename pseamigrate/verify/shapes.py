@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, MetaData, Table, select
+from sqlalchemy import Integer, MetaData, Table, func, select
 from sqlalchemy.engine import Connection
 
 from pseamigrate.migrate import plan as p
@@ -161,3 +161,18 @@ def _role_names(conn: Connection, metadata: MetaData, ids: list[int]) -> dict[in
     for membership_id, name in conn.execute(query):
         out.setdefault(int(membership_id), []).append(str(name))
     return out
+
+
+def merged_across(conn: Connection, shape: Shape, tenant_id: int) -> int:
+    """Return how many of the tenant's rows share their account (or term) with other tenants."""
+    column = {MEMBERSHIP: "account_id", SHARED_TERM: "term_id"}.get(shape.merged)
+    if column is None:
+        return 0
+    mine, other = shape.table.alias("mine"), shape.table.alias("other")
+    elsewhere = (
+        select(other.c.id)
+        .where(other.c[column] == mine.c[column], other.c.tenant_id != tenant_id)
+        .exists()
+    )
+    query = select(func.count()).select_from(mine).where(mine.c.tenant_id == tenant_id, elsewhere)
+    return int(conn.execute(query).scalar() or 0)

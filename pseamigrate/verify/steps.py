@@ -28,7 +28,7 @@ from pseamigrate.target.ledger import Ledger
 from pseamigrate.target.store import relative_path
 from pseamigrate.verify import results as r
 from pseamigrate.verify.canon import bisect, combined, differing_fields, row_digest
-from pseamigrate.verify.shapes import Shape, projected, read_target
+from pseamigrate.verify.shapes import Shape, merged_across, projected, read_target
 
 StepProgress = Callable[[str, int, int | None], None]  # step label, rows done, total
 
@@ -104,6 +104,8 @@ class StepCheck:
         check.sampled = [_sampled(sid, ours, theirs) for sid, ours, theirs in digests.sample]
         keys = [key for key in digests.keys if key]
         check.merged = len(keys) - len(set(keys))
+        if self.tenant_id is not None:
+            check.merged_across = merged_across(self.conn, shape, self.tenant_id)
         return check
 
     def _chunk(
