@@ -156,3 +156,24 @@ def change_ignored_field(url: URL, field: str) -> int:
     for name in names:
         run(url, f"UPDATE `{name}` SET `{column}` = CONCAT(`{column}`, '-X')")
     return len(names)
+
+
+def edit_title(url: URL, bundle: str) -> str:
+    """Edit a node's title in the source (every revision, both layouts); return its nid."""
+    nid = run(url, f"SELECT MAX(nid) FROM node WHERE type = '{bundle}'")[0][0]
+    engine = create_engine(url)
+    try:
+        found = inspect(engine)
+        names = [
+            name
+            for name in ("node", "node_revision", "node_field_data", "node_field_revision")
+            if name in found.get_table_names()
+            and "title" in {c["name"] for c in found.get_columns(name)}
+        ]
+    finally:
+        engine.dispose()
+    run(
+        url,
+        *(f"UPDATE `{n}` SET title = CONCAT(title, ' (edited)') WHERE nid = {nid}" for n in names),
+    )
+    return str(nid)

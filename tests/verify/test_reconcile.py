@@ -73,6 +73,7 @@ def test_each_damage_is_caught_with_its_source_ids(migrated: Project, tmp_path: 
         expected[("iraq", "complaint notes")] = {sid: "missing in the target"}
     new_nid, new_vid = damage.copy_node(p.sources["iraq"], "complaint")
     damage.change_ignored_field(p.sources["drc"], IGNORED_FIELD)
+    edited = damage.edit_title(p.sources["syria"], "referral")
     cli = _cli(p, "--json", str(tmp_path / "v.json"), "--html", str(tmp_path / "v.html"))
     assert cli.exit_code == 3, cli.output
     data = json.loads((tmp_path / "v.json").read_text())
@@ -91,6 +92,8 @@ def test_each_damage_is_caught_with_its_source_ids(migrated: Project, tmp_path: 
     assert new["source"] == new["target"] + 1
     assert _entity(data, "iraq", "complaint revisions")["explanations"] == {r.NOT_YET: [new_vid]}
     assert _entity(data, "drc", "complaint")["explanations"] == {}
+    changed = _entity(data, "syria", "referral")
+    assert changed["explanations"] == {r.CHANGED: [edited]} and changed["mismatched"] == 0
     for (site, entity), ids in expected.items():
         for sid in ids:
             assert f"mismatch {site} {entity} {sid}:" in cli.output
