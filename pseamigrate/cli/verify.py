@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from pseamigrate.cli import app, settings
+from pseamigrate.cli.options import JsonFlag
 from pseamigrate.console import migrate as progress_view
 from pseamigrate.console import print_json
 from pseamigrate.console import verify as view
@@ -26,9 +27,10 @@ def verify(
         int,
         typer.Option("--sample", min=0, help="Compare N random rows per entity field by field."),
     ] = 0,
+    json_out: JsonFlag = False,
     json_file: Annotated[
-        str | None,
-        typer.Option("--json", metavar="FILE", help="Write the JSON report to FILE ('-': stdout)."),
+        Path | None,
+        typer.Option("--json-file", metavar="FILE", dir_okay=False, help="Write the JSON report."),
     ] = None,
     html_file: Annotated[
         Path | None,
@@ -57,12 +59,12 @@ def verify(
     options = VerifyOptions(sample, allow_plaintext, batch_size)
     with progress_view.step_progress() as progress:
         result = reconcile(settings(ctx), names or [], options, on_progress=progress)
-    if json_file == "-":
+    if json_out:
         print_json(result.as_dict())
     else:
         view.show_reconciliation(result)
-        if json_file:
-            view.written("JSON", write_private(Path(json_file), as_json(result)))
+    if json_file is not None:
+        view.written("JSON", write_private(json_file, as_json(result)))
     if html_file is not None:
         view.written("HTML", write_private(html_file, render_html(result)))
     if result.mismatched():

@@ -42,9 +42,13 @@ def test_a_clean_migration_reconciles(migrated: Project, tmp_path: Path) -> None
         assert complaints["checksum"] == "ok" and len(complaints["sample"]) == 3
         accounts = next(e for e in site["entities"] if e["entity"] == "accounts")
         assert accounts["merged_across_tenants"] > 0  # the sample sites share staff e-mails
-    cli = _cli(migrated, "--json", str(tmp_path / "clean.json"))
+    cli = _cli(migrated, "--json-file", str(tmp_path / "clean.json"))
     assert cli.exit_code == 0, cli.output
     assert json.loads((tmp_path / "clean.json").read_text())["ok"] is True
+    document = _cli(migrated, "--json")
+    assert (
+        document.exit_code == 0 and json.loads(document.stdout)["format"] == "pseamigrate-verify/1"
+    )
 
 
 def _entity(data: dict[str, Any], site: str, entity: str) -> dict[str, Any]:
@@ -74,7 +78,7 @@ def test_each_damage_is_caught_with_its_source_ids(migrated: Project, tmp_path: 
     new_nid, new_vid = damage.copy_node(p.sources["iraq"], "complaint")
     damage.change_ignored_field(p.sources["drc"], IGNORED_FIELD)
     edited = damage.edit_title(p.sources["syria"], "referral")
-    cli = _cli(p, "--json", str(tmp_path / "v.json"), "--html", str(tmp_path / "v.html"))
+    cli = _cli(p, "--json-file", str(tmp_path / "v.json"), "--html", str(tmp_path / "v.html"))
     assert cli.exit_code == 3, cli.output
     data = json.loads((tmp_path / "v.json").read_text())
     found = {
@@ -130,7 +134,7 @@ def test_no_output_carries_a_sensitive_value(migrated: Project, tmp_path: Path) 
         migrated,
         "--sample",
         "5",
-        "--json",
+        "--json-file",
         str(outputs / "v.json"),
         "--html",
         str(outputs / "v.html"),
