@@ -68,10 +68,11 @@ def source_entity(step: p.Step) -> str:
 class Digests:
     """The running XOR digests of one step and a reservoir of sampled rows."""
 
-    ours: list[str] = field(default_factory=list)
-    theirs: list[str] = field(default_factory=list)
+    ours: int = 0  # XOR of the projected rows' digests so far (constant memory)
+    theirs: int = 0
     seen: int = 0
-    keys: list[str] = field(default_factory=list)  # merge keys (e-mail, term name)
+    keys: int = 0  # rows with a merge key (e-mail, term name)
+    distinct: set[str] = field(default_factory=set)  # the distinct merge keys
     sample: list[tuple[str, dict[str, Any], dict[str, Any]]] = field(default_factory=list)
 
 
@@ -99,11 +100,10 @@ class StepCheck:
             if on_progress is not None:
                 on_progress(step.label, check.source, total)
         self._gone(step, shape, seen, check)
-        check.source_digest = combined(digests.ours)
-        check.target_digest = combined(digests.theirs)
+        check.source_digest = format(digests.ours, "064x")
+        check.target_digest = format(digests.theirs, "064x")
         check.sampled = [_sampled(sid, ours, theirs) for sid, ours, theirs in digests.sample]
-        keys = [key for key in digests.keys if key]
-        check.merged = len(keys) - len(set(keys))
+        check.merged = digests.keys - len(digests.distinct)
         if self.tenant_id is not None:
             check.merged_across = merged_across(self.conn, shape, self.tenant_id)
         return check
@@ -120,7 +120,9 @@ class StepCheck:
         )
         compare: list[Item] = []
         present: list[str] = []
-        d.keys += [str(i.inputs.get("email_key") or i.inputs.get("name_key") or "") for i in items]
+        keys = [str(i.inputs.get("email_key") or i.inputs.get("name_key") or "") for i in items]
+        d.keys += sum(1 for key in keys if key)
+        d.distinct |= {key for key in keys if key}
         for item in items:
             check.source += 1
             entry = entries.get(item.source_id)
@@ -155,8 +157,9 @@ class StepCheck:
         their_digests = {sid: row_digest(doc) for sid, doc in theirs.items()}
         ids = sorted(ours)
         check.compared += len(ids)
-        d.ours += our_digests.values()
-        d.theirs += [their_digests.get(sid) or row_digest({"absent": sid}) for sid in ids]
+        d.ours ^= int(combined(our_digests.values()), 16)
+        absent = [their_digests.get(sid) or row_digest({"absent": sid}) for sid in ids]
+        d.theirs ^= int(combined(absent), 16)
         for sid in bisect(ids, our_digests, their_digests):
             if sid not in theirs:
                 check.mismatches.append(r.Mismatch(sid, "missing in the target"))
