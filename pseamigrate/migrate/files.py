@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,8 +43,9 @@ class FileStore:
     """The source folder of one site and its tenant's folder in the target's store."""
 
     def __init__(self, source: Path | None, target: Path | None, tenant: str) -> None:
-        self.source = source
-        self.target = target / tenant if target is not None else None
+        # Resolved once: every file's path is checked against them (symlinks included).
+        self.source = source.resolve() if source is not None else None
+        self.target = (target / tenant).resolve() if target is not None else None
 
     def copy(self, uri: str, dry_run: bool) -> Copied:
         """Copy one file (unless a dry run) and return its size and sha256."""
@@ -75,25 +75,36 @@ class FileStore:
 
 
 def _inside(root: Path, relative: Path) -> Path | None:
-    """Return root/relative when it stays inside root once symlinks are resolved."""
+    """Return root/relative when it stays inside root (already resolved) once symlinks are."""
     path = (root / relative).resolve()
-    return path if path.is_relative_to(root.resolve()) else None
+    return path if path.is_relative_to(root) else None
 
 
 def _copy_checked(origin: Path, destination: Path) -> Copied:
-    digest = sha256_of(origin)
+    """Copy through a temporary name, hashing on the way; check the copy before renaming it."""
     size = origin.stat().st_size
-    already = destination.is_file() and destination.stat().st_size == size
-    if already and sha256_of(destination) == digest:
-        return Copied(size, digest)
+    if destination.is_file() and destination.stat().st_size == size:
+        digest = sha256_of(origin)
+        if sha256_of(destination) == digest:
+            return Copied(size, digest)
     destination.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     for stale in destination.parent.glob(f".{destination.name}.partial-*"):
         stale.unlink()  # left by a run killed while copying
     partial = destination.with_name(f".{destination.name}.partial-{os.getpid()}")
-    shutil.copyfile(origin, partial)
-    os.chmod(partial, 0o600)
+    digest = _copy_hashing(origin, partial)
     if sha256_of(partial) != digest or partial.stat().st_size != size:
         partial.unlink()
         return Copied(None, None, "the copy did not match the source (size or sha256)")
     os.replace(partial, destination)
     return Copied(size, digest)
+
+
+def _copy_hashing(origin: Path, partial: Path) -> str:
+    """Copy a file owner-only and return the sha256 of what was read."""
+    digest = hashlib.sha256()
+    created = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # never readable
+    with open(origin, "rb") as reading, open(created, "wb") as writing:
+        while chunk := reading.read(CHUNK):
+            digest.update(chunk)
+            writing.write(chunk)
+    return digest.hexdigest()
