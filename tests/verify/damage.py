@@ -177,3 +177,31 @@ def edit_title(url: URL, bundle: str) -> str:
         *(f"UPDATE `{n}` SET title = CONCAT(title, ' (edited)') WHERE nid = {nid}" for n in names),
     )
     return str(nid)
+
+
+def plant_notes(project: Project, site: str) -> tuple[str, str]:
+    """Insert two notes on a complaint of a tenant straight into the target: one the ledger says
+    the tool wrote (its comment is not in the source: gone), one the ledger knows nothing of.
+    Return their source ids."""
+    tid = tenant_id(project, site)
+    complaint, nid = run(
+        project.target, f"SELECT id, source_id FROM complaints WHERE tenant_id = {tid} LIMIT 1"
+    )[0]
+    run_id = project.scalar(f"SELECT MAX(id) FROM pm_runs WHERE tenant_id = {tid}")
+    gone, stray = "990001", "990002"
+    for cid in (gone, stray):
+        run(
+            project.target,
+            "INSERT INTO complaint_notes (tenant_id, complaint_id, source_id, source_entity_id, "
+            f"thread, published, imported_at) VALUES ({tid}, {complaint}, {cid}, {nid}, '01/', 1, "
+            "NOW())",
+        )
+    note = project.scalar(f"SELECT id FROM complaint_notes WHERE source_id = {gone}")
+    run(
+        project.target,
+        "INSERT INTO pm_id_map (tenant_id, source_entity, source_id, target_table, target_id, "
+        "row_hash, status, first_run_id, run_id, imported_at) VALUES "
+        f"({tid}, 'comment:complaint', '{gone}', 'complaint_notes', {note}, NULL, 'imported', "
+        f"{run_id}, {run_id}, NOW())",
+    )
+    return gone, stray

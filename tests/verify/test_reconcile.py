@@ -185,3 +185,18 @@ def test_a_plaintext_target_is_refused_and_bad_input_is_one_line(migrated: Proje
     unknown = _cli(migrated, "atlantis")
     assert unknown.exit_code == 1 and "atlantis" in unknown.output
     assert len([line for line in unknown.output.splitlines() if line.strip()]) == 1
+
+
+def test_rows_gone_from_the_source_are_listed_and_stray_rows_are_mismatches(
+    migrated: Project,
+) -> None:
+    gone, _stray = damage.plant_notes(migrated, "syria")
+    result = verify(migrated.settings(), ["syria"], VerifyOptions(allow_plaintext=True))
+    data = result.as_dict()
+    notes = _entity(data, "syria", "complaint notes")
+    assert notes["explanations"] == {r.GONE: [gone]} and notes["mismatched"] == 0
+    (site,) = data["sites"]
+    stray = [t for t in site["tables"] if t["unexplained"]]
+    assert stray == [{"table": "complaint_notes", "rows": notes["target"] + 1,
+                      "accounted": notes["target"], "unexplained": 1}]  # fmt: skip
+    assert result.mismatched() >= 1
