@@ -213,13 +213,13 @@ def _explanation(item: Item, entry: Any, digest: str) -> str:
     """Say why a source row is not compared, or "" when it is."""
     if item.status == it.IGNORED:
         return r.IGNORED
-    if entry is None or entry.target_id is None:
-        if item.status == it.FAILED and entry is not None and entry.status == "failed":
+    if item.status == it.FAILED:
+        if entry is not None and entry.status == "failed":
             return r.FAILED
+        return r.NOT_YET if entry is None else r.CHANGED
+    if entry is None or entry.target_id is None:
         return r.NOT_YET
-    if entry.row_hash != digest or item.status == it.FAILED:
-        return r.CHANGED
-    return ""
+    return r.CHANGED if entry.row_hash != digest else ""
 
 
 def _reason(item: Item) -> str:

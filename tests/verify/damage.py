@@ -205,3 +205,21 @@ def plant_notes(project: Project, site: str) -> tuple[str, str]:
         f"{run_id}, {run_id}, NOW())",
     )
     return gone, stray
+
+
+def drop_field_values(url: URL, field: str, bundle: str) -> str:
+    """Delete a node's values of a field in every table holding them; return the nid."""
+    nid = run(url, f"SELECT MIN(nid) FROM node WHERE type = '{bundle}'")[0][0]
+    column = f"{field}_value"
+    engine = create_engine(url)
+    try:
+        found = inspect(engine)
+        names = [
+            n
+            for n in found.get_table_names()
+            if column in {c["name"] for c in found.get_columns(n)}
+        ]
+    finally:
+        engine.dispose()
+    run(url, *(f"DELETE FROM `{n}` WHERE entity_id = {nid}" for n in names))
+    return str(nid)

@@ -200,3 +200,15 @@ def test_rows_gone_from_the_source_are_listed_and_stray_rows_are_mismatches(
     assert stray == [{"table": "complaint_notes", "rows": notes["target"] + 1,
                       "accounted": notes["target"], "unexplained": 1}]  # fmt: skip
     assert result.mismatched() >= 1
+
+
+def test_a_row_that_failed_in_the_last_run_is_explained_with_its_reason(
+    migrated: Project,
+) -> None:
+    nid = damage.drop_field_values(migrated.sources["drc"], "field_complaint_code", "complaint")
+    report = migrated.migrate(["drc"])
+    assert report.failed_rows() >= 1
+    result = verify(migrated.settings(), ["drc"], VerifyOptions(allow_plaintext=True))
+    complaint = _entity(result.as_dict(), "drc", "complaint")
+    assert complaint["explanations"].get(r.FAILED) == [nid]
+    assert "code" in complaint["reasons"][nid] and complaint["mismatched"] == 0
