@@ -19,7 +19,8 @@ def show_inspect(data: dict[str, Any], *, json_out: bool) -> None:
     bundles = data["bundles"]
     print_table(
         "Content types",
-        ["type", "nodes", "published", "unpublished", "revisions", "fields", "deleted fields"],
+        ["type", "nodes", "published", "unpublished", "revisions", "comments", "fields"]
+        + ["deleted fields"],
         [
             (
                 name,
@@ -27,6 +28,7 @@ def show_inspect(data: dict[str, Any], *, json_out: bool) -> None:
                 b["published"],
                 b["count"] - b["published"],
                 b["revisions"],
+                b["comments"],
                 len(b["fields"]),
                 len(b["deleted_fields"]),
             )

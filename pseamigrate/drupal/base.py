@@ -20,6 +20,7 @@ from pseamigrate.drupal.assemble import (
     fetch_values,
     language_index,
 )
+from pseamigrate.drupal.comments import comment_batches
 from pseamigrate.drupal.model import EntityRecord, FieldStorage, SiteCounts, SiteModel
 from pseamigrate.drupal.source import Row, Source, keyset
 from pseamigrate.errors import UnknownBundle
@@ -82,6 +83,7 @@ class BaseSite:
             users_blocked=int(users["b"] or 0),
             files=int(s.scalar(f"SELECT COUNT(*) FROM {s.q('file_managed')}") or 0),
             deleted_rows={b: self.deleted_row_counts("node", b) for b in self.model.bundles},
+            comments=self._comment_counts(),
         )
 
     def deleted_row_counts(self, entity_type: str, bundle: str) -> dict[str, int]:
@@ -103,6 +105,17 @@ class BaseSite:
 
     def _term_counts(self) -> dict[str, int]:
         """Return terms by vocabulary machine name (empty vocabularies too)."""
+        raise NotImplementedError
+
+    def _comment_counts(self) -> dict[str, int]:
+        """Return comments (unpublished included) by the type of the node they are on."""
+        sql = self._comment_count_sql()
+        if sql is None:
+            return {}
+        return {r["type"]: int(r["n"]) for r in self.source.rows(sql)}
+
+    def _comment_count_sql(self) -> str | None:
+        """Return SQL giving `type`, `n` (comments per node type); None: no comment table."""
         raise NotImplementedError
 
     def storages(self, entity_type: str, bundle: str) -> list[FieldStorage]:
@@ -251,6 +264,25 @@ class BaseSite:
         """Stream the user accounts (not anonymous) with `roles` (names) and `status`."""
         sql, table = self._user_sql()
         return self.batches("user", "user", sql, "uid", batch_size, table)
+
+    def iter_comments(
+        self, node_bundle: str, *, batch_size: int = DEFAULT_BATCH
+    ) -> Iterator[list[EntityRecord]]:
+        """Stream the comments on nodes of one type, ordered by cid, in batches of records.
+
+        Each record's `bundle` is the comment bundle, `base` holds `nid`, `pid` (0: top level),
+        `thread`, `uid`, `status`, `created`, `changed`; `fields` the comment fields
+        (`comment_body`). A site without comments yields nothing."""
+        self._check_bundle("node", node_bundle)
+        found = self._comment_sql()
+        if found is None:
+            return iter(())
+        sql, table = found
+        return comment_batches(self, node_bundle, sql, table, batch_size)
+
+    def _comment_sql(self) -> tuple[str, str] | None:
+        """Return the keyset SQL of one node type's comments and its table (None: none)."""
+        raise NotImplementedError
 
     def iter_files(self, *, batch_size: int = DEFAULT_BATCH) -> Iterator[list[EntityRecord]]:
         """Stream the managed files with their `usage` (module, type, id, count)."""

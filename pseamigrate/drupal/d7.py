@@ -32,6 +32,29 @@ class D7Site(BaseSite):
         )
         return {r["m"]: int(r["n"]) for r in terms}
 
+    def _comment_count_sql(self) -> str | None:
+        s = self.source
+        if not s.has("comment"):
+            return None
+        return (
+            f"SELECT n.type, COUNT(*) AS n FROM {s.q('comment')} c "
+            f"JOIN {s.q('node')} n ON n.nid = c.nid GROUP BY n.type"
+        )
+
+    def _comment_sql(self) -> tuple[str, str] | None:
+        """Select comments; Drupal 7 names a node type's comment bundle `comment_node_<type>`."""
+        s = self.source
+        if not s.has("comment"):
+            return None
+        sql = (
+            "SELECT c.cid, c.pid, c.nid, c.uid, c.subject, c.hostname, c.created, c.changed, "
+            "c.status, c.thread, c.name, c.mail, c.homepage, c.language, "
+            f"CONCAT('comment_node_', n.type) AS bundle FROM {s.q('comment')} c "
+            f"JOIN {s.q('node')} n ON n.nid = c.nid "
+            "WHERE n.type = :b AND c.cid > :after ORDER BY c.cid LIMIT :size"
+        )
+        return sql, s.name("comment")
+
     def _entity_sql(self) -> tuple[str, str]:
         sql = (
             f"SELECT n.*, n.type AS bundle FROM {self.source.q('node')} n "

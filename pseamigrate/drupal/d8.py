@@ -14,6 +14,7 @@ DATA_TABLES = {
     "node": ("node_field_data", "nid"),
     "taxonomy_term": ("taxonomy_term_field_data", "tid"),
     "user": ("users_field_data", "uid"),
+    "comment": ("comment_field_data", "cid"),
 }
 
 
@@ -44,6 +45,33 @@ class D8Site(BaseSite):
         )
         counted = {r["vid"]: int(r["n"]) for r in terms}
         return {**dict.fromkeys(self.model.vocabularies, 0), **counted}
+
+    def _comment_count_sql(self) -> str | None:
+        s = self.source
+        if not s.has("comment_field_data"):
+            return None
+        return (
+            f"SELECT n.type, COUNT(*) AS n FROM {s.q('comment_field_data')} c "
+            f"JOIN {s.q('node')} n ON n.nid = c.entity_id "
+            "WHERE c.entity_type = 'node' AND c.default_langcode = 1 GROUP BY n.type"
+        )
+
+    def _comment_sql(self) -> tuple[str, str] | None:
+        """Select comments on nodes (default translation); `nid` and `pid` (0: top level)
+        are named as in Drupal 7, so both layouts give the same base keys."""
+        s = self.source
+        if not s.has("comment_field_data"):
+            return None
+        sql = (
+            "SELECT d.cid, COALESCE(d.pid, 0) AS pid, d.entity_id AS nid, d.uid, d.subject, "
+            "d.hostname, d.created, d.changed, d.status, d.thread, d.name, d.mail, d.homepage, "
+            "d.langcode, d.entity_type, d.field_name, c.uuid, d.comment_type AS bundle "
+            f"FROM {s.q('comment_field_data')} d JOIN {s.q('comment')} c ON c.cid = d.cid "
+            f"JOIN {s.q('node')} n ON n.nid = d.entity_id "
+            "WHERE d.entity_type = 'node' AND n.type = :b AND d.default_langcode = 1 "
+            "AND d.cid > :after ORDER BY d.cid LIMIT :size"
+        )
+        return sql, s.name("comment_field_data")
 
     def _entity_sql(self) -> tuple[str, str]:
         s = self.source

@@ -73,7 +73,8 @@ def introspect(source: Source, version: int) -> SiteModel:
     fields = {key: _with_targets(storage, instances) for key, storage in fields.items()}
     bundles = _bundles(config, instances)
     major: DrupalMajor = version  # type: ignore[assignment]  # detect() returns 8..11
-    return site_model(source, major, "d8", fields, _vocabularies(config), bundles, problems)
+    vocabularies = _vocabularies(config, _hierarchies(source))
+    return site_model(source, major, "d8", fields, vocabularies, bundles, problems)
 
 
 def _stored_entity_types(source: Source) -> set[str]:
@@ -290,9 +291,31 @@ def _bundles(
     return group_bundles(labels, instances)
 
 
-def _vocabularies(config: dict[str, dict[str, Any]]) -> dict[str, Vocabulary]:
+def _vocabularies(
+    config: dict[str, dict[str, Any]], hierarchies: dict[str, int]
+) -> dict[str, Vocabulary]:
     return {
-        str(c["vid"]): Vocabulary(str(c["vid"]), str(c.get("name") or c["vid"]), str(c["vid"]))
+        str(c["vid"]): Vocabulary(
+            str(c["vid"]),
+            str(c.get("name") or c["vid"]),
+            str(c["vid"]),
+            hierarchies.get(str(c["vid"]), 0),
+        )
         for name, c in config.items()
         if name.startswith("taxonomy.vocabulary.") and c.get("vid")
+    }
+
+
+def _hierarchies(source: Source) -> dict[str, int]:
+    """Return each vocabulary's hierarchy as Drupal 7 flags it (0 flat, 1 single parents,
+    2 some term has several); Drupal 8+ no longer stores the flag, its parent rows tell."""
+    if not source.has("taxonomy_term__parent"):
+        return {}
+    sql = (
+        "SELECT bundle, MAX(delta) AS deltas, MAX(parent_target_id) AS parent "
+        f"FROM {source.q('taxonomy_term__parent')} WHERE deleted = 0 GROUP BY bundle"
+    )
+    return {
+        str(row["bundle"]): 2 if int(row["deltas"] or 0) > 0 else int(bool(row["parent"]))
+        for row in source.rows(sql)
     }

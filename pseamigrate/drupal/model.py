@@ -80,7 +80,9 @@ class Vocabulary:
     machine_name: str
     name: str
     vid: str
-    hierarchy: int = 0  # 0 flat, 1 single parent, 2 multiple parents (Drupal 7's own flag)
+    # 0 flat, 1 single parent, 2 multiple parents: Drupal 7's own flag; in 8+ read from the
+    # `taxonomy_term__parent` rows (a delta above 0 means several parents)
+    hierarchy: int = 0
 
 
 @dataclass(frozen=True)
@@ -158,3 +160,4 @@ class SiteCounts:
     files: int
     # node type → deleted field → its rows Drupal still keeps (value rows: one per delta/language)
     deleted_rows: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    comments: Mapping[str, int] = field(default_factory=dict)  # node type → comments on its nodes

@@ -30,6 +30,7 @@ def inspect_data(
                 "count": counts.nodes.get(name, 0),
                 "published": counts.published.get(name, 0),
                 "revisions": counts.revisions.get(name, 0),
+                "comments": counts.comments.get(name, 0),
                 **_fields_of(model, bundle),
                 "deleted_field_rows": _deleted_rows(model, bundle, counts.deleted_rows.get(name)),
             }
@@ -39,6 +40,7 @@ def inspect_data(
             name: {
                 "name": vocabulary.name,
                 "terms": counts.terms.get(name, 0),
+                "hierarchy": vocabulary.hierarchy,
                 **_fields_of(model, model.entity_bundles.get("taxonomy_term", {}).get(name)),
             }
             for name, vocabulary in sorted(model.vocabularies.items())

@@ -17,7 +17,18 @@ from typing import Any
 MAPPING_VERSION = 1
 
 # Node properties every bundle has, usable as `source:` like a field.
-BASE_PROPERTIES = ("nid", "vid", "title", "uid", "status", "created", "changed", "language")
+# `comment` is the node's comment setting: a node column in Drupal 7, a field in Drupal 8+.
+BASE_PROPERTIES = (
+    "nid",
+    "vid",
+    "title",
+    "uid",
+    "status",
+    "created",
+    "changed",
+    "language",
+    "comment",
+)
 # Columns every entity table has that a mapping may fill (source ids are set by the engine).
 BASE_DESTINATIONS = {
     "title": "string",

@@ -20,6 +20,11 @@ from pseamigrate.mapping.types import field_kind
 from pseamigrate.target.model import CanonicalModel, Child, Column, Entity
 
 TODO_FIELD = "TODO: not in the model; map it to a column or extra/<name>, or say why it is ignored"
+# Drupal 8+ nodes carry their comment setting as a field of type `comment`; the comments (case
+# notes) are read on their own (`iter_comments`), so the setting itself is not mapped.
+COMMENT_SETTING = (
+    "The node's comment setting (open/closed), not case data; the comments are read separately"
+)
 TODO_DELETED = "TODO: deleted field instance whose data remains; map it to extra/<name> or say why"
 DELETED_NOTE = (
     "# {field} is a DELETED field whose rows remain in the database: kept in\n"
@@ -117,6 +122,9 @@ def _entity(
             continue
         if instance.deleted or storage is None:
             ignore[instance.field_name] = TODO_DELETED if instance.deleted else TODO_FIELD
+            continue
+        if storage.type == "comment":
+            ignore[instance.field_name] = COMMENT_SETTING
             continue
         target = _match_field(instance, entity, process)
         if target is None:

@@ -9,7 +9,7 @@ See docs/sample-sites.md.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,10 +20,20 @@ from sqlalchemy.exc import DBAPIError
 
 from pseamigrate.db import describe_db_error, where
 from pseamigrate.errors import SampleError
-from pseamigrate.sample import d7, d7fields, d8, d8fields
+from pseamigrate.sample import d7, d7fields, d8, d8config, d8fields
 from pseamigrate.sample.content import NodeChunk, SiteContent
 from pseamigrate.sample.files import write_files
-from pseamigrate.sample.sites import SITE_NAMES, BundleSpec, SiteSpec, site_spec
+from pseamigrate.sample.sites import (
+    COMMENT_FIELD,
+    COMMENTED,
+    LOCATION_FIELDS,
+    SITE_NAMES,
+    USER_FIELDS,
+    BundleSpec,
+    FieldSpec,
+    SiteSpec,
+    site_spec,
+)
 from pseamigrate.sample.sql import Writer
 
 __all__ = ["LAYOUTS", "SITE_NAMES", "Progress", "SiteReport", "build_site"]
@@ -41,8 +51,10 @@ class SiteReport:
     expected: dict[str, Any]
     drift: dict[str, Any]
     missing_files: list[str] = field(default_factory=list)
-    field_values: int = 0  # rows written into field data and revision tables
+    field_values: int = 0  # rows written into node field data and revision tables
     tables: list[str] = field(default_factory=list)
+    # Planted problems → the ids (nids, cids, tids, uids, fids) that carry them.
+    planted: dict[str, list[int | str]] = field(default_factory=dict)
 
 
 def build_site(
@@ -55,12 +67,17 @@ def build_site(
     files_dir: Path | None = None,
     table_prefix: str = "",
     on_progress: Progress | None = None,
+    big_narrative_bytes: int = 0,
 ) -> SiteReport:
-    """Build sample site `site` in `layout` into the empty database named by `url`."""
-    _check(site, layout, scale, table_prefix)
+    """Build sample site `site` in `layout` into the empty database named by `url`.
+
+    With `big_narrative_bytes` > 0, one complaint's narrative has exactly that many bytes
+    (opt-in: a 20 MB narrative makes the build slow); its nid is in `planted["big_narrative"]`.
+    """
+    _check(site, layout, scale, table_prefix, big_narrative_bytes)
     spec = site_spec(site)
     charset = spec.d7_charset if layout == "d7" else "utf8mb4"
-    content = SiteContent(spec, seed, scale, emoji=charset == "utf8mb4")
+    content = SiteContent(spec, seed, scale, charset == "utf8mb4", big_narrative_bytes)
     # Driver errors must not echo rows (they hold synthetic narratives, but real code paths
     # share this habit with real data): hide bound parameters in exception messages.
     engine = create_engine(url.set(query={**url.query, "charset": "utf8mb4"}), hide_parameters=True)
@@ -78,10 +95,11 @@ def build_site(
         engine.dispose()
     report.drift = _drift(spec, layout, charset, table_prefix, w)
     report.tables = list(w.tables)
+    report.planted = content.planted_ids()
     return report
 
 
-def _check(site: str, layout: str, scale: float, table_prefix: str) -> None:
+def _check(site: str, layout: str, scale: float, table_prefix: str, big: int) -> None:
     if site not in SITE_NAMES:
         raise SampleError(f"unknown sample site {site!r} (known: {', '.join(SITE_NAMES)})")
     if layout not in LAYOUTS:
@@ -90,6 +108,8 @@ def _check(site: str, layout: str, scale: float, table_prefix: str) -> None:
         raise SampleError("scale must be greater than 0")
     if not re.fullmatch(r"[A-Za-z0-9_]{0,20}", table_prefix):
         raise SampleError("table prefix may hold only letters, digits and _ (at most 20)")
+    if big < 0:
+        raise SampleError("big_narrative_bytes must be 0 (none) or more")
 
 
 def _write(
@@ -127,29 +147,38 @@ def _write(
 
 
 def _expected(spec: SiteSpec, layout: str, content: SiteContent) -> dict[str, Any]:
-    types = d7fields.TYPES if layout == "d7" else d8fields.TYPES
-    bundles = {
-        b.name: {
-            "count": 0,
-            "published": 0,
-            "revisions": 0,
-            "fields": {
-                f.name: {"type": types[f.kind].type, "cardinality": f.cardinality}
-                for f in b.fields
-                if not f.deleted
-            },
+    def described(fields: Iterable[FieldSpec]) -> dict[str, Any]:
+        types = d7fields.TYPES if layout == "d7" else d8fields.TYPES
+        return {
+            f.name: {"type": types[f.kind].type, "cardinality": f.cardinality}
+            for f in fields
+            if not f.deleted
         }
+
+    def node_fields(bundle: BundleSpec) -> tuple[FieldSpec, ...]:
+        commented = layout == "d8" and bundle.name in COMMENTED  # Drupal 8+: a comment field
+        return bundle.fields + ((COMMENT_FIELD,) if commented else ())
+
+    bundles = {
+        b.name: {"count": 0, "published": 0, "revisions": 0, "comments": 0}
+        | {"fields": described(node_fields(b))}
         for b in spec.bundles
     }
+    term_fields = {"location": LOCATION_FIELDS + ((d8config.PCODE,) if layout == "d8" else ())}
     vocabularies = {
-        v.machine_name: {"terms": len(content.terms_of(v.machine_name))} for v in spec.vocabularies
+        v.machine_name: {
+            "terms": len(content.terms_of(v.machine_name)),
+            "fields": described(term_fields.get(v.machine_name, ())),
+        }
+        for v in spec.vocabularies
     }
     users = content.users
     return {
         "drupal_version": 7 if layout == "d7" else 10,
         "bundles": bundles,
         "vocabularies": vocabularies,
-        "users": {"total": len(users), "blocked": sum(1 for u in users if u.status == 0)},
+        "users": {"total": len(users), "blocked": sum(1 for u in users if u.status == 0)}
+        | {"fields": described(USER_FIELDS)},
         "files": {"total": 0},
     }
 
@@ -159,6 +188,7 @@ def _tally(expected: dict[str, Any], bundle: BundleSpec, chunk: NodeChunk) -> No
     counts["count"] += len(chunk.nodes)
     counts["published"] += sum(n.current.status for n in chunk.nodes)
     counts["revisions"] += sum(len(n.revisions) for n in chunk.nodes)
+    counts["comments"] += len(chunk.comments)
     expected["files"]["total"] += len(chunk.files)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pseamigrate.sample import text
+from pseamigrate.sample.comments import Comment, CommentMaker
 from pseamigrate.sample.sites import BundleSpec, FieldSpec, SiteSpec
 
 EPOCH = 1514764800  # 2018-01-01: the oldest CRP content
@@ -45,6 +46,8 @@ class Term:
     parent: int
     weight: int
     uuid: str
+    second_parent: int = 0  # a term with two parents (Drupal's multiple hierarchy)
+    code: str = ""  # field_location_code of location terms
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,9 @@ class User:
     access: int
     roles: tuple[str, ...]
     uuid: str
+    full_name: str = ""  # field_full_name
+    phone: str = ""  # field_phone ("" when the account has none)
+    organisation: int = 0  # field_organisation: a tid of the organisation vocabulary
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,7 @@ class NodeChunk:
 
     nodes: list[Node]
     files: list[ManagedFile]
+    comments: list[Comment] = field(default_factory=list)
 
 
 def make_uuid(rng: random.Random) -> str:
@@ -125,8 +132,11 @@ def make_uuid(rng: random.Random) -> str:
 class SiteContent:
     """Generate one site's content deterministically from `seed` and `scale`."""
 
-    def __init__(self, spec: SiteSpec, seed: int, scale: float, emoji: bool) -> None:
+    def __init__(
+        self, spec: SiteSpec, seed: int, scale: float, emoji: bool, big_narrative_bytes: int = 0
+    ) -> None:
         self.spec, self.seed, self.scale, self.emoji = spec, seed, scale, emoji
+        self.big_narrative_bytes = big_narrative_bytes
         self.rng = random.Random(f"{seed}:{spec.seed_offset}")
         self.terms = self._make_terms()
         self.users = self._make_users()
@@ -135,6 +145,21 @@ class SiteContent:
         self._vid = 0
         self._fid = 0
         self.complaint_nids: list[int] = []
+        # Comments draw from their own stream, so node content does not depend on them.
+        comment_rng = random.Random(f"{seed}:{spec.seed_offset}:comments")
+        self.comments = CommentMaker(comment_rng, spec.language, spec.arabic, emoji)
+        self.authors = {u.uid: u.name for u in self.users if u.status == 1}
+        # Planted problems by name: the ids a test can assert (see docs/sample-sites.md).
+        self.planted: dict[str, list[int | str]] = {
+            "dangling_complaint_ref": [],
+            "deleted_complaints": [],
+            "unparseable_incident_dates": [],
+            "multi_parent_terms": [t.tid for t in self.terms if t.second_parent],
+            "emoji_nodes": [],
+            "big_narrative": [],
+            "shared_emails": [u.uid for u in self.users[self._own_users() :]],
+            "missing_files": [],
+        }
 
     def count(self, bundle: BundleSpec) -> int:
         """Return how many nodes of `bundle` this scale gives (at least 3)."""
@@ -165,10 +190,17 @@ class SiteContent:
                     up = 0 if i == 0 else parent
                     uid = make_uuid(self.rng)
                     terms.append(Term(tid, vocabulary.machine_name, name, up, weight, uid))
-        return terms
+        return _location_extras(terms, self.spec.code)
+
+    def planted_ids(self) -> dict[str, list[int | str]]:
+        """Return every planted problem's ids (call after all chunks were written)."""
+        return {**self.planted, "emoji_comments": list(self.comments.with_emoji)}
+
+    def _own_users(self) -> int:
+        return 8 + round(10 * self.scale)
 
     def _make_users(self) -> list[User]:
-        total = 8 + round(10 * self.scale)
+        total = self._own_users()
         users = [self._user(uid, uid * 37 + self.spec.seed_offset) for uid in range(1, total + 1)]
         shared = random.Random(f"{self.seed}:shared")
         for number, pair in enumerate(SHARED_ACCOUNTS):
@@ -197,17 +229,37 @@ class SiteContent:
             access=created + rng.randrange(86400 * 30),
             roles=tuple(dict.fromkeys(roles)),
             uuid=make_uuid(rng),
+            **self._user_fields(uid, person),
         )
+
+    def _user_fields(self, uid: int, person: int) -> dict[str, Any]:
+        """Return the account's field values, derived from the person number (no draws)."""
+        full_name = f"Synthetic Person {person:03d}"
+        if self.spec.arabic and uid % 3 == 0:
+            full_name += f" / شخص اصطناعي {person}"
+        orgs = [t.tid for t in self.terms if t.vocabulary == "organisation"]
+        return {
+            "full_name": full_name,
+            "phone": "" if uid % 4 == 0 else f"+000 555 {person:04d}",
+            "organisation": orgs[person % len(orgs)] if orgs and uid % 5 else 0,
+        }
 
     def chunks(self, bundle: BundleSpec) -> Iterator[NodeChunk]:
         """Yield the nodes of `bundle` in chunks, with the files they created."""
         total = self.count(bundle)
+        if bundle.name == "referral":
+            self._nid += 1  # the last complaint was deleted; a referral still points at it
+            self.planted["deleted_complaints"].append(self._nid)
         for start in range(0, total, CHUNK):
             chunk = NodeChunk([], [])
             for index in range(start, min(total, start + CHUNK)):
                 node = self._node(bundle, index)
                 chunk.nodes.append(node)
                 chunk.files.extend(self.files_of(node))
+                chunk.comments += self.comments.comments_of(
+                    bundle.name, node.nid, node.created, self.authors
+                )
+            self.planted["missing_files"] += [f.fid for f in chunk.files if f.missing]
             yield chunk
 
     def _node(self, bundle: BundleSpec, index: int) -> Node:
@@ -223,6 +275,7 @@ class SiteContent:
         values = {f.name: self._values(f, node, index) for f in bundle.fields}
         values = {name: v for name, v in values.items() if v}
         title = self._title(bundle, index)
+        self._plant(bundle, index, node, values, title)
         published = 0 if rng.random() < 0.08 else 1
         count = rng.choice((1, 1, 1, 2, 3)) if bundle.name != "awareness_session" else 1
         for number in range(count):
@@ -238,15 +291,38 @@ class SiteContent:
             node.revisions.append(rev)
         return node
 
+    def _plant(
+        self, bundle: BundleSpec, index: int, node: Node, values: dict[str, Any], title: str
+    ) -> None:
+        """Plant the per-node problems: a referral to a deleted complaint, the big narrative,
+        and note the nodes whose title or narrative holds the emoji."""
+        if bundle.name == "referral" and index == 0:
+            values["field_complaint_ref"] = list(self.planted["deleted_complaints"][-1:])
+            self.planted["dangling_complaint_ref"].append(node.nid)
+        if bundle.name == "complaint" and index == 1 and self.big_narrative_bytes > 0:
+            size = self.big_narrative_bytes
+            values["field_narrative"] = [text.sized_narrative(size, self.emoji)]
+            self.planted["big_narrative"].append(node.nid)
+        narratives = [v for v in values.get("field_narrative", []) if isinstance(v, str)]
+        if any(text.EMOJI in v for v in [title, *narratives]):
+            self.planted["emoji_nodes"].append(node.nid)
+
     def _title(self, bundle: BundleSpec, index: int) -> str:
         if bundle.name == "complaint":
             return f"CRP-{self.spec.code}-{index + 1:05d}"
-        return f"{bundle.label} {index + 1} (synthetic)"
+        # Some session titles carry the 4-byte emoji, where the charset holds it.
+        emoji = f" {text.EMOJI}" if self.emoji and index % 9 == 4 else ""
+        return f"{bundle.label} {index + 1} (synthetic){emoji}"
 
     def _values(self, spec: FieldSpec, node: Node, index: int) -> list[Value]:
         rng = self.rng
         if spec.kind == "file":
             return [self._file(i) for i in range(rng.choice((0, 0, 1, 1, 2, 3)))]
+        if spec.name == "field_incident_date":
+            value, parseable = text.incident_date(index, _date(node.created))
+            if not parseable:
+                self.planted["unparseable_incident_dates"].append(node.nid)
+            return [value]
         if spec.name != "field_complaint_code" and rng.random() < 0.05:
             return []  # optional fields left empty now and then
         if spec.kind == "term":
@@ -324,6 +400,27 @@ def indexed_terms(term_fields: list[str], nodes: list[Node]) -> Iterator[tuple[N
         tids = {tid for name in term_fields for tid in node.current.values.get(name, [])}
         for tid in sorted(tids):
             yield node, tid
+
+
+def _location_extras(terms: list[Term], code: str) -> list[Term]:
+    """Give location terms their code, and the last district a second parent (the next region)."""
+    locations = [t for t in terms if t.vocabulary == "location"]
+    regions = [t.tid for t in locations if t.parent == 0]
+    out = []
+    for term in terms:
+        if term.vocabulary == "location":
+            extra: dict[str, Any] = {"code": f"{code}-L{term.tid - locations[0].tid + 1:03d}"}
+            if term is locations[-1] and len(regions) > 1:
+                extra["second_parent"] = regions[regions.index(term.parent) - 1]
+            term = _with_term(term, **extra)
+        out.append(term)
+    return out
+
+
+def _with_term(term: Term, **changes: Any) -> Term:
+    from dataclasses import replace
+
+    return replace(term, **changes)
 
 
 def _date(stamp: int) -> str:

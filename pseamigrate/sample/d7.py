@@ -10,8 +10,17 @@ from collections.abc import Iterator
 from typing import Any
 
 from pseamigrate.sample import d7fields
+from pseamigrate.sample.comments import node_statistics
 from pseamigrate.sample.content import ROLE_LABELS, Node, NodeChunk, SiteContent, indexed_terms
-from pseamigrate.sample.sites import BundleSpec, FieldSpec, SiteSpec
+from pseamigrate.sample.sites import (
+    COMMENT_BODY,
+    COMMENTED,
+    LOCATION_FIELDS,
+    USER_FIELDS,
+    BundleSpec,
+    FieldSpec,
+    SiteSpec,
+)
 from pseamigrate.sample.sql import Writer, php, php_object
 
 UNSIGNED = "int unsigned NOT NULL DEFAULT 0"
@@ -98,6 +107,23 @@ CORE_TABLES = {
     f"`status` tinyint NOT NULL DEFAULT 0, `timestamp` {UNSIGNED}, PRIMARY KEY (`fid`), "
     "UNIQUE KEY `uri` (`uri`), KEY `uid` (`uid`), KEY `status` (`status`), "
     "KEY `timestamp` (`timestamp`)",
+    "comment": "`cid` int NOT NULL AUTO_INCREMENT, `pid` int NOT NULL DEFAULT 0, "
+    "`nid` int NOT NULL DEFAULT 0, `uid` int NOT NULL DEFAULT 0, "
+    "`subject` varchar(64) NOT NULL DEFAULT '', `hostname` varchar(128) NOT NULL DEFAULT '', "
+    "`created` int NOT NULL DEFAULT 0, `changed` int NOT NULL DEFAULT 0, "
+    "`status` tinyint unsigned NOT NULL DEFAULT 1, `thread` varchar(255) NOT NULL, "
+    "`name` varchar(60) DEFAULT NULL, `mail` varchar(64) DEFAULT NULL, "
+    "`homepage` varchar(255) DEFAULT NULL, `language` varchar(12) NOT NULL DEFAULT '', "
+    "PRIMARY KEY (`cid`), KEY `comment_status_pid` (`pid`,`status`), "
+    "KEY `comment_num_new` (`nid`,`status`,`created`,`cid`,`thread`(191)), "
+    "KEY `comment_uid` (`uid`), "
+    "KEY `comment_nid_language` (`nid`,`language`), KEY `comment_created` (`created`)",
+    "node_comment_statistics": f"`nid` {UNSIGNED}, `cid` int NOT NULL DEFAULT 0, "
+    "`last_comment_timestamp` int NOT NULL DEFAULT 0, "
+    "`last_comment_name` varchar(60) DEFAULT NULL, `last_comment_uid` int NOT NULL DEFAULT 0, "
+    f"`comment_count` {UNSIGNED}, PRIMARY KEY (`nid`), "
+    "KEY `node_comment_timestamp` (`last_comment_timestamp`), "
+    "KEY `comment_count` (`comment_count`), KEY `last_comment_uid` (`last_comment_uid`)",
     "file_usage": "`fid` int unsigned NOT NULL, `module` varchar(255) NOT NULL DEFAULT '', "
     f"`type` varchar(64) NOT NULL DEFAULT '', `id` {UNSIGNED}, `count` {UNSIGNED}, "
     "PRIMARY KEY (`fid`,`type`,`id`,`module`), KEY `type_id` (`type`,`id`), "
@@ -114,18 +140,28 @@ MODULES = (
     ("modules/field/modules/number/number.module", "number", 0),
     ("modules/field/modules/options/options.module", "options", 0),
     ("modules/file/file.module", "file", 7000),
+    ("modules/comment/comment.module", "comment", 7009),
     ("modules/taxonomy/taxonomy.module", "taxonomy", 7011),
     ("sites/all/modules/date/date.module", "date", 7004),
     ("sites/all/modules/entityreference/entityreference.module", "entityreference", 7002),
 )
 
 
+def instances(spec: SiteSpec) -> list[tuple[str, str, FieldSpec]]:
+    """Return every field instance as (entity type, bundle, field): node fields first, then
+    the comment body on every node type's comment bundle (Drupal 7's comment module adds it to
+    each), the user fields and the location terms' fields."""
+    out = [("node", b.name, f) for b in spec.bundles for f in b.fields]
+    out += [("comment", f"comment_node_{b.name}", COMMENT_BODY) for b in spec.bundles]
+    out += [("user", "user", f) for f in USER_FIELDS]
+    return out + [("taxonomy_term", "location", f) for f in LOCATION_FIELDS]
+
+
 def field_ids(spec: SiteSpec) -> dict[str, int]:
     """Number every field of the site in definition order (field_config.id)."""
     ids: dict[str, int] = {}
-    for bundle in spec.bundles:
-        for field in bundle.fields:
-            ids.setdefault(field.name, len(ids) + 1)
+    for _, _, field in instances(spec):
+        ids.setdefault(field.name, len(ids) + 1)
     return ids
 
 
@@ -134,11 +170,11 @@ def create_tables(w: Writer, spec: SiteSpec) -> None:
     for table, body in CORE_TABLES.items():
         w.create(table, body.replace(", `", ",\n  `").replace(", PRIMARY", ",\n  PRIMARY"))
     ids = field_ids(spec)
-    for bundle in spec.bundles:
-        for field in bundle.fields:
-            data, revision = d7fields.table_names(field, ids[field.name])
-            w.create(data, d7fields.field_table_body(field, revision=False))
-            w.create(revision, d7fields.field_table_body(field, revision=True))
+    fields = {field.name: field for _, _, field in instances(spec)}
+    for field in fields.values():
+        data, revision = d7fields.table_names(field, ids[field.name])
+        w.create(data, d7fields.field_table_body(field, revision=False))
+        w.create(revision, d7fields.field_table_body(field, revision=True))
 
 
 def write_base(w: Writer, spec: SiteSpec, content: SiteContent) -> None:
@@ -159,6 +195,36 @@ def write_base(w: Writer, spec: SiteSpec, content: SiteContent) -> None:
     _write_fields(w, spec)
     _write_taxonomy(w, spec, content)
     _write_users(w, spec, content)
+    locations = [t for t in content.terms if t.vocabulary == "location"]
+    _write_entity_field(w, spec, "taxonomy_term", "location", LOCATION_FIELDS[0],
+                        [(t.tid, t.code) for t in locations])  # fmt: skip
+    users = content.users
+    for field, values in (
+        (USER_FIELDS[0], [(u.uid, u.full_name) for u in users]),
+        (USER_FIELDS[1], [(u.uid, u.phone) for u in users if u.phone]),
+        (USER_FIELDS[2], [(u.uid, u.organisation) for u in users if u.organisation]),
+    ):
+        _write_entity_field(w, spec, "user", "user", field, values)
+
+
+def _write_entity_field(
+    w: Writer,
+    spec: SiteSpec,
+    entity_type: str,
+    bundle: str,
+    field: FieldSpec,
+    values: list[tuple[int, Any]],
+) -> None:
+    """Write one single-value field of an unrevisioned entity type (revision_id = entity id,
+    as field_sql_storage does), in both its data and revision tables."""
+    data, revision = d7fields.table_names(field, field_ids(spec)[field.name])
+    cols = ["entity_type", "bundle", "deleted", "entity_id", "revision_id", "language", "delta"]
+    cols += [f"{field.name}_{c}" for c, _ in d7fields.TYPES[field.kind].columns]
+    rows = [
+        (entity_type, bundle, 0, i, i, "und", 0) + d7fields.columns(field, v) for i, v in values
+    ]
+    w.insert(data, cols, rows)
+    w.insert(revision, cols, rows)
 
 
 def _label(spec: SiteSpec, english: str, french: str) -> str:
@@ -184,35 +250,40 @@ def _variables(spec: SiteSpec) -> dict[str, bytes]:
         "file_private_path": php("sites/default/files/private"),
         "file_default_scheme": php("private"),
         "date_default_timezone": php("UTC"),
+    } | {
+        # COMMENT_NODE_OPEN (2) where handlers write case notes, hidden (0) elsewhere
+        f"comment_{b.name}": php("2" if b.name in COMMENTED else "0")
+        for b in spec.bundles
     }
 
 
 def _write_fields(w: Writer, spec: SiteSpec) -> None:
     ids = field_ids(spec)
-    configs, instances = [], []
-    for bundle in spec.bundles:
-        for weight, field in enumerate(bundle.fields):
-            t = d7fields.TYPES[field.kind]
-            data = php(d7fields.field_data(field, ids[field.name]))
-            deleted = int(field.deleted)
-            configs.append(
-                (ids[field.name], field.name, t.type, t.module, 1)
-                + ("field_sql_storage", "field_sql_storage", 1, 0, data, field.cardinality, 0)
-                + (deleted,)
-            )
-            label = _label(spec, field.label, field.label_fr)
-            instance = php(d7fields.instance_data(field, label, weight))
-            instances.append((ids[field.name], field.name, "node", bundle.name, instance, deleted))
+    configs, rows = {}, []
+    weights: dict[tuple[str, str], int] = {}
+    for entity_type, bundle, field in instances(spec):
+        t = d7fields.TYPES[field.kind]
+        data = php(d7fields.field_data(field, ids[field.name]))
+        deleted = int(field.deleted)
+        configs[field.name] = (
+            (ids[field.name], field.name, t.type, t.module, 1)
+            + ("field_sql_storage", "field_sql_storage", 1, 0, data, field.cardinality, 0)
+            + (deleted,)
+        )
+        label = _label(spec, field.label, field.label_fr)
+        weight = weights[(entity_type, bundle)] = weights.get((entity_type, bundle), -1) + 1
+        instance = php(d7fields.instance_data(field, label, weight))
+        rows.append((ids[field.name], field.name, entity_type, bundle, instance, deleted))
     w.insert(
         "field_config",
         ("id", "field_name", "type", "module", "active", "storage_type", "storage_module")
         + ("storage_active", "locked", "data", "cardinality", "translatable", "deleted"),
-        sorted(configs),
+        sorted(configs.values()),
     )
     w.insert(
         "field_config_instance",
         ("field_id", "field_name", "entity_type", "bundle", "data", "deleted"),
-        instances,
+        rows,
     )
 
 
@@ -223,7 +294,7 @@ def _write_taxonomy(w: Writer, spec: SiteSpec, content: SiteContent) -> None:
         ("vid", "name", "machine_name", "description", "hierarchy", "module", "weight"),
         [
             (vids[v.machine_name], _label(spec, v.label, v.label_fr), v.machine_name, "")
-            + (int(v.hierarchical), "taxonomy", i)
+            + (_hierarchy(v.machine_name, content), "taxonomy", i)
             for i, v in enumerate(spec.vocabularies)
         ],
     )
@@ -232,9 +303,17 @@ def _write_taxonomy(w: Writer, spec: SiteSpec, content: SiteContent) -> None:
         ("tid", "vid", "name", "description", "format", "weight"),
         [(t.tid, vids[t.vocabulary], t.name, "", "plain_text", t.weight) for t in content.terms],
     )
-    w.insert(
-        "taxonomy_term_hierarchy", ("tid", "parent"), [(t.tid, t.parent) for t in content.terms]
-    )
+    parents = [(t.tid, t.parent) for t in content.terms]
+    parents += [(t.tid, t.second_parent) for t in content.terms if t.second_parent]
+    w.insert("taxonomy_term_hierarchy", ("tid", "parent"), sorted(parents))
+
+
+def _hierarchy(vocabulary: str, content: SiteContent) -> int:
+    """Return Drupal 7's hierarchy flag: 0 flat, 1 single parents, 2 some term has two."""
+    terms = content.terms_of(vocabulary)
+    if any(t.second_parent for t in terms):
+        return 2
+    return int(any(t.parent for t in terms))
 
 
 def _write_users(w: Writer, spec: SiteSpec, content: SiteContent) -> None:
@@ -280,17 +359,44 @@ def write_chunk(w: Writer, spec: SiteSpec, bundle: BundleSpec, chunk: NodeChunk)
     w.insert(
         "taxonomy_index", ("nid", "tid", "sticky", "created"), _index_rows(bundle, chunk.nodes)
     )
+    _write_comments(w, spec, bundle, chunk)
     return written
 
 
+def _write_comments(w: Writer, spec: SiteSpec, bundle: BundleSpec, chunk: NodeChunk) -> None:
+    """Write the chunk's comments, their bodies and every node's comment statistics row."""
+    lang = spec.language
+    w.insert(
+        "comment",
+        ("cid", "pid", "nid", "uid", "subject", "hostname", "created", "changed", "status")
+        + ("thread", "name", "mail", "homepage", "language"),
+        [
+            (c.cid, c.pid, c.nid, c.uid, c.subject, c.hostname, c.created, c.changed, c.status)
+            + (c.thread, c.name, "", "", lang)
+            for c in chunk.comments
+        ],
+    )
+    _write_entity_field(w, spec, "comment", f"comment_node_{bundle.name}", COMMENT_BODY,
+                        [(c.cid, c.body) for c in chunk.comments])  # fmt: skip
+    nodes = [(n.nid, n.uid, n.current.timestamp) for n in chunk.nodes]
+    stats = node_statistics(nodes, chunk.comments)
+    w.insert(
+        "node_comment_statistics",
+        ("nid", "cid", "last_comment_timestamp", "last_comment_name", "last_comment_uid")
+        + ("comment_count",),
+        [(s.nid, s.cid, s.timestamp, s.name, s.uid, s.count) for s in stats],
+    )
+
+
 def _write_nodes(w: Writer, nodes: list[Node]) -> None:
+    comment = {n.nid: 2 if n.bundle in COMMENTED else 0 for n in nodes}  # open, or hidden
     w.insert(
         "node",
         ("nid", "vid", "type", "language", "title", "uid", "status", "created", "changed")
         + ("comment", "promote", "sticky", "tnid", "translate"),
         [
             (n.nid, n.current.vid, n.bundle, n.language, n.current.title, n.uid, n.current.status)
-            + (n.created, n.current.timestamp, 0, 0, 0, 0, 0)
+            + (n.created, n.current.timestamp, comment[n.nid], 0, 0, 0, 0)
             for n in nodes
         ],
     )
@@ -309,7 +415,7 @@ def _write_nodes(w: Writer, nodes: list[Node]) -> None:
             "sticky",
         ),
         [
-            (n.nid, r.vid, r.uid, r.title, r.log, r.timestamp, r.status, 0, 0, 0)
+            (n.nid, r.vid, r.uid, r.title, r.log, r.timestamp, r.status, comment[n.nid], 0, 0)
             for n in nodes
             for r in n.revisions
         ],

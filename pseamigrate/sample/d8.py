@@ -9,9 +9,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from pseamigrate.sample import d8config, d8fields
+from pseamigrate.sample import d8comments, d8config, d8fields
 from pseamigrate.sample.content import Node, NodeChunk, SiteContent, indexed_terms
-from pseamigrate.sample.sites import BundleSpec, FieldSpec, SiteSpec
+from pseamigrate.sample.sites import (
+    COMMENT_BODY,
+    COMMENT_FIELD,
+    COMMENTED,
+    LOCATION_FIELDS,
+    USER_FIELDS,
+    BundleSpec,
+    FieldSpec,
+    SiteSpec,
+)
 from pseamigrate.sample.sql import Writer, php
 
 ASCII = "CHARACTER SET ascii COLLATE ascii_general_ci"
@@ -111,6 +120,38 @@ CORE_TABLES = {
     "`status` tinyint NOT NULL, `created` int DEFAULT NULL, `changed` int NOT NULL, "
     "PRIMARY KEY (`fid`), UNIQUE KEY `file_field__uuid__value` (`uuid`), "
     "KEY `file_field__uri` (`uri`(191)), KEY `file_field__status` (`status`)",
+    "comment": "`cid` int unsigned NOT NULL AUTO_INCREMENT, "
+    f"`comment_type` varchar(32) {ASCII} NOT NULL, `uuid` varchar(128) {ASCII} NOT NULL, "
+    f"`langcode` varchar(12) {ASCII} NOT NULL, PRIMARY KEY (`cid`), "
+    "UNIQUE KEY `comment_field__uuid__value` (`uuid`), "
+    "KEY `comment_field__comment_type__target_id` (`comment_type`)",
+    "comment_field_data": f"`cid` {UINT}, `comment_type` varchar(32) {ASCII} NOT NULL, "
+    f"`langcode` varchar(12) {ASCII} NOT NULL, `pid` int unsigned DEFAULT NULL, "
+    "`entity_id` int unsigned DEFAULT NULL, `subject` varchar(64) DEFAULT NULL, "
+    f"`uid` {UINT}, `name` varchar(60) DEFAULT NULL, `mail` varchar(254) DEFAULT NULL, "
+    "`homepage` varchar(255) DEFAULT NULL, `hostname` varchar(128) DEFAULT NULL, "
+    "`created` int NOT NULL, `changed` int DEFAULT NULL, `status` tinyint NOT NULL, "
+    f"`thread` varchar(255) NOT NULL, `entity_type` varchar(32) {ASCII} NOT NULL, "
+    f"`field_name` varchar(32) {ASCII} NOT NULL, `default_langcode` tinyint NOT NULL, "
+    "PRIMARY KEY (`cid`,`langcode`), "
+    "KEY `comment_field__comment_type__target_id` (`comment_type`), "
+    "KEY `comment_field__created` (`created`), "
+    "KEY `comment__id__default_langcode__langcode` (`cid`,`default_langcode`,`langcode`), "
+    "KEY `comment__status_comment_type` (`status`,`comment_type`,`cid`), "
+    "KEY `comment__status_pid` (`pid`,`status`), "
+    "KEY `comment__num_new` (`entity_id`,`entity_type`,`comment_type`,`status`,`created`,"
+    "`cid`,`thread`(191)), "
+    "KEY `comment__entity_langcode` (`entity_id`,`entity_type`,`comment_type`,"
+    "`default_langcode`), KEY `comment_field__uid__target_id` (`uid`)",
+    "comment_entity_statistics": f"`entity_id` {UINT} DEFAULT 0, "
+    f"`entity_type` varchar(32) {ASCII} NOT NULL DEFAULT 'node', "
+    f"`field_name` varchar(32) {ASCII} NOT NULL DEFAULT '', `cid` int NOT NULL DEFAULT 0, "
+    "`last_comment_timestamp` bigint NOT NULL DEFAULT 0, "
+    "`last_comment_name` varchar(60) DEFAULT NULL, "
+    f"`last_comment_uid` {UINT} DEFAULT 0, `comment_count` {UINT} DEFAULT 0, "
+    "PRIMARY KEY (`entity_id`,`entity_type`,`field_name`), "
+    "KEY `last_comment_timestamp` (`last_comment_timestamp`), "
+    "KEY `comment_count` (`comment_count`), KEY `last_comment_uid` (`last_comment_uid`)",
     "file_usage": f"`fid` {UINT}, `module` varchar(50) {ASCII} NOT NULL DEFAULT '', "
     f"`type` varchar(64) {ASCII} NOT NULL DEFAULT '', `id` varchar(64) {ASCII} NOT NULL "
     "DEFAULT '0', `count` int unsigned NOT NULL DEFAULT 0, "
@@ -126,35 +167,41 @@ class D8Site:
     def __init__(self, w: Writer, spec: SiteSpec, content: SiteContent) -> None:
         self.w, self.spec, self.content = w, spec, content
         self.uuids = d8config.Uuids(content.seed, spec)
-        self.tables: dict[tuple[str, str], tuple[str, str]] = {}
-        for bundle in spec.bundles:
-            for field in bundle.fields:
-                self.tables[("node", field.name)] = self._names("node", field)
-        self.tables[("taxonomy_term", d8config.PCODE.name)] = self._names(
-            "taxonomy_term", d8config.PCODE
-        )
+        self.tables: dict[tuple[str, str], tuple[str, str | None]] = {}
+        for entity_type, field in self.field_kinds():
+            self.tables[(entity_type, field.name)] = self._names(entity_type, field)
 
-    def _names(self, entity_type: str, field: FieldSpec) -> tuple[str, str]:
+    def _names(self, entity_type: str, field: FieldSpec) -> tuple[str, str | None]:
         uuid = self.uuids(f"field.storage.{entity_type}.{field.name}")
-        return d8fields.table_names(entity_type, field.name, uuid, field.deleted)
+        data, revision = d8fields.table_names(entity_type, field.name, uuid, field.deleted)
+        return data, revision if entity_type in d8fields.REVISIONABLE else None
 
     def field_kinds(self) -> Iterator[tuple[str, FieldSpec]]:
-        """Yield (entity type, field) for every dedicated field table pair."""
+        """Yield (entity type, field) for every field storage with dedicated tables."""
         for bundle in self.spec.bundles:
             for field in bundle.fields:
                 yield "node", field
+        yield "node", COMMENT_FIELD
         yield "taxonomy_term", d8config.PCODE
+        yield from (("taxonomy_term", field) for field in LOCATION_FIELDS)
+        yield "comment", COMMENT_BODY
+        yield from (("user", field) for field in USER_FIELDS)
 
     def create_tables(self) -> None:
         """Create the entity base tables and every dedicated field table."""
         for table, body in CORE_TABLES.items():
             self.w.create(table, body.replace(", `", ",\n  `"))
         for entity_type, field in self.field_kinds():
-            for revision, name in zip(
-                (False, True), self.tables[(entity_type, field.name)], strict=True
-            ):
-                schema = d8fields.table_schema(entity_type, field.kind, field.name, revision)
-                self.w.create(name, d8fields.mysql_body(schema))
+            for schema_name, schema in self._schemas(entity_type, field).items():
+                self.w.create(schema_name, d8fields.mysql_body(schema))
+
+    def _schemas(self, entity_type: str, field: FieldSpec) -> dict[str, d8fields.Schema]:
+        """Return the Schema API array of each of a field's tables, by table name."""
+        data, revision = self.tables[(entity_type, field.name)]
+        out = {data: d8fields.table_schema(entity_type, field.kind, field.name, False)}
+        if revision is not None:
+            out[revision] = d8fields.table_schema(entity_type, field.kind, field.name, True)
+        return out
 
     def schema_rows(self) -> list[tuple[str, str, bytes]]:
         """Return key_value rows naming each live field's tables (`*.field_schema_data.*`)."""
@@ -162,13 +209,8 @@ class D8Site:
         for entity_type, field in self.field_kinds():
             if field.deleted:
                 continue  # Drupal drops the stored schema with the storage; state keeps the rest
-            data, revision = self.tables[(entity_type, field.name)]
-            value = {
-                data: d8fields.table_schema(entity_type, field.kind, field.name, False),
-                revision: d8fields.table_schema(entity_type, field.kind, field.name, True),
-            }
             name = f"{entity_type}.field_schema_data.{field.name}"
-            rows.append(("entity.storage_schema.sql", name, php(value)))
+            rows.append(("entity.storage_schema.sql", name, php(self._schemas(entity_type, field))))
         return rows
 
     def write_base(self) -> None:
@@ -198,13 +240,16 @@ class D8Site:
             ],
         )
         self._write_revisions(nodes)
-        written = sum(self._write_field(bundle, f, nodes) for f in bundle.fields)
+        fields = bundle.fields + ((COMMENT_FIELD,) if bundle.name in COMMENTED else ())
+        written = sum(self._write_field(bundle, f, nodes) for f in fields)
         self._write_files(chunk)
         self.w.insert(
             "taxonomy_index",
             ("nid", "tid", "status", "sticky", "created"),
             _index_rows(bundle, nodes),
         )
+        if bundle.name in COMMENTED:
+            d8comments.write_comments(self, chunk)
         return written
 
     def _write_revisions(self, nodes: list[Node]) -> None:
@@ -232,6 +277,7 @@ class D8Site:
 
     def _write_field(self, bundle: BundleSpec, field: FieldSpec, nodes: list[Node]) -> int:
         data, revision = self.tables[("node", field.name)]
+        assert revision is not None  # nodes have revisions
         cols = FIELD_COLUMNS + tuple(
             f"{field.name}_{p}" for p, _ in d8fields.TYPES[field.kind].properties
         )
@@ -242,7 +288,8 @@ class D8Site:
         deleted, lang = int(field.deleted), self.spec.language
         for node in nodes:
             for rev in [node.current] if current else node.revisions:
-                for delta, value in enumerate(rev.values.get(field.name, [])):
+                values = [2] if field is COMMENT_FIELD else rev.values.get(field.name, [])
+                for delta, value in enumerate(values):  # comments: 2 = open (read/write)
                     key = (node.bundle, deleted, node.nid, rev.vid, lang, delta)
                     yield key + d8fields.columns(field, value)
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pseamigrate.sample import d8config
+from pseamigrate.sample import d8config, d8fields
+from pseamigrate.sample.sites import (
+    COMMENT_BODY,
+    COMMENT_FIELD,
+    COMMENTED,
+    LOCATION_FIELDS,
+    USER_FIELDS,
+)
 from pseamigrate.sample.sql import php
 
 if TYPE_CHECKING:
@@ -36,7 +43,16 @@ def write_config(site: D8Site) -> None:
             if not field.deleted:
                 rows += _field_rows(site, "node", bundle.name, field)
     rows += _field_rows(site, "taxonomy_term", "location", d8config.PCODE)
-    site.w.insert("config", ("collection", "name", "data"), sorted(rows))
+    rows += _field_rows(site, "taxonomy_term", "location", LOCATION_FIELDS[0])
+    for bundle in spec.bundles:
+        if bundle.name in COMMENTED:
+            rows += _field_rows(site, "node", bundle.name, COMMENT_FIELD)
+    rows += _field_rows(site, "comment", "comment", COMMENT_BODY)
+    rows.append(("", "comment.type.comment", php(d8config.comment_type(uuids("comment"), lang))))
+    for field in USER_FIELDS:
+        rows += _field_rows(site, "user", "user", field)
+    unique = {name: (collection, name, data) for collection, name, data in rows}  # shared storages
+    site.w.insert("config", ("collection", "name", "data"), sorted(unique.values()))
     site.w.insert("key_value", ("collection", "name", "value"), sorted(_state_rows(site)))
 
 
@@ -100,6 +116,9 @@ def write_terms(site: D8Site) -> None:
         [(t.tid, t.tid, lang, t.name, 0, 1, 1, 1) for t in terms],
     )
     parents = [(t.vocabulary, 0, t.tid, t.tid, lang, 0, t.parent) for t in terms]
+    parents += [(t.vocabulary, 0, t.tid, t.tid, lang, 1, t.second_parent) for t in terms
+                if t.second_parent]  # fmt: skip
+    parents.sort(key=lambda row: (row[2], row[5]))
     pcols: tuple[str, ...] = ("bundle", "deleted", "entity_id", "revision_id", "langcode", "delta")
     w.insert("taxonomy_term__parent", pcols + ("parent_target_id",), parents)
     w.insert("taxonomy_term_revision__parent", pcols + ("parent_target_id",), parents)
@@ -116,8 +135,17 @@ def _write_pcodes(site: D8Site, pcols: tuple[str, ...]) -> None:
         for t in terms
         if t.vocabulary == "location"
     ]
+    assert revision is not None  # terms have revisions
     w.insert(data, pcols + (f"{pcode}_value",), rows)
     w.insert(revision, pcols + (f"{pcode}_value",), rows)
+    code = LOCATION_FIELDS[0].name
+    data, revision = site.tables[("taxonomy_term", code)]
+    assert revision is not None
+    rows = [
+        ("location", 0, t.tid, t.tid, lang, 0, t.code) for t in terms if t.vocabulary == "location"
+    ]
+    w.insert(data, pcols + (f"{code}_value",), rows)
+    w.insert(revision, pcols + (f"{code}_value",), rows)
 
 
 def write_users(site: D8Site) -> None:
@@ -146,6 +174,7 @@ def write_users(site: D8Site) -> None:
         for u in users
     ]
     w.insert("users_field_data", cols, rows)
+    _write_user_fields(site)
     w.insert(
         "user__roles",
         ("bundle", "deleted", "entity_id", "revision_id", "langcode", "delta", "roles_target_id"),
@@ -155,3 +184,21 @@ def write_users(site: D8Site) -> None:
             for delta, role in enumerate(u.roles)
         ],
     )
+
+
+def _write_user_fields(site: D8Site) -> None:
+    """Write the accounts' name, phone and organisation fields (users have no revisions)."""
+    lang, users, w = site.spec.language, site.content.users, site.w
+    name, phone, organisation = USER_FIELDS
+    for field, values in (
+        (name, [(u.uid, u.full_name) for u in users]),
+        (phone, [(u.uid, u.phone) for u in users if u.phone]),
+        (organisation, [(u.uid, u.organisation) for u in users if u.organisation]),
+    ):
+        column = f"{field.name}_{d8fields.TYPES[field.kind].properties[0][0]}"
+        data, _ = site.tables[("user", field.name)]
+        w.insert(
+            data,
+            ("bundle", "deleted", "entity_id", "revision_id", "langcode", "delta", column),
+            [("user", 0, uid, uid, lang, 0, value) for uid, value in values],
+        )

@@ -15,6 +15,7 @@ from pseamigrate.sample.sites import BundleSpec, FieldSpec, SiteSpec, Vocabulary
 from pseamigrate.sample.sql import php, php_object
 
 MODULES = (
+    "comment",
     "datetime",
     "field",
     "file",
@@ -27,9 +28,34 @@ MODULES = (
     "text",
     "user",
 )
-SCHEMA_VERSIONS = {"system": 10201, "node": 8700, "taxonomy": 10100, "user": 10100, "file": 8700}
+SCHEMA_VERSIONS = {
+    "comment": 10100,
+    "system": 10201,
+    "node": 8700,
+    "taxonomy": 10100,
+    "user": 10100,
+    "file": 8700,
+}
 # A term field whose revision table name is longer than 48 characters, so Drupal hashes it.
 PCODE = FieldSpec("field_location_pcode_reference", "text", "P-code")
+
+
+BUNDLE_CONFIG = {"node": "node.type", "taxonomy_term": "taxonomy.vocabulary"}
+BUNDLE_CONFIG |= {"comment": "comment.type"}
+# The comment field's default on new nodes (Drupal 10 standard): open, no comments yet.
+COMMENTS_OPEN: dict[str, Any] = {"status": 2, "cid": 0, "last_comment_timestamp": 0}
+COMMENTS_OPEN |= {"last_comment_name": None, "last_comment_uid": 0, "comment_count": 0}
+
+
+def comment_type(uuid: str, language: str) -> dict[str, Any]:
+    """Return the `comment.type.comment` config object (comments on nodes)."""
+    return {
+        **_base(uuid, language, {}),
+        "id": "comment",
+        "label": "Default comments",
+        "target_entity_type_id": "node",
+        "description": "Allows commenting on content",
+    }
 
 
 class Uuids:
@@ -75,8 +101,9 @@ def field_instance(
 ) -> dict[str, Any]:
     """Return a `field.field.<entity type>.<bundle>.<field>` config object."""
     spec = d8fields.TYPES[field.kind]
-    parent = "node.type" if entity_type == "node" else "taxonomy.vocabulary"
-    deps = [f"field.storage.{entity_type}.{field.name}", f"{parent}.{bundle}"]
+    deps = [f"field.storage.{entity_type}.{field.name}"]
+    if entity_type in BUNDLE_CONFIG:  # users have one bundle and no config entity for it
+        deps.append(f"{BUNDLE_CONFIG[entity_type]}.{bundle}")
     if field.vocabulary:
         deps.append(f"taxonomy.vocabulary.{field.vocabulary}")
     dependencies: dict[str, Any] = {"config": sorted(deps)}
@@ -92,7 +119,7 @@ def field_instance(
         "description": "",
         "required": field.name == "field_complaint_code",
         "translatable": False,
-        "default_value": [],
+        "default_value": [COMMENTS_OPEN] if field.kind == "comment" else [],
         "default_value_callback": "",
         "settings": d8fields.instance_settings(field),
         "field_type": spec.type,

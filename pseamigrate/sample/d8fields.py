@@ -42,6 +42,22 @@ TYPES = {
     "term": D8Type("entity_reference", "core", (("target_id", dict(_TARGET)),), ("target_id",)),
     "noderef": D8Type("entity_reference", "core", (("target_id", dict(_TARGET)),), ("target_id",)),
     "bool": D8Type("boolean", "core", (("value", {"type": "int", "size": "tiny"}),), ()),
+    "comment": D8Type(
+        "comment",
+        "comment",
+        (
+            (
+                "status",
+                {
+                    "description": "Whether comments are allowed on this entity: 0 = no, "
+                    "1 = closed (read only), 2 = open (read/write).",
+                    "type": "int",
+                    "default": 0,
+                },
+            ),
+        ),
+        (),
+    ),
     "int": D8Type(
         "integer", "core", (("value", {"type": "int", "unsigned": False, "size": "normal"}),), ()
     ),
@@ -105,11 +121,20 @@ def short_hash(storage_uuid: str) -> str:
     return hashlib.sha256(storage_uuid.encode()).hexdigest()[:10]
 
 
+# Entity types with revisions (node, term); users and comments keep one data table per field.
+REVISIONABLE = frozenset({"node", "taxonomy_term"})
+UNVERSIONED_REVISION_ID = (
+    "The entity revision id this data is attached to, which for an unversioned entity type is "
+    "the same as the entity id"
+)
+
+
 def table_names(entity_type: str, field: str, storage_uuid: str, deleted: bool) -> tuple[str, str]:
     """Return data and revision table names, as `DefaultTableMapping` generates them.
 
     Names over 48 characters become `<entity type[:34]>__<hash>` / `<…>_r__<hash>`; a deleted
     storage's tables are renamed `field_deleted_data_<hash>` / `field_deleted_revision_<hash>`.
+    Unversioned entity types (`REVISIONABLE` lacks them) only have the data table.
     """
     digest = short_hash(storage_uuid)
     if deleted:
@@ -125,6 +150,8 @@ def table_schema(entity_type: str, kind: str, field: str, revision: bool) -> Sch
     """Return the Schema API array of one dedicated table (as stored in key_value)."""
     spec = TYPES[kind]
     fields: Schema = {name: dict(definition) for name, definition in COMMON}
+    if entity_type not in REVISIONABLE:
+        fields["revision_id"]["description"] = UNVERSIONED_REVISION_ID
     for i, (prop, definition) in enumerate(spec.properties):
         column = dict(definition)
         if i == 0:
@@ -197,6 +224,8 @@ def storage_settings(field: FieldSpec) -> Schema:
         return {"max_length": 255, "case_sensitive": False, "is_ascii": False}
     if kind == "int":
         return {"unsigned": False, "size": "normal"}
+    if kind == "comment":
+        return {"comment_type": "comment"}
     if kind == "file":
         return {
             "target_type": "file",
@@ -222,6 +251,10 @@ def instance_settings(field: FieldSpec) -> Schema:
         }
     if field.kind == "bool":
         return {"on_label": "On", "off_label": "Off"}
+    if field.kind == "comment":
+        return {"default_mode": 1, "per_page": 50, "anonymous": 0, "form_location": True} | {
+            "preview": 1
+        }
     if field.kind == "file":
         return {
             "handler": "default:file",

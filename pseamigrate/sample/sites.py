@@ -125,6 +125,8 @@ COMPLAINT = BundleSpec(
         FieldSpec("field_referred_va", "bool", "Referred to victim assistance", "Référée à l'AV"),
         FieldSpec("field_narrative", "longtext", "Confidential narrative", "Récit confidentiel"),
         FieldSpec("field_attachments", "file", "Attachments", "Pièces jointes", cardinality=-1),
+        # Free text typed by hand: mostly dates in three formats, some not dates at all.
+        FieldSpec("field_incident_date", "text", "Incident date", "Date de l'incident"),
     ),
 )
 REFERRAL = BundleSpec(
@@ -176,6 +178,20 @@ VOCABULARIES = (
     VocabularySpec("location", "Locations", "Lieux", hierarchical=True),
     VocabularySpec("awareness_topic", "Awareness topics", "Thèmes de sensibilisation"),
 )
+# Node types whose nodes take comments (the complaint handlers' case notes, a few on referrals).
+COMMENTED = ("complaint", "referral")
+# The node's comment field (Drupal 8+ only; Drupal 7 keeps the setting in node.comment).
+COMMENT_FIELD = FieldSpec("comment", "comment", "Comments", "Commentaires")
+COMMENT_BODY = FieldSpec("comment_body", "longtext", "Comment", "Commentaire")
+# Fields of user accounts (entity type user, bundle user) and of location terms.
+USER_FIELDS = (
+    FieldSpec("field_full_name", "text", "Full name", "Nom complet"),
+    FieldSpec("field_phone", "text", "Phone", "Téléphone"),
+    FieldSpec(
+        "field_organisation", "term", "Organisation", "Organisation", vocabulary="organisation"
+    ),
+)
+LOCATION_FIELDS = (FieldSpec("field_location_code", "text", "Location code", "Code du lieu"),)
 # Iraq's drift: one extra complaint field and one extra intake channel value.
 CAMP_FIELD = FieldSpec("field_camp_name", "text", "Camp name")
 EXTRA_CHANNEL = ("camp_committee", "Camp committee")

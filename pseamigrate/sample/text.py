@@ -123,3 +123,59 @@ def location_names(language: str, arabic: bool, parents: int, children: int) -> 
 def person_name(number: int) -> str:
     """Return an obviously synthetic account name."""
     return f"synthetic.person.{number:03d}"
+
+
+NOTES_EN = (
+    "Called the complainant back; no answer.",
+    "Case discussed with the PSEA coordinator.",
+    "Referral form sent to the service provider.",
+    "Investigation team informed.",
+    "Survivor prefers contact through the focal point.",
+)
+NOTES_FR = (
+    "Rappel de la plaignante ; pas de réponse.",
+    "Dossier discuté avec le coordinateur PSEA.",
+    "Formulaire de référence envoyé au prestataire.",
+    "L'équipe d'enquête a été informée.",
+)
+
+
+def comment_body(rng: random.Random, language: str, arabic: bool, emoji: bool) -> str:
+    """Return a short synthetic case note (a comment body) in the site's language(s)."""
+    pool = NOTES_FR if language == "fr" else NOTES_EN
+    parts = [MARK] + rng.choices(pool, k=rng.randint(1, 3))
+    if arabic and rng.random() < 0.4:
+        parts.append(rng.choice(SENTENCES_AR))
+    if rng.random() < 0.15 and emoji:  # drawn as in `narrative`: same comments in every layout
+        parts.append(EMOJI)
+    return " ".join(parts)
+
+
+# Hand-typed incident dates: `(value, parseable)`. Parseable ones come in three formats.
+UNPARSEABLE_DATES = ("last spring", "??", "")
+
+
+def incident_date(index: int, stamp: str) -> tuple[str, bool]:
+    """Return complaint `index`'s free-text incident date from ISO date `stamp`, and whether it
+    is a date at all: every 7th (from the 4th) is not; the others rotate over three formats."""
+    if index % 7 == 3:
+        return UNPARSEABLE_DATES[(index // 7) % len(UNPARSEABLE_DATES)], False
+    year, month, day = stamp.split("-")
+    months = "January February March April May June July August September October November December"
+    forms = (stamp, f"{day}/{month}/{year}", f"{int(day)} {months.split()[int(month) - 1]} {year}")
+    return forms[index % 3], True
+
+
+def sized_narrative(size: int, emoji: bool) -> str:
+    """Return a narrative of exactly `size` bytes of UTF-8 in mixed scripts (Latin, accented
+    French, Arabic, and the 4-byte emoji where the charset holds it), padded with ASCII."""
+    if size < 64:
+        return "." * size
+    block = " ".join((SENTENCES_EN[0], SENTENCES_FR[0], SENTENCES_AR[0])) + " "
+    if emoji:
+        block += EMOJI + " "
+    head = MARK + " "
+    unit = len(block.encode())
+    count = max(0, (size - len(head)) // unit)
+    body = head + block * count
+    return body + "." * (size - len(body.encode()))

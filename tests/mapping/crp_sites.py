@@ -1,9 +1,10 @@
 """Hand-built `SiteModel`s mirroring the sample CRP sites (Demo, Iraq, DRC, Syria; D7 or D8+).
 
 They follow `pseamigrate.sample.sites` (branch `sample`, issue #3): complaint, referral and
-awareness session, four vocabularies; Iraq adds `field_camp_name` and the intake channel value
-`camp_committee`; DRC is French and keeps the deleted instance `field_old_case_number`; Syria
-replicates Demo.
+awareness session, four vocabularies, a free-text `field_incident_date` on complaints and (8+)
+the `comment` field on complaints and referrals; Iraq adds `field_camp_name` and the intake
+channel value `camp_committee`; DRC is French and keeps the deleted instance
+`field_old_case_number`; Syria replicates Demo.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ COMPLAINT: dict[str, Spec] = {
     "field_referred_va": ("bool", 1, "", []),
     "field_narrative": ("longtext", 1, "", []),
     "field_attachments": ("file", -1, "", []),
+    "field_incident_date": ("text", 1, "", []),
 }
 REFERRAL: dict[str, Spec] = {
     "field_complaint_ref": ("noderef", 1, "complaint", []),
@@ -77,6 +79,7 @@ TYPES: dict[str, tuple[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...]]]
     ),
     "noderef": (("entityreference", ("target_id",)), ("entity_reference", ("target_id",))),
     "int": (("number_integer", ("value",)), ("integer", ("value",))),
+    "comment": (("comment", ("status",)), ("comment", ("status",))),  # Drupal 8+ only
 }
 TARGET_TYPES = {"term": "taxonomy_term", "noderef": "node", "file": "file"}
 
@@ -106,19 +109,22 @@ def _storage(name: str, spec: Spec, layout: Layout, deleted: bool = False) -> Fi
     )
 
 
-def _bundles(site: str) -> dict[str, dict[str, Spec]]:
+def _bundles(site: str, layout: Layout) -> dict[str, dict[str, Spec]]:
     complaint = dict(COMPLAINT)
+    referral = dict(REFERRAL)
     if site == "iraq":
         complaint["field_intake_channel"] = ("list", 1, "", INTAKE + [("camp_committee", "Camp")])
         complaint["field_camp_name"] = ("text", 1, "", [])
-    return {"complaint": complaint, "referral": REFERRAL, "awareness_session": SESSION}
+    if layout == "d8":  # Drupal 8+ nodes that take comments have a `comment` field
+        complaint["comment"] = referral["comment"] = ("comment", 1, "", [])
+    return {"complaint": complaint, "referral": referral, "awareness_session": SESSION}
 
 
 def crp_site(site: str = "demo", layout: Layout = "d7") -> SiteModel:
     """Return the content model of one sample site (demo, iraq, drc or syria)."""
     fields: dict[tuple[str, str], FieldStorage] = {}
     bundles = {}
-    for bundle, specs in _bundles(site).items():
+    for bundle, specs in _bundles(site, layout).items():
         instances = []
         for name, spec in specs.items():
             fields[("node", name)] = _storage(name, spec, layout)

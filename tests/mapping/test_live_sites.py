@@ -92,14 +92,16 @@ def test_scaffold_on_live_sites_then_human_edits_pass_check(
         assert targets[site].exists()
     result = runner.invoke(app, ["--config", str(config), "mappings", "check"])
     assert result.exit_code == 1
-    # Only Iraq needs a person (its extra field and list value); DRC's deleted field is kept in
-    # `extra` by the scaffold itself.
+    # Every site needs a person for its free-text incident date, Iraq also for its extra field
+    # and list value; DRC's deleted field is kept in `extra` by the scaffold itself, and Drupal
+    # 8+'s node comment setting is ignored with a reason.
     for site in ("demo", "drc", "syria"):
-        assert f"{site}.yaml: " not in result.stderr
+        assert f"{site}.yaml: 1 problem(s)" in result.stderr
     assert "extra/old_case_number: field_old_case_number" in targets["drc"].read_text("utf-8")
     assert "ignore.field_camp_name: still marked TODO" in result.stderr
     assert "maps 'camp_committee' to 'TODO'" in result.stderr
-    assert result.stderr.count("problem(s)") == 1
+    assert result.stderr.count("ignore.field_incident_date: still marked TODO") == 4
+    assert result.stderr.count("problem(s)") == 4
     for site in SITES:
         text = targets[site].read_text(encoding="utf-8")
         for before, after in HUMAN_EDITS[site]:

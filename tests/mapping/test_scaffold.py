@@ -14,10 +14,18 @@ from pseamigrate.mapping.scaffold import TODO_DELETED, TODO_FIELD, scaffold_mapp
 from pseamigrate.target.model import load_model
 from tests.mapping.crp_sites import crp_site
 
+# Every site: the hand-typed incident date has no model column yet; it is kept in `extra`.
+INCIDENT_DATE = [
+    (f"      field_incident_date: '{TODO_FIELD}'\n", ""),
+    (
+        "      code: field_complaint_code\n",
+        "      code: field_complaint_code\n      extra/incident_date: field_incident_date\n",
+    ),
+]
 # The edits a person must make after scaffolding, per site: (text written, text it becomes).
 HUMAN_EDITS: dict[str, list[tuple[str, str]]] = {
-    "demo": [],
-    "syria": [],
+    "demo": INCIDENT_DATE,
+    "syria": INCIDENT_DATE,
     # Iraq: decide where the extra channel goes, and keep the extra field in `extra`.
     "iraq": [
         ("camp_committee: TODO", "camp_committee: other"),
@@ -26,9 +34,11 @@ HUMAN_EDITS: dict[str, list[tuple[str, str]]] = {
             "      code: field_complaint_code\n",
             "      code: field_complaint_code\n      extra/camp_name: field_camp_name\n",
         ),
+        *INCIDENT_DATE,
     ],
-    # DRC: nothing; its deleted field's remaining rows are kept in `extra` (with a comment).
-    "drc": [],
+    # DRC: only the incident date; its deleted field's remaining rows are kept in `extra` (with
+    # a comment).
+    "drc": INCIDENT_DATE,
 }
 
 
@@ -69,6 +79,10 @@ def test_scaffold_of_iraq_lists_the_extra_field_and_list_value(
             "entities.complaint.ignore.field_camp_name",
             "still marked TODO (not in the model): map it, or replace TODO with the reason",
         ),
+        (
+            "entities.complaint.ignore.field_incident_date",
+            "still marked TODO (not in the model): map it, or replace TODO with the reason",
+        ),
     ]
 
 
@@ -83,7 +97,9 @@ def test_scaffold_of_drc_keeps_the_deleted_field_in_extra(layout: Layout, tmp_pa
     mapping = load_mapping(path)
     complaint = next(e for e in mapping.entities if e.bundle == "complaint")
     assert complaint.field("extra/old_case_number") is not None
-    assert check_mapping(mapping, crp_site("drc", layout)) == []
+    problems = check_mapping(mapping, crp_site("drc", layout))
+    # Only the free-text incident date (every site's) is left to a person.
+    assert [p.path for p in problems] == ["entities.complaint.ignore.field_incident_date"]
 
 
 def test_scaffold_still_marks_a_deleted_instance_without_storage_todo(tmp_path: Path) -> None:

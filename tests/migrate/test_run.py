@@ -155,3 +155,66 @@ def test_json_summary_names_ids_and_counts(project: Project) -> None:
     assert all(s["run_id"] for s in data["sites"]) and data["failed_rows"] == 0
     runs = project.count("pm_runs", "WHERE mode = 'run' AND status = 'done' AND allowed_plaintext")
     assert runs == len(SITES)
+
+
+def test_comments_arrive_as_threaded_notes(project: Project) -> None:
+    project.migrate()
+    engine = create_engine(project.target)
+    for site in SITES:
+        tenant = _tenant(project, site)
+        expected = project.reports[site].expected["bundles"]
+        for bundle, table in (("complaint", "complaint_notes"), ("referral", "referral_notes")):
+            with open_site(create_engine(project.sources[site])) as opened:
+                source = {
+                    r.id: (int(r.base["pid"] or 0), str(r.base["thread"]), int(r.base["status"]))
+                    for batch in opened.iter_comments(bundle)
+                    for r in batch
+                }
+            assert len(source) == expected[bundle]["comments"]
+            with engine.connect() as conn:
+                rows = conn.execute(
+                    text(
+                        f"SELECT n.source_id, IFNULL(p.source_id, 0), n.thread, n.published "
+                        f"FROM {table} n LEFT JOIN {table} p ON p.id = n.parent_id "
+                        f"WHERE n.tenant_id = {tenant}"
+                    )
+                ).all()
+            target = {int(a): (int(b), str(c), int(d)) for a, b, c, d in rows}
+            assert target == source, (site, bundle)
+    engine.dispose()
+    replies = project.count("complaint_notes", "WHERE parent_id IS NOT NULL")
+    assert replies > 0
+
+
+def test_user_fields_term_fields_and_planted_problems_are_kept(project: Project) -> None:
+    project.migrate()
+    for site in SITES:
+        tenant = _tenant(project, site)
+        planted = project.reports[site].planted
+        named = project.count(
+            "memberships",
+            f"WHERE tenant_id = {tenant} AND JSON_EXTRACT(extra, '$.fields.field_full_name') "
+            "IS NOT NULL",
+        )
+        assert named == project.reports[site].expected["users"]["total"]
+        coded = project.count(
+            "location_terms",
+            f"WHERE tenant_id = {tenant} AND JSON_EXTRACT(extra, '$.fields.field_location_code') "
+            "IS NOT NULL",
+        )
+        assert coded == project.reports[site].expected["vocabularies"]["location"]["terms"]
+        for nid in planted["dangling_complaint_ref"]:
+            kept = project.scalar(
+                f"SELECT JSON_UNQUOTE(JSON_EXTRACT(extra, '$.complaint_id_source_id')) "
+                f"FROM referrals WHERE tenant_id = {tenant} AND source_id = {nid} "
+                "AND complaint_id IS NULL"
+            )
+            assert str(kept) in {str(n) for n in planted["deleted_complaints"]}
+        for tid in planted["multi_parent_terms"]:
+            parents = project.scalar(
+                f"SELECT JSON_LENGTH(extra, '$.parent_source_ids') FROM location_terms "
+                f"WHERE tenant_id = {tenant} AND source_id = {tid} AND parent_id IS NOT NULL"
+            )
+            assert parents == 2
+        for nid in planted["unparseable_incident_dates"]:
+            assert project.count("complaints", f"WHERE tenant_id = {tenant} AND source_id = {nid}")

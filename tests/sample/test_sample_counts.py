@@ -41,13 +41,15 @@ def _revisions_per_type(engine: Engine, p: str) -> dict[str, int]:
 def _counts_d7(engine: Engine, p: str) -> dict[str, Any]:
     nodes = _rows(engine, f"SELECT type, COUNT(*), SUM(status) FROM {p}node GROUP BY type")
     revisions = _revisions_per_type(engine, p)
-    fields: dict[str, dict[str, Any]] = {}
-    for bundle, name, ftype, cardinality in _rows(
+    fields: dict[tuple[str, str], dict[str, Any]] = {}
+    for entity_type, bundle, name, ftype, cardinality in _rows(
         engine,
-        f"SELECT i.bundle, c.field_name, c.type, c.cardinality FROM {p}field_config_instance i "
-        f"JOIN {p}field_config c ON c.id = i.field_id WHERE i.deleted = 0 AND c.deleted = 0",
+        f"SELECT i.entity_type, i.bundle, c.field_name, c.type, c.cardinality "
+        f"FROM {p}field_config_instance i JOIN {p}field_config c ON c.id = i.field_id "
+        "WHERE i.deleted = 0 AND c.deleted = 0",
     ):
-        fields.setdefault(bundle, {})[name] = {"type": ftype, "cardinality": cardinality}
+        entry = {"type": ftype, "cardinality": cardinality}
+        fields.setdefault((entity_type, bundle), {})[name] = entry
     terms = _rows(
         engine,
         f"SELECT v.machine_name, COUNT(*) FROM {p}taxonomy_term_data t "
@@ -55,7 +57,13 @@ def _counts_d7(engine: Engine, p: str) -> dict[str, Any]:
     )
     users = _rows(engine, f"SELECT COUNT(*), SUM(status = 0) FROM {p}users WHERE uid > 0")[0]
     system = _rows(engine, f"SELECT schema_version FROM `{p}system` WHERE name = 'system'")[0][0]
-    return _assemble(7 if 7000 <= system < 8000 else 0, nodes, revisions, fields, terms, users)
+    comments = _rows(
+        engine,
+        f"SELECT n.type, COUNT(*) FROM {p}comment c JOIN {p}node n ON n.nid = c.nid "
+        "GROUP BY n.type",
+    )
+    version = 7 if 7000 <= system < 8000 else 0
+    return _assemble(version, nodes, revisions, fields, terms, users, dict(comments))
 
 
 def _counts_d8(engine: Engine, p: str) -> dict[str, Any]:
@@ -63,13 +71,13 @@ def _counts_d8(engine: Engine, p: str) -> dict[str, Any]:
         engine, f"SELECT type, COUNT(*), SUM(status) FROM {p}node_field_data GROUP BY type"
     )
     revisions = _revisions_per_type(engine, p)
-    fields: dict[str, dict[str, Any]] = {}
+    fields: dict[tuple[str, str], dict[str, Any]] = {}
     config = dict(_rows(engine, f"SELECT name, data FROM {p}config WHERE collection = ''"))
     for name in config:
-        if name.startswith("field.field.node."):
-            bundle, field = name.split(".")[3:5]
-            storage = _php(config[f"field.storage.node.{field}"])
-            fields.setdefault(bundle, {})[field] = {
+        if name.startswith("field.field."):
+            entity_type, bundle, field = name.split(".")[2:5]
+            storage = _php(config[f"field.storage.{entity_type}.{field}"])
+            fields.setdefault((entity_type, bundle), {})[field] = {
                 "type": storage["type"],
                 "cardinality": storage["cardinality"],
             }
@@ -82,18 +90,38 @@ def _counts_d8(engine: Engine, p: str) -> dict[str, Any]:
         f"SELECT value FROM {p}key_value WHERE collection = 'system.schema' AND name = 'system'",
     )[0][0]
     version = _php(schema) // 1000
-    return _assemble(version, nodes, revisions, fields, terms, users)
+    comments = _rows(
+        engine,
+        f"SELECT n.type, COUNT(*) FROM {p}comment_field_data c JOIN {p}node n "
+        "ON n.nid = c.entity_id AND c.entity_type = 'node' WHERE c.default_langcode = 1 "
+        "GROUP BY n.type",
+    )
+    return _assemble(version, nodes, revisions, fields, terms, users, dict(comments))
 
 
-def _assemble(version: int, nodes: Any, revisions: Any, fields: Any, terms: Any, users: Any) -> Any:
+def _assemble(
+    version: int, nodes: Any, revisions: Any, fields: Any, terms: Any, users: Any, comments: Any
+) -> Any:
     return {
         "drupal_version": version,
         "bundles": {
-            t: {"count": c, "published": int(s), "revisions": revisions[t], "fields": fields[t]}
+            t: {
+                "count": c,
+                "published": int(s),
+                "revisions": revisions[t],
+                "comments": comments.get(t, 0),
+                "fields": fields[("node", t)],
+            }
             for t, c, s in nodes
         },
-        "vocabularies": {v: {"terms": n} for v, n in terms},
-        "users": {"total": users[0], "blocked": int(users[1])},
+        "vocabularies": {
+            v: {"terms": n, "fields": fields.get(("taxonomy_term", v), {})} for v, n in terms
+        },
+        "users": {
+            "total": users[0],
+            "blocked": int(users[1]),
+            "fields": fields.get(("user", "user"), {}),
+        },
     }
 
 

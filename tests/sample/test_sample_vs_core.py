@@ -33,6 +33,8 @@ D7_TABLES = (
     "file_usage",
     "variable",
     "system",
+    "comment",
+    "node_comment_statistics",
 )
 D8_TABLES = (
     "config",
@@ -52,6 +54,9 @@ D8_TABLES = (
     "user__roles",
     "file_managed",
     "file_usage",
+    "comment",
+    "comment_field_data",
+    "comment_entity_statistics",
 )
 # A dedicated field table of the same type in core's dump, and ours.
 FIELD_TABLES = {
@@ -59,12 +64,17 @@ FIELD_TABLES = {
         ("field_data_field_text_list", "field_data_field_intake_channel"),
         ("field_revision_field_term_reference", "field_revision_field_location"),
         ("field_data_field_file", "field_data_field_attachments"),
+        ("field_data_comment_body", "field_data_comment_body"),
+        ("field_revision_comment_body", "field_revision_comment_body"),
     ),
     "d8": (
         ("node__field_tags", "node__field_location"),
         ("node_revision__field_tags", "node_revision__field_location"),
         ("node__field_test_9", "node__field_attachments"),
         ("node__field_test_16", "node__field_intake_channel"),
+        ("node__comment", "node__comment"),
+        ("node_revision__comment", "node_revision__comment"),
+        ("comment__comment_body", "comment__comment_body"),
     ),
 }
 # Worktrees sit one level deeper than the main checkout; let them point at the fixtures.
