@@ -23,6 +23,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from pseamigrate.errors import ConfigError, UnknownSite
+from pseamigrate.yamldoc import unknown_keys
 
 CONFIG_ENV = "PSEAMIGRATE_CONFIG"
 DEFAULT_CONFIG = Path("pseamigrate.yaml")
@@ -47,7 +48,7 @@ def _terminal_prompt(question: str) -> str:
 
 # What asks for a password; tests and other front ends may replace it.
 password_prompt: Callable[[str], str] = _terminal_prompt
-TOP_KEYS = {"sites", "target"}
+TOP_KEYS = {"sites", "target", "model", "mappings"}
 TARGET_KEYS = {"connection", "files_dir"}
 
 
@@ -129,6 +130,8 @@ class Settings:
     sites: dict[str, SiteSettings] = field(default_factory=dict)
     target: ConnectionSpec | None = None
     target_files_dir: Path | None = None  # the target's file store, one folder per tenant
+    model: Path | None = None  # the project's own canonical model (`--model` still wins)
+    mappings: Path | None = None  # the project's mappings folder: sites/<site>.yaml
 
     def require_file(self, or_else: str = "") -> Path:
         """Return the project file's path, or say how to name one (and `or_else`, if given)."""
@@ -206,9 +209,13 @@ def _parse_settings(path: Path, document: Any, problems: list[str]) -> Settings:
     if not isinstance(sites_doc, dict):
         problems.append("sites: must be a mapping of site name to settings")
         sites_doc = {}
+    model, mappings = (
+        _project_path(path, document, "model"),
+        _project_path(path, document, "mappings"),
+    )
     sites = {}
     for name, site_doc in sites_doc.items():
-        site = _parse_site(path, str(name), site_doc, problems)
+        site = _parse_site(path, str(name), site_doc, problems, mappings)
         if site is not None:
             sites[str(name)] = site
     target = None
@@ -222,11 +229,26 @@ def _parse_settings(path: Path, document: Any, problems: list[str]) -> Settings:
         target = _parse_connection(target_doc.get("connection"), "target.connection", problems)
         files_dir = target_doc.get("files_dir")
         target_files = (path.parent / str(files_dir)) if files_dir else None
-        return Settings(path=path, sites=sites, target=target, target_files_dir=target_files)
-    return Settings(path=path, sites=sites, target=target)
+        return Settings(
+            path=path,
+            sites=sites,
+            target=target,
+            target_files_dir=target_files,
+            model=model,
+            mappings=mappings,
+        )
+    return Settings(path=path, sites=sites, target=target, model=model, mappings=mappings)
 
 
-def _parse_site(path: Path, name: str, doc: Any, problems: list[str]) -> SiteSettings | None:
+def _project_path(path: Path, document: dict[str, Any], key: str) -> Path | None:
+    """Return a top-level path key (`model`, `mappings`) relative to the project file."""
+    value = document.get(key)
+    return path.parent / str(value) if value else None
+
+
+def _parse_site(
+    path: Path, name: str, doc: Any, problems: list[str], mappings: Path | None = None
+) -> SiteSettings | None:
     where = f"sites.{name}"
     if not isinstance(doc, dict):
         problems.append(f"{where}: must be a mapping")
@@ -238,12 +260,13 @@ def _parse_site(path: Path, name: str, doc: Any, problems: list[str]) -> SiteSet
     if connection is None:
         return None
     mapping = doc.get("mapping")
+    default_mapping = mappings / "sites" / f"{name}.yaml" if mappings else None
     return SiteSettings(
         name=name,
         tenant=str(doc.get("tenant", "")),
         connection=connection,
         table_prefix=str(doc.get("table_prefix") or ""),
-        mapping=(path.parent / mapping) if mapping else None,
+        mapping=(path.parent / mapping) if mapping else default_mapping,
         files_dir=_local_or_url(path, doc.get("files_dir")),
         description=str(doc.get("description") or ""),
     )
@@ -279,6 +302,5 @@ def _parse_connection(doc: Any, where: str, problems: list[str]) -> ConnectionSp
 
 
 def _unknown_keys(doc: dict[str, Any], known: set[str], prefix: str, problems: list[str]) -> None:
-    for key in doc:
-        if key not in known and not str(key).startswith("x-"):
-            problems.append(f"{prefix}{key}: unknown key (known: {', '.join(sorted(known))})")
+    found = unknown_keys(doc, known, prefix.rstrip("."))
+    problems.extend(f"{problem.path}: {problem.message}" for problem in found)

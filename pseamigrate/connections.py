@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pseamigrate.config import ConnectionSpec, Settings
-from pseamigrate.db import connect_checked, server_version, where
+from pseamigrate.db import connection, server_version, where
 
 
 @dataclass(frozen=True)
@@ -20,12 +20,8 @@ class PingResult:
 def ping(name: str, spec: ConnectionSpec) -> PingResult:
     """Connect to one database and return its version, or raise `ConnectionFailed`."""
     url = spec.resolve()
-    engine = connect_checked(url, f"site {name!r}" if name != "target" else "the target")
-    try:
-        with engine.connect() as conn:
-            return PingResult(name, where(url), server_version(conn))
-    finally:
-        engine.dispose()
+    with connection(url, f"site {name!r}" if name != "target" else "the target") as conn:
+        return PingResult(name, where(url), server_version(conn))
 
 
 def ping_all(settings: Settings, names: list[str]) -> list[PingResult]:

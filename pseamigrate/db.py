@@ -1,12 +1,13 @@
 """Connections to MySQL/MariaDB through SQLAlchemy Core and PyMySQL.
 
-URLs are only ever shown through `safe_url`, which hides the password.
+URLs are never shown whole: messages name `where(url)` (host:port/database), never the
+password.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Literal
 
 import pymysql
@@ -17,11 +18,6 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from pseamigrate.errors import ConnectionFailed
 
 Flavor = Literal["mysql", "mariadb"]
-
-
-def safe_url(url: URL) -> str:
-    """Render a URL for people: the password is replaced by ***."""
-    return url.render_as_string(hide_password=True)
 
 
 def where(url: URL) -> str:
@@ -44,23 +40,37 @@ def make_engine(url: URL) -> Engine:
 
 
 @contextmanager
-def connection(url: URL, *, begin: bool = False) -> Iterator[Connection]:
-    """Yield one connection on a short-lived engine (in a transaction with `begin`), then
-    dispose of the engine, so no pool outlives the work."""
+def connection(
+    url: URL, what: str = "the database", *, begin: bool = False, autocommit: bool = False
+) -> Iterator[Connection]:
+    """Open the one connection a piece of work needs, and close it with its engine.
+
+    Every caller connects through here. A server that cannot be reached raises
+    `ConnectionFailed` naming `what` (e.g. "site 'iraq'"), never the password. With `begin` the
+    work runs in one transaction (committed on success, rolled back on an exception); with
+    `autocommit` every statement commits by itself (DDL, SET PERSIST). The short-lived engine is
+    disposed at the end, so no pool outlives the work."""
     engine = make_engine(url)
     try:
-        with engine.begin() if begin else engine.connect() as conn:
-            yield conn
+        try:
+            conn = engine.connect()
+        except (OperationalError, DBAPIError) as exc:
+            raise ConnectionFailed(what, where(url), describe_db_error(exc)) from None
+        with conn:
+            if autocommit:
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            with conn.begin() if begin else nullcontext():
+                yield conn
     finally:
         engine.dispose()
 
 
 def connect_checked(url: URL, what: str) -> Engine:
-    """Create an engine and prove it can connect, or raise `ConnectionFailed` naming `what`."""
+    """Return an engine whose server answered (for work that holds an engine across many
+    connections: migrate, verify); raise `ConnectionFailed` naming `what` otherwise."""
     engine = make_engine(url)
     try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        engine.connect().close()
     except (OperationalError, DBAPIError) as exc:
         engine.dispose()
         raise ConnectionFailed(what, where(url), describe_db_error(exc)) from None

@@ -25,13 +25,13 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL
 
 from pseamigrate.config import Settings, load_settings
-from pseamigrate.db import connect_checked, connection, server_version
+from pseamigrate.db import connection, server_version
 from pseamigrate.drupal import open_site
 from pseamigrate.drupal.model import SiteModel
 from pseamigrate.drupal.service import describe
 from pseamigrate.encryption import require_encrypted_target
 from pseamigrate.encryption.base import Outcome
-from pseamigrate.encryption.commands import connected, enable_encryption, encryption_status
+from pseamigrate.encryption.commands import enable_encryption, encryption_status
 from pseamigrate.encryption.setup import apply_setup, plan_setup
 from pseamigrate.errors import RefusedForSafety, VerificationMismatch
 from pseamigrate.mapping.commands import check_file
@@ -242,7 +242,7 @@ def run_demo(
 ) -> DemoResult:
     """Run every stage on each flavor's throwaway servers; raise `DemoFailed` on a bad verdict.
 
-    `mappings_dir` holds `model.yaml` and `sites/<site>.yaml` (default: the checkout's).
+    `mappings_dir` holds `model.yaml` and `sites/<site>.yaml` (default: the shipped package data).
     """
     model = load_model(mappings_dir / "model.yaml")
     result = DemoResult()
@@ -356,13 +356,13 @@ def _read_back(server: LocalServer, built: DemoSite, run: DemoRun, say: Say) -> 
     """Open a built site with the reader, compare its inspect data with the generator's record."""
     site = built.report.site
     say(f"reading {site} ({built.layout}) back")
-    engine = connect_checked(server.url(built.database), f"sample site {site!r}")
-    try:
-        with open_site(engine, where=f"sample site {site!r}") as opened:
-            data = describe(opened)
-            model: SiteModel = opened.model
-    finally:
-        engine.dispose()
+    what = f"sample site {site!r}"
+    with (
+        connection(server.url(built.database), what) as conn,
+        open_site(conn, where=what) as opened,
+    ):
+        data = describe(opened)
+        model: SiteModel = opened.model
     run.read_back.append(
         ReadBack(site, built.layout, tuple(differences(built.report.expected, data)))
     )
@@ -430,7 +430,7 @@ def prepare_target(server: LocalServer, model: CanonicalModel, say: Say) -> Targ
 
 def _require_encrypted(url: URL, say: Say) -> bool:
     """Ask the migration's own guard whether it would write into this target."""
-    with connected(url) as conn:
+    with connection(url, "the demo target") as conn:
         try:
             require_encrypted_target(conn, TARGET_DATABASE)
         except RefusedForSafety as exc:
@@ -441,11 +441,8 @@ def _require_encrypted(url: URL, say: Say) -> bool:
 
 def _create_schema(url: URL, model: CanonicalModel, say: Say) -> int:
     """Create the model's tables in the (encrypted, empty) target; return how many."""
-    engine = connect_checked(url, "the demo target")
-    try:
-        created = create_schema(engine, model)
-    finally:
-        engine.dispose()
+    with connection(url, "the demo target") as conn:
+        created = create_schema(conn, model)
     say(f"target: schema create made {len(created.changes)} tables")
     return len(created.changes)
 

@@ -26,8 +26,8 @@ The tree::
         └── LockHeld                  another run holds the migration lock
 
 Exit code 2 means a usage error (the command-line parser's, or `UsageProblem`). Messages name
-things (site, table, row id, field) and never carry values from the data or secrets: see STYLE.md
-C3.
+things (site, table, row id, field) and never carry values from the data or secrets: see
+docs/architecture.md, "Errors and exit codes".
 """
 
 from __future__ import annotations

@@ -3,11 +3,12 @@
 `load_located(path)` returns plain dicts and lists, subclassed to remember lines:
 `LocDict.line` is the line of the mapping, `LocDict.key_line(key)` the line of one key;
 `LocList.item_line(i)` the line of one item. Duplicate keys are reported, not silently merged.
-Used by the canonical model and the site mappings (STYLE.md C8).
+Used by the project file, the canonical model and the site mappings (docs/mappings.md).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -150,6 +151,22 @@ def duplicate_problems(doc: Any, path: str = "") -> list[Problem]:
     elif isinstance(doc, LocList):
         for index, item in enumerate(doc):
             problems.extend(duplicate_problems(item, f"{path}[{index}]"))
+    return problems
+
+
+def unknown_keys(doc: Mapping[Any, Any], known: Collection[str], path: str = "") -> list[Problem]:
+    """Report every key of `doc` that is not in `known`, with its dotted path under `path`.
+
+    The one unknown-key check of every YAML document (project file, mappings, model): keys
+    starting with `x-` are notes for humans; file and line come from a located `LocDict` (a plain
+    dict, e.g. the project file's, gives none)."""
+    problems = []
+    for key in doc:
+        if key in known or str(key).startswith("x-"):
+            continue
+        message = f"unknown key {key!r} (known: {', '.join(sorted(known))})"
+        file, line = (doc.key_file(key), doc.key_line(key)) if isinstance(doc, LocDict) else ("", 0)
+        problems.append(Problem(file, line, _join(path, key), message))
     return problems
 
 

@@ -8,6 +8,7 @@ itself on `app` when imported at the end of this file; the shared options are in
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -24,10 +25,13 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
     from pseamigrate.config import Settings
+    from pseamigrate.target.model import CanonicalModel
 
 
 class _Group(TyperGroup):
-    """Turns `PseamigrateError` into `Error: …` on stderr and its exit code (C2 in STYLE.md)."""
+    """Turn `PseamigrateError` into `Error: …` on stderr and its exit code.
+
+    See docs/architecture.md, "Errors and exit codes"."""
 
     def make_context(self, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -73,7 +77,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        console.out.print(f"pseamigrate {__version__}")
+        console.print_lines([f"pseamigrate {__version__}"])
         raise typer.Exit(0)
 
 
@@ -104,6 +108,20 @@ def target_url(ctx: typer.Context, url_env: str | None) -> URL:
     from pseamigrate.target.commands import target_url as resolve
 
     return resolve(None if url_env else settings(ctx), url_env)
+
+
+def canonical_model(ctx: typer.Context, model: Path | None) -> CanonicalModel:
+    """Load `--model`, else the project file's `model:`, else the shipped model.
+
+    The project file is read only when one exists, so `--url-env` commands still need none."""
+    from pseamigrate.config import find_config
+    from pseamigrate.target.model import load_model
+
+    if model is None:
+        found = find_config(ctx.obj["config"])
+        if found is not None and found.exists():
+            model = settings(ctx).model
+    return load_model(model)
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""`pseamigrate encryption status|setup|enable|rotate|backup-key`: encryption at rest (#6)."""
+"""`pseamigrate encryption status|setup|enable|rotate|backup-key|purge-residual`: encryption at
+rest (#6, #13)."""
 
 from __future__ import annotations
 
@@ -124,3 +125,33 @@ def encryption_backup_key(
     from pseamigrate.encryption.commands import backup_key
 
     encryption_view.show_key_backup(backup_key(basedir, dest, verify, dry_run), dry_run=dry_run)
+
+
+@encryption_app.command("purge-residual")
+def encryption_purge_residual(
+    basedir: BasedirOption,
+    schema: Annotated[
+        str, typer.Option(help="The target database whose residual-plaintext record to clear.")
+    ],
+    record: Annotated[
+        bool,
+        typer.Option("--record", help="After you restarted the server: record the purge."),
+    ] = False,
+    dry_run: DryRunFlag = False,
+) -> None:
+    """Remove plaintext copies left from before encryption on a server you run, in two parts.
+
+    First: purge old binary logs, rebuild MySQL undo tablespaces, slow shutdown, delete MySQL's
+    doublewrite files; the server is left stopped. Then you start it as usual and run the
+    command again with --record, which clears the residual-plaintext WARN of `encryption status`.
+
+    Example: pseamigrate encryption purge-residual --basedir /srv/psea-db --schema psea --dry-run
+    """
+    from pseamigrate.encryption.purge import purge_until_restart, record_purge
+
+    if record:
+        plan, tables = record_purge(basedir, schema, dry_run)
+        encryption_view.show_purge(plan, dry_run=dry_run, tables=tables)
+        return
+    plan = purge_until_restart(basedir, schema, dry_run, console.info)
+    encryption_view.show_purge(plan, dry_run=dry_run)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pseamigrate import console
-from pseamigrate.cli import app, settings, sub_app
+from pseamigrate.cli import app, canonical_model, settings, sub_app
 from pseamigrate.cli.options import DryRunFlag, JsonFlag, ModelOption, SiteArgument
 from pseamigrate.console import mappings as mappings_view
 from pseamigrate.errors import EXIT_FAILED
@@ -37,12 +37,11 @@ def mappings_scaffold(
     Example: pseamigrate mappings scaffold iraq -o mappings/sites/iraq.yaml
     """
     from pseamigrate.mapping.commands import scaffold_site
-    from pseamigrate.target.model import load_model
 
     site_settings = settings(ctx).site(site)
-    path, text = scaffold_site(site_settings, output, load_model(model), force, dry_run)
+    path, text = scaffold_site(site_settings, output, canonical_model(ctx, model), force, dry_run)
     if dry_run:
-        console.out.print(text, markup=False, end="")
+        console.print_raw(text)
     else:
         console.info(f"wrote {path}: {text.count('TODO')} TODO(s) to resolve")
 
@@ -59,9 +58,8 @@ def mappings_check(
     Example: pseamigrate mappings check iraq drc
     """
     from pseamigrate.mapping.commands import check_sites
-    from pseamigrate.target.model import load_model
 
-    _show(check_sites(settings(ctx), sites or [], load_model(model)), json_out)
+    _show(check_sites(settings(ctx), sites or [], canonical_model(ctx, model)), json_out)
 
 
 @mappings_app.command("validate")

@@ -1,4 +1,4 @@
-"""The options and arguments several commands share, each defined once (STYLE.md C1).
+"""The options and arguments several commands share, each defined once (CONTRIBUTING.md).
 
 A flag keeps the same name, meaning and help text in every command that takes it.
 """
@@ -47,7 +47,7 @@ ModelOption = Annotated[
     Path | None,
     typer.Option(
         "--model",
-        help="Canonical model file (default: pseamigrate/data/mappings/model.yaml).",
+        help="Canonical model file (default: the project file's model:, else the shipped one).",
         dir_okay=False,
     ),
 ]

@@ -37,8 +37,7 @@ def ping(
     """
     from pseamigrate.connections import ping_all
 
-    for result in ping_all(settings(ctx), names or []):
-        console.verdict(f"ok  {result.name}: {result.where} ({result.version})", True)
+    project_view.show_ping(ping_all(settings(ctx), names or []))
 
 
 @app.command()
@@ -65,7 +64,9 @@ def demo(
     1 sources: build the four sample CRP sites; 2 read back: the reader agrees with the
     generator; 3 mappings: each site against its shipped mapping; 4 target: encrypt an empty
     target, create the schema, check encryption; 5 what comes next. Counts and verdicts only
-    (never content); exits 3 if any verdict fails. Example: pseamigrate demo --layout d8
+    (never content); exits 3 if any verdict fails.
+
+    Example: pseamigrate demo --layout d8
     """
     from pseamigrate.demo import DemoFailed, run_demo
     from pseamigrate.sample import LAYOUTS

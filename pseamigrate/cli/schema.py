@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from pseamigrate import console
-from pseamigrate.cli import app, sub_app, target_url
+from pseamigrate.cli import app, canonical_model, sub_app, target_url
 from pseamigrate.cli.options import DryRunFlag, JsonFlag, ModelOption, SqlFlag, UrlEnvOption
 from pseamigrate.console import schema as schema_view
 
@@ -29,9 +29,8 @@ def _change_command(action: str) -> Callable[..., None]:
         sql: SqlFlag = False,
     ) -> None:
         from pseamigrate.target.commands import change_schema
-        from pseamigrate.target.model import load_model
 
-        canonical = load_model(model)
+        canonical = canonical_model(ctx, model)
         result = change_schema(target_url(ctx, url_env), action, canonical, dry_run)
         schema_view.show_schema_result(result, action, json_out, sql)
 
@@ -71,11 +70,10 @@ def schema_show(
     """
     from pseamigrate.target import logical
     from pseamigrate.target.commands import read_schema, schema_ddl
-    from pseamigrate.target.model import load_model
 
-    canonical = load_model(model)
+    canonical = canonical_model(ctx, model)
     if sql:
-        console.out.print(schema_ddl(canonical), markup=False, end="")
+        console.print_raw(schema_ddl(canonical))
         return
     schema = read_schema(None if from_model else target_url(ctx, url_env), canonical)
     if json_out:
@@ -86,19 +84,22 @@ def schema_show(
 
 @schema_app.command("docs")
 def schema_docs(
+    ctx: typer.Context,
     model: ModelOption = None,
     output: Annotated[
         Path | None,
         typer.Option(
-            "-o", "--output", help="Where to write (default docs/schema.md).", dir_okay=False
+            "-o",
+            "--output",
+            help="Where to write (default: docs/schema.md under the current directory).",
+            dir_okay=False,
         ),
     ] = None,
 ) -> None:
-    """Write docs/schema.md from the canonical model.
+    """Write the schema documentation (Markdown) from the canonical model.
 
     Example: pseamigrate schema docs -o docs/schema.md
     """
     from pseamigrate.target.commands import write_schema_docs
-    from pseamigrate.target.model import load_model
 
-    console.info(f"wrote {write_schema_docs(load_model(model), output)}")
+    console.info(f"wrote {write_schema_docs(canonical_model(ctx, model), output)}")

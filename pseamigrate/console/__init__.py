@@ -15,7 +15,6 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
@@ -43,12 +42,12 @@ def verdict(message: str, ok: bool) -> None:
     out.print(Text(message, style="green" if ok else "red"))
 
 
-def print_json(data: Any) -> None:
+def print_json(data: object) -> None:
     """Print `data` as stable, sorted JSON on stdout."""
     out.print_json(json.dumps(data, sort_keys=True, default=str))
 
 
-def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
     """Print a simple table on stdout; every cell is literal text."""
     table = Table(title=Text(title), title_justify="left")
     for column in columns:
@@ -61,7 +60,10 @@ def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
 @contextmanager
 def progress(description: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
     """Show a progress bar on stderr (none when stderr is not a terminal); yields a callback
-    taking the number of items done since the last call."""
+    taking the number of items done since the last call.
+
+    Kept without a caller for now: `pseamigrate migrate` feeds it from the library's
+    `on_progress` callbacks (issue 13 keeps it on purpose)."""
     bar = Progress(
         TextColumn("{task.description}", markup=False),
         BarColumn(),
@@ -78,6 +80,11 @@ def progress(description: str, total: int | None = None) -> Iterator[Callable[[i
             bar.advance(task, count)
 
         yield advance
+
+
+def print_raw(text: str) -> None:
+    """Print text on stdout exactly as it is: no wrapping, nothing added (YAML, SQL)."""
+    out.print(Text(text), soft_wrap=True, end="")
 
 
 def print_lines(lines: Sequence[str]) -> None:

@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pseamigrate.console import out, print_json, print_table
 
+if TYPE_CHECKING:
+    from pseamigrate.drupal.shapes import DiffData, DiffRow, DiffValue, FieldData, SiteInspectData
 
-def show_inspect(data: dict[str, Any], *, json_out: bool) -> None:
+
+def show_inspect(data: SiteInspectData, *, json_out: bool) -> None:
     """Render `pseamigrate inspect` data: JSON, or tables of bundles, fields and counts."""
     if json_out:
         print_json(data)
         return
     out.print(
         f"site {data['site']}: Drupal {data['drupal_version']} ({data['layout']}), "
-        f"prefix {data['table_prefix'] or '-'}"
+        f"prefix {data['table_prefix'] or '-'}",
+        soft_wrap=True,
     )
     bundles = data["bundles"]
     print_table(
         "Content types",
-        ["type", "nodes", "published", "unpublished", "revisions", "comments", "fields"]
-        + ["deleted fields"],
+        ["type", "label", "nodes", "published", "unpublished", "revisions", "comments"]
+        + ["fields", "deleted fields"],
         [
             (
                 name,
+                b["label"],
                 b["count"],
                 b["published"],
                 b["count"] - b["published"],
@@ -36,7 +41,7 @@ def show_inspect(data: dict[str, Any], *, json_out: bool) -> None:
         ],
     )
     for name, bundle in bundles.items():
-        _show_fields(name, bundle["fields"])
+        _show_fields(f"{name} ({bundle['label']})", bundle["fields"])
     vocabularies = [(n, v["terms"], len(v["fields"])) for n, v in data["vocabularies"].items()]
     print_table("Vocabularies", ["vocabulary", "terms", "fields"], vocabularies)
     users, files = data["users"], data["files"]
@@ -47,7 +52,7 @@ def show_inspect(data: dict[str, Any], *, json_out: bool) -> None:
     _show_notes(data)
 
 
-def _show_fields(bundle: str, fields: dict[str, Any]) -> None:
+def _show_fields(bundle: str, fields: dict[str, FieldData]) -> None:
     """Print one content type's fields: type, cardinality, required, list size, target."""
     rows = [
         (
@@ -64,7 +69,7 @@ def _show_fields(bundle: str, fields: dict[str, Any]) -> None:
     print_table(f"Fields of {bundle}", columns, rows)
 
 
-def _show_notes(data: dict[str, Any]) -> None:
+def _show_notes(data: SiteInspectData) -> None:
     for name, bundle in data["bundles"].items():
         if bundle["deleted_fields"]:
             rows = bundle.get("deleted_field_rows", {})
@@ -80,7 +85,7 @@ def _show_notes(data: dict[str, Any]) -> None:
         )
 
 
-def show_diff(data: dict[str, Any], *, json_out: bool) -> None:
+def show_diff(data: DiffData, *, json_out: bool) -> None:
     """Render `pseamigrate diff` data: JSON, or one matrix row per difference."""
     if json_out:
         print_json(data)
@@ -104,17 +109,18 @@ def show_diff(data: dict[str, Any], *, json_out: bool) -> None:
     )
 
 
-def _diff_cell(row: dict[str, Any], site: str) -> str:
+def _diff_cell(row: DiffRow, site: str) -> str:
     """Show list values as their count plus the keys only some sites have."""
     if site not in row["values"]:
         return "-"
-    if "only_in" in row:
+    value = row["values"][site]
+    if "only_in" in row and isinstance(value, list):
         extra = " ".join(f"+{key}" for key in row["only_in"].get(site, []))
-        return f"{len(row['values'][site])} values {extra}".strip()
+        return f"{len(value)} values {extra}".strip()
     return _cell(row["values"][site])
 
 
-def _cell(value: Any) -> str:
+def _cell(value: DiffValue) -> str:
     if value is True:
         return "yes"
     if value is False:

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pseamigrate.console import out, print_json, print_table
 
+if TYPE_CHECKING:
+    from pseamigrate.encryption.backup import BackupReport
+    from pseamigrate.encryption.base import Statement
+    from pseamigrate.encryption.commands import StatusReport
+    from pseamigrate.encryption.purge import PurgePlan
+    from pseamigrate.encryption.setup import SetupPlan
 
-def show_encryption_status(report: Any, *, json_out: bool) -> None:
+
+def show_encryption_status(report: StatusReport, *, json_out: bool) -> None:
     """Render `encryption status`: one row per check (name, PASS/WARN/FAIL, detail, CIS item)."""
     if json_out:
         print_json(report.as_dict())
@@ -18,21 +26,21 @@ def show_encryption_status(report: Any, *, json_out: bool) -> None:
     print_table(title, ["check", "result", "detail", "CIS"], rows)
 
 
-def show_setup_plan(config_path: Any, plan: Any) -> None:
+def show_setup_plan(config_path: Path, plan: SetupPlan) -> None:
     """Print what `encryption setup --dry-run` would write (key material shown as placeholders)."""
     for planned in plan.files:
         out.print(f"# {planned.path} (0600)\n{planned.shown()}", soft_wrap=True)
     out.print(f"# {config_path} additions\n{plan.cnf_text}", soft_wrap=True)
 
 
-def show_statements(statements: Sequence[Any], *, sql: bool) -> None:
+def show_statements(statements: Sequence[Statement], *, sql: bool) -> None:
     """Print a plan's statements: their SQL for a DBA, or `would run: <label>` for a dry run."""
     for step in statements:
         text = f"{step.sql};" if sql else f"would run: {step.label}"
         out.print(text, soft_wrap=True)
 
 
-def show_key_backup(report: Any, *, dry_run: bool) -> None:
+def show_key_backup(report: BackupReport, *, dry_run: bool) -> None:
     """Print which key files `backup-key` copied (or would) and what the scratch restore read."""
     done = "would copy" if dry_run else "copied"
     for path in report.files:
@@ -40,3 +48,12 @@ def show_key_backup(report: Any, *, dry_run: bool) -> None:
     if report.verified_tables is not None:
         tables = report.verified_tables
         out.print(f"verified: the backup opened {tables} encrypted tables")
+
+
+def show_purge(plan: PurgePlan, *, dry_run: bool, tables: int | None = None) -> None:
+    """Print the purge's steps (`would run` on a dry run), what it recorded, and what is next."""
+    for number, step in enumerate(plan.steps, 1):
+        out.print(f"{'would run' if dry_run else 'done'}: {number}. {step}", soft_wrap=True)
+    if tables is not None and not dry_run:
+        out.print(f"recorded: {tables} table(s) marked purged", soft_wrap=True)
+    out.print(f"next: {plan.next_step}", soft_wrap=True)

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from rich.text import Text
 
 from pseamigrate.console import err, out, print_json, print_table, verdict
 
+if TYPE_CHECKING:
+    from pseamigrate.config import Settings
+    from pseamigrate.connections import PingResult
+    from pseamigrate.demo import DemoResult, DemoRun, DemoSite
+    from pseamigrate.migrate.run import MigrationReport
 
-def show_sites(settings: Any) -> None:
+
+def show_sites(settings: Settings) -> None:
     """Render the sites and target of a project file: where credentials come from, no secrets."""
     rows = [
         (s.name, s.tenant, s.connection.describe(), s.table_prefix or "-", s.mapping or "-")
@@ -17,10 +26,17 @@ def show_sites(settings: Any) -> None:
         f"Sites in {settings.path}", ["site", "tenant", "credentials", "prefix", "mapping"], rows
     )
     if settings.target is not None:
-        out.print(f"target: credentials from {settings.target.describe()}")
+        out.print(f"target: credentials from {settings.target.describe()}", soft_wrap=True)
 
 
-def show_demo(result: Any, *, json_out: bool) -> None:
+def show_ping(results: Sequence[PingResult]) -> None:
+    """Print one `ok  name: host:port/db (version)` line per reachable database."""
+    for result in results:
+        line = f"{result.name}: {result.where} ({result.version})"
+        out.print(Text.assemble(("ok", "green"), "  ", line), soft_wrap=True)
+
+
+def show_demo(result: DemoResult, *, json_out: bool) -> None:
     """Render the demo's stages: sources, read back, mappings, encrypted target, what is next."""
     if json_out:
         print_json(result.as_dict())
@@ -40,7 +56,7 @@ def show_demo(result: Any, *, json_out: bool) -> None:
     verdict("demo FAILED" if failures else "demo passed", not failures)
 
 
-def _show_demo_checks(run: Any) -> None:
+def _show_demo_checks(run: DemoRun) -> None:
     """Render one flavor's read-back, mapping and target verdicts (yes/no and counts only)."""
     print_table(
         f"2. Read back on {run.flavor}",
@@ -74,7 +90,7 @@ def _show_demo_checks(run: Any) -> None:
     _show_verify_stage(run)
 
 
-def _show_verify_stage(run: Any) -> None:
+def _show_verify_stage(run: DemoRun) -> None:
     """Render stage 7: per site, mismatches, and where the HTML report was written."""
     if run.verification is None:
         return
@@ -88,7 +104,7 @@ def _show_verify_stage(run: Any) -> None:
     out.print(f"verify: HTML QA report written to {run.verify_html}")
 
 
-def _show_migration_stage(title: str, report: Any) -> None:
+def _show_migration_stage(title: str, report: MigrationReport | None) -> None:
     """Render one migrate stage: per site, rows read and what happened to them."""
     if report is None:
         return
@@ -105,7 +121,7 @@ def _show_migration_stage(title: str, report: Any) -> None:
     print_table(title, columns, rows)
 
 
-def _demo_row(built: Any) -> list[Any]:
+def _demo_row(built: DemoSite) -> list[object]:
     """Turn one built site's report into a table row of counts."""
     expected = built.report.expected
     bundles = expected["bundles"]

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pseamigrate.console import out, print_json
 
+if TYPE_CHECKING:
+    from pseamigrate.target.commands import SchemaResult
 
-def show_schema_result(result: Any, action: str, json_out: bool, sql: bool = False) -> None:
+
+def show_schema_result(
+    result: SchemaResult, action: str, json_out: bool, sql: bool = False
+) -> None:
     """Render what `schema create|upgrade` did or would do (with `sql`, each change's SQL)."""
     if json_out:
         changes = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from pseamigrate.drupal.common import decode, group_bundles, report_shadowed, site_model
+from pseamigrate.drupal.field_types import is_core, reference_target
 from pseamigrate.drupal.model import (
     AllowedValue,
     Bundle,
@@ -19,37 +20,6 @@ from pseamigrate.drupal.model import (
     Vocabulary,
 )
 from pseamigrate.drupal.source import Row, Source
-
-KNOWN_TYPES = frozenset(
-    {
-        "text",
-        "text_long",
-        "text_with_summary",
-        "list_text",
-        "list_integer",
-        "list_float",
-        "list_boolean",
-        "number_integer",
-        "number_decimal",
-        "number_float",
-        "taxonomy_term_reference",
-        "file",
-        "image",
-        "entityreference",
-        "date",
-        "datetime",
-        "datestamp",
-        "link_field",
-        "email",
-    }
-)
-REFERENCE_TARGETS = {
-    "taxonomy_term_reference": "taxonomy_term",
-    "file": "file",
-    "image": "file",
-    "node_reference": "node",
-    "user_reference": "user",
-}
 
 
 def introspect(source: Source, version: int) -> SiteModel:
@@ -158,7 +128,7 @@ def _storage(source: Source, row: Row, data: dict[str, Any], entity_type: str) -
         target_type=target_type,
         target_bundles=target_bundles,
         deleted=bool(row["deleted"]),
-        known_type=kind in KNOWN_TYPES,
+        known_type=is_core(kind, "d7"),
         settings=settings,
     )
 
@@ -208,7 +178,7 @@ def _target(kind: str, settings: dict[str, Any]) -> tuple[str | None, tuple[str,
         types = settings.get("referenceable_types") or {}
         chosen = types.items() if isinstance(types, dict) else enumerate(types)
         return "node", tuple(str(k) for k, v in chosen if v)
-    return REFERENCE_TARGETS.get(kind), ()
+    return reference_target(kind), ()
 
 
 def _bundles(source: Source, instances: list[FieldInstance]) -> dict[str, dict[str, Bundle]]:

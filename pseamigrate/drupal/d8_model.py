@@ -13,6 +13,7 @@ import hashlib
 from typing import Any
 
 from pseamigrate.drupal.common import decode, group_bundles, report_shadowed, site_model
+from pseamigrate.drupal.field_types import is_core, reference_target
 from pseamigrate.drupal.model import (
     AllowedValue,
     Bundle,
@@ -24,35 +25,6 @@ from pseamigrate.drupal.model import (
     Vocabulary,
 )
 from pseamigrate.drupal.source import Source
-
-KNOWN_TYPES = frozenset(
-    {
-        "string",
-        "string_long",
-        "text",
-        "text_long",
-        "text_with_summary",
-        "list_string",
-        "list_integer",
-        "list_float",
-        "boolean",
-        "integer",
-        "decimal",
-        "float",
-        "entity_reference",
-        "file",
-        "image",
-        "datetime",
-        "daterange",
-        "timestamp",
-        "email",
-        "link",
-        "telephone",
-        "comment",
-        "uri",
-    }
-)
-FILE_TYPES = {"file": "file", "image": "file"}
 
 
 def introspect(source: Source, version: int) -> SiteModel:
@@ -166,7 +138,7 @@ def _deleted_storage(source: Source, c: dict[str, Any]) -> FieldStorage:
         data_table=source.name(data) if source.has(data) else "",
         revision_table=source.name(revision) if source.has(revision) else None,
         deleted=True,
-        known_type=str(c.get("type")) in KNOWN_TYPES,
+        known_type=is_core(str(c.get("type")), "d8"),
         settings=c.get("settings") or {},
     )
 
@@ -219,10 +191,10 @@ def _storage(source: Source, c: dict[str, Any], problems: list[Problem]) -> Fiel
         data_table=data_table,
         revision_table=revision_table,
         allowed_values=_allowed(settings),
-        target_type=settings.get("target_type") or FILE_TYPES.get(kind),
+        target_type=settings.get("target_type") or reference_target(kind),
         target_bundles=(),
         deleted=bool(c.get("deleted")),
-        known_type=kind in KNOWN_TYPES,
+        known_type=is_core(kind, "d8"),
         settings=settings,
     )
 

@@ -109,10 +109,6 @@ class SiteModel:
     # Bundles of every entity type (node, taxonomy_term, user, comment…) by entity type, then name.
     entity_bundles: Mapping[str, Mapping[str, Bundle]] = field(default_factory=dict)
 
-    def storage(self, instance: FieldInstance) -> FieldStorage:
-        """Return the storage behind a field instance."""
-        return self.fields[(instance.entity_type, instance.field_name)]
-
 
 @dataclass(frozen=True)
 class EntityRecord:

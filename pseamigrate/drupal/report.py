@@ -7,16 +7,25 @@ Only structure and counts appear here, never content values.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from pseamigrate.drupal.model import Bundle, SiteCounts, SiteModel
+from pseamigrate.drupal.shapes import (
+    BundleData,
+    DiffData,
+    DiffRow,
+    DiffValue,
+    FieldData,
+    FieldsOf,
+    InspectData,
+    UnknownType,
+)
 
 INSPECT_FORMAT = 1
 
 
 def inspect_data(
     model: SiteModel, counts: SiteCounts, latin1_tables: list[str] | None = None
-) -> dict[str, Any]:
+) -> InspectData:
     """Describe a site's content model with its counts, in the documented inspect shape."""
     users = model.entity_bundles.get("user", {}).get("user")
     return {
@@ -61,11 +70,11 @@ def inspect_data(
     }
 
 
-def _fields_of(model: SiteModel, bundle: Bundle | None) -> dict[str, Any]:
+def _fields_of(model: SiteModel, bundle: Bundle | None) -> FieldsOf:
     """Describe a bundle's live fields and name its deleted instances."""
     if bundle is None:
         return {"fields": {}, "deleted_fields": []}
-    fields: dict[str, Any] = {}
+    fields: dict[str, FieldData] = {}
     deleted = []
     for instance in bundle.fields:
         storage = model.fields.get((instance.entity_type, instance.field_name))
@@ -95,7 +104,7 @@ def _deleted_rows(
     return {name: (counted or {}).get(name, 0) for name in names}
 
 
-def _unknown_types(model: SiteModel) -> list[dict[str, Any]]:
+def _unknown_types(model: SiteModel) -> list[UnknownType]:
     """List field types the reader only describes, with the fields that use them."""
     found: dict[str, set[str]] = {}
     for (entity_type, name), storage in model.fields.items():
@@ -104,10 +113,10 @@ def _unknown_types(model: SiteModel) -> list[dict[str, Any]]:
     return [{"type": kind, "fields": sorted(names)} for kind, names in sorted(found.items())]
 
 
-def diff_data(sites: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+def diff_data(sites: Mapping[str, InspectData]) -> DiffData:
     """Compare sites' inspect data: what some have and others lack, and what differs."""
     names = list(sites)
-    rows: list[dict[str, Any]] = []
+    rows: list[DiffRow] = []
     _presence(rows, "bundle", {n: s["bundles"] for n, s in sites.items()}, names)
     _presence(rows, "vocabulary", {n: s["vocabularies"] for n, s in sites.items()}, names)
     for bundle in sorted({b for s in sites.values() for b in s["bundles"]}):
@@ -118,10 +127,10 @@ def diff_data(sites: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
 
 
 def _presence(
-    rows: list[dict[str, Any]], kind: str, items: Mapping[str, Mapping[str, Any]], names: list[str]
+    rows: list[DiffRow], kind: str, items: Mapping[str, Mapping[str, object]], names: list[str]
 ) -> None:
     for key in sorted({k for v in items.values() for k in v}):
-        values = {n: key in items[n] for n in names}
+        values: dict[str, DiffValue] = {n: key in items[n] for n in names}
         if len(set(values.values())) > 1:
             rows.append(
                 {
@@ -135,12 +144,14 @@ def _presence(
 
 
 def _field_rows(
-    rows: list[dict[str, Any]], bundle: str, having: Mapping[str, Any], names: list[str]
+    rows: list[DiffRow], bundle: str, having: Mapping[str, BundleData], names: list[str]
 ) -> None:
     """Add field presence, deleted-instance, type, cardinality and list-value differences."""
     all_fields = sorted({f for b in having.values() for f in [*b["fields"], *b["deleted_fields"]]})
     for field in all_fields:
-        state = {n: _state(having[n], field) if n in having else "no bundle" for n in names}
+        state: dict[str, DiffValue] = {
+            n: _state(having[n], field) if n in having else "no bundle" for n in names
+        }
         if len({v for v in state.values() if v != "no bundle"}) > 1:
             rows.append(
                 {
@@ -153,7 +164,7 @@ def _field_rows(
             )
         live = {n: b["fields"][field] for n, b in having.items() if field in b["fields"]}
         for prop in ("type", "cardinality"):
-            values = {n: f[prop] for n, f in live.items()}
+            values: dict[str, DiffValue] = {n: f[prop] for n, f in live.items()}
             if len(set(values.values())) > 1:
                 rows.append(
                     {
@@ -168,7 +179,7 @@ def _field_rows(
 
 
 def _list_values(
-    rows: list[dict[str, Any]], bundle: str, field: str, values: Mapping[str, list[str]]
+    rows: list[DiffRow], bundle: str, field: str, values: Mapping[str, list[str]]
 ) -> None:
     """Add a row when list fields differ in their set of keys (order is only display)."""
     if len({frozenset(v) for v in values.values()}) < 2:
@@ -186,13 +197,13 @@ def _list_values(
     )
 
 
-def _state(bundle: Mapping[str, Any], field: str) -> str:
+def _state(bundle: FieldsOf, field: str) -> str:
     if field in bundle["fields"]:
         return "present"
     return "deleted" if field in bundle["deleted_fields"] else "missing"
 
 
-def _latin1(rows: list[dict[str, Any]], sites: Mapping[str, Any], names: list[str]) -> None:
+def _latin1(rows: list[DiffRow], sites: Mapping[str, InspectData], names: list[str]) -> None:
     """Add one row when sites differ in which tables hold latin1 text (legacy double encoding)."""
     tables = {n: sorted(sites[n].get("latin1_tables", [])) for n in names}
     if len({tuple(v) for v in tables.values()}) > 1:

@@ -3,40 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from pseamigrate.config import Settings
-from pseamigrate.db import connect_checked, where
+from pseamigrate.db import connection, where
 from pseamigrate.drupal.read import DrupalSite, open_site
 from pseamigrate.drupal.report import diff_data, inspect_data
+from pseamigrate.drupal.shapes import DiffData, InspectData, SiteInspectData
 from pseamigrate.errors import UsageProblem
 
 Say = Callable[[str], None]
 
 
-def inspect_site(settings: Settings, name: str, say: Say | None = None) -> dict[str, Any]:
+def inspect_site(settings: Settings, name: str, say: Say | None = None) -> SiteInspectData:
     """Connect to a site named in the project file and describe its content model with counts."""
     settings.require_file()
     site_settings = settings.site(name)
     url = site_settings.connection.resolve()
-    engine = connect_checked(url, f"site {name!r}")
-    try:
+    with connection(url, f"site {name!r}") as conn:
         if say:
             say(f"reading site {name!r} at {where(url)}")
-        with open_site(
-            engine, site_settings.table_prefix, where=f"site {name!r} at {where(url)}"
-        ) as site:
+        prefix, at = site_settings.table_prefix, f"site {name!r} at {where(url)}"
+        with open_site(conn, prefix, where=at) as site:
             return {"site": name, **describe(site)}
-    finally:
-        engine.dispose()
 
 
-def describe(site: DrupalSite) -> dict[str, Any]:
+def describe(site: DrupalSite) -> InspectData:
     """Build the inspect data of an opened site."""
     return inspect_data(site.model, site.counts(), site.latin1_tables())
 
 
-def diff_sites(settings: Settings, names: list[str], say: Say | None = None) -> dict[str, Any]:
+def diff_sites(settings: Settings, names: list[str], say: Say | None = None) -> DiffData:
     """Inspect each named site and return the drift matrix between them."""
     if len(set(names)) < 2:
         raise UsageProblem("diff needs at least two different sites")

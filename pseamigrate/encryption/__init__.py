@@ -1,6 +1,6 @@
 """Encryption at rest: keyring checks, enabling, rotation and the refusal of plaintext targets.
 
-`backend_for(conn)` picks the server family's backend from a dict (STYLE.md C6);
+`backend_for(conn)` picks the server family's backend from a dict (docs/architecture.md);
 `require_encrypted_target(conn, schema)` is what the migration calls before writing.
 """
 

@@ -2,7 +2,7 @@
 
 A backend answers three questions about one server: is it encrypted at rest (`status`), which
 SQL would make it so (`enable_statements`), and which SQL rotates its keys (`rotate_statements`).
-Statements are returned as data so `--sql` can print them for a DBA (STYLE.md C4).
+Statements are returned as data so `--sql` can print them for a DBA (docs/encryption.md).
 """
 
 from __future__ import annotations

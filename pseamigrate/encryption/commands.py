@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import URL, Connection
 
-from pseamigrate.db import connect_checked, server_version, where
+from pseamigrate.db import connection, server_version, where
 from pseamigrate.encryption import backend_for
 from pseamigrate.encryption.backup import BackupReport, backup_and_verify, new_mariadb_key
 from pseamigrate.encryption.base import Check, Outcome, Statement
@@ -22,17 +21,6 @@ from pseamigrate.errors import RefusedForSafety, VerificationMismatch
 from pseamigrate.servers import existing_server
 
 Say = Callable[[str], None]
-
-
-@contextmanager
-def connected(url: URL) -> Iterator[Connection]:
-    """Connect to the server at `url` (autocommit: DDL and SET PERSIST commit anyway)."""
-    engine = connect_checked(url, "the target")
-    try:
-        with engine.connect() as conn:
-            yield conn.execution_options(isolation_level="AUTOCOMMIT")
-    finally:
-        engine.dispose()
 
 
 @dataclass(frozen=True)
@@ -64,7 +52,7 @@ class StatusReport:
 
 def encryption_status(url: URL) -> StatusReport:
     """Check encryption at rest of the server at `url` and of its database, if it names one."""
-    with connected(url) as conn:
+    with connection(url, "the target", autocommit=True) as conn:  # DDL, SET PERSIST
         backend = backend_for(conn)
         schema = url.database
         checks = backend.status(conn, schema)
@@ -123,7 +111,7 @@ def enable_encryption(
     images in plaintext); it loses point-in-time recovery before now, so it is never implied.
     """
     say = on_step or (lambda _label: None)
-    with connected(url) as conn:
+    with connection(url, "the target", autocommit=True) as conn:  # DDL, SET PERSIST
         plan = plan_enable(conn, url.database)
         if dry_run:
             return plan
@@ -148,7 +136,7 @@ def _run(
 def rotate_keys(url: URL, dry_run: bool = False, on_step: Say | None = None) -> list[Statement]:
     """Rotate the master key (MySQL) or re-key tables to the default key id (MariaDB)."""
     say = on_step or (lambda _label: None)
-    with connected(url) as conn:
+    with connection(url, "the target", autocommit=True) as conn:  # DDL, SET PERSIST
         backend = backend_for(conn)
         if not backend.keyring_loaded(conn):
             raise RefusedForSafety("no keyring is loaded on this server: there is no key to rotate")

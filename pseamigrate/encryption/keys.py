@@ -24,7 +24,7 @@ from pseamigrate.errors import PseamigrateError
 
 SALT_HEADER = b"Salted__"
 KEY_BYTES = 32
-# Key 1 protects redo and the system tablespace, key 2 temporary files (REAL-SERVERS.md part B).
+# Key 1 protects redo and the system tablespace, key 2 temporary files (docs/encryption.md).
 INITIAL_KEY_IDS = (1, 2)
 
 

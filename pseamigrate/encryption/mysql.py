@@ -30,7 +30,7 @@ from pseamigrate.encryption.base import (
 from pseamigrate.encryption.keys import file_mode_check
 
 # What `status` requires ON (CIS 4.10) and `enable` sets with SET PERSIST, which survives
-# restarts (SET GLOBAL does not: REAL-SERVERS.md gotcha 5).
+# restarts (SET GLOBAL does not; docs/encryption.md).
 PERSISTED = (
     "default_table_encryption",
     "table_encryption_privilege_check",

@@ -13,6 +13,7 @@ from pseamigrate.drupal.model import Bundle, FieldInstance, FieldStorage, SiteMo
 from pseamigrate.mapping.model import (
     BASE_DESTINATIONS,
     BASE_PROPERTIES,
+    CALLBACK_RETURNS,
     EXTRA_PREFIX,
     LOOKUP_KINDS,
     EntityMapping,
@@ -25,7 +26,6 @@ from pseamigrate.mapping.model import (
 )
 from pseamigrate.mapping.types import BASE_KINDS, REFERENCE_KINDS, accepts, field_kind
 from pseamigrate.target.model import CanonicalModel, Column, Entity, load_model
-from pseamigrate.transform.callbacks import CALLBACKS
 from pseamigrate.yamldoc import LocDict, Problem
 
 TODO = "TODO"
@@ -237,8 +237,8 @@ def _step_kind(
     if step.plugin == "format_date":
         return "date"
     if step.plugin == "callback":
-        callback = CALLBACKS.get(str(step.options.get("callable")))
-        return kind if callback is None or callback.returns == "any" else callback.returns
+        returns = CALLBACK_RETURNS.get(str(step.options.get("callable")), "any")
+        return kind if returns == "any" else returns
     if step.plugin == "static_map":
         values = list(dict(step.options.get("map") or {}).values())
         if values and all(isinstance(v, bool) for v in values):

@@ -30,16 +30,16 @@ class SiteCheck:
 
 def read_site_model(site: SiteSettings) -> SiteModel:
     """Introspect a live legacy site through the reader (read-only)."""
-    from pseamigrate.db import connect_checked
+    from pseamigrate.db import connection
     from pseamigrate.drupal import open_site
 
-    engine = connect_checked(site.connection.resolve(), f"site {site.name!r}")
-    try:
-        with open_site(engine, site.table_prefix, where=f"site {site.name!r}") as opened:
-            model: SiteModel = opened.model
-            return model
-    finally:
-        engine.dispose()
+    what = f"site {site.name!r}"
+    with (
+        connection(site.connection.resolve(), what) as conn,
+        open_site(conn, site.table_prefix, where=what) as opened,
+    ):
+        model: SiteModel = opened.model
+        return model
 
 
 def scaffold_path(site: SiteSettings, output: Path | None, force: bool = False) -> Path:

@@ -14,6 +14,7 @@ from typing import Any
 
 from pseamigrate.errors import MappingError
 from pseamigrate.mapping.model import (
+    CALLBACK_RETURNS,
     MAPPING_VERSION,
     STEP_OPTIONS,
     EntityMapping,
@@ -24,7 +25,6 @@ from pseamigrate.mapping.model import (
     VocabularyMapping,
     Where,
 )
-from pseamigrate.transform.callbacks import CALLBACKS
 from pseamigrate.yamldoc import (
     LocDict,
     LocList,
@@ -32,6 +32,7 @@ from pseamigrate.yamldoc import (
     YamlSyntaxError,
     duplicate_problems,
     load_located,
+    unknown_keys,
 )
 
 TOP_KEYS = {"version", "site", "tenant", "include", "vocabularies", "ignore", "entities"}
@@ -83,13 +84,21 @@ def _with_includes(
     merged.file, merged.line = doc.file, doc.line
     for index, name in enumerate(includes):
         target = (path.parent / str(name)).resolve()
-        if target in seen:
-            problems.at(doc, "include", f"include[{index}]", f"{name} includes itself")
+        if target in seen or not target.is_file():
+            why = "includes itself" if target in seen else "is not a readable file"
+            line = _include_line(doc, index)
+            problems.append(Problem(doc.file, line, f"include[{index}]", f"{name} {why}"))
             continue
         base = _read(target, problems, seen)
         if base is not None:
             merged = _merge(merged, base, "")
     return _merge(merged, doc, "")
+
+
+def _include_line(doc: LocDict, index: int) -> int:
+    """Return the line of include number `index` (of `include:` itself for a single name)."""
+    items = doc.get("include")
+    return items.item_line(index) if isinstance(items, LocList) else doc.key_line("include")
 
 
 def _merge(base: LocDict, local: LocDict, path: str) -> LocDict:
@@ -112,7 +121,7 @@ def _merge(base: LocDict, local: LocDict, path: str) -> LocDict:
 
 def parse_mapping(doc: LocDict, name: str, problems: _Problems) -> SiteMapping:
     """Turn a merged, located document into a `SiteMapping`, collecting problems."""
-    _keys(doc, TOP_KEYS, "", problems)
+    problems.extend(unknown_keys(doc, TOP_KEYS, ""))
     version = doc.get("version")
     while isinstance(version, int) and version in UPGRADES:
         doc, version = UPGRADES[version](doc), version + 1
@@ -122,7 +131,7 @@ def parse_mapping(doc: LocDict, name: str, problems: _Problems) -> SiteMapping:
         if not isinstance(doc.get(key), str) or not doc.get(key):
             problems.at(doc, key, key, "required: a non-empty name")
     ignore = _section(doc, "ignore", "ignore", problems)
-    _keys(ignore, IGNORE_KEYS, "ignore", problems)
+    problems.extend(unknown_keys(ignore, IGNORE_KEYS, "ignore"))
     entities = tuple(
         _entity(str(key), value, where, problems)
         for key, value, where in _items(doc, "entities", "entities", problems)
@@ -148,11 +157,11 @@ def parse_mapping(doc: LocDict, name: str, problems: _Problems) -> SiteMapping:
 
 def _entity(name: str, doc: LocDict, where: Where, problems: _Problems) -> EntityMapping:
     path = where.path
-    _keys(doc, ENTITY_KEYS, path, problems)
+    problems.extend(unknown_keys(doc, ENTITY_KEYS, path))
     source = _section(doc, "source", f"{path}.source", problems)
-    _keys(source, {"bundle", "entity_type"}, f"{path}.source", problems)
+    problems.extend(unknown_keys(source, {"bundle", "entity_type"}, f"{path}.source"))
     destination = _section(doc, "destination", f"{path}.destination", problems)
-    _keys(destination, {"entity"}, f"{path}.destination", problems)
+    problems.extend(unknown_keys(destination, {"entity"}, f"{path}.destination"))
     for section, key in ((source, "bundle"), (destination, "entity")):
         if not isinstance(section.get(key), str):
             at = f"{path}.{'source' if section is source else 'destination'}.{key}"
@@ -199,7 +208,7 @@ def _step(doc: LocDict, path: str, problems: _Problems) -> Step:
         problems.at(doc, "plugin", f"{path}.plugin", f"unknown process step {plugin!r} ({known})")
         return Step(plugin, where)
     allowed, required = STEP_OPTIONS[plugin]
-    _keys(doc, allowed | {"plugin", "source"}, path, problems)
+    problems.extend(unknown_keys(doc, allowed | {"plugin", "source"}, path))
     for option in sorted(required - set(doc)):
         problems.at(doc, "plugin", f"{path}.{option}", f"{plugin} needs '{option}'")
     _step_specifics(plugin, doc, path, problems)
@@ -212,8 +221,8 @@ def _step(doc: LocDict, path: str, problems: _Problems) -> Step:
 
 
 def _step_specifics(plugin: str, doc: LocDict, path: str, problems: _Problems) -> None:
-    if plugin == "callback" and "callable" in doc and doc["callable"] not in CALLBACKS:
-        known = ", ".join(sorted(CALLBACKS))
+    if plugin == "callback" and "callable" in doc and doc["callable"] not in CALLBACK_RETURNS:
+        known = ", ".join(sorted(CALLBACK_RETURNS))
         message = f"unknown callback {doc['callable']!r} (registered: {known})"
         problems.at(doc, "callable", f"{path}.callable", message)
     if plugin == "lookup" and ("entity" in doc) == ("vocabulary" in doc):
@@ -266,15 +275,6 @@ def _is_name(doc: LocDict, key: Any, value: Any, path: str, problems: _Problems)
         return True
     problems.at(doc, key, path, "must name a vocabulary of the model")
     return False
-
-
-def _keys(doc: LocDict, known: set[str], path: str, problems: _Problems) -> None:
-    for key in doc:
-        if key in known or str(key).startswith("x-"):
-            continue
-        where = f"{path}.{key}" if path else str(key)
-        message = f"unknown key {key!r} (known: {', '.join(sorted(known))})"
-        problems.at(doc, key, where, message)
 
 
 def _where(doc: LocDict, key: Any, path: str) -> Where:

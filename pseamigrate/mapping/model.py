@@ -54,6 +54,21 @@ STEP_OPTIONS: dict[str, tuple[set[str], set[str]]] = {
 }
 LOOKUP_KINDS = {"file", "user"}  # besides the canonical entities and vocabularies
 
+# Callbacks a mapping may name (`plugin: callback`, `callable: NAME`) and the logical type each
+# returns: a model column type, or "any" when it keeps the type it was given. This is the mapping
+# language's side; the functions live in pseamigrate/transform/callbacks.py (`CALLBACKS`), and
+# tests/transform/test_callbacks_agree.py checks that both name the same callbacks and types.
+CALLBACK_RETURNS: dict[str, str] = {
+    "trim": "any",
+    "lower": "any",
+    "upper": "any",
+    "to_int": "integer",
+    "to_bool": "boolean",
+    "normalise_email": "string",
+    "strip_tags": "any",
+    "first": "any",
+}
+
 
 @dataclass(frozen=True)
 class Where:

@@ -1,45 +1,16 @@
 """What a Drupal field yields, and which model column types can take it.
 
-A field's *kind* is a small logical type derived from its storage type (Drupal 7 and 8+ names):
-`string`, `text`, `integer`, `decimal`, `boolean`, `list`, `list_integer`, `rawdate` (a date as
-Drupal stores it, which `format_date` must convert), `date`, `term`, `node`, `file`, `user`.
+A field's *kind* is a small logical type derived from its storage type through the one table of
+Drupal field types (`pseamigrate/drupal/field_types.py`): `string`, `text`, `integer`,
+`decimal`, `boolean`, `list`, `list_integer`, `rawdate`, `date`, `term`, `node`, `file`, `user`.
 """
 
 from __future__ import annotations
 
+from pseamigrate.drupal.field_types import type_kind
 from pseamigrate.drupal.model import FieldStorage
 
-_KINDS = {
-    "text": "string",
-    "string": "string",
-    "email": "string",
-    "telephone": "string",
-    "link": "string",
-    "text_long": "text",
-    "text_with_summary": "text",
-    "string_long": "text",
-    "number_integer": "integer",
-    "integer": "integer",
-    "number_decimal": "decimal",
-    "number_float": "decimal",
-    "decimal": "decimal",
-    "float": "decimal",
-    "boolean": "boolean",
-    "list_boolean": "boolean",
-    "list_text": "list",
-    "list_string": "list",
-    "list_integer": "list_integer",
-    "list_float": "list",
-    "datetime": "rawdate",
-    "date": "rawdate",
-    "datestamp": "rawdate",
-    "daterange": "rawdate",
-    "taxonomy_term_reference": "term",
-    "file": "file",
-    "image": "file",
-    "node_reference": "node",
-    "user_reference": "user",
-}
+# A generic entity reference takes its kind from the entity type it targets.
 _TARGETS = {"taxonomy_term": "term", "node": "node", "file": "file", "user": "user"}
 
 # Node base properties as sources, and what they yield (`created`/`changed` are Unix times).
@@ -70,7 +41,7 @@ def field_kind(storage: FieldStorage) -> str:
     """Return the logical kind of what a field stores (`other` when unknown)."""
     if storage.type in ("entity_reference", "entityreference") and storage.target_type:
         return _TARGETS.get(storage.target_type, "other")
-    return _KINDS.get(storage.type, "other")
+    return type_kind(storage.type)
 
 
 def main_column(storage: FieldStorage) -> str:

@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.exc import DBAPIError
 
-from pseamigrate.db import describe_db_error, where
+from pseamigrate.db import connection, describe_db_error, where
 from pseamigrate.errors import SampleError
 from pseamigrate.sample import d7, d7fields, d8, d8config, d8fields
 from pseamigrate.sample.content import NodeChunk, SiteContent
@@ -79,10 +78,9 @@ def build_site(
     charset = spec.d7_charset if layout == "d7" else "utf8mb4"
     content = SiteContent(spec, seed, scale, charset == "utf8mb4", big_narrative_bytes)
     # Driver errors must not echo rows (they hold synthetic narratives, but real code paths
-    # share this habit with real data): hide bound parameters in exception messages.
-    engine = create_engine(url.set(query={**url.query, "charset": "utf8mb4"}), hide_parameters=True)
+    # share this habit with real data): `connection` hides bound parameters in messages.
     try:
-        with engine.connect() as conn:
+        with connection(url, f"the database for sample site {site!r}") as conn:
             conn.exec_driver_sql(
                 "SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_AUTO_VALUE_ON_ZERO')"
             )
@@ -91,8 +89,6 @@ def build_site(
     except DBAPIError as exc:  # e.g. the database is not empty, or the server went away
         reason = describe_db_error(exc)
         raise SampleError(f"cannot build {site} ({layout}) in {where(url)}: {reason}") from None
-    finally:
-        engine.dispose()
     report.drift = _drift(spec, layout, charset, table_prefix, w)
     report.tables = list(w.tables)
     report.planted = content.planted_ids()

@@ -4,7 +4,7 @@ sid's `mysql-server-core` needs a newer C library than bookworm's, so it cannot 
 here. Instead a private apt configuration (the host's /etc/apt is never touched) downloads the
 dependency closure, `dpkg-deb -x` unpacks it into a prefix, and every binary runs through the
 prefix's own dynamic loader. The result is cached: a second call costs nothing.
-See ../shared/REAL-SERVERS.md, part A (2).
+See docs/testing.md and docs/architecture.md, "Throwaway servers".
 """
 
 from __future__ import annotations

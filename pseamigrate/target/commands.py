@@ -8,25 +8,21 @@ alter, raising `SchemaMismatch` after the additions.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
-from sqlalchemy import Connection, Engine, MetaData, Table, UniqueConstraint
+from sqlalchemy import Connection, MetaData, Table, UniqueConstraint
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import URL
 from sqlalchemy.schema import AddConstraint, CreateColumn, CreateIndex, CreateTable
 
 from pseamigrate.config import ConnectionSpec, Settings
-from pseamigrate.db import connect_checked
+from pseamigrate.db import connection
 from pseamigrate.errors import ConfigError, RefusedForSafety, SchemaMismatch
 from pseamigrate.target import logical
 from pseamigrate.target.docs import render_schema_docs
 from pseamigrate.target.model import CanonicalModel, load_model
 from pseamigrate.target.schema import build_metadata
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -61,26 +57,19 @@ def target_url(settings: Settings | None, url_env: str | None) -> URL:
     return settings.target_connection().resolve()
 
 
-def open_target(url: URL) -> Engine:
-    """Connect to the target, or raise `ConnectionFailed`."""
-    return connect_checked(url, "the target")
-
-
 def _compare(
-    engine: Engine, model: CanonicalModel | None
+    conn: Connection, model: CanonicalModel | None
 ) -> tuple[MetaData, logical.Schema, logical.Schema]:
     """Return the model's metadata, its logical schema, and the database's."""
     metadata = build_metadata(model or load_model())
-    with engine.connect() as conn:
-        existing = logical.from_database(conn)
-    return metadata, logical.from_metadata(metadata), existing
+    return metadata, logical.from_metadata(metadata), logical.from_database(conn)
 
 
 def create_schema(
-    engine: Engine, model: CanonicalModel | None = None, dry_run: bool = False
+    conn: Connection, model: CanonicalModel | None = None, dry_run: bool = False
 ) -> SchemaResult:
     """Create every table of the model in an empty database."""
-    metadata, wanted, existing = _compare(engine, model)
+    metadata, wanted, existing = _compare(conn, model)
     if existing:
         if existing == wanted:
             return SchemaResult((), applied=False)
@@ -90,20 +79,21 @@ def create_schema(
         )
     changes = tuple(_create_table(table) for table in metadata.sorted_tables)
     if not dry_run:
-        metadata.create_all(engine)
+        metadata.create_all(conn)
+        conn.commit()
     return SchemaResult(changes, applied=not dry_run)
 
 
 def upgrade_schema(
-    engine: Engine, model: CanonicalModel | None = None, dry_run: bool = False
+    conn: Connection, model: CanonicalModel | None = None, dry_run: bool = False
 ) -> SchemaResult:
     """Add the model's missing tables, columns, indexes and keys; never drop or alter."""
-    metadata, wanted, existing = _compare(engine, model)
+    metadata, wanted, existing = _compare(conn, model)
     changes = plan_additions(metadata, wanted, existing)
     removals = tuple(plan_removals(wanted, existing))
     if not dry_run and changes:
-        with engine.begin() as conn:
-            _apply(conn, changes)
+        _apply(conn, changes)
+        conn.commit()
     result = SchemaResult(tuple(changes), applied=not dry_run, removals=removals)
     if removals:
         raise SchemaMismatch(_removal_message(result))
@@ -211,21 +201,11 @@ def schema_ddl(model: CanonicalModel | None = None) -> str:
     return "".join(f"{change.sql};\n\n" for change in map(_create_table, metadata.sorted_tables))
 
 
-def show_schema(engine: Engine | None, model: CanonicalModel | None = None) -> logical.Schema:
-    """Return the logical schema of the database, or of the model when `engine` is None."""
-    if engine is None:
+def show_schema(conn: Connection | None, model: CanonicalModel | None = None) -> logical.Schema:
+    """Return the logical schema of the database, or of the model when `conn` is None."""
+    if conn is None:
         return logical.from_metadata(build_metadata(model or load_model()))
-    with engine.connect() as conn:
-        return logical.from_database(conn)
-
-
-def with_engine(url: URL, action: Callable[[Engine], T]) -> T:
-    """Run `action` on an engine for `url`, disposing of it afterwards."""
-    engine = open_target(url)
-    try:
-        return action(engine)
-    finally:
-        engine.dispose()
+    return logical.from_database(conn)
 
 
 def change_schema(
@@ -233,21 +213,25 @@ def change_schema(
 ) -> SchemaResult:
     """Run `schema create` or `schema upgrade` (`action`) on the database at `url`."""
     run = create_schema if action == "create" else upgrade_schema
-    return with_engine(url, lambda engine: run(engine, model, dry_run))
+    with connection(url, "the target") as conn:
+        return run(conn, model, dry_run)
 
 
 def read_schema(url: URL | None, model: CanonicalModel | None = None) -> logical.Schema:
     """Return the logical schema of the database at `url`, or of the model when `url` is None."""
     if url is None:
         return show_schema(None, model)
-    return with_engine(url, show_schema)
+    with connection(url, "the target") as conn:
+        return show_schema(conn)
 
 
-DOCS_PATH = Path(__file__).resolve().parents[2] / "docs" / "schema.md"
+# Relative to the current directory: an installed package has no checkout to write into.
+DOCS_PATH = Path("docs") / "schema.md"
 
 
 def write_schema_docs(model: CanonicalModel | None = None, path: Path | None = None) -> Path:
-    """Write the schema documentation (default `docs/schema.md`); return where it went."""
+    """Write the schema documentation (default `docs/schema.md` under the current directory);
+    return where it went."""
     path = path or DOCS_PATH
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_schema_docs(model or load_model()), encoding="utf-8")

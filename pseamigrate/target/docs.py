@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Table
 
 from pseamigrate.target import logical
-from pseamigrate.target.model import CanonicalModel, Column, Entity
+from pseamigrate.target.model import CanonicalModel, Column
 from pseamigrate.target.schema import build_metadata
 
 HEADER = """\
@@ -93,9 +93,3 @@ def _table(table: Table, logical_table: logical.LogicalTable, notes: dict[str, s
         keys = "; ".join(f"({', '.join(i.columns)})" for i in uniques)
         lines.append(f"\nUnique: {keys}.")
     return "\n".join(lines) + "\n"
-
-
-def entity_tables(entity: Entity) -> list[str]:
-    """Return the tables an entity owns: its own, its children's and its revision table."""
-    tables = [entity.table, *(child.table for child in entity.children)]
-    return tables + ([entity.revisions.table] if entity.revisions else [])

@@ -21,6 +21,7 @@ from pseamigrate.yamldoc import (
     YamlSyntaxError,
     duplicate_problems,
     load_located,
+    unknown_keys,
 )
 
 MODEL_VERSION = 1
@@ -157,7 +158,7 @@ def parse_model(doc: Any, name: str, problems: list[Problem]) -> CanonicalModel:
     if not isinstance(doc, LocDict):
         problems.append(Problem(name, 1, "", "the model must be a mapping"))
         return CanonicalModel(MODEL_VERSION, {}, {}, name)
-    _check_keys(doc, TOP_KEYS, "", problems)
+    problems.extend(unknown_keys(doc, TOP_KEYS, ""))
     if doc.get("version") != MODEL_VERSION:
         problems.append(_at(doc, "version", "version", f"must be {MODEL_VERSION}"))
     vocabularies = {
@@ -174,7 +175,7 @@ def parse_model(doc: Any, name: str, problems: list[Problem]) -> CanonicalModel:
 
 
 def _vocabulary(name: str, doc: LocDict, path: str, problems: list[Problem]) -> Vocabulary:
-    _check_keys(doc, VOCAB_KEYS, path, problems)
+    problems.extend(unknown_keys(doc, VOCAB_KEYS, path))
     scope = str(doc.get("scope", ""))
     if scope not in ("shared", "tenant"):
         problems.append(_at(doc, "scope", f"{path}.scope", "must be 'shared' or 'tenant'"))
@@ -184,7 +185,7 @@ def _vocabulary(name: str, doc: LocDict, path: str, problems: list[Problem]) -> 
 
 
 def _entity(name: str, doc: LocDict, path: str, problems: list[Problem]) -> Entity:
-    _check_keys(doc, ENTITY_KEYS, path, problems)
+    problems.extend(unknown_keys(doc, ENTITY_KEYS, path))
     columns = _columns(doc, path, problems)
     children = tuple(
         _child(name, str(key), value, f"{path}.children.{key}", problems)
@@ -194,7 +195,7 @@ def _entity(name: str, doc: LocDict, path: str, problems: list[Problem]) -> Enti
     if "revisions" in doc:
         rev = doc["revisions"]
         if isinstance(rev, LocDict):
-            _check_keys(rev, REVISION_KEYS, f"{path}.revisions", problems)
+            problems.extend(unknown_keys(rev, REVISION_KEYS, f"{path}.revisions"))
             track = tuple(str(t) for t in rev.get("track") or ())
             revisions = Revisions(str(rev.get("table", f"{name}_revisions")), track)
         else:
@@ -212,13 +213,13 @@ def _notes(entity: str, doc: LocDict, path: str, problems: list[Problem]) -> Not
     if not isinstance(notes, LocDict):
         problems.append(_at(doc, "notes", f"{path}.notes", "must be a mapping"))
         return None
-    _check_keys(notes, NOTES_KEYS, f"{path}.notes", problems)
+    problems.extend(unknown_keys(notes, NOTES_KEYS, f"{path}.notes"))
     table = str(notes.get("table", f"{entity}_notes"))
     return Notes(table, str(notes.get("description", "")))
 
 
 def _child(entity: str, name: str, doc: LocDict, path: str, problems: list[Problem]) -> Child:
-    _check_keys(doc, CHILD_KEYS, path, problems)
+    problems.extend(unknown_keys(doc, CHILD_KEYS, path))
     table = str(doc.get("table", f"{entity}_{name}"))
     columns = _columns(doc, path, problems)
     return Child(name, table, columns, _hints(doc), str(doc.get("description", "")))
@@ -267,7 +268,7 @@ def _sections(doc: LocDict, key: str, path: str, problems: list[Problem]) -> lis
 
 
 def _column(name: str, doc: LocDict, path: str, problems: list[Problem]) -> Column:
-    _check_keys(doc, COLUMN_KEYS, path, problems)
+    problems.extend(unknown_keys(doc, COLUMN_KEYS, path))
     kind = str(doc.get("type", ""))
     if kind not in COLUMN_TYPES:
         known = ", ".join(sorted(COLUMN_TYPES))
@@ -338,15 +339,6 @@ def _mapping(doc: LocDict, key: str, problems: list[Problem], path: str = "") ->
         problems.append(_at(doc, key, f"{path}.{key}" if path else key, "must be a mapping"))
         return LocDict()
     return value
-
-
-def _check_keys(doc: LocDict, known: set[str], path: str, problems: list[Problem]) -> None:
-    for key in doc:
-        if str(key).startswith("x-") or key in known:
-            continue
-        where = f"{path}.{key}" if path else str(key)
-        message = f"unknown key {key!r} (known: {', '.join(sorted(known))})"
-        problems.append(Problem(doc.file, doc.key_line(key), where, message))
 
 
 def _at(doc: LocDict, key: str, path: str, message: str) -> Problem:

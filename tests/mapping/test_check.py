@@ -14,7 +14,6 @@ from pseamigrate.resources import MAPPINGS_DIR
 from pseamigrate.target.model import load_model
 from tests.mapping.crp_sites import crp_site
 
-ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = (MAPPINGS_DIR / "shared" / "crp-template.yaml").read_text(encoding="utf-8")
 MODEL = (MAPPINGS_DIR / "model.yaml").read_text(encoding="utf-8")
 

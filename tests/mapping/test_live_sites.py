@@ -26,7 +26,6 @@ from tests.conftest import _admin
 from tests.mapping.test_scaffold import HUMAN_EDITS
 
 runner = CliRunner()
-ROOT = Path(__file__).resolve().parents[2]
 SITES = ("demo", "iraq", "drc", "syria")
 
 

@@ -153,6 +153,19 @@ def test_problems_in_an_included_file_name_that_file(tmp_path: Path) -> None:
     assert problem.line == 16
 
 
+def test_a_bad_include_is_named_at_its_own_line(tmp_path: Path) -> None:
+    _write(tmp_path, GOOD.replace("site: demo\ntenant: demo\n", ""), "base.yaml")
+    local = _write(
+        tmp_path,
+        "version: 1\nsite: s\ntenant: t\ninclude:\n  - base.yaml\n  - site.yaml\n  - gone.yaml\n",
+    )
+    problems = {(p.file, p.line, p.path, p.message) for p in _problems(local)}
+    assert problems == {
+        (str(local), 6, "include[1]", "site.yaml includes itself"),
+        (str(local), 7, "include[2]", "gone.yaml is not a readable file"),
+    }
+
+
 @pytest.mark.parametrize("name", ["demo", "iraq", "drc", "syria"])
 def test_shipped_site_mappings_load(name: str) -> None:
     mapping = load_mapping(SITES / f"{name}.yaml")

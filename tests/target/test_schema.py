@@ -11,9 +11,10 @@ from sqlalchemy.engine import URL
 from typer.testing import CliRunner
 
 from pseamigrate.cli import app
+from pseamigrate.db import connection
 from pseamigrate.servers import LocalServer
 from pseamigrate.target import logical
-from pseamigrate.target.commands import DOCS_PATH, create_schema, show_schema, upgrade_schema
+from pseamigrate.target.commands import create_schema, show_schema, upgrade_schema
 from pseamigrate.target.docs import render_schema_docs
 from pseamigrate.target.model import DEFAULT_MODEL, load_model
 from pseamigrate.target.schema import build_metadata
@@ -105,31 +106,26 @@ def test_dry_run_writes_nothing(any_db: URL, monkeypatch: pytest.MonkeyPatch) ->
     assert "complaints.complaints" not in out
     assert "CREATE TABLE complaints (" in out
     assert "CREATE INDEX ix_complaints_location_id ON complaints (location_id);" in out
-    engine = create_engine(any_db)
-    try:
-        assert show_schema(engine) == {}
-    finally:
-        engine.dispose()
+    with connection(any_db) as conn:
+        assert show_schema(conn) == {}
 
 
 def test_upgrade_after_adding_a_field_adds_that_column_and_nothing_else(
     any_db: URL, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    engine = create_engine(any_db)
-    try:
-        create_schema(engine)
-        before = show_schema(engine)
-        grown = MODEL_TEXT.replace(
-            "      narrative:\n",
-            "      disability: {type: boolean}\n      narrative:\n",
-        )
-        model_path = _model_file(tmp_path, grown)
-        code, out, err = _cli(any_db, monkeypatch, "schema", "upgrade", "--model", model_path)
-        assert code == 0, err
-        assert "add column complaints.disability" in out
-        after = show_schema(engine)
-    finally:
-        engine.dispose()
+    with connection(any_db) as conn:
+        create_schema(conn)
+        before = show_schema(conn)
+    grown = MODEL_TEXT.replace(
+        "      narrative:\n",
+        "      disability: {type: boolean}\n      narrative:\n",
+    )
+    model_path = _model_file(tmp_path, grown)
+    code, out, err = _cli(any_db, monkeypatch, "schema", "upgrade", "--model", model_path)
+    assert code == 0, err
+    assert "add column complaints.disability" in out
+    with connection(any_db) as conn:
+        after = show_schema(conn)
     assert set(after) == set(before)
     for name in before:
         if name != "complaints":
@@ -140,34 +136,28 @@ def test_upgrade_after_adding_a_field_adds_that_column_and_nothing_else(
 
 
 def test_upgrade_adds_a_missing_table_and_index(any_db: URL) -> None:
-    engine = create_engine(any_db)
-    try:
-        create_schema(engine)
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DROP TABLE awareness_session_topics")
-            conn.exec_driver_sql("ALTER TABLE referrals DROP FOREIGN KEY fk_referrals_author_id")
-            conn.exec_driver_sql("DROP INDEX ix_referrals_author_id ON referrals")
-        result = upgrade_schema(engine, dry_run=True)
+    with connection(any_db) as conn:
+        create_schema(conn)
+        conn.exec_driver_sql("DROP TABLE awareness_session_topics")
+        conn.exec_driver_sql("ALTER TABLE referrals DROP FOREIGN KEY fk_referrals_author_id")
+        conn.exec_driver_sql("DROP INDEX ix_referrals_author_id ON referrals")
+        conn.commit()
+        result = upgrade_schema(conn, dry_run=True)
         kinds = sorted((c.kind, c.name) for c in result.changes)
         assert kinds == [
             ("add foreign key", "fk_referrals_author_id"),
             ("add index", "ix_referrals_author_id"),
             ("create table", "awareness_session_topics"),
         ]
-        upgrade_schema(engine)
-        assert show_schema(engine) == show_schema(None)
-    finally:
-        engine.dispose()
+        upgrade_schema(conn)
+        assert show_schema(conn) == show_schema(None)
 
 
 def test_upgrade_reports_what_the_model_removed_and_exits_3(
     any_db: URL, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    engine = create_engine(any_db)
-    try:
-        create_schema(engine)
-    finally:
-        engine.dispose()
+    with connection(any_db) as conn:
+        create_schema(conn)
     shrunk = MODEL_TEXT.replace("      referral_date: {", "      x-referral_date: {")
     assert shrunk != MODEL_TEXT
     model_path = _model_file(tmp_path, shrunk)
@@ -186,7 +176,8 @@ def test_show_sql_prints_innodb_utf8mb4_ddl() -> None:
 
 
 def test_committed_schema_docs_are_current() -> None:
-    assert DOCS_PATH.read_text(encoding="utf-8") == render_schema_docs(load_model()), (
+    committed = Path(__file__).resolve().parents[2] / "docs" / "schema.md"
+    assert committed.read_text(encoding="utf-8") == render_schema_docs(load_model()), (
         "docs/schema.md is stale: run `pseamigrate schema docs`"
     )
 

@@ -18,8 +18,6 @@ from pseamigrate.transform.process import Context, SkipRow, run_pipeline, transf
 from pseamigrate.transform.rows import source_row
 from tests.mapping.crp_sites import crp_site
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 def _entity(tmp_path: Path, process: str) -> EntityMapping:
     text = (
