@@ -48,7 +48,7 @@ def _terminal_prompt(question: str) -> str:
 
 # What asks for a password; tests and other front ends may replace it.
 password_prompt: Callable[[str], str] = _terminal_prompt
-TOP_KEYS = {"sites", "target", "model", "mappings"}
+TOP_KEYS = {"sites", "target", "test_target", "model", "mappings"}
 TARGET_KEYS = {"connection", "files_dir"}
 
 
@@ -130,6 +130,8 @@ class Settings:
     sites: dict[str, SiteSettings] = field(default_factory=dict)
     target: ConnectionSpec | None = None
     target_files_dir: Path | None = None  # the target's file store, one folder per tenant
+    test_target: ConnectionSpec | None = None  # the sanitized copy for the test instance
+    test_target_files_dir: Path | None = None
     model: Path | None = None  # the project's own canonical model (`--model` still wins)
     mappings: Path | None = None  # the project's mappings folder: sites/<site>.yaml
 
@@ -218,26 +220,34 @@ def _parse_settings(path: Path, document: Any, problems: list[str]) -> Settings:
         site = _parse_site(path, str(name), site_doc, problems, mappings)
         if site is not None:
             sites[str(name)] = site
-    target = None
-    if "target" in document:
-        target_doc = document["target"]
-        if isinstance(target_doc, dict):
-            _unknown_keys(target_doc, TARGET_KEYS, "target.", problems)
-        else:
-            problems.append("target: must be a mapping with 'connection'")
-            target_doc = {}
-        target = _parse_connection(target_doc.get("connection"), "target.connection", problems)
-        files_dir = target_doc.get("files_dir")
-        target_files = (path.parent / str(files_dir)) if files_dir else None
-        return Settings(
-            path=path,
-            sites=sites,
-            target=target,
-            target_files_dir=target_files,
-            model=model,
-            mappings=mappings,
-        )
-    return Settings(path=path, sites=sites, target=target, model=model, mappings=mappings)
+    target, target_files = _parse_target(path, document, "target", problems)
+    test, test_files = _parse_target(path, document, "test_target", problems)
+    return Settings(
+        path=path,
+        sites=sites,
+        target=target,
+        target_files_dir=target_files,
+        test_target=test,
+        test_target_files_dir=test_files,
+        model=model,
+        mappings=mappings,
+    )
+
+
+def _parse_target(
+    path: Path, document: dict[str, Any], name: str, problems: list[str]
+) -> tuple[ConnectionSpec | None, Path | None]:
+    """Parse `target:` or `test_target:` (a connection and a files_dir)."""
+    if name not in document:
+        return None, None
+    doc = document[name]
+    if not isinstance(doc, dict):
+        problems.append(f"{name}: must be a mapping with 'connection'")
+        doc = {}
+    _unknown_keys(doc, TARGET_KEYS, f"{name}.", problems)
+    connection = _parse_connection(doc.get("connection"), f"{name}.connection", problems)
+    files_dir = doc.get("files_dir")
+    return connection, (path.parent / str(files_dir)) if files_dir else None
 
 
 def _project_path(path: Path, document: dict[str, Any], key: str) -> Path | None:

@@ -65,16 +65,12 @@ def connection(
         engine.dispose()
 
 
-def connect_checked(url: URL, what: str) -> Engine:
-    """Return an engine whose server answered (for work that holds an engine across many
-    connections: migrate, verify); raise `ConnectionFailed` naming `what` otherwise."""
-    engine = make_engine(url)
-    try:
-        engine.connect().close()
-    except (OperationalError, DBAPIError) as exc:
-        engine.dispose()
-        raise ConnectionFailed(what, where(url), describe_db_error(exc)) from None
-    return engine
+@contextmanager
+def engine(url: URL, what: str = "the database") -> Iterator[Engine]:
+    """Yield the engine behind a checked `connection` (for work that needs several connections,
+    like a migration's lock and its batches); disposed with it."""
+    with connection(url, what) as conn:
+        yield conn.engine
 
 
 def describe_db_error(exc: DBAPIError) -> str:

@@ -289,7 +289,8 @@ def _migrate_stages(run: DemoRun, plan: _Plan, source: LocalServer, target: Loca
     if run.target is None or not run.target.encrypted:
         return
     if any(m.problems for m in run.mappings):
-        return  # migrate refuses a mapping with errors; the mappings stage reports them
+        plan.say("migrate: skipped, a shipped mapping has problems (stage 3)")
+        return
     layout = plan.layouts[0]
     settings = _project(run, plan, source, target, layout)
     plan.say(f"migrate: the four sites ({layout}) into the encrypted target")

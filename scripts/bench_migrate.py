@@ -75,7 +75,7 @@ def admin(url: URL, sql: str) -> None:
 
 def build(server: URL, tag: str, scale: float, layout: str, folder: Path) -> tuple[int, Path]:
     """Build the four sites and a target with the schema; write the project file."""
-    from pseamigrate.db import connection
+    from pseamigrate.db import make_engine
     from pseamigrate.resources import MAPPINGS_DIR
     from pseamigrate.sample import build_site
     from pseamigrate.target.commands import create_schema
@@ -99,8 +99,10 @@ def build(server: URL, tag: str, scale: float, layout: str, folder: Path) -> tup
     target = f"b{tag}_target"
     admin(server, f"DROP DATABASE IF EXISTS `{target}`")
     admin(server, f"CREATE DATABASE `{target}` CHARACTER SET utf8mb4")
-    with connection(server.set(database=target), "the bench target") as conn:
-        create_schema(conn)
+    engine = make_engine(server.set(database=target))
+    with engine.connect() as schema_conn:
+        create_schema(schema_conn)
+    engine.dispose()
     lines += ["target:", f"  connection: {{option_file: {option}, database: {target}}}",
               f"  files_dir: {folder / 'store'}"]  # fmt: skip
     project = folder / "pseamigrate.yaml"

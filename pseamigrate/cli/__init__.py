@@ -143,5 +143,6 @@ from pseamigrate.cli import schema  # noqa: E402, F401
 from pseamigrate.cli import mappings  # noqa: E402, F401
 from pseamigrate.cli import migrate  # noqa: E402, F401
 from pseamigrate.cli import verify  # noqa: E402, F401
+from pseamigrate.cli import sanitize  # noqa: E402, F401
 
 # isort: on

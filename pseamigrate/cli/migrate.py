@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -10,6 +10,9 @@ from pseamigrate.cli import app, settings
 from pseamigrate.cli.options import DryRunFlag, JsonFlag
 from pseamigrate.console import migrate as view
 from pseamigrate.errors import MigrationFailed, UsageProblem
+
+if TYPE_CHECKING:
+    from pseamigrate.migrate.items import ItemFilter
 
 SitesArgument = Annotated[
     list[str] | None, typer.Argument(help="Sites to migrate (default: every site).")
@@ -47,6 +50,14 @@ def migrate(
         ),
     ] = False,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Rows per batch.")] = 500,
+    sanitized: Annotated[
+        bool,
+        typer.Option(
+            "--sanitize",
+            help="Into the project file's test_target, every row sanitized on the way "
+            "(needs $PSEAMIGRATE_PSEUDONYM_KEY; see docs/sanitize.md).",
+        ),
+    ] = False,
     json_out: JsonFlag = False,
 ) -> None:
     """Migrate the legacy sites into the consolidated target (all sites by default).
@@ -60,11 +71,26 @@ def migrate(
     from pseamigrate.migrate.steps import Options
 
     options = Options(dry_run, update, limit, _idlist(idlist), allow_plaintext, batch_size)
+    project = settings(ctx)
+    item_filter = _sanitizer() if sanitized else None
     with view.step_progress() as progress:
-        report = run(settings(ctx), names or [], options, on_progress=progress)
+        report = run(project, names or [], options, on_progress=progress, item_filter=item_filter)
     view.show_migration(report, json_out=json_out)
     if report.failed_rows():
         raise MigrationFailed(report.failed_rows())
+
+
+def _sanitizer() -> ItemFilter:
+    """Return the filter that sanitizes rows on their way (asks for the key first)."""
+    from pseamigrate.sanitize.inflight import InFlight
+    from pseamigrate.sanitize.rules import Rules
+    from pseamigrate.sanitize.run import pseudonym_key
+    from pseamigrate.target.model import load_model
+    from pseamigrate.target.schema import build_metadata
+    from pseamigrate.target.sensitivity import classify
+
+    model = load_model()
+    return InFlight(Rules(pseudonym_key()), classify(build_metadata(model), model))
 
 
 @app.command()

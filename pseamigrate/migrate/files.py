@@ -64,6 +64,23 @@ class FileStore:
             return Copied(None, None, "its path leaves the file store")
         return _copy_checked(origin, destination)
 
+    def put(self, uri: str, original: str, body: bytes, dry_run: bool) -> Copied:
+        """Store `body` under `uri` in place of the file `original` (a sanitized copy)."""
+        found = self.copy(original, dry_run=True)
+        if found.problem:
+            return found
+        relative = relative_path(uri)
+        destination = _inside(self.target, relative) if self.target and relative else None
+        if destination is None:
+            return Copied(None, None, "its path leaves the file store")
+        if not dry_run:
+            destination.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            partial = destination.with_name(f".{destination.name}.partial-{os.getpid()}")
+            partial.write_bytes(body)
+            os.chmod(partial, 0o600)
+            os.replace(partial, destination)
+        return Copied(len(body), hashlib.sha256(body).hexdigest())
+
     def _origin(self, relative: Path) -> Path | None:
         """Return the source file, looking in each folder its scheme may live in."""
         assert self.source is not None

@@ -7,7 +7,7 @@ import decimal
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 OK, FAILED, IGNORED = "ok", "failed", "ignored"
 
@@ -80,3 +80,13 @@ def _plain(value: Any) -> Any:
     if isinstance(value, set | frozenset):
         return sorted(value, key=str)
     return str(value)
+
+
+class ItemFilter(Protocol):
+    """Changes items on their way to the target (`migrate --sanitize` passes one in)."""
+
+    def item(self, item: Item) -> None:
+        """Change an item's values, children and merge keys in place."""
+
+    def file(self, uri: str) -> tuple[str, bytes]:
+        """Return the uri a file is stored under and the content to store instead."""

@@ -14,12 +14,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import MetaData, Table, and_, select
+from sqlalchemy import Engine, MetaData, Table, and_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from pseamigrate import db
 from pseamigrate.config import Settings
-from pseamigrate.db import connect_checked
 from pseamigrate.errors import RefusedForSafety, UsageProblem
 from pseamigrate.migrate import lock
 from pseamigrate.target import model as cm
@@ -67,7 +67,20 @@ def rollback(
     canonical = model or cm.load_model()
     metadata = build_metadata(canonical)
     ledger = Ledger(metadata)
-    engine = connect_checked(settings.target_connection().resolve(), "the target")
+    with db.engine(settings.target_connection().resolve(), "the target") as engine:
+        return _rollback(engine, metadata, canonical, ledger, settings, site, run_id, dry_run)
+
+
+def _rollback(
+    engine: Engine,
+    metadata: MetaData,
+    canonical: cm.CanonicalModel,
+    ledger: Ledger,
+    settings: Settings,
+    site: str | None,
+    run_id: int | None,
+    dry_run: bool,
+) -> RollbackReport:
     holder = lock.Holder.me()
     try:
         if not dry_run:
@@ -91,7 +104,6 @@ def rollback(
     finally:
         if not dry_run:
             lock.release(engine, ledger, holder)
-        engine.dispose()
 
 
 def _scope(

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, inspect
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import URL, Connection
 
+from pseamigrate import db
 from pseamigrate.config import Settings, SiteSettings
-from pseamigrate.db import connect_checked
 from pseamigrate.drupal import open_site
 from pseamigrate.drupal.read import DrupalSite
 from pseamigrate.encryption import require_encrypted_target
@@ -34,6 +34,7 @@ from pseamigrate.migrate import lock
 from pseamigrate.migrate import plan as p
 from pseamigrate.migrate.digest import mapping_digest
 from pseamigrate.migrate.files import FileStore
+from pseamigrate.migrate.items import ItemFilter
 from pseamigrate.migrate.lookups import IdMaps
 from pseamigrate.migrate.produce import Scope
 from pseamigrate.migrate.steps import Link, Options, Progress, StepReport, StepRunner
@@ -118,24 +119,35 @@ def migrate(
     options: Options,
     model: cm.CanonicalModel | None = None,
     on_progress: SiteProgress | None = None,
+    item_filter: ItemFilter | None = None,
 ) -> MigrationReport:
-    """Migrate the named sites (all sites of the project file when none are named)."""
+    """Migrate the named sites (all sites of the project file when none are named).
+
+    With `item_filter` (`migrate --sanitize`) every row goes through it on its way, into the
+    project file's `test_target` instead of the target."""
     settings.require_file()
     canonical = model or cm.load_model()
     sites = [settings.site(name) for name in names or list(settings.sites)]
-    target_url = settings.target_connection().resolve()
-    engine = connect_checked(target_url, "the target")
+    target_url, files_dir = _destination(settings, item_filter is not None)
     report = MigrationReport()
-    try:
+    what = "the test target" if item_filter else "the target"
+    with db.engine(target_url, what) as engine:
         for site in sites:
             run = SiteRun(site.name, site.tenant, options.dry_run)
             report.sites.append(run)
             progress = _for_site(on_progress, site.name)
-            job = SiteJob(engine, site, settings.target_files_dir, canonical, options, progress)
+            job = SiteJob(engine, site, files_dir, canonical, options, progress, item_filter)
             migrate_site(job, run)
-    finally:
-        engine.dispose()
     return report
+
+
+def _destination(settings: Settings, sanitized: bool) -> tuple[URL, Path | None]:
+    """Return where rows and files go: the target, or the test target for a sanitized run."""
+    if not sanitized:
+        return settings.target_connection().resolve(), settings.target_files_dir
+    if settings.test_target is None:
+        raise ConfigError(f"{settings.path}: no 'test_target' section for --sanitize")
+    return settings.test_target.resolve(), settings.test_target_files_dir
 
 
 def _for_site(on_progress: SiteProgress | None, site: str) -> Progress | None:
@@ -154,6 +166,7 @@ class SiteJob:
     model: cm.CanonicalModel
     options: Options
     on_progress: Progress | None = None
+    item_filter: ItemFilter | None = None
 
 
 def migrate_site(job: SiteJob, run: SiteRun) -> None:
@@ -162,13 +175,13 @@ def migrate_site(job: SiteJob, run: SiteRun) -> None:
     mapping = _mapping_of(site)
     _files_dir(site)
     run.mapping_digest = mapping_digest(mapping)
-    source = connect_checked(site.connection.resolve(), f"site {site.name!r}")
-    try:
-        with open_site(source, site.table_prefix, where=f"site {site.name!r}") as opened:
-            _check(mapping, opened, job.model)
-            _run_site(job, run, mapping, opened)
-    finally:
-        source.dispose()
+    where = f"site {site.name!r}"
+    with (
+        db.engine(site.connection.resolve(), where) as source,
+        open_site(source, site.table_prefix, where=where) as opened,
+    ):
+        _check(mapping, opened, job.model)
+        _run_site(job, run, mapping, opened)
 
 
 def _files_dir(site: SiteSettings) -> Path | None:
@@ -229,6 +242,7 @@ def _run_site(job: SiteJob, run: SiteRun, mapping: SiteMapping, opened: DrupalSi
             job.options,
             link,
             renew=lambda c: lock.renew(c, ledger, holder, run.run_id),
+            item_filter=job.item_filter,
         )
         _steps(runner, p.plan_site(mapping, job.model, opened.model), run, job.on_progress)
         run.status = "done"

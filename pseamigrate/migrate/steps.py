@@ -20,7 +20,7 @@ from pseamigrate.migrate import plan as p
 from pseamigrate.migrate.accounts import MembershipWriter, user_item
 from pseamigrate.migrate.files import FileStore
 from pseamigrate.migrate.history import note_item, revision_item
-from pseamigrate.migrate.items import Item
+from pseamigrate.migrate.items import Item, ItemFilter
 from pseamigrate.migrate.produce import Scope, entity_item, file_item
 from pseamigrate.migrate.terms import SharedTermWriter, term_item
 from pseamigrate.migrate.write import BatchWriter, Counts, Target
@@ -87,10 +87,12 @@ class StepRunner:
         options: Options,
         link: Link,
         renew: Callable[[Connection], None],
+        item_filter: ItemFilter | None = None,
     ) -> None:
         self.site, self.mapping, self.scope, self.target = site, mapping, scope, target
         self.files, self.options = files, options
         self.link, self.renew = link, renew
+        self.item_filter = item_filter
         self._counts: Any = None
 
     @property
@@ -193,11 +195,24 @@ class StepRunner:
                 return
 
     def _produce(self, step: p.Step, record: EntityRecord) -> Item:
+        item = self._item(step, record)
+        if self.item_filter is not None:
+            self.item_filter.item(item)
+        return item
+
+    def _copy(self, uri: str) -> Any:
+        """Copy a file into the store, or its placeholder when items are filtered."""
+        if self.item_filter is None:
+            return self.files.copy(uri, self.options.dry_run)
+        stored, body = self.item_filter.file(uri)
+        return self.files.put(stored, uri, body, self.options.dry_run)
+
+    def _item(self, step: p.Step, record: EntityRecord) -> Item:
         scope = self.scope
         if step.kind == p.USERS:
             return user_item(record, scope)
         if step.kind == p.FILES:
-            copied = self.files.copy(str(record.base.get("uri") or ""), self.options.dry_run)
+            copied = self._copy(str(record.base.get("uri") or ""))
             return file_item(record, scope, copied)
         if step.kind == p.TERMS:
             vocabulary = scope.model.vocabularies[step.destination]

@@ -38,7 +38,11 @@ COLUMN_KEYS = {
     "required",
     "from",
     "description",
+    "sensitivity",
 }
+# What a column holds, for the sanitized test instance (see target/sensitivity.py): public
+# values are copied, personal ones pseudonymised, sensitive text replaced, dates shifted.
+SENSITIVITIES = {"public", "personal", "sensitive", "date"}
 ENTITY_KEYS = {"table", "description", "columns", "children", "revisions", "notes"}
 CHILD_KEYS = {"table", "description", "columns", "from"}
 REVISION_KEYS = {"table", "track"}
@@ -60,6 +64,7 @@ class Column:
     required: bool = False
     hints: tuple[str, ...] = ()  # Drupal field names the scaffold maps here (`from:`)
     description: str = ""
+    sensitivity: str = "public"  # references are always public: they hold target ids
 
 
 @dataclass(frozen=True)
@@ -275,6 +280,7 @@ def _column(name: str, doc: LocDict, path: str, problems: list[Problem]) -> Colu
         problems.append(_at(doc, "type", f"{path}.type", f"unknown type {kind!r} (known: {known})"))
     if kind in REFERENCE_TYPES and not name.endswith("_id"):
         problems.append(_at(doc, "type", path, f"a {kind} column's name must end in _id"))
+    sensitivity = _sensitivity(doc, kind, path, problems)
     return Column(
         name=name,
         type=kind,
@@ -285,7 +291,25 @@ def _column(name: str, doc: LocDict, path: str, problems: list[Problem]) -> Colu
         required=bool(doc.get("required", False)),
         hints=_hints(doc),
         description=str(doc.get("description", "")),
+        sensitivity=sensitivity,
     )
+
+
+def _sensitivity(doc: LocDict, kind: str, path: str, problems: list[Problem]) -> str:
+    """Every scalar column says what it holds; an unclassified one is an error."""
+    value = doc.get("sensitivity")
+    if value is None:
+        if kind in REFERENCE_TYPES:
+            return "public"
+        known = ", ".join(sorted(SENSITIVITIES))
+        problems.append(Problem(doc.file, doc.line, path, f"no sensitivity (one of: {known})"))
+        return "sensitive"
+    if str(value) not in SENSITIVITIES:
+        known = ", ".join(sorted(SENSITIVITIES))
+        message = f"unknown sensitivity {value!r} (known: {known})"
+        problems.append(_at(doc, "sensitivity", f"{path}.sensitivity", message))
+        return "sensitive"
+    return str(value)
 
 
 def _check_references(model: CanonicalModel, doc: LocDict, problems: list[Problem]) -> None:

@@ -20,7 +20,8 @@ from sqlalchemy import MetaData, func, inspect, select
 from sqlalchemy.engine import Connection
 
 from pseamigrate.config import Settings, SiteSettings
-from pseamigrate.db import connect_checked, server_version
+from pseamigrate.db import connection, server_version
+from pseamigrate.db import engine as checked_engine
 from pseamigrate.drupal import open_site
 from pseamigrate.drupal.read import DrupalSite
 from pseamigrate.encryption import backend_for, require_encrypted_target
@@ -65,23 +66,19 @@ def verify(
     canonical = model or cm.load_model()
     sites = [settings.site(name) for name in names or list(settings.sites)]
     url = settings.target_connection().resolve()
-    engine = connect_checked(url, "the target")
     started = time.monotonic()
     result = r.Reconciliation(started_at=_now(), sample=options.sample)
     metadata = build_metadata(canonical)
-    try:
-        with engine.connect() as conn:
-            schema = str(engine.url.database)
-            result.target_server, result.target_schema = server_version(conn), schema
-            result.encryption = _encryption(conn, schema, options.allow_plaintext)
-            if not set(metadata.tables) <= set(inspect(conn).get_table_names()):
-                raise ConfigError("the target has no schema yet: run `pseamigrate schema create`")
-            for site in sites:
-                progress = _for_site(on_progress, site.name)
-                check = verify_site(conn, metadata, site, settings, canonical, options, progress)
-                result.sites.append(check)
-    finally:
-        engine.dispose()
+    with connection(url, "the target") as conn:
+        schema = str(url.database)
+        result.target_server, result.target_schema = server_version(conn), schema
+        result.encryption = _encryption(conn, schema, options.allow_plaintext)
+        if not set(metadata.tables) <= set(inspect(conn).get_table_names()):
+            raise ConfigError("the target has no schema yet: run `pseamigrate schema create`")
+        for site in sites:
+            progress = _for_site(on_progress, site.name)
+            check = verify_site(conn, metadata, site, settings, canonical, options, progress)
+            result.sites.append(check)
     result.seconds = time.monotonic() - started
     return result
 
@@ -124,19 +121,19 @@ def verify_site(
     ledger = Ledger(metadata)
     check.tenant_id = writer.find_tenant(conn, metadata.tables["tenants"], site.tenant)
     _last_run(conn, ledger, check)
-    source = connect_checked(site.connection.resolve(), f"site {site.name!r}")
-    try:
-        with open_site(source, site.table_prefix, where=f"site {site.name!r}") as opened:
-            _check(mapping, opened, model)
-            with source.connect() as sconn:
-                check.source_version = server_version(sconn)
-            check.layout = str(opened.model.layout)
-            projector = _projector(conn, ledger, site, settings, model, mapping, opened, check)
-            steps = StepCheck(conn, projector, ledger, check.tenant_id, options.sample)
-            for step in p.plan_site(mapping, model, opened.model):
-                check.entities.append(_step(steps, step, metadata, model, on_progress))
-    finally:
-        source.dispose()
+    where = f"site {site.name!r}"
+    with (
+        checked_engine(site.connection.resolve(), where) as source,
+        open_site(source, site.table_prefix, where=where) as opened,
+    ):
+        _check(mapping, opened, model)
+        with source.connect() as sconn:
+            check.source_version = server_version(sconn)
+        check.layout = str(opened.model.layout)
+        projector = _projector(conn, ledger, site, settings, model, mapping, opened, check)
+        steps = StepCheck(conn, projector, ledger, check.tenant_id, options.sample)
+        for step in p.plan_site(mapping, model, opened.model):
+            check.entities.append(_step(steps, step, metadata, model, on_progress))
     check.tables = _tables(conn, metadata, check)
     return check
 

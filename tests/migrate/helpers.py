@@ -12,7 +12,7 @@ from sqlalchemy import MetaData, Table, create_engine, select, text
 from sqlalchemy.engine import URL
 
 from pseamigrate.config import Settings, load_settings
-from pseamigrate.db import connection
+from pseamigrate.db import make_engine
 from pseamigrate.migrate.run import MigrationReport, migrate
 from pseamigrate.migrate.steps import Options
 from pseamigrate.resources import MAPPINGS_DIR
@@ -97,8 +97,12 @@ def make_project(
     os.environ[variable] = project.target.render_as_string(hide_password=False)
     lines += ["target:", f"  connection: {{url_env: {variable}}}", f"  files_dir: {project.store}"]
     project.path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with connection(project.target, "the test target") as conn:
-        create_schema(conn)
+    engine = make_engine(project.target)
+    try:
+        with engine.connect() as schema_conn:
+            create_schema(schema_conn)
+    finally:
+        engine.dispose()
     return project
 
 

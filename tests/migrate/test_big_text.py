@@ -31,7 +31,8 @@ def test_a_20_mb_narrative_arrives_byte_identical(any_server: LocalServer, tmp_p
     report = build_site(any_server.url(source), "demo", "d8", scale=0.05, big_narrative_bytes=BYTES)
     (nid,) = report.planted["big_narrative"]
     engine = make_engine(any_server.url(target))
-    create_schema(engine)
+    with engine.connect() as schema_conn:
+        create_schema(schema_conn)
     engine.dispose()
     os.environ["PM_BIG_SOURCE"] = any_server.url(source).render_as_string(hide_password=False)
     os.environ["PM_BIG_TARGET"] = any_server.url(target).render_as_string(hide_password=False)

@@ -185,7 +185,7 @@ def test_a_target_lost_mid_run_stops_cleanly_and_the_next_run_completes(
     with running_server("mariadb", tmp_path / "target") as server:
         _admin_on(server, "CREATE DATABASE lost CHARACTER SET utf8mb4")
         url = server.url("lost")
-        variable = next(k for k in os.environ if k.endswith("_TARGET") and k.startswith("PM_S"))
+        variable = f"PM_{one_project.name.upper()}_TARGET"  # as make_project named it
         monkeypatch.setenv(variable, url.render_as_string(hide_password=False))
         from pseamigrate.db import make_engine
         from pseamigrate.migrate.run import migrate
@@ -193,7 +193,8 @@ def test_a_target_lost_mid_run_stops_cleanly_and_the_next_run_completes(
         from pseamigrate.target.commands import create_schema
 
         engine = make_engine(url)
-        create_schema(engine)
+        with engine.connect() as schema_conn:
+            create_schema(schema_conn)
         engine.dispose()
         settings = one_project.settings()
         stopped = []

@@ -118,7 +118,7 @@ def test_upgrade_after_adding_a_field_adds_that_column_and_nothing_else(
         before = show_schema(conn)
     grown = MODEL_TEXT.replace(
         "      narrative:\n",
-        "      disability: {type: boolean}\n      narrative:\n",
+        "      disability: {type: boolean, sensitivity: public}\n      narrative:\n",
     )
     model_path = _model_file(tmp_path, grown)
     code, out, err = _cli(any_db, monkeypatch, "schema", "upgrade", "--model", model_path)
