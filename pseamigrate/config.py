@@ -36,6 +36,7 @@ CONNECTION_KEYS = {
     "database",
     "password_env",
     "password_prompt",
+    *("tls", "ssl_ca", "ssl_cert", "ssl_key"),  # TLS (issue #15 item 2, docs/configuration.md)
 }
 
 
@@ -62,6 +63,7 @@ class ConnectionSpec:
     database: str | None = None
     password_env: str | None = None
     password_prompt: bool = False
+    tls: dict[str, str] = field(default_factory=dict)  # tls (verify/off), ssl_ca/_cert/_key
 
     def describe(self) -> str:
         """Say where the credentials come from, for messages."""
@@ -80,6 +82,8 @@ class ConnectionSpec:
             url = url.set(password=os.environ[self.password_env])
         if self.password_prompt:
             url = url.set(password=password_prompt(f"password for {self.describe()}"))
+        if self.tls:  # db.make_engine enforces them (tls: off only for loopback)
+            url = url.update_query_dict(self.tls)
         return url
 
     def _url_from_env(self) -> URL:
@@ -105,7 +109,10 @@ class ConnectionSpec:
             host=values.get("host", "127.0.0.1"),
             port=int(values["port"]) if "port" in values else None,
             database=values.get("database"),
-            query={"unix_socket": values["socket"]} if "socket" in values else {},
+            query={
+                **({"unix_socket": values["socket"]} if "socket" in values else {}),
+                **{key: values[f"ssl-{key[4:]}"] for key in SSL_KEYS if f"ssl-{key[4:]}" in values},
+            },
         )
 
 
@@ -301,6 +308,7 @@ def _parse_connection(doc: Any, where: str, problems: list[str]) -> ConnectionSp
         problems.append(f"{where}: give exactly one of url_env or option_file")
         return None
     option_file = doc.get("option_file")
+    tls = _parse_tls(doc, where, problems)
     return ConnectionSpec(
         url_env=doc.get("url_env"),
         option_file=Path(option_file) if option_file else None,
@@ -308,7 +316,25 @@ def _parse_connection(doc: Any, where: str, problems: list[str]) -> ConnectionSp
         database=doc.get("database"),
         password_env=doc.get("password_env"),
         password_prompt=bool(doc.get("password_prompt", False)),
+        tls=tls,
     )
+
+
+SSL_KEYS = ("ssl_ca", "ssl_cert", "ssl_key")
+
+
+def _parse_tls(doc: dict[str, Any], where: str, problems: list[str]) -> dict[str, str]:
+    """Read `tls` (verify / off; YAML reads a bare off as false) and the ssl_* file paths."""
+    settings = {key: str(Path(str(doc[key])).expanduser()) for key in SSL_KEYS if doc.get(key)}
+    if "tls" in doc:
+        raw = doc["tls"]
+        mode = ("verify" if raw else "off") if isinstance(raw, bool) else str(raw).lower()
+        if mode not in ("verify", "off"):
+            problems.append(f"{where}.tls: must be verify or off")
+        elif mode == "off" and settings:
+            problems.append(f"{where}.tls: off contradicts {', '.join(settings)}")
+        settings["tls"] = mode
+    return settings
 
 
 def _unknown_keys(doc: dict[str, Any], known: set[str], prefix: str, problems: list[str]) -> None:

@@ -2,20 +2,26 @@
 
 URLs are never shown whole: messages name `where(url)` (host:port/database), never the
 password.
+
+Transport (issue #15 item 2): a connection to a server that is not on loopback or a socket
+uses TLS and verifies the server's certificate (against `ssl_ca`, else the system's CAs), and
+is refused if the server does not speak TLS. `tls=off` in the URL query (the project file's
+`tls: off`) is accepted only for loopback and sockets. See docs/configuration.md.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import ssl
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
-from typing import Literal
+from typing import Any, Literal
 
 import pymysql
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import URL, Connection
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from pseamigrate.errors import ConnectionFailed
+from pseamigrate.errors import ConfigError, ConnectionFailed
 
 Flavor = Literal["mysql", "mariadb"]
 
@@ -27,16 +33,90 @@ def where(url: URL) -> str:
     return f"{host}{port}/{url.database or ''}"
 
 
-def make_engine(url: URL) -> Engine:
-    """Create an engine that speaks utf8mb4 and recycles dropped connections.
+LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
+TLS_FILES = ("ssl_ca", "ssl_cert", "ssl_key")
+TLS_MODES = ("verify", "off")
 
-    `hide_parameters` keeps row values (names, narratives) out of error messages and logs.
+
+def is_loopback(url: URL) -> bool:
+    """Tell whether `url` reaches its server without leaving this host (loopback or socket)."""
+    return not url.host or url.host in LOOPBACK_HOSTS or "unix_socket" in url.query
+
+
+def tls_policy(url: URL) -> tuple[URL, dict[str, Any]]:
+    """Split the TLS settings out of `url`: return the driver's URL and its connect arguments.
+
+    Non-local servers (and any URL naming `ssl_*` files or `tls=verify`) get an SSLContext
+    that verifies the certificate and the host name; `tls=off` is refused unless loopback.
     """
     query = dict(url.query)
+    mode = str(query.pop("tls", "")).lower()
+    files = {key: str(query.pop(key)) for key in TLS_FILES if key in query}
+    driver_url = url.set(query=query)
+    if mode and mode not in TLS_MODES:
+        raise ConfigError(f"tls: {mode!r} is not one of {', '.join(TLS_MODES)}")
+    if mode == "off":
+        if not is_loopback(url):
+            raise ConfigError(
+                f"tls: off is allowed only for loopback or a socket, not for {where(url)}"
+            )
+        return driver_url, {"ssl_disabled": True}
+    if not (files or mode == "verify" or not is_loopback(url)):
+        return driver_url, {}
+    try:
+        context = ssl.create_default_context(cafile=files.get("ssl_ca"))
+        if "ssl_cert" in files:
+            context.load_cert_chain(files["ssl_cert"], files.get("ssl_key"))
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(
+            f"TLS files for {where(url)} cannot be used: {exc.strerror or exc}"
+        ) from None
+    return driver_url, {"ssl": context}
+
+
+def make_engine(url: URL | str) -> Engine:
+    """Create an engine that speaks utf8mb4, recycles dropped connections and enforces TLS.
+
+    `url` is a SQLAlchemy URL or its string form; `mysql://` and `mariadb://` mean PyMySQL.
+    `hide_parameters` keeps row values (names, narratives) out of error messages and logs.
+    """
+    if isinstance(url, str):
+        url = make_url(url)
+        if url.drivername in ("mysql", "mariadb"):
+            url = url.set(drivername=f"{url.drivername}+pymysql")
+    driver_url, connect_args = tls_policy(url)
+    query = dict(driver_url.query)
     query.setdefault("charset", "utf8mb4")
-    return create_engine(
-        url.set(query=query), pool_pre_ping=True, pool_recycle=3600, hide_parameters=True
+    engine = create_engine(
+        driver_url.set(query=query),
+        pool_pre_ping=True,
+        pool_recycle=3600,
+        hide_parameters=True,
+        connect_args=connect_args,
     )
+    if "ssl" in connect_args:
+        event.listen(engine, "connect", _require_tls(url))
+    return engine
+
+
+def _require_tls(url: URL) -> Callable[[Any, Any], None]:
+    # PyMySQL falls back to plaintext when the server offers no TLS; refuse that connection.
+    def check(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        if not row or not row[1]:
+            dbapi_connection.close()
+            raise ConnectionFailed(
+                "the server",
+                where(url),
+                "it does not speak TLS (refused: plaintext over a network)",
+            )
+
+    return check
 
 
 @contextmanager
@@ -79,9 +159,23 @@ def describe_db_error(exc: DBAPIError) -> str:
     if isinstance(orig, pymysql.err.MySQLError) and orig.args:
         code = orig.args[0]
         message = str(orig.args[1]) if len(orig.args) > 1 else ""
+        tls = _tls_reason(message)
         message = message.split("(")[0].strip() if "Can't connect" in message else message
-        return f"MySQL error {code}: {message}"
+        return f"MySQL error {code}: {message}{tls}"
     return type(orig).__name__ if orig is not None else type(exc).__name__
+
+
+TLS_REASONS = {
+    "certificate verify failed": "TLS: certificate verify failed (is ssl_ca the server's CA?)",
+    "mismatch": "TLS: the certificate does not name this host",
+    "wrong version number": "TLS: the server does not speak TLS on this port",
+}
+
+
+def _tls_reason(message: str) -> str:
+    # The driver's TLS errors sit inside the parenthesis the line above drops; keep their gist.
+    lowered = message.lower()
+    return next((f" ({why})" for key, why in TLS_REASONS.items() if key in lowered), "")
 
 
 def server_flavor(conn: Connection) -> Flavor:

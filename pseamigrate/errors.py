@@ -6,6 +6,7 @@ The tree::
     ├── ConfigError                   project file missing or malformed
     │   └── UnknownSite               a site name the project file does not define
     ├── ConnectionFailed              a database cannot be reached (names the site, no password)
+    │   └── PingFailed                `ping`: some databases or files_dirs failed (all listed)
     ├── ServerError                   a throwaway MySQL/MariaDB server cannot be set up or started
     ├── ProblemsError                 a file with problems, one `file:line: path: message` each
     │   ├── ModelError                the canonical model (pseamigrate/data/mappings/model.yaml)
@@ -66,6 +67,16 @@ class ConnectionFailed(PseamigrateError):
     def __init__(self, what: str, where: str, reason: str) -> None:
         self.what, self.where, self.reason = what, where, reason
         super().__init__(f"cannot connect to {what} at {where}: {reason}")
+
+
+class PingFailed(ConnectionFailed):
+    """`ping` found databases that cannot be reached or files_dirs that cannot be read."""
+
+    def __init__(self, failures: Sequence[str], failed: int, total: int) -> None:
+        self.failures = list(failures)
+        lines = "\n".join(f"  {line}" for line in self.failures)
+        PseamigrateError.__init__(self, f"{failed} of {total} failed:\n{lines}")
+        self.what, self.where, self.reason = "ping", "", lines
 
 
 class ServerError(PseamigrateError):

@@ -38,10 +38,10 @@ def test_mapping_problem_prints_byte_for_byte(tmp_path: Path) -> None:
     assert problem.line == 100
     result = runner.invoke(app, ["mappings", "validate", str(path)])
     assert result.exit_code == 1
-    assert result.stdout == ""
+    assert result.stderr == ""  # the problems are the result: stdout (#14)
     expected = f"{path}: 1 problem(s)\n  {path}:100: entitties: {problem.message}\n"
-    assert result.stderr.encode() == expected.encode()
-    assert "💯" not in result.stderr and "😄" not in result.stderr
+    assert result.stdout.encode() == expected.encode()
+    assert "💯" not in result.stdout and "😄" not in result.stdout
 
 
 def test_project_paths_print_literally(tmp_path: Path) -> None:

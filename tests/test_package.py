@@ -25,7 +25,7 @@ EXTRA_ENTITY = """
     table: witness_statements
     description: test-only entity
     columns:
-      summary: {type: text}
+      summary: {type: text, sensitivity: sensitive}
 """
 
 

@@ -144,5 +144,11 @@ from pseamigrate.cli import mappings  # noqa: E402, F401
 from pseamigrate.cli import migrate  # noqa: E402, F401
 from pseamigrate.cli import verify  # noqa: E402, F401
 from pseamigrate.cli import sanitize  # noqa: E402, F401
+from pseamigrate.cli import country  # noqa: E402, F401
+from pseamigrate.cli import health  # noqa: E402, F401
+from pseamigrate.cli import deploy  # noqa: E402, F401
+from pseamigrate.cli import server  # noqa: E402, F401
+from pseamigrate.cli import target  # noqa: E402, F401
+from pseamigrate.cli import assess  # noqa: E402, F401
 
 # isort: on

@@ -17,18 +17,51 @@ encryption_app = sub_app("Encryption at rest: check, configure, enable, rotate a
 app.add_typer(encryption_app, name="encryption")
 
 
+EncryptedVolumeOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--encrypted-volume",
+        help="A directory on an encrypted volume: logs and tmpdir there pass "
+        "(repeatable; also $PSEAMIGRATE_ENCRYPTED_VOLUMES).",
+    ),
+]
+
+
+ConfDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="Write a drop-in file into this conf.d/ directory instead of a my.cnf block."
+    ),
+]
+TmpdirOption = Annotated[
+    Path | None,
+    typer.Option(help="tmpdir on tmpfs or an encrypted volume (default: a private /dev/shm dir)."),
+]
+TlsFlag = Annotated[bool, typer.Option(help="Generate a CA and server certificate; require TLS.")]
+TlsHostOption = Annotated[
+    list[str] | None,
+    typer.Option(help="Host name or IP for the server certificate (repeatable; implies --tls)."),
+]
+
+
 @encryption_app.command("status")
 def encryption_status(
-    ctx: typer.Context, url_env: UrlEnvOption = None, json_out: JsonFlag = False
+    ctx: typer.Context,
+    url_env: UrlEnvOption = None,
+    json_out: JsonFlag = False,
+    encrypted_volume: EncryptedVolumeOption = None,
 ) -> None:
-    """Check that the target is encrypted at rest; exit 0 only when every check passes (else 3).
+    """Check that nothing reaches disk in plaintext; exit 0 when no check FAILs (else 3).
+
+    The migration's gate refuses exactly when this command fails.
 
     Example: pseamigrate encryption status --url-env PSEA_TARGET_URL --json
     """
     from pseamigrate.encryption.commands import encryption_status as status
     from pseamigrate.encryption.commands import raise_if_failed
 
-    report = status(target_url(ctx, url_env))
+    volumes = [str(v) for v in encrypted_volume or []]
+    report = status(target_url(ctx, url_env), volumes)
     encryption_view.show_encryption_status(report, json_out=json_out)
     raise_if_failed(report)
 
@@ -42,17 +75,27 @@ def encryption_setup(
     file_key: Annotated[
         bool, typer.Option(help="MariaDB: encrypt the key file with a file key.")
     ] = True,
+    conf_dir: ConfDirOption = None,
+    tmpdir: TmpdirOption = None,
+    tls: TlsFlag = False,
+    tls_host: TlsHostOption = None,
     dry_run: DryRunFlag = False,
 ) -> None:
-    """Write the keyring / key files and my.cnf settings for a local server (owner-only modes).
+    """Write key files and the server's encryption settings (a marked my.cnf block; backup kept).
 
-    Example: pseamigrate encryption setup --basedir /srv/psea-db --dry-run
+    Only the `# BEGIN pseamigrate encryption` block (or the --conf-dir drop-in) is written;
+    every other line of my.cnf stays. --dry-run prints the exact unified diff on stdout.
+
+    Example: pseamigrate encryption setup --basedir /srv/psea-db --tls --dry-run
     """
     from pseamigrate.encryption.commands import setup_encryption
 
-    config_path, plan = setup_encryption(basedir, keyring, file_key, dry_run, console.info)
+    hosts = tuple(tls_host or ()) if tls or tls_host else None
+    change, plan = setup_encryption(
+        basedir, keyring, file_key, dry_run, console.info, conf_dir, tmpdir or True, hosts
+    )
     if dry_run:
-        encryption_view.show_setup_plan(config_path, plan)
+        encryption_view.show_setup_plan(change, plan)
         return
     console.info("restart the server to load the keyring, then run `pseamigrate encryption enable`")
 

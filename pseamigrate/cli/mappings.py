@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,6 +19,15 @@ if TYPE_CHECKING:
     from pseamigrate.mapping.commands import SiteCheck
 
 mappings_app = sub_app("Per-site YAML mappings.")
+
+
+class Unmapped(StrEnum):
+    """`scaffold --unmapped`: what to write for what has no place in the model."""
+
+    todo = "todo"
+    extra = "extra"
+
+
 app.add_typer(mappings_app, name="mappings")
 
 
@@ -31,19 +41,31 @@ def mappings_scaffold(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     model: ModelOption = None,
     dry_run: DryRunFlag = False,
+    unmapped: Annotated[
+        Unmapped,
+        typer.Option(
+            "--unmapped",
+            help="What has no place in the model: todo (a person decides; check fails until "
+            "then) or extra (kept in extra, ignored with the reason; check passes, warning).",
+        ),
+    ] = Unmapped.todo,
 ) -> None:
     """Write a first mapping for SITE from its live content model (then edit every TODO).
 
-    Example: pseamigrate mappings scaffold iraq -o mappings/sites/iraq.yaml
+    With --unmapped extra it passes `mappings check` as it is and loses nothing (see --unmapped).
+
+    Example: pseamigrate mappings scaffold iraq --unmapped extra -o mappings/sites/iraq.yaml
     """
     from pseamigrate.mapping.commands import scaffold_site
 
     site_settings = settings(ctx).site(site)
-    path, text = scaffold_site(site_settings, output, canonical_model(ctx, model), force, dry_run)
+    path, text = scaffold_site(
+        site_settings, output, canonical_model(ctx, model), force, dry_run, unmapped.value
+    )
     if dry_run:
         console.print_raw(text)
     else:
-        console.info(f"wrote {path}: {text.count('TODO')} TODO(s) to resolve")
+        mappings_view.show_scaffolded(path, text)
 
 
 @mappings_app.command("check")
@@ -52,14 +74,19 @@ def mappings_check(
     sites: Annotated[list[str] | None, typer.Argument(help="Sites (default: all).")] = None,
     model: ModelOption = None,
     json_out: JsonFlag = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail on warnings too (decisions left to review).")
+    ] = False,
 ) -> None:
     """Check each site's mapping against the live site: every field mapped or ignored, types fit.
 
-    Example: pseamigrate mappings check iraq drc
+    Warnings (decisions the scaffold took, values kept in extra) fail it only with --strict.
+
+    Example: pseamigrate mappings check iraq drc --strict
     """
     from pseamigrate.mapping.commands import check_sites
 
-    _show(check_sites(settings(ctx), sites or [], canonical_model(ctx, model)), json_out)
+    _show(check_sites(settings(ctx), sites or [], canonical_model(ctx, model)), json_out, strict)
 
 
 @mappings_app.command("validate")
@@ -76,8 +103,8 @@ def mappings_validate(
     _show(validate_files(files), json_out)
 
 
-def _show(results: Sequence[SiteCheck], json_out: bool) -> None:
-    """Render mapping checks; exit 1 when any has a problem."""
-    mappings_view.show_mapping_checks(results, json_out)
-    if any(result.problems for result in results):
+def _show(results: Sequence[SiteCheck], json_out: bool, strict: bool = False) -> None:
+    """Render mapping checks; exit 1 when any has a problem (or, `strict`, a warning)."""
+    mappings_view.show_mapping_checks(results, json_out, strict)
+    if not all(result.passed(strict) for result in results):
         raise typer.Exit(EXIT_FAILED)

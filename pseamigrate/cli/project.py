@@ -28,16 +28,20 @@ def ping(
     ctx: typer.Context,
     names: Annotated[
         list[str] | None,
-        typer.Argument(help="Sites to check (default: every site and the target)."),
+        typer.Argument(help="Sites to check, or 'target' (default: every site and the target)."),
     ] = None,
+    as_json: JsonFlag = False,
 ) -> None:
-    """Check that each legacy site (and the target) can be reached with its credentials.
+    """Check every legacy site and the target: reachable with its credentials, files_dir readable.
 
+    Reports each one, ok or the reason, then exits 1 if any failed.
     Example: pseamigrate ping iraq drc
     """
-    from pseamigrate.connections import ping_all
+    from pseamigrate.connections import ping_all, require_ok
 
-    project_view.show_ping(ping_all(settings(ctx), names or []))
+    results = ping_all(settings(ctx), names or [])
+    project_view.show_ping(results, json_out=as_json)  # ok/FAILED styled with Text, no markup
+    require_ok(results)
 
 
 @app.command()

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pseamigrate.console import out, print_json, print_table
+from pseamigrate.console import info, out, print_json, print_table
 
 if TYPE_CHECKING:
     from pseamigrate.encryption.backup import BackupReport
@@ -14,6 +13,7 @@ if TYPE_CHECKING:
     from pseamigrate.encryption.commands import StatusReport
     from pseamigrate.encryption.purge import PurgePlan
     from pseamigrate.encryption.setup import SetupPlan
+    from pseamigrate.servers.cnf import CnfChange
 
 
 def show_encryption_status(report: StatusReport, *, json_out: bool) -> None:
@@ -26,11 +26,17 @@ def show_encryption_status(report: StatusReport, *, json_out: bool) -> None:
     print_table(title, ["check", "result", "detail", "CIS"], rows)
 
 
-def show_setup_plan(config_path: Path, plan: SetupPlan) -> None:
-    """Print what `encryption setup --dry-run` would write (key material shown as placeholders)."""
+def show_setup_plan(change: CnfChange, plan: SetupPlan) -> None:
+    """Print what `encryption setup --dry-run` would do: files on stderr, the exact diff on stdout.
+
+    Key material is shown as placeholders; stdout holds only the unified diff of the option file.
+    """
     for planned in plan.files:
-        out.print(f"# {planned.path} (0600)\n{planned.shown()}", soft_wrap=True)
-    out.print(f"# {config_path} additions\n{plan.cnf_text}", soft_wrap=True)
+        info(f"would write {planned.path} (0600): {planned.shown().strip()}")
+    if not change.changed:
+        info(f"{change.path}: no change")
+    out.file.write(change.diff())
+    out.file.flush()
 
 
 def show_statements(statements: Sequence[Statement], *, sql: bool) -> None:

@@ -3,37 +3,79 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
-from pseamigrate.console import err, out, print_json, print_table, verdict
+from pseamigrate.console import out, print_json, print_table, verdict
 
 if TYPE_CHECKING:
     from pseamigrate.config import Settings
     from pseamigrate.connections import PingResult
     from pseamigrate.demo import DemoResult, DemoRun, DemoSite
     from pseamigrate.migrate.run import MigrationReport
+    from pseamigrate.sitefiles import FilesDirStatus
 
 
 def show_sites(settings: Settings) -> None:
     """Render the sites and target of a project file: where credentials come from, no secrets."""
     rows = [
-        (s.name, s.tenant, s.connection.describe(), s.table_prefix or "-", s.mapping or "-")
+        (
+            s.name,
+            s.tenant,
+            s.connection.describe(),
+            s.table_prefix or "-",
+            s.mapping or "-",
+            s.files_dir or "-",
+        )
         for s in settings.sites.values()
     ]
-    print_table(
-        f"Sites in {settings.path}", ["site", "tenant", "credentials", "prefix", "mapping"], rows
-    )
+    columns = ["site", "tenant", "credentials", "prefix", "mapping", "files_dir"]
+    print_table(f"Sites in {settings.path}", columns, rows)
     if settings.target is not None:
         out.print(f"target: credentials from {settings.target.describe()}", soft_wrap=True)
 
 
-def show_ping(results: Sequence[PingResult]) -> None:
-    """Print one `ok  name: host:port/db (version)` line per reachable database."""
+def show_ping(results: Sequence[PingResult], *, json_out: bool) -> None:
+    """Render one line per database: ok or FAILED, where, version or reason, files_dir."""
+    if json_out:
+        print_json([_ping_dict(r) for r in results])
+        return
     for result in results:
-        line = f"{result.name}: {result.where} ({result.version})"
-        out.print(Text.assemble(("ok", "green"), "  ", line), soft_wrap=True)
+        status = ("ok    ", "green") if result.ok else ("FAILED", "red")
+        answer = f"({result.version})" if not result.reason else f"- {result.reason}"
+        line = Text.assemble(status, f"  {result.name}: {result.where} {answer}")
+        if result.files is not None:
+            line.append(f"; files_dir: {_files_text(result.files)}")
+        out.print(line, soft_wrap=True)
+
+
+def _files_text(files: FilesDirStatus) -> str:
+    """Say whether a files_dir is usable and which subfolders it lacks."""
+    if files.path is None:
+        return files.reason
+    state = "readable" if files.ok and not files.reason else files.reason
+    missing = f", missing {', '.join(f + '/' for f in files.missing_subfolders)}"
+    return f"{files.path} {state}{missing if files.missing_subfolders else ''}"
+
+
+def _ping_dict(result: PingResult) -> dict[str, Any]:
+    files = result.files
+    return {
+        "name": result.name,
+        "where": result.where,
+        "ok": result.ok,
+        "version": result.version or None,
+        "reason": result.reason or None,
+        "files_dir": None
+        if files is None
+        else {
+            "path": files.path,
+            "ok": files.ok,
+            "reason": files.reason or None,
+            "missing_subfolders": list(files.missing_subfolders),
+        },
+    }
 
 
 def show_demo(result: DemoResult, *, json_out: bool) -> None:
@@ -73,7 +115,7 @@ def _show_demo_checks(run: DemoRun) -> None:
     )
     for mapping in run.mappings:
         for problem in mapping.problems:
-            err.print(f"  {problem}", soft_wrap=True)
+            out.print(f"  {problem}", soft_wrap=True)
     target = run.target
     if target is not None:
         o = target.outcomes

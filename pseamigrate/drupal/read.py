@@ -28,6 +28,7 @@ class DrupalSite(Protocol):
     """What every layout offers: the model, counts and streaming readers."""
 
     model: SiteModel
+    source: Source  # the SQL view of the database (pseamigrate/drupal/source.py)
 
     def counts(self) -> SiteCounts: ...
 

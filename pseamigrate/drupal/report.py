@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from pseamigrate.drupal.facts import SiteFacts
 from pseamigrate.drupal.model import Bundle, SiteCounts, SiteModel
 from pseamigrate.drupal.shapes import (
     BundleData,
@@ -24,11 +25,15 @@ INSPECT_FORMAT = 1
 
 
 def inspect_data(
-    model: SiteModel, counts: SiteCounts, latin1_tables: list[str] | None = None
+    model: SiteModel,
+    counts: SiteCounts,
+    latin1_tables: list[str] | None = None,
+    facts: SiteFacts | None = None,
 ) -> InspectData:
-    """Describe a site's content model with its counts, in the documented inspect shape."""
+    """Describe a site's content model with its counts, in the documented inspect shape
+    (with `facts`: charsets, languages, roles and modules added)."""
     users = model.entity_bundles.get("user", {}).get("user")
-    return {
+    data: InspectData = {
         "format": INSPECT_FORMAT,
         "drupal_version": model.drupal_version,
         "layout": model.layout,
@@ -68,6 +73,18 @@ def inspect_data(
             for p in model.problems
         ],
     }
+    if facts is not None:
+        _add_facts(data, facts)
+    return data
+
+
+def _add_facts(data: InspectData, facts: SiteFacts) -> None:
+    """Add the site facts (#14) to inspect data: charsets, languages, roles, modules."""
+    data["charsets"] = {name: len(tables) for name, tables in sorted(facts.charsets.items())}
+    data["default_language"] = facts.default_language
+    data["languages"] = dict(sorted(facts.languages.items()))
+    data["roles"] = dict(sorted(facts.roles.items()))
+    data["modules"] = sorted(facts.modules)
 
 
 def _fields_of(model: SiteModel, bundle: Bundle | None) -> FieldsOf:
@@ -123,7 +140,35 @@ def diff_data(sites: Mapping[str, InspectData]) -> DiffData:
         having = {n: s["bundles"][bundle] for n, s in sites.items() if bundle in s["bundles"]}
         _field_rows(rows, bundle, having, names)
     _latin1(rows, sites, names)
+    _site_facts(rows, sites, names)
     return {"format": INSPECT_FORMAT, "sites": names, "differences": rows}
+
+
+def _site_facts(rows: list[DiffRow], sites: Mapping[str, InspectData], names: list[str]) -> None:
+    """Add rows where sites differ in charsets, default language, roles or enabled modules."""
+    facts = {n: sites[n] for n in names}
+    if not all("modules" in f for f in facts.values()):
+        return  # inspect data without facts (older callers)
+    charsets = {n: sorted(f.get("charsets", {})) for n, f in facts.items()}
+    if len({tuple(v) for v in charsets.values()}) > 1:
+        rows.append(_row("encoding", "charsets", dict(charsets)))
+    default = {n: f.get("default_language", "") for n, f in facts.items()}
+    if len(set(default.values())) > 1:
+        rows.append(_row("site", "default_language", dict(default)))
+    lists = {
+        "roles": {n: sorted(f.get("roles", {})) for n, f in facts.items()},
+        "modules": {n: sorted(f.get("modules", [])) for n, f in facts.items()},
+    }
+    for prop, values in lists.items():
+        if len({tuple(v) for v in values.values()}) > 1:
+            common = set.intersection(*(set(v) for v in values.values()))
+            row = _row("site", prop, dict(values))
+            row["only_in"] = {n: sorted(set(v) - common) for n, v in values.items()}
+            rows.append(row)
+
+
+def _row(kind: str, prop: str, values: dict[str, DiffValue]) -> DiffRow:
+    return {"kind": kind, "bundle": None, "field": None, "property": prop, "values": values}
 
 
 def _presence(

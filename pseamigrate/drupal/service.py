@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from pseamigrate.config import Settings
 from pseamigrate.db import connection, where
+from pseamigrate.drupal.facts import site_facts
 from pseamigrate.drupal.read import DrupalSite, open_site
 from pseamigrate.drupal.report import diff_data, inspect_data
 from pseamigrate.drupal.shapes import DiffData, InspectData, SiteInspectData
@@ -29,7 +30,8 @@ def inspect_site(settings: Settings, name: str, say: Say | None = None) -> SiteI
 
 def describe(site: DrupalSite) -> InspectData:
     """Build the inspect data of an opened site."""
-    return inspect_data(site.model, site.counts(), site.latin1_tables())
+    facts = site_facts(site.source, site.model.layout)
+    return inspect_data(site.model, site.counts(), site.latin1_tables(), facts)
 
 
 def diff_sites(settings: Settings, names: list[str], say: Say | None = None) -> DiffData:

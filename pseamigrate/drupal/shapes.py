@@ -94,6 +94,12 @@ class InspectData(TypedDict):
     unknown_field_types: list[UnknownType]
     latin1_tables: list[str]
     problems: list[ProblemData]
+    # Site facts (#14, pseamigrate/drupal/facts.py); absent from callers that pass no facts.
+    charsets: NotRequired[dict[str, int]]
+    default_language: NotRequired[str]
+    languages: NotRequired[dict[str, int]]
+    roles: NotRequired[dict[str, int]]
+    modules: NotRequired[list[str]]
 
 
 class SiteInspectData(InspectData):

@@ -3,13 +3,23 @@
 A key backup that was never restored is a hope, not a backup (CIS: key backups that are tested).
 `verify_key_backup` copies the stopped server's datadir into a scratch directory, gives the copy
 only the keys from the backup, starts it and reads every encrypted table.
+
+The scratch copy (data and keys together: readable by whoever gets it) lives beside the server's
+basedir, on the server's own volume, never in $TMPDIR; it is removed on every exit, SIGTERM and
+SIGHUP included, and one left by a SIGKILL is removed by the next run. Its server listens on a
+socket only (`skip-networking`). A backup never replaces an earlier one and never changes the
+mode of a directory that already exists (issue #15 item 5).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,10 +28,12 @@ from sqlalchemy import text
 from pseamigrate.db import connection
 from pseamigrate.encryption import backend_for
 from pseamigrate.encryption.base import quote_name
-from pseamigrate.encryption.keys import add_key, read_key_file, write_secret
+from pseamigrate.encryption.keys import add_key, read_key_file, write_new_secret, write_secret
 from pseamigrate.encryption.setup import (
+    BLOCK,
     MARIADB_FILE_KEY,
     MARIADB_KEY_FILE,
+    SetupPlan,
     apply_setup,
     key_dir,
     key_files,
@@ -29,7 +41,7 @@ from pseamigrate.encryption.setup import (
 )
 from pseamigrate.errors import PseamigrateError, RefusedForSafety
 from pseamigrate.servers import LocalServer, new_server
-from pseamigrate.servers.instance import free_port
+from pseamigrate.servers.cnf import plan_block
 
 SYSTEM_SCHEMAS = ("mysql", "information_schema", "performance_schema", "sys")
 
@@ -43,33 +55,99 @@ class BackupReport:
 
 
 def backup_keys(server: LocalServer, dest: Path, dry_run: bool = False) -> list[Path]:
-    """Copy the server's key files into `dest` (directory 0700, files 0600); return the copies."""
+    """Copy the server's key files into `dest` (files 0600); return the copies.
+
+    A new `dest` is created 0700; an existing one keeps its mode. Refuses (exit 4) to replace
+    any file of an earlier backup.
+    """
     sources = [path for path in key_files(server) if path.exists()]
     if not sources:
         raise PseamigrateError(
             f"no key files under {key_dir(server)}: run `encryption setup` first"
         )
+    earlier = [dest / s.name for s in sources if (dest / s.name).exists()]
+    if earlier:
+        raise RefusedForSafety(
+            f"{dest} already holds a key backup ({', '.join(p.name for p in earlier)}): "
+            "choose a new directory; an earlier backup is never replaced"
+        )
     if dry_run:
         return [dest / source.name for source in sources]
-    dest.mkdir(mode=0o700, parents=True, exist_ok=True)
-    dest.chmod(0o700)
-    copied = []
-    for source in sources:
-        target = dest / source.name
-        write_secret(target, source.read_bytes())
-        copied.append(target)
-    return copied
+    if not dest.exists():
+        dest.mkdir(mode=0o700, parents=True)
+    return [write_new_secret(dest / source.name, source.read_bytes()) for source in sources]
 
 
 def backup_and_verify(
     server: LocalServer, dest: Path, verify: bool = True, dry_run: bool = False
 ) -> BackupReport:
     """Copy the key files to `dest`, then (unless told not to) prove the copy opens the data."""
+    if verify and not dry_run:
+        _refuse_if_running_elsewhere(server)  # before copying anything: nothing half-done
     files = backup_keys(server, dest, dry_run)
     if dry_run or not verify:
         return BackupReport(files)
-    with tempfile.TemporaryDirectory(prefix="pseamigrate-keycheck-") as scratch:
-        return BackupReport(files, verify_key_backup(server, dest, Path(scratch)))
+    with scratch_beside(server) as scratch:
+        return BackupReport(files, verify_key_backup(server, dest, scratch))
+
+
+SCRATCH_MARK = ".keycheck-"
+
+
+@contextmanager
+def scratch_beside(server: LocalServer) -> Iterator[Path]:
+    """Yield a 0700 scratch directory beside the basedir, removed on any exit or SIGTERM/SIGHUP."""
+    remove_stale_scratch(server)
+    prefix = f".{server.basedir.name}{SCRATCH_MARK}{os.getpid()}-"
+    scratch = Path(tempfile.mkdtemp(prefix=prefix, dir=server.basedir.parent))
+    try:
+        with _signals_raise():
+            yield scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def remove_stale_scratch(server: LocalServer) -> list[Path]:
+    """Remove scratch copies whose process is gone (left by a SIGKILL); return them."""
+    removed = []
+    for path in server.basedir.parent.glob(f".{server.basedir.name}{SCRATCH_MARK}*"):
+        pid = path.name.removeprefix(f".{server.basedir.name}{SCRATCH_MARK}").split("-")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Terminated(PseamigrateError):
+    """A signal asked us to stop while a scratch copy existed (it is removed first)."""
+
+
+@contextmanager
+def _signals_raise() -> Iterator[None]:
+    """Turn SIGTERM/SIGHUP into an exception, so `finally` blocks remove the scratch copy."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: object) -> None:
+        raise Terminated(f"stopped by signal {signum}; the scratch copy was removed")
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def restore_keys(server: LocalServer, backup: Path) -> list[Path]:
@@ -93,9 +171,8 @@ def verify_key_backup(server: LocalServer, backup: Path, scratch: Path) -> int:
     was_running = server.process is not None
     if was_running:
         server.stop()
-    elif _answers(server):
-        raise RefusedForSafety(f"the server in {server.basedir} is running: stop it to verify")
-    copy = new_server(server.flavor, scratch, {})
+    _refuse_if_running_elsewhere(server)
+    copy = new_server(server.flavor, scratch, {"skip-networking": ""})  # socket only
     try:
         shutil.copytree(server.datadir, copy.datadir, symlinks=True)
     finally:
@@ -104,17 +181,18 @@ def verify_key_backup(server: LocalServer, backup: Path, scratch: Path) -> int:
     return _open_copy(server, copy, backup)
 
 
+def _refuse_if_running_elsewhere(server: LocalServer) -> None:
+    if server.process is None and server.answers():
+        raise RefusedForSafety(f"the server in {server.basedir} is running: stop it to verify")
+
+
 def _open_copy(server: LocalServer, copy: LocalServer, backup: Path) -> int:
-    copy.port = free_port()
-    plan = plan_setup(copy)
-    apply_setup(
-        copy,
-        type(plan)(
-            plan.flavor, tuple(f for f in plan.files if not f.secret), plan.cnf_text, plan.options
-        ),
-    )
+    copy.write_config()
+    plan = plan_setup(copy, tmpdir=False)
+    key_id = {k: v for k, v in server.options.items() if k == "innodb_default_encryption_key_id"}
+    files = tuple(f for f in plan.files if not f.secret)
+    apply_setup(copy, SetupPlan(plan.flavor, files, plan.cnf_text, {**plan.options, **key_id}))
     restore_keys(copy, backup)
-    copy.options.update({k: v for k, v in server.options.items() if k.startswith("innodb_default")})
     with copy:
         copy.start()
         return _read_encrypted_tables(copy)
@@ -122,7 +200,7 @@ def _open_copy(server: LocalServer, copy: LocalServer, backup: Path) -> int:
 
 def _read_encrypted_tables(server: LocalServer) -> int:
     """Read every encrypted table of every user schema; return how many were read."""
-    with connection(server.url()) as conn:
+    with connection(server.socket_url()) as conn:
         backend = backend_for(conn)
         schemas = conn.execute(text("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA"))
         count = 0
@@ -133,12 +211,6 @@ def _read_encrypted_tables(server: LocalServer) -> int:
                     conn.execute(text(f"SELECT COUNT(*) FROM {name}")).scalar_one()
                     count += 1
         return count
-
-
-def _answers(server: LocalServer) -> bool:
-    from pseamigrate.servers.instance import _answers as answers
-
-    return bool(server.port) and answers(server.port)
 
 
 def new_mariadb_key(server: LocalServer, dry_run: bool = False) -> int:
@@ -154,8 +226,9 @@ def new_mariadb_key(server: LocalServer, dry_run: bool = False) -> int:
     if dry_run:
         return max(read_key_file(key_dir(server) / MARIADB_KEY_FILE, passphrase), default=0) + 1
     new_id = add_key(key_dir(server) / MARIADB_KEY_FILE, passphrase)
-    server.options["innodb_default_encryption_key_id"] = str(new_id)
-    server.write_config()
+    setting = {"innodb_default_encryption_key_id": str(new_id)}
+    plan_block(server.config_path, BLOCK, "mysqld", setting).apply()
+    server.options.update(setting)
     return new_id
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,14 +11,21 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL, Connection
 
 from pseamigrate.db import connection, server_version, where
-from pseamigrate.encryption import backend_for
+from pseamigrate.encryption import backend_for, status_checks
 from pseamigrate.encryption.backup import BackupReport, backup_and_verify, new_mariadb_key
 from pseamigrate.encryption.base import Check, Outcome, Statement
-from pseamigrate.encryption.residual import has_rows, record_residual, residual_checks
+from pseamigrate.encryption.residual import has_rows, record_residual
 from pseamigrate.encryption.residual import purge_binlogs as purge_old_binlogs
-from pseamigrate.encryption.setup import SetupPlan, apply_setup, plan_setup
+from pseamigrate.encryption.setup import (
+    SetupPlan,
+    apply_setup,
+    check_key_sets,
+    cnf_change,
+    plan_setup,
+)
 from pseamigrate.errors import RefusedForSafety, VerificationMismatch
 from pseamigrate.servers import existing_server
+from pseamigrate.servers.cnf import CnfChange
 
 Say = Callable[[str], None]
 
@@ -50,15 +57,15 @@ class StatusReport:
         }
 
 
-def encryption_status(url: URL) -> StatusReport:
-    """Check encryption at rest of the server at `url` and of its database, if it names one."""
-    with connection(url, "the target", autocommit=True) as conn:  # DDL, SET PERSIST
+def encryption_status(url: URL, volumes: Sequence[str] = ()) -> StatusReport:
+    """Check encryption at rest of the server at `url` and of its database, if it names one.
+
+    `volumes`: directories the operator names as encrypted volumes (for logs and tmpdir).
+    """
+    with connection(url, "the target", autocommit=True) as conn:
         backend = backend_for(conn)
-        schema = url.database
-        checks = backend.status(conn, schema)
-        if schema:
-            checks += residual_checks(conn, schema)
-        return StatusReport(where(url), server_version(conn), backend.flavor, schema, checks)
+        checks = status_checks(conn, url.database, volumes)
+        return StatusReport(where(url), server_version(conn), backend.flavor, url.database, checks)
 
 
 def raise_if_failed(report: StatusReport) -> None:
@@ -149,17 +156,26 @@ def rotate_keys(url: URL, dry_run: bool = False, on_step: Say | None = None) -> 
 
 
 def setup_encryption(
-    basedir: Path, keyring: str, file_key: bool, dry_run: bool = False, on_file: Say | None = None
-) -> tuple[Path, SetupPlan]:
+    basedir: Path,
+    keyring: str,
+    file_key: bool,
+    dry_run: bool = False,
+    on_file: Say | None = None,
+    conf_dir: Path | None = None,
+    tmpdir: Path | None | bool = True,
+    tls: tuple[str, ...] | None = None,
+) -> tuple[CnfChange, SetupPlan]:
     """Plan (and unless `dry_run`, write) the key files and my.cnf settings of a local server.
 
-    Returns the server's my.cnf path and the plan, so a dry run can show both.
+    Returns the option-file change (its `diff()` is what a dry run prints, and exactly what
+    the real run writes) and the plan. An incomplete key set is refused in both modes.
     """
     server = existing_server(basedir)
-    plan = plan_setup(server, keyring, file_key)
-    if not dry_run:
-        apply_setup(server, plan, on_file)
-    return server.config_path, plan
+    plan = plan_setup(server, keyring, file_key, tmpdir, tls)
+    if dry_run:
+        check_key_sets(plan)
+        return cnf_change(server, plan, conf_dir), plan
+    return apply_setup(server, plan, on_file, conf_dir), plan
 
 
 def add_key_id(basedir: Path, dry_run: bool = False) -> int:

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from pseamigrate.encryption.base import Check, Outcome
 from pseamigrate.errors import PseamigrateError
+from pseamigrate.servers import LocalServer
 
 SALT_HEADER = b"Salted__"
 KEY_BYTES = 32
@@ -44,6 +45,19 @@ def write_secret(path: Path, data: bytes) -> None:
     finally:
         os.close(fd)
     os.replace(partial, path)
+
+
+def write_new_secret(path: Path, data: bytes) -> Path:
+    """Write `data` to a new file `path` (0600); refuse to replace an existing one."""
+    partial = path.with_name(path.name + ".partial")
+    write_secret(partial, data)
+    try:
+        os.link(partial, path)  # atomic and fails when `path` exists: never overwrites
+    except FileExistsError:
+        raise PseamigrateError(f"{path} already exists; not replaced") from None
+    finally:
+        partial.unlink()
+    return path
 
 
 def generate_keys(ids: tuple[int, ...] = INITIAL_KEY_IDS) -> dict[int, bytes]:
@@ -148,3 +162,34 @@ def file_mode_check(name: str, path: str, cis: str) -> Check:
     if mode & 0o077:
         return Check(name, Outcome.FAIL, f"{detail}: readable by group/others (want 0600)", cis)
     return Check(name, Outcome.PASS, detail, cis)
+
+
+def server_account(server: LocalServer) -> tuple[int, int] | None:
+    """Return (uid, gid) of the account the server runs as: my.cnf `user`, else the datadir's."""
+    user = server.options.get("user")
+    if user:
+        try:
+            entry = pwd.getpwnam(user)
+        except KeyError:
+            raise PseamigrateError(f"my.cnf names user {user!r}, which does not exist") from None
+        return entry.pw_uid, entry.pw_gid
+    if server.datadir.exists():
+        info = server.datadir.stat()
+        return info.st_uid, info.st_gid
+    return None
+
+
+def chown_to(path: Path, account: tuple[int, int] | None) -> None:
+    """Give `path` to the server's account (key files must be readable by it alone)."""
+    if account is None:
+        return
+    info = path.lstat()
+    if (info.st_uid, info.st_gid) == account:
+        return
+    try:
+        os.chown(path, *account, follow_symlinks=False)
+    except PermissionError:
+        raise PseamigrateError(
+            f"cannot give {path} to the server's account (uid {account[0]}): run setup as root "
+            "or as that account"
+        ) from None

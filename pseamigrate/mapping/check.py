@@ -2,7 +2,12 @@
 
 Nothing may silently fall through: every bundle, vocabulary and field instance of the site
 (deleted instances included, since their data remains) is mapped or ignored with a reason; each
-destination exists in the model; types fit; every value of a mapped list field is covered.
+destination exists in the model; types fit; every value of a mapped list field is covered; every
+lookup targets a vocabulary or entity the mapping fills.
+
+Warnings are what needs a person's eye but loses nothing: decisions the tool made on its own
+(a step's `review:`, an ignore reason starting with REVIEW) and list values a `static_map` with
+`unmatched: extra` keeps in `extra`. `check_findings` returns both; `check_mapping` the problems.
 """
 
 from __future__ import annotations
@@ -16,11 +21,13 @@ from pseamigrate.mapping.model import (
     CALLBACK_RETURNS,
     EXTRA_PREFIX,
     LOOKUP_KINDS,
+    REVIEW,
     EntityMapping,
     ProcessField,
     SiteMapping,
     Step,
     Where,
+    extra_key,
     sources_used,
     split_source,
 )
@@ -32,26 +39,82 @@ TODO = "TODO"
 
 
 @dataclass(frozen=True)
+class Findings:
+    """What `check` found: problems (the mapping cannot run as it is) and warnings (review)."""
+
+    problems: list[Problem]
+    warnings: list[Problem]
+
+
+@dataclass(frozen=True)
 class _Context:
     mapping: SiteMapping
     site: SiteModel
     model: CanonicalModel
     problems: list[Problem]
+    warnings: list[Problem]
 
     def add(self, where: Where, message: str, path: str | None = None) -> None:
         self.problems.append(Problem(where.file, where.line, path or where.path, message))
+
+    def warn(self, where: Where, message: str, path: str | None = None) -> None:
+        self.warnings.append(Problem(where.file, where.line, path or where.path, message))
 
 
 def check_mapping(
     mapping: SiteMapping, site: SiteModel, model: CanonicalModel | None = None
 ) -> list[Problem]:
     """Return every problem of `mapping` against `site` and the canonical model (empty: fine)."""
-    ctx = _Context(mapping, site, model or load_model(), [])
+    return check_findings(mapping, site, model).problems
+
+
+def check_findings(
+    mapping: SiteMapping, site: SiteModel, model: CanonicalModel | None = None
+) -> Findings:
+    """Return every problem and every warning of `mapping` against `site` and the model."""
+    ctx = _Context(mapping, site, model or load_model(), [], [])
     _check_vocabularies(ctx)
     _check_bundles(ctx)
     for entity_mapping in mapping.entities:
         _check_entity(ctx, entity_mapping)
-    return sorted(ctx.problems, key=lambda p: (p.file, p.line, p.path))
+    ctx.warnings.extend(review_warnings(mapping))
+    return Findings(sorted(ctx.problems, key=_order), sorted(ctx.warnings, key=_order))
+
+
+def review_warnings(mapping: SiteMapping) -> list[Problem]:
+    """Return a warning for each decision marked for review (needs no site: `validate` too)."""
+    ignored = [*mapping.ignore_bundles, *mapping.ignore_vocabularies]
+    ignored += [item for em in mapping.entities for item in em.ignore]
+    found = [
+        Problem(i.where.file, i.where.line, i.where.path, f"to review: {_after(i.reason, REVIEW)}")
+        for i in ignored
+        if i.reason.strip().upper().startswith(REVIEW)
+    ]
+    for em in mapping.entities:
+        found += _review_steps(em.process)
+    return sorted(found, key=_order)
+
+
+def _after(reason: str, marker: str) -> str:
+    """Return a reason without its leading marker (`REVIEW: why` → `why`)."""
+    return reason.strip()[len(marker) :].lstrip(": ")
+
+
+def _order(problem: Problem) -> tuple[str, int, str]:
+    return problem.file, problem.line, problem.path
+
+
+def _review_steps(process: tuple[ProcessField, ...]) -> list[Problem]:
+    """Warn about every step the tool wrote on its own (`review:`), sub_process steps included."""
+    found = []
+    for pf in process:
+        for step in pf.steps:
+            if "review" in step.options:
+                where = step.where
+                message = f"to review: {step.options['review']}"
+                found.append(Problem(where.file, where.line, where.path, message))
+            found += _review_steps(step.process)
+    return found
 
 
 def _check_vocabularies(ctx: _Context) -> None:
@@ -84,7 +147,7 @@ def _check_bundles(ctx: _Context) -> None:
 
 def _check_reason(ctx: _Context, reason: str, where: Where) -> None:
     if reason.strip().upper().startswith(TODO):
-        note = reason.strip()[len(TODO) :].lstrip(": ").split(";")[0]
+        note = _after(reason, TODO).split(";")[0]
         message = f"still marked TODO ({note}): map it, or replace TODO with the reason"
         ctx.add(where, message)
 
@@ -253,9 +316,13 @@ def _lookup_kind(ctx: _Context, step: Step, column: Column | None, pf: ProcessFi
     vocabulary, entity = step.options.get("vocabulary"), step.options.get("entity")
     if vocabulary is not None and vocabulary not in ctx.model.vocabularies:
         ctx.add(step.where, f"lookup: unknown vocabulary {vocabulary!r}")
+    elif vocabulary is not None:
+        _check_vocabulary_fed(ctx, step, str(vocabulary))
     if entity is not None and entity not in ctx.model.entities and entity not in LOOKUP_KINDS:
         known = ", ".join(sorted([*ctx.model.entities, *LOOKUP_KINDS]))
         ctx.add(step.where, f"lookup: unknown entity {entity!r} (known: {known})")
+    elif entity in ctx.model.entities:
+        _check_entity_fed(ctx, step, str(entity))
     if column is not None:
         expected = {
             "term": ("vocabulary", column.vocabulary),
@@ -267,6 +334,28 @@ def _lookup_kind(ctx: _Context, step: Step, column: Column | None, pf: ProcessFi
             message = f"{pf.destination} needs lookup {expected[0]}: {expected[1]}"
             ctx.add(step.where, message)
     return f"ref:{vocabulary or entity}"
+
+
+def _check_vocabulary_fed(ctx: _Context, step: Step, vocabulary: str) -> None:
+    """A lookup into a vocabulary no source vocabulary of this mapping fills finds nothing."""
+    if any(v.destination == vocabulary for v in ctx.mapping.vocabularies):
+        return
+    names = {vocabulary, *ctx.model.vocabularies[vocabulary].hints}
+    ignored = [i.name for i in ctx.mapping.ignore_vocabularies if i.name in names]
+    why = f"the mapping ignores the site's vocabulary {ignored[0]!r}" if ignored else ""
+    why = why or "no vocabulary of this mapping is mapped to it"
+    ctx.add(step.where, f"lookup into vocabulary {vocabulary!r}, which nothing fills: {why}")
+
+
+def _check_entity_fed(ctx: _Context, step: Step, entity: str) -> None:
+    """A lookup into an entity no bundle of this mapping fills finds nothing."""
+    if any(e.destination == entity for e in ctx.mapping.entities):
+        return
+    names = {entity, ctx.model.entities[entity].table}
+    ignored = [i.name for i in ctx.mapping.ignore_bundles if i.name in names]
+    why = f"the mapping ignores the site's bundle {ignored[0]!r}" if ignored else ""
+    why = why or "no bundle of this mapping is mapped to it"
+    ctx.add(step.where, f"lookup into entity {entity!r}, which nothing fills: {why}")
 
 
 def _check_lookup_vocabulary(ctx: _Context, step: Step, storage: FieldStorage) -> None:
@@ -293,13 +382,17 @@ def _check_static_map(
 ) -> None:
     table = dict(step.options.get("map") or {})
     keys = {str(k) for k in table}
+    unmatched = step.options.get("unmatched")
     fallback = "default_value" in step.options or bool(step.options.get("bypass"))
     if storage is not None and storage.allowed_values and not fallback:
-        for allowed in storage.allowed_values:
-            if allowed.key not in keys:
+        for allowed in (a for a in storage.allowed_values if a.key not in keys):
+            if unmatched == "extra":
+                kept = f"kept as it is in extra/{extra_key(storage.name)}"
+                ctx.warn(step.where, f"value {allowed.key!r} of {storage.name}: {kept}")
+            elif unmatched != "bypass":
                 message = (
                     f"static_map does not cover value {allowed.key!r} of {storage.name} "
-                    "(add it to map, or set default_value or bypass)"
+                    "(add it to map, or set default_value, bypass or unmatched: extra)"
                 )
                 ctx.add(step.where, message)
     if column is not None and column.values:

@@ -11,21 +11,26 @@ from pathlib import Path
 
 from pseamigrate.config import Settings, SiteSettings
 from pseamigrate.drupal.model import SiteModel
-from pseamigrate.errors import ConfigError, MappingError, RefusedForSafety
-from pseamigrate.mapping.check import check_mapping
+from pseamigrate.errors import ConfigError, MappingError, RefusedForSafety, UsageProblem
+from pseamigrate.mapping.check import check_findings, review_warnings
 from pseamigrate.mapping.load import load_mapping
-from pseamigrate.mapping.scaffold import scaffold_mapping
+from pseamigrate.mapping.scaffold import UNMAPPED_MODES, scaffold_mapping
 from pseamigrate.target.model import CanonicalModel, load_model
 from pseamigrate.yamldoc import Problem
 
 
 @dataclass(frozen=True)
 class SiteCheck:
-    """The outcome of checking one site's mapping: its file and every problem found."""
+    """The outcome of checking one site's mapping: its file, every problem and every warning."""
 
     site: str
     mapping: str
     problems: tuple[Problem, ...]
+    warnings: tuple[Problem, ...] = ()
+
+    def passed(self, strict: bool = False) -> bool:
+        """Tell whether the mapping passes (`strict`: warnings count as failures too)."""
+        return not self.problems and not (strict and self.warnings)
 
 
 def read_site_model(site: SiteSettings) -> SiteModel:
@@ -53,10 +58,15 @@ def scaffold_path(site: SiteSettings, output: Path | None, force: bool = False) 
 
 
 def scaffold_text(
-    site: SiteSettings, site_model: SiteModel, model: CanonicalModel | None = None
+    site: SiteSettings,
+    site_model: SiteModel,
+    model: CanonicalModel | None = None,
+    unmapped: str = "todo",
 ) -> str:
     """Return the first mapping of a site (see `pseamigrate.mapping.scaffold`)."""
-    return scaffold_mapping(site_model, model or load_model(), site.name, site.tenant)
+    if unmapped not in UNMAPPED_MODES:
+        raise UsageProblem(f"--unmapped must be one of {', '.join(UNMAPPED_MODES)}")
+    return scaffold_mapping(site_model, model or load_model(), site.name, site.tenant, unmapped)
 
 
 def check_file(path: Path, site_model: SiteModel, model: CanonicalModel | None = None) -> SiteCheck:
@@ -65,8 +75,8 @@ def check_file(path: Path, site_model: SiteModel, model: CanonicalModel | None =
         mapping = load_mapping(path)
     except MappingError as exc:
         return SiteCheck("", str(path), _problems(exc))
-    problems = check_mapping(mapping, site_model, model)
-    return SiteCheck(mapping.site, str(path), tuple(problems))
+    findings = check_findings(mapping, site_model, model)
+    return SiteCheck(mapping.site, str(path), tuple(findings.problems), tuple(findings.warnings))
 
 
 def check_sites(
@@ -85,12 +95,12 @@ def check_sites(
 
 
 def validate_files(paths: list[Path]) -> list[SiteCheck]:
-    """Load mapping files without a site: syntax, keys, steps and callbacks only."""
+    """Load mapping files without a site: syntax, keys, steps and callbacks; review notes."""
     results = []
     for path in paths:
         try:
             mapping = load_mapping(path)
-            results.append(SiteCheck(mapping.site, str(path), ()))
+            results.append(SiteCheck(mapping.site, str(path), (), tuple(review_warnings(mapping))))
         except MappingError as exc:
             results.append(SiteCheck("", str(path), _problems(exc)))
     return results
@@ -106,14 +116,17 @@ def scaffold_site(
     model: CanonicalModel | None = None,
     force: bool = False,
     dry_run: bool = False,
+    unmapped: str = "todo",
 ) -> tuple[Path, str]:
     """Write a site's first mapping (unless `dry_run`); return its path and text.
 
     Refuses an existing file before reading the site, unless `force` (a dry run writes nothing,
-    so it never refuses).
+    so it never refuses). `unmapped` is `todo` or `extra` (`pseamigrate.mapping.scaffold`).
     """
+    if unmapped not in UNMAPPED_MODES:
+        raise UsageProblem(f"--unmapped must be one of {', '.join(UNMAPPED_MODES)}")
     path = scaffold_path(site, output, force or dry_run)
-    text = scaffold_text(site, read_site_model(site), model)
+    text = scaffold_text(site, read_site_model(site), model, unmapped)
     if not dry_run:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

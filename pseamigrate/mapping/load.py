@@ -15,6 +15,8 @@ from typing import Any
 from pseamigrate.errors import MappingError
 from pseamigrate.mapping.model import (
     CALLBACK_RETURNS,
+    COMMON_OPTIONS,
+    FALLBACK_OPTIONS,
     MAPPING_VERSION,
     STEP_OPTIONS,
     EntityMapping,
@@ -208,7 +210,7 @@ def _step(doc: LocDict, path: str, problems: _Problems) -> Step:
         problems.at(doc, "plugin", f"{path}.plugin", f"unknown process step {plugin!r} ({known})")
         return Step(plugin, where)
     allowed, required = STEP_OPTIONS[plugin]
-    problems.extend(unknown_keys(doc, allowed | {"plugin", "source"}, path))
+    problems.extend(unknown_keys(doc, allowed | COMMON_OPTIONS, path))
     for option in sorted(required - set(doc)):
         problems.at(doc, "plugin", f"{path}.{option}", f"{plugin} needs '{option}'")
     _step_specifics(plugin, doc, path, problems)
@@ -233,6 +235,16 @@ def _step_specifics(plugin: str, doc: LocDict, path: str, problems: _Problems) -
         problems.at(doc, "method", f"{path}.method", "must be 'row' or 'process'")
     if plugin == "sub_process" and "process" in doc and not isinstance(doc["process"], LocDict):
         problems.at(doc, "process", f"{path}.process", "must be a mapping of column to steps")
+    _fallback_and_review(plugin, doc, path, problems)
+
+
+def _fallback_and_review(plugin: str, doc: LocDict, path: str, problems: _Problems) -> None:
+    option, choices = FALLBACK_OPTIONS.get(plugin, ("", ()))
+    if option in doc and doc[option] not in choices:
+        message = f"must be one of {', '.join(choices)} (got {doc[option]!r})"
+        problems.at(doc, option, f"{path}.{option}", message)
+    if "review" in doc and (not isinstance(doc["review"], str) or not doc["review"].strip()):
+        problems.at(doc, "review", f"{path}.review", "must say what to review")
 
 
 def _ignored(doc: LocDict, key: str, path: str, problems: _Problems) -> tuple[Ignored, ...]:

@@ -40,19 +40,35 @@ BASE_DESTINATIONS = {
 }
 EXTRA_PREFIX = "extra/"  # `extra/<key>`: kept in the row's JSON `extra` column
 
-# Options each process step accepts, and which of them are required. `plugin` and `source` are
-# always allowed; keys starting with `x-` are notes for humans.
+# Options each process step accepts, and which of them are required. `plugin`, `source` and
+# `review` (COMMON_OPTIONS) are always allowed; keys starting with `x-` are notes for humans.
 STEP_OPTIONS: dict[str, tuple[set[str], set[str]]] = {
     "get": (set(), set()),
-    "static_map": ({"map", "default_value", "bypass"}, {"map"}),
+    "static_map": ({"map", "default_value", "bypass", "unmatched"}, {"map"}),
     "default_value": ({"default_value", "strict"}, {"default_value"}),
     "skip_on_empty": ({"method", "message"}, {"method"}),
     "sub_process": ({"process"}, {"process"}),
-    "format_date": ({"from_format", "to_format", "from_timezone", "to_timezone"}, {"from_format"}),
+    "format_date": (
+        {"from_format", "to_format", "from_timezone", "to_timezone", "on_error"},
+        {"from_format"},
+    ),
     "lookup": ({"entity", "vocabulary"}, set()),
     "callback": ({"callable"}, {"callable"}),
 }
 LOOKUP_KINDS = {"file", "user"}  # besides the canonical entities and vocabularies
+
+# --- Fallbacks and review markers (#9 item 1) ---------------------------------------------------
+COMMON_OPTIONS = {"plugin", "source", "review"}
+# What a step does with a value it cannot convert: `fail` (the default) raises; `extra` leaves
+# the destination empty and keeps the value as read in the row's `extra` (see transform.process).
+FALLBACK_OPTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "format_date": ("on_error", ("fail", "extra")),
+    "static_map": ("unmatched", ("fail", "extra", "bypass")),
+}
+# A decision the tool made on its own (`mappings scaffold --unmapped extra`): a step's `review:`
+# option, or an ignore reason starting with REVIEW. `check` lists each as a warning until a
+# person deletes the marker; `check --strict` fails on them.
+REVIEW = "REVIEW"
 
 # Callbacks a mapping may name (`plugin: callback`, `callable: NAME`) and the logical type each
 # returns: a model column type, or "any" when it keeps the type it was given. This is the mapping
@@ -168,3 +184,13 @@ def sources_used(process: tuple[ProcessField, ...]) -> set[str]:
             if step.source:
                 used.add(split_source(step.source)[0])
     return used
+
+
+def extra_key(source: str) -> str:
+    """Return the `extra` key for a source: `field_incident_date` → `incident_date`.
+
+    A storage column is joined with `_` (`field_x/end_value` → `x_end_value`).
+    """
+    name, column = split_source(source)
+    short = name.removeprefix("field_")
+    return f"{short}_{column}" if column else short

@@ -1,9 +1,14 @@
 """Write a first mapping from a site's content model, so people edit rather than type.
 
 Bundles, vocabularies and fields are matched to the canonical model by name and by the model's
-`from:` hints. Whatever cannot be matched is written as an ignore entry whose reason starts with
-`TODO`, and list values the model lacks are mapped to `TODO`: `mappings check` rejects both, so
-nothing falls through silently before a person decides.
+`from:` hints. What cannot be matched depends on `unmapped`:
+
+- `todo` (the default): an ignore entry whose reason starts with `TODO`, and list values the
+  model lacks are mapped to `TODO`: `mappings check` rejects both, so nothing falls through
+  silently before a person decides;
+- `extra`: a mapping that `check` accepts as it is and that loses nothing (`lossless.py`): fields
+  without a place in the model are kept in `extra`, bundles and vocabularies without one are
+  ignored with the reason; each such decision is marked for review (a warning of `check`).
 """
 
 from __future__ import annotations
@@ -15,9 +20,20 @@ from typing import Any
 import yaml
 
 from pseamigrate.drupal.model import Bundle, FieldInstance, FieldStorage, SiteModel
-from pseamigrate.mapping.model import EXTRA_PREFIX, MAPPING_VERSION
+from pseamigrate.mapping.lossless import (
+    Fed,
+    child_pipeline,
+    drupal_date_format,
+    keep_in_extra,
+    lookup_step,
+    lossless_entries,
+    value_map,
+)
+from pseamigrate.mapping.model import EXTRA_PREFIX, MAPPING_VERSION, REVIEW
 from pseamigrate.mapping.types import field_kind
 from pseamigrate.target.model import CanonicalModel, Child, Column, Entity
+
+UNMAPPED_MODES = ("todo", "extra")
 
 TODO_FIELD = "TODO: not in the model; map it to a column or extra/<name>, or say why it is ignored"
 # Drupal 8+ nodes carry their comment setting as a field of type `comment`; the comments (case
@@ -32,6 +48,19 @@ DELETED_NOTE = (
 )
 TODO_BUNDLE = "TODO: no entity of the model matches; map it or say why it is ignored"
 TODO_VOCABULARY = "TODO: no vocabulary of the model matches; map it or say why it is ignored"
+REVIEW_BUNDLE = f"{REVIEW}: no entity of the model matches; its nodes are not migrated"
+REVIEW_VOCABULARY = (
+    f"{REVIEW}: no vocabulary of the model matches; its terms are not migrated "
+    "(fields pointing at them keep the source term ids in extra)"
+)
+REVIEW_DELETED = f"{REVIEW}: deleted field instance whose storage is gone: no rows to keep"
+REVIEW_NO_STORAGE = f"{REVIEW}: field instance without storage: the reader finds nothing to keep"
+REVIEW_HEADER = (
+    "# Written with --unmapped extra: nothing is left out. What the model has no place for is\n"
+    "# kept in `extra` or ignored with the reason; each decision the tool took on its own says\n"
+    "# `review:` (or its reason starts with REVIEW) and `mappings check` lists it as a warning.\n"
+    "# Delete the marker when you agree, or change the mapping.\n"
+)
 BASE_PROCESS: dict[str, Any] = {
     "title": "title",
     "author_id": {"plugin": "lookup", "source": "uid", "entity": "user"},
@@ -41,19 +70,24 @@ BASE_PROCESS: dict[str, Any] = {
 }
 
 
-def scaffold_mapping(site: SiteModel, model: CanonicalModel, name: str, tenant: str) -> str:
-    """Return the YAML text of a first mapping of `site` into `model`."""
+def scaffold_mapping(
+    site: SiteModel, model: CanonicalModel, name: str, tenant: str, unmapped: str = "todo"
+) -> str:
+    """Return the YAML text of a first mapping of `site` into `model` (`unmapped`: see above)."""
+    extra = unmapped == "extra"
     doc: dict[str, Any] = {"version": MAPPING_VERSION, "site": name, "tenant": tenant}
-    vocabularies, ignored_vocabularies = _vocabularies(site, model)
+    vocabularies, ignored_vocabularies = _vocabularies(site, model, extra)
     doc["vocabularies"] = vocabularies
+    matched = {b.name: _match_entity(b, model) for b in site.bundles.values()}
+    fed = Fed(vocabularies, {b: e.name for b, e in matched.items() if e is not None})
     entities: dict[str, Any] = {}
     ignored_bundles: dict[str, str] = {}
     for bundle in sorted(site.bundles.values(), key=lambda b: b.name):
-        entity = _match_entity(bundle, model)
+        entity = matched[bundle.name]
         if entity is None:
-            ignored_bundles[bundle.name] = TODO_BUNDLE
+            ignored_bundles[bundle.name] = REVIEW_BUNDLE if extra else TODO_BUNDLE
         else:
-            entities[bundle.name] = _entity(site, model, bundle, entity, vocabularies)
+            entities[bundle.name] = _entity(site, bundle, entity, fed if extra else None)
     doc["ignore"] = {"bundles": ignored_bundles, "vocabularies": ignored_vocabularies}
     doc["entities"] = entities
     header = (
@@ -61,6 +95,8 @@ def scaffold_mapping(site: SiteModel, model: CanonicalModel, name: str, tenant: 
         "# written by `pseamigrate mappings scaffold`. Resolve every TODO, then run\n"
         f"# `pseamigrate mappings check {name}`. The language is described in docs/mappings.md.\n"
     )
+    if extra:
+        header = header.replace("Resolve every TODO", "Review every warning") + REVIEW_HEADER
     body = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=200)
     return header + _note_deleted(body, site)
 
@@ -88,7 +124,9 @@ class _Dumper(yaml.SafeDumper):
         return True
 
 
-def _vocabularies(site: SiteModel, model: CanonicalModel) -> tuple[dict[str, str], dict[str, str]]:
+def _vocabularies(
+    site: SiteModel, model: CanonicalModel, extra: bool
+) -> tuple[dict[str, str], dict[str, str]]:
     mapped, ignored = {}, {}
     for name in sorted(site.vocabularies):
         match = next(
@@ -96,7 +134,7 @@ def _vocabularies(site: SiteModel, model: CanonicalModel) -> tuple[dict[str, str
             None,
         )
         if match is None:
-            ignored[name] = TODO_VOCABULARY
+            ignored[name] = REVIEW_VOCABULARY if extra else TODO_VOCABULARY
         else:
             mapped[name] = match
     return mapped, ignored
@@ -106,33 +144,25 @@ def _match_entity(bundle: Bundle, model: CanonicalModel) -> Entity | None:
     return next((e for e in model.entities.values() if bundle.name in (e.name, e.table)), None)
 
 
-def _entity(
-    site: SiteModel,
-    model: CanonicalModel,
-    bundle: Bundle,
-    entity: Entity,
-    vocabularies: dict[str, str],
-) -> dict[str, Any]:
+def _entity(site: SiteModel, bundle: Bundle, entity: Entity, fed: Fed | None) -> dict[str, Any]:
+    """Return one entity mapping; `fed` is given in `--unmapped extra` mode (lossless.py)."""
     process: dict[str, Any] = copy.deepcopy(BASE_PROCESS)
     ignore: dict[str, str] = {}
     for instance in sorted(bundle.fields, key=lambda i: (i.deleted, i.field_name)):
         storage = site.fields.get((instance.entity_type, instance.field_name))
-        if instance.deleted and storage is not None:  # its rows remain: keep them (a comment says)
+        if instance.deleted and storage is not None and fed is not None:
+            process.update(keep_in_extra(storage, "a deleted field whose rows remain: kept"))
+        elif instance.deleted and storage is not None:  # its rows remain: keep them (a comment)
             process[f"{EXTRA_PREFIX}{instance.field_name.removeprefix('field_')}"] = storage.name
-            continue
-        if instance.deleted or storage is None:
-            ignore[instance.field_name] = TODO_DELETED if instance.deleted else TODO_FIELD
-            continue
-        if storage.type == "comment":
+        elif instance.deleted or storage is None:
+            ignore[instance.field_name] = _missing(instance.deleted, fed is not None)
+        elif storage.type == "comment":  # the setting, not the comments: both modes
             ignore[instance.field_name] = COMMENT_SETTING
-            continue
-        target = _match_field(instance, entity, process)
-        if target is None:
-            ignore[instance.field_name] = TODO_FIELD
-        elif isinstance(target, Child):
-            process[target.name] = _sub_process(storage, target, model, vocabularies)
+        elif fed is not None:
+            target = _match_field(instance, entity, process)
+            process.update(lossless_entries(storage, target, site, fed))
         else:
-            process[target.name] = _pipeline(storage, target, model, site, vocabularies)
+            _todo_entry(site, entity, instance, storage, process, ignore)
     result: dict[str, Any] = {
         "source": {"bundle": bundle.name},
         "destination": {"entity": entity.name},
@@ -141,6 +171,31 @@ def _entity(
     if ignore:
         result["ignore"] = ignore
     return result
+
+
+def _missing(deleted: bool, extra: bool) -> str:
+    """Return the ignore reason of an instance without storage."""
+    if extra:
+        return REVIEW_DELETED if deleted else REVIEW_NO_STORAGE
+    return TODO_DELETED if deleted else TODO_FIELD
+
+
+def _todo_entry(
+    site: SiteModel,
+    entity: Entity,
+    instance: FieldInstance,
+    storage: FieldStorage,
+    process: dict[str, Any],
+    ignore: dict[str, str],
+) -> None:
+    """Add the `--unmapped todo` entry of one live field: into the model, or a TODO ignore."""
+    target = _match_field(instance, entity, process)
+    if target is None:
+        ignore[instance.field_name] = TODO_FIELD
+    elif isinstance(target, Child):
+        process[target.name] = child_pipeline(storage, target)
+    else:
+        process[target.name] = _pipeline(storage, target, site)
 
 
 def _match_field(
@@ -159,22 +214,13 @@ def _match_field(
     return None
 
 
-def _pipeline(
-    storage: FieldStorage,
-    column: Column,
-    model: CanonicalModel,
-    site: SiteModel,
-    vocabularies: dict[str, str],
-) -> Any:
+def _pipeline(storage: FieldStorage, column: Column, site: SiteModel) -> Any:
     source = storage.name
-    if column.type == "term":
-        return {"plugin": "lookup", "source": source, "vocabulary": column.vocabulary}
-    if column.type in ("ref", "file", "member"):
-        entity = {"ref": column.entity, "file": "file", "member": "user"}[column.type]
-        return {"plugin": "lookup", "source": source, "entity": entity}
+    if column.type in ("term", "ref", "file", "member"):
+        return lookup_step(storage, column)
     if column.type in ("date", "datetime") and field_kind(storage) == "rawdate":
         to_format = "Y-m-d" if column.type == "date" else "Y-m-d H:i:s"
-        from_format = _date_format(storage, site)
+        from_format = drupal_date_format(storage, site)
         return {
             "plugin": "format_date",
             "source": source,
@@ -182,43 +228,7 @@ def _pipeline(
             "to_format": to_format,
         }
     if column.values and storage.allowed_values:
-        return {"plugin": "static_map", "source": source, "map": _value_map(storage, column)}
+        matched = value_map(storage, column)
+        table = {key: value or "TODO" for key, value in matched.items()}
+        return {"plugin": "static_map", "source": source, "map": table}
     return source
-
-
-def _value_map(storage: FieldStorage, column: Column) -> dict[str, str]:
-    result = {}
-    for allowed in storage.allowed_values:
-        candidates = (allowed.key, allowed.key.lower(), allowed.label.lower().replace(" ", "_"))
-        result[allowed.key] = next((c for c in candidates if c in column.values), "TODO")
-    return result
-
-
-def _date_format(storage: FieldStorage, site: SiteModel) -> str:
-    if storage.type == "datestamp":
-        return "U"
-    if site.layout == "d7" and storage.type == "datetime":
-        return "Y-m-d H:i:s"
-    if storage.settings.get("datetime_type") == "date":
-        return "Y-m-d"
-    return "Y-m-d\\TH:i:s"
-
-
-def _sub_process(
-    storage: FieldStorage, child: Child, model: CanonicalModel, vocabularies: dict[str, str]
-) -> dict[str, Any]:
-    inner: dict[str, Any] = {}
-    key = "target_id"  # Drupal 7's tid/fid are offered under this name too (transform.rows)
-    for column in child.columns:
-        if column.type == "term":
-            inner[column.name] = {
-                "plugin": "lookup",
-                "source": key,
-                "vocabulary": column.vocabulary,
-            }
-        elif column.type in ("file", "ref", "member"):
-            entity = {"ref": column.entity, "file": "file", "member": "user"}[column.type]
-            inner[column.name] = {"plugin": "lookup", "source": key, "entity": entity}
-        elif column.name in storage.columns:
-            inner[column.name] = column.name
-    return {"plugin": "sub_process", "source": storage.name, "process": inner}

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pseamigrate.db import Flavor
 from pseamigrate.errors import ServerError
+from pseamigrate.servers.cnf import server_options
 from pseamigrate.servers.instance import LocalServer, ServerKind, running_server
 from pseamigrate.servers.mariadb import MariaDBKind
 from pseamigrate.servers.mysql import MySQLKind
@@ -30,17 +31,14 @@ def new_server(
 def existing_server(basedir: Path) -> LocalServer:
     """Describe a server directory made by `new_server` earlier, from its my.cnf.
 
-    Every my.cnf option is kept in `options`, so a later `write_config` (e.g. by encryption
-    setup) rewrites the same file plus the new settings. Its process is not ours to stop.
+    The server groups' options are read into `options` (later lines win, as for the server).
+    my.cnf is never rewritten from them: changes go through `servers.cnf` blocks, which keep
+    every line an operator wrote. Its process is not ours to stop.
     """
     config = basedir / "my.cnf"
     if not config.is_file():
         raise ServerError(f"{basedir} is not a server directory (no my.cnf)")
-    options: dict[str, str] = {}
-    for line in config.read_text().splitlines():
-        if line.strip() and not line.startswith(("[", "#")):
-            key, _, value = line.partition("=")
-            options[key.strip()] = value.strip()
+    options = server_options(config.read_text())
     flavor = "mysql" if "plugin-dir" in options else "mariadb"  # only MySQLKind writes plugin-dir
     return LocalServer(
         kind=KINDS[flavor](), basedir=basedir, port=int(options.get("port", 0)), options=options

@@ -7,6 +7,7 @@ server outlives the program that started it.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -27,6 +28,7 @@ from pseamigrate.errors import ServerError
 
 PR_SET_PDEATHSIG = 1
 START_TIMEOUT = 90.0
+STARTING_GRACE = 5.0
 
 
 class ServerKind(Protocol):
@@ -52,6 +54,7 @@ class LocalServer:
     port: int = 0
     options: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
+    ready: bool = field(default=False, repr=False)  # answered since the last start
 
     @property
     def flavor(self) -> Flavor:
@@ -79,13 +82,32 @@ class LocalServer:
             "mysql+pymysql", username=user, host="127.0.0.1", port=self.port, database=database
         )
 
+    def socket_url(self, database: str | None = None, user: str = "root") -> URL:
+        """Return the URL of this server over its Unix socket (works with skip-networking)."""
+        return URL.create(
+            "mysql+pymysql",
+            username=user,
+            database=database,
+            query={"unix_socket": str(self.socket_path)},
+        )
+
     def write_config(self) -> None:
-        """Write my.cnf from the kind's base options plus `self.options` (which win)."""
-        for sub in ("run", "tmp"):
-            (self.basedir / sub).mkdir(parents=True, exist_ok=True)
+        """Write my.cnf from the kind's base options plus `self.options` (which win).
+
+        Only `initialize` and explicit callers write it: `start` never does, so what an operator
+        or `encryption setup` added to the file survives restarts (issue #14 item 2).
+        """
+        self._make_dirs()
         merged = {**self._private_options(), **self.kind.base_options(self), **self.options}
         lines = ["[mysqld]"] + [k if v == "" else f"{k}={v}" for k, v in merged.items()]
         self.config_path.write_text("\n".join(lines) + "\n")
+
+    def _make_dirs(self) -> None:
+        """Create the run/ and tmp directories the configuration names (tmpfs ones vanish)."""
+        (self.basedir / "run").mkdir(parents=True, exist_ok=True)
+        tmpdir = Path(self.options.get("tmpdir") or self.basedir / "tmp")
+        if not tmpdir.exists():
+            tmpdir.mkdir(mode=0o700, parents=True)
 
     def _private_options(self) -> dict[str, str]:
         """Options every kind needs to keep the instance to itself and to loopback."""
@@ -111,10 +133,10 @@ class LocalServer:
         self.kind.initialize(self)
 
     def start(self, timeout: float = START_TIMEOUT) -> None:
-        """Start the server and wait until it answers on its TCP port."""
+        """Start the server and wait until it answers on its socket (or TCP port)."""
         if self.process is not None and self.process.poll() is None:
             return
-        self.write_config()
+        self._make_dirs()
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 self.kind.server_command(self),
@@ -133,9 +155,12 @@ class LocalServer:
             return
         if slow:
             self._slow_shutdown_setting()
+        # A SIGTERM that reaches mariadbd before it is ready leaves it hanging in its start-up
+        # (measured on 10.11): a server stopped while starting gets a short grace, then SIGKILL.
+        grace, self.ready = (timeout if self.ready else STARTING_GRACE), False
         process.send_signal(signal.SIGTERM)
         try:
-            process.wait(timeout)
+            process.wait(grace)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
@@ -166,29 +191,65 @@ class LocalServer:
                 raise ServerError(
                     f"{self.flavor} server in {self.basedir} exited at start:\n{self.log_tail()}"
                 )
-            if _answers(self.port):
+            if self.answers():
+                self.ready = True
                 return
             time.sleep(0.1)
         self.stop()
         raise ServerError(f"{self.flavor} server did not answer within {timeout:.0f}s")
 
+    def answers(self) -> bool:
+        """Tell whether a server answers on this instance's socket or TCP port."""
+        return _answers(unix_socket=str(self.socket_path)) or (
+            bool(self.port) and _answers(port=self.port)
+        )
+
     def _slow_shutdown_setting(self) -> None:
         try:
-            conn = pymysql.connect(host="127.0.0.1", port=self.port, user="root")
-            with conn.cursor() as cursor:
+            with (
+                _root_connection(unix_socket=str(self.socket_path)) as conn,
+                conn.cursor() as cursor,
+            ):
                 cursor.execute("SET GLOBAL innodb_fast_shutdown = 0")
-            conn.close()
-        except pymysql.MySQLError as exc:
+        except (OSError, pymysql.MySQLError) as exc:
             raise ServerError(f"cannot ask for a slow shutdown: {exc.args[0]}") from None
 
 
-def _answers(port: int) -> bool:
+def _answers(port: int = 0, unix_socket: str = "") -> bool:
+    """Tell whether a server answers at all: a refusal (TLS required, access denied) counts."""
     try:
-        conn = pymysql.connect(host="127.0.0.1", port=port, user="root", connect_timeout=1)
-    except pymysql.MySQLError:
+        with _root_connection(port, unix_socket):
+            return True
+    except OSError:
         return False
-    conn.close()
-    return True
+    except pymysql.MySQLError as exc:
+        code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else 0
+        return code not in CLIENT_SIDE_ERRORS and code != 0
+
+
+@contextmanager
+def _root_connection(port: int = 0, unix_socket: str = "") -> Iterator[pymysql.Connection]:
+    """Connect as password-less root over our own socket object, closed whatever happens.
+
+    PyMySQL leaks its socket when the connect itself fails (a ResourceWarning, an error in the
+    tests), so the socket is opened here and handed to it.
+    """
+    family = socket.AF_UNIX if unix_socket else socket.AF_INET
+    address: str | tuple[str, int] = unix_socket or ("127.0.0.1", port)
+    conn = pymysql.connect(host="127.0.0.1", user="root", defer_connect=True)
+    with socket.socket(family, socket.SOCK_STREAM) as raw:
+        raw.settimeout(1)
+        raw.connect(address)
+        conn.connect(raw)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+
+# Client-side errors (CR_*): nothing answered yet. A server error (e.g. 3159 "secure transport
+# required", 1045 access denied) means the server is up.
+CLIENT_SIDE_ERRORS = range(2000, 3000)
 
 
 def _die_with_parent() -> None:
@@ -220,3 +281,14 @@ def running_server(
         yield server
     finally:
         server.stop()
+        _remove_outside_tmpdir(server)
+
+
+def _remove_outside_tmpdir(server: LocalServer) -> None:
+    # `encryption setup` may point tmpdir at a private tmpfs directory (docs/encryption.md);
+    # a throwaway server leaves it behind empty, and memory is not ours to keep.
+    tmpdir = Path(server.options.get("tmpdir") or server.basedir / "tmp")
+    if tmpdir.is_relative_to(server.basedir) or not tmpdir.name.startswith("pseamigrate-"):
+        return
+    with contextlib.suppress(OSError):  # not empty or gone: leave it
+        tmpdir.rmdir()

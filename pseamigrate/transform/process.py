@@ -4,18 +4,30 @@ A source row maps property names to values: base properties (`nid`, `title`, `cr
 per field, the field's main value (a list for multi-value fields); `field/column` reads another
 storage column. `transform_row` returns the destination columns, with `extra/…` keys gathered in
 `extra` and child tables (sub_process) as lists of dicts.
+
+A step whose `on_error`/`unmatched` option is `extra` never fails on a value it cannot convert:
+the destination is left empty, the value as read from the source is kept in the row's `extra`
+under the source field's short name (`extra_key`), and a message naming the field (never the
+value) is added to the row's `Context.messages`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pseamigrate.errors import UnmappedValue
-from pseamigrate.mapping.model import EXTRA_PREFIX, EntityMapping, ProcessField, Step, split_source
+from pseamigrate.mapping.model import (
+    EXTRA_PREFIX,
+    EntityMapping,
+    ProcessField,
+    Step,
+    extra_key,
+    split_source,
+)
 from pseamigrate.transform.callbacks import CALLBACKS
 
 Lookup = Callable[[str, Any], "int | None"]  # (entity or vocabulary, source id) → target id
@@ -33,15 +45,31 @@ class _StopPipeline(Exception):
     """`skip_on_empty` with `method: process`: the destination is left unset."""
 
 
+class _Unconverted(Exception):
+    """A step could not convert a value and its options say to keep it in `extra`."""
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+        super().__init__(problem)
+
+
 @dataclass(frozen=True)
 class Context:
-    """What steps may need besides the row: the ledger lookup (injected, so tests need no DB)."""
+    """What steps may need besides the row: the ledger lookup (injected, so tests need no DB).
+
+    The engine makes one per row. `messages` collects what steps report about the row (field
+    names and problems, never values); `kept` holds the values steps could not convert, by
+    `extra` key, until `transform_row` moves them into the row's `extra`; `prefix` is put in
+    front of those keys inside a `sub_process` (`attachments/0/…`).
+    """
 
     lookup: Lookup = field(default=lambda _kind, _source_id: None)
-    messages: list[str] = field(default_factory=list)  # about this row: names, never values
+    messages: list[str] = field(default_factory=list)
+    kept: dict[str, Any] = field(default_factory=dict)
+    prefix: str = ""
 
     def warn(self, message: str) -> None:
-        """Record a message about the row being transformed (field names, never values)."""
+        """Record a message about the current row (no data values in it)."""
         self.messages.append(message)
 
 
@@ -60,13 +88,20 @@ def run_pipeline(
     """Run one destination's steps; return (True, value), or (False, None) if skipped."""
     ctx = ctx or Context()
     value: Any = None
+    source, raw = pf.destination, None
     try:
         for step in pf.steps:
             if step.source is not None:
-                value = read_source(row, step.source)
+                source, value = step.source, read_source(row, step.source)
+                raw = value
             value = STEPS[step.plugin](step, value, row, ctx)
     except _StopPipeline:
         return False, None
+    except _Unconverted as exc:
+        key = ctx.prefix + extra_key(source)
+        ctx.kept[key] = raw
+        ctx.warn(f"{ctx.prefix}{source}: {exc.problem}; kept in extra/{key}")
+        return True, None
     return True, value
 
 
@@ -74,6 +109,8 @@ def transform_row(
     em: EntityMapping, row: Mapping[str, Any], ctx: Context | None = None
 ) -> dict[str, Any]:
     """Return the destination values of one source row; raise `SkipRow` to drop it."""
+    ctx = ctx or Context()
+    ctx.kept.clear()  # values kept by an earlier row's steps are that row's, not this one's
     result: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     for pf in em.process:
@@ -85,6 +122,10 @@ def transform_row(
                 extra[pf.destination[len(EXTRA_PREFIX) :]] = value
         else:
             result[pf.destination] = value
+    for key, value in ctx.kept.items():  # a mapped extra/<key> of the same name wins
+        if value is not None:
+            extra.setdefault(key, value)
+    ctx.kept.clear()
     if extra:
         result["extra"] = extra
     return result
@@ -102,8 +143,11 @@ def _static_map(step: Step, value: Any, row: Mapping[str, Any], ctx: Context) ->
         return table[str(value)]
     if "default_value" in step.options:
         return step.options["default_value"]
-    if step.options.get("bypass") or value is None:
+    unmatched = step.options.get("unmatched", "fail")
+    if step.options.get("bypass") or unmatched == "bypass" or value is None:
         return value
+    if unmatched == "extra":
+        raise _Unconverted("value has no match in the map")
     raise UnmappedValue(f"{step.where.file}:{step.where.line}: {step.where.path}")
 
 
@@ -126,8 +170,9 @@ def _sub_process(step: Step, value: Any, row: Mapping[str, Any], ctx: Context) -
     items = []
     for delta, item in enumerate(deltas):
         child: dict[str, Any] = {"delta": delta}
+        inner_ctx = replace(ctx, prefix=f"{ctx.prefix}{extra_key(name)}/{delta}/")
         for inner in step.process:
-            done, result = run_pipeline(inner, item, ctx)
+            done, result = run_pipeline(inner, item, inner_ctx)
             if done:
                 child[inner.destination] = result
         items.append(child)
@@ -139,7 +184,12 @@ def _format_date(step: Step, value: Any, row: Mapping[str, Any], ctx: Context) -
         return None
     options = step.options
     source_tz = ZoneInfo(str(options.get("from_timezone", "UTC")))
-    moment = parse_any(value, options["from_format"], source_tz)
+    try:
+        moment = parse_any(value, options["from_format"], source_tz)
+    except (ValueError, TypeError, OverflowError, OSError):
+        if options.get("on_error") == "extra":
+            raise _Unconverted("value does not parse as a date") from None
+        raise
     moment = moment.astimezone(ZoneInfo(str(options.get("to_timezone", "UTC"))))
     return format_php_date(moment, str(options.get("to_format", "Y-m-d H:i:s")))
 

@@ -75,6 +75,8 @@ def test_diff_finds_planted_drift_and_nothing_else(
         "field.storage.node.field_test_16",
         lambda c: c["settings"]["allowed_values"].append({"value": "extra", "label": "Extra"}),
     )
+    edit_config(drifted, "core.extension", lambda c: c["module"].update(psea_custom=0))
+    edit_config(drifted, "system.site", lambda c: c.update(default_langcode="fr"))
     run(
         drifted,
         "DELETE FROM config WHERE name = 'field.field.node.page.body'",
@@ -90,8 +92,18 @@ def test_diff_finds_planted_drift_and_nothing_else(
         ("field", "test_content_type", "field_test_16", "allowed_values"),
         ("field", "page", "body", "present"),
         ("encoding", None, None, "latin1_tables"),
+        ("encoding", None, None, "charsets"),  # site facts (#14)
+        ("site", None, None, "modules"),
+        ("site", None, None, "default_language"),
     }
     by_key = {(r["field"], r["property"]): r["values"] for r in rows}
+    assert by_key[(None, "charsets")] == {
+        "demo": ["ascii", "utf8mb4"],
+        "iraq": ["ascii", "latin1", "utf8mb4"],
+    }
+    assert by_key[(None, "default_language")] == {"demo": "en", "iraq": "fr"}
+    modules = next(r for r in rows if r["property"] == "modules")
+    assert modules["only_in"] == {"demo": [], "iraq": ["psea_custom"]}
     assert by_key[("field_tags", "cardinality")] == {"demo": -1, "iraq": 3}
     assert by_key[("body", "present")] == {"demo": "present", "iraq": "missing"}
     assert "extra" in by_key[("field_test_16", "allowed_values")]["iraq"]

@@ -72,6 +72,14 @@ def planted(built: dict[str, tuple[URL, SiteReport]]) -> set[tuple[Any, ...]]:
             }
         if drift.get("double_encoded"):
             rows.add(("encoding", None, None, "latin1_tables"))
+    # Site facts (#14): the sites' charsets and default languages differ by design.
+    drifts = [report.drift for _, report in built.values()]
+    if len({d["charset"] for d in drifts}) > 1:
+        rows.add(("encoding", None, None, "charsets"))
+    if len({d["language"] for d in drifts}) > 1:
+        rows.add(("site", None, None, "default_language"))
+        if any(report.layout == "d8" for _, report in built.values()):
+            rows.add(("site", None, None, "modules"))  # 8+ enables `language` off English
     return rows
 
 

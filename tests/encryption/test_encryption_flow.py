@@ -147,7 +147,7 @@ def test_require_encrypted_target_checks_that_new_tables_will_be_encrypted(
     try:
         with engine.connect() as conn:
             if enc_server.flavor == "mysql":  # the schema default decides for new tables
-                with pytest.raises(RefusedForSafety, match="new tables in 'empty_target'"):
+                with pytest.raises(RefusedForSafety, match="empty_target default encryption"):
                     require_encrypted_target(conn, "empty_target")
             else:  # innodb_encrypt_tables=ON (from setup) covers every new table
                 require_encrypted_target(conn, "empty_target")
@@ -167,6 +167,31 @@ def test_key_files_are_owner_only(enc_server: LocalServer) -> None:
     assert keys.stat().st_mode & 0o777 == 0o700
     files = list(keys.iterdir())
     assert files and all(path.stat().st_mode & 0o777 == 0o600 for path in files)
+
+
+@pytest.mark.usefixtures("psea")
+def test_a_key_file_readable_by_others_fails_status_and_the_gate_until_setup_fixes_it(
+    enc_server: LocalServer,
+) -> None:
+    key = key_files(enc_server)[0]
+    check = "keyring file" if enc_server.flavor == "mysql" else "key file"
+    key.chmod(0o644)
+    try:
+        report = encryption_status(enc_server.url("psea"))
+        failed = {c.name: c.detail for c in report.failed}
+        assert list(failed) == [check] and "mode 0644" in failed[check], failed
+        engine = create_engine(enc_server.url("psea"))
+        try:
+            with engine.connect() as conn, pytest.raises(RefusedForSafety, match=check):
+                require_encrypted_target(conn, "psea")
+        finally:
+            engine.dispose()
+        fixed = run_cli("encryption", "setup", "--basedir", str(enc_server.basedir))
+        assert fixed.exit_code == 0, fixed.stderr
+        assert f"kept existing {key}, mode fixed from 0644 to 0600" in _flat(fixed.stderr)
+        assert not encryption_status(enc_server.url("psea")).failed
+    finally:
+        key.chmod(0o600)
 
 
 def test_enable_is_idempotent(psea: URL) -> None:
@@ -242,6 +267,8 @@ def test_canary_is_on_disk_for_plaintext_and_absent_for_encrypted(
         enc_server.start()
     assert Path("data/proof_plain/t.ibd") in found_plain
     assert found_secret == []  # not in .ibd, redo, undo, doublewrite, binlog, temp files
+    # the proof could fail: a binary log exists and holds the plaintext table's rows
+    assert list(enc_server.datadir.glob("binlog.0*")), "no binary log to search"
 
 
 @pytest.mark.usefixtures("proof_enc", "keys_kept")

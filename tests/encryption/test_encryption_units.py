@@ -10,6 +10,7 @@ import pytest
 from enc_helpers import run_cli
 
 from pseamigrate.encryption import proof
+from pseamigrate.encryption import setup as enc_setup
 from pseamigrate.encryption.keys import (
     KeyFileError,
     generate_keys,
@@ -24,6 +25,12 @@ from pseamigrate.encryption.keys import (
 from pseamigrate.encryption.setup import cnf_options
 
 COMMANDS = ["status", "setup", "enable", "rotate", "backup-key"]
+
+
+@pytest.fixture(autouse=True)
+def _private_tmpdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep setup's tmpfs directory inside tmp_path: these fake servers never clean up."""
+    monkeypatch.setattr(enc_setup, "default_tmpdir", lambda _server: tmp_path / "shm")
 
 
 def test_key_file_written_in_python_is_what_openssl_md_sha1_decrypts(tmp_path: Path) -> None:
@@ -143,10 +150,11 @@ def test_setup_dry_run_never_shows_key_material_and_writes_nothing(tmp_path: Pat
     basedir = _fake_server_dir(tmp_path, mysql=False)
     result = run_cli("encryption", "setup", "--basedir", str(basedir), "--dry-run")
     assert result.exit_code == 0, result.stderr
-    assert "<generated: 2 keys>" in result.stdout
-    assert "<generated: key file passphrase>" in result.stdout
-    assert f"file_key_management_filekey=FILE:{basedir}/keys/keyfile.key" in result.stdout
-    assert "Salted__" not in result.stdout and not (basedir / "keys").exists()
+    assert "<generated: 2 keys>" in result.stderr
+    assert "<generated: key file passphrase>" in result.stderr
+    assert f"+file_key_management_filekey=FILE:{basedir}/keys/keyfile.key" in result.stdout
+    assert "Salted__" not in result.stdout + result.stderr and not (basedir / "keys").exists()
+    assert result.stdout.startswith(f"--- {basedir}/my.cnf\n+++ {basedir}/my.cnf\n")
 
 
 def test_setup_mysql_plugin_alternative_for_80(tmp_path: Path) -> None:
@@ -155,12 +163,12 @@ def test_setup_mysql_plugin_alternative_for_80(tmp_path: Path) -> None:
         "encryption", "setup", "--basedir", str(basedir), "--keyring", "plugin", "--dry-run"
     )
     assert result.exit_code == 0, result.stderr
-    assert "early-plugin-load=keyring_file.so" in result.stdout
-    assert f"keyring_file_data={basedir}/keys/keyring" in result.stdout
-    assert "component_keyring_file.cnf" not in result.stdout
+    assert "+early-plugin-load=keyring_file.so" in result.stdout
+    assert f"+keyring_file_data={basedir}/keys/keyring" in result.stdout
+    assert "component_keyring_file.cnf" not in result.stdout + result.stderr
     component = run_cli("encryption", "setup", "--basedir", str(basedir), "--dry-run")
-    assert '"components": "file://component_keyring_file"' in component.stdout
-    assert "innodb_redo_log_encrypt=ON" in component.stdout
+    assert '"components": "file://component_keyring_file"' in component.stderr
+    assert "+innodb_redo_log_encrypt=ON" in component.stdout
 
 
 def test_setup_writes_owner_only_files_and_never_replaces_keys(tmp_path: Path) -> None:

@@ -96,7 +96,7 @@ def test_a_static_map_missing_a_source_value(tmp_path: Path) -> None:
     assert problem.path == "entities.complaint.process.status[0]"
     assert problem.message == (
         "static_map does not cover value 'closed' of field_complaint_status "
-        "(add it to map, or set default_value or bypass)"
+        "(add it to map, or set default_value, bypass or unmatched: extra)"
     )
 
 

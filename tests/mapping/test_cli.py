@@ -1,4 +1,4 @@
-"""`pseamigrate mappings …` on the command line: exit codes and the problem list on stderr."""
+"""`pseamigrate mappings …` on the command line: exit codes and the problem list on stdout."""
 
 from __future__ import annotations
 
@@ -32,9 +32,9 @@ def test_validate_lists_every_problem_with_file_and_line(tmp_path: Path) -> None
     broken.write_text("version: 1\nsite: [s\n", encoding="utf-8")
     result = runner.invoke(app, ["mappings", "validate", str(bad), str(broken)])
     assert result.exit_code == 1
-    assert f"{bad}:4: entites: unknown key 'entites'" in result.stderr
-    assert f"{bad}:10: entities.c.process.code.plugin: unknown process step 'eval'" in result.stderr
-    assert f"{broken}:3: YAML syntax error" in result.stderr
+    assert f"{bad}:4: entites: unknown key 'entites'" in result.stdout
+    assert f"{bad}:10: entities.c.process.code.plugin: unknown process step 'eval'" in result.stdout
+    assert f"{broken}:3: YAML syntax error" in result.stdout
 
 
 def test_validate_json(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from pseamigrate.servers import LocalServer
 from pseamigrate.transform.process import Context, transform_row
 from pseamigrate.transform.rows import source_row
 from tests.conftest import _admin
+from tests.mapping.lossless import MESSAGE, assert_lossless
 from tests.mapping.test_scaffold import HUMAN_EDITS
 
 runner = CliRunner()
@@ -95,12 +96,12 @@ def test_scaffold_on_live_sites_then_human_edits_pass_check(
     # and list value; DRC's deleted field is kept in `extra` by the scaffold itself, and Drupal
     # 8+'s node comment setting is ignored with a reason.
     for site in ("demo", "drc", "syria"):
-        assert f"{site}.yaml: 1 problem(s)" in result.stderr
+        assert f"{site}.yaml: 1 problem(s)" in result.stdout  # results on stdout (#14)
     assert "extra/old_case_number: field_old_case_number" in targets["drc"].read_text("utf-8")
-    assert "ignore.field_camp_name: still marked TODO" in result.stderr
-    assert "maps 'camp_committee' to 'TODO'" in result.stderr
-    assert result.stderr.count("ignore.field_incident_date: still marked TODO") == 4
-    assert result.stderr.count("problem(s)") == 4
+    assert "ignore.field_camp_name: still marked TODO" in result.stdout
+    assert "maps 'camp_committee' to 'TODO'" in result.stdout
+    assert result.stdout.count("ignore.field_incident_date: still marked TODO") == 4
+    assert result.stdout.count("problem(s)") == 4
     for site in SITES:
         text = targets[site].read_text(encoding="utf-8")
         for before, after in HUMAN_EDITS[site]:
@@ -137,3 +138,32 @@ def test_drc_old_case_numbers_reach_extra(live_sites: tuple[str, dict[str, URL]]
         engine.dispose()
     assert len(stored) > 5
     assert kept == stored
+
+
+# --- scaffold --unmapped extra: check passes as written, nothing lost (#9 item 1) --------------
+
+
+def test_scaffold_extra_passes_check_and_loses_no_value(
+    live_sites: tuple[str, dict[str, URL]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, urls = live_sites
+    targets = {site: tmp_path / f"{site}.yaml" for site in SITES}
+    config = ["--config", str(_project(tmp_path, urls, targets, monkeypatch))]
+    for site in SITES:
+        result = runner.invoke(app, [*config, "mappings", "scaffold", site, "--unmapped", "extra"])
+        assert result.exit_code == 0, result.stderr
+        assert "0 TODO(s) to resolve" in result.stderr
+    result = runner.invoke(app, [*config, "mappings", "check"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.count("ok  ") == 4
+    assert "warning:" in result.stdout and "problem(s)" not in result.stdout
+    assert "extra/camp_name: to review: the model has no column for it" in result.stdout
+    assert "value 'camp_committee' of field_intake_channel: kept as it is" in result.stdout
+    assert "extra/old_case_number: to review: a deleted field whose rows remain" in result.stdout
+    strict = runner.invoke(app, [*config, "mappings", "check", "--strict"])
+    assert strict.exit_code == 1
+    assert strict.stdout.count("ok  ") < 4
+    for site in SITES:
+        checked, messages = assert_lossless(urls[site], load_mapping(targets[site]))
+        assert checked > 100, site  # field values of many nodes were followed
+        assert all(MESSAGE.fullmatch(m) for m in messages), messages

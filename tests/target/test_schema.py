@@ -99,11 +99,11 @@ def test_create_again_is_a_no_op_and_refuses_a_foreign_schema(
 
 
 def test_dry_run_writes_nothing(any_db: URL, monkeypatch: pytest.MonkeyPatch) -> None:
-    code, out, _ = _cli(any_db, monkeypatch, "schema", "create", "--dry-run", "--sql")
+    code, out, err = _cli(any_db, monkeypatch, "schema", "create", "--dry-run", "--sql")
     assert code == 0
-    assert "would apply (dry run)" in out
-    assert "  create table complaints\n" in out
-    assert "complaints.complaints" not in out
+    assert "would apply (dry run)" in err and "would apply" not in out  # stdout: SQL only
+    assert "  create table complaints\n" in err
+    assert "complaints.complaints" not in err
     assert "CREATE TABLE complaints (" in out
     assert "CREATE INDEX ix_complaints_location_id ON complaints (location_id);" in out
     with connection(any_db) as conn:

@@ -1,0 +1,48 @@
+"""Render an `Assessment` as one self-contained HTML page (no external assets, no JavaScript).
+
+The template is package data (`assess/templates/assess.html.j2`); autoescaping is on, so any
+name read from a site prints as text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import jinja2
+
+from pseamigrate import __version__
+from pseamigrate.assess.findings import SEVERITIES, Assessment
+from pseamigrate.errors import PseamigrateError
+
+
+def render_html(assessment: Assessment, generated: dt.datetime | None = None) -> str:
+    """Return the report as an HTML document."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("pseamigrate.assess", "templates"),
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,
+    )
+    moment = generated or dt.datetime.now(dt.UTC)
+    try:
+        return env.get_template("assess.html.j2").render(
+            report=assessment.as_dict(),
+            severities=SEVERITIES,
+            generated=moment.strftime("%Y-%m-%d %H:%M UTC"),
+            version=__version__,
+        )
+    except jinja2.TemplateError as exc:
+        raise PseamigrateError(f"template assess.html.j2 failed: {exc}") from None
+
+
+def write_html(assessment: Assessment, path: Path) -> Path:
+    """Write the HTML report to `path` (whole, or not at all)."""
+    text = render_html(assessment)
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise PseamigrateError(f"cannot write {path}: {exc.strerror}") from None
+    return path

@@ -1,0 +1,192 @@
+"""`country grant`: a tenant's runtime account that reaches only its own tenant's rows.
+
+Neither MySQL nor MariaDB has row-level security, so each tenant gets its own schema
+(`<target>_<code>`, also the account's name, so a test and a production target can share
+a server) of views over the target's tables, named like them: a view of a tenant table
+keeps the rows with the tenant's fixed id and carries `WITH CASCADED CHECK OPTION`, so an
+insert or update cannot move a row to another tenant. The account is granted privileges on
+those views only (`SQL SECURITY DEFINER`: the views read the tables with their creator's
+rights), never on the target schema itself; the ledger (`pm_*`) gets no view at all.
+
+- tenant tables (`tenant_id`): SELECT, INSERT, UPDATE, DELETE on `WHERE tenant_id = N`;
+- `tenants`: SELECT of its own row; `accounts`: SELECT of its members' accounts;
+- shared vocabularies (no `tenant_id`, e.g. `organisation_terms`): SELECT.
+
+The password is generated here, bound as a parameter (never in the SQL text a plan shows) and
+written only to the option file (0600); `--dry-run` shows the statements with `<password>`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Connection, text
+from sqlalchemy.engine import URL
+
+from pseamigrate.db import connection
+from pseamigrate.encryption.base import quote_name
+from pseamigrate.encryption.keys import write_secret
+from pseamigrate.errors import ConfigError, UsageProblem
+
+WRITE = "SELECT, INSERT, UPDATE, DELETE"
+READ = "SELECT"
+LEDGER_PREFIX = "pm_"
+
+
+@dataclass(frozen=True)
+class GrantStep:
+    """One statement of a grant plan; `secret` statements take the password as :password."""
+
+    sql: str
+    label: str
+    secret: bool = False
+
+
+@dataclass(frozen=True)
+class GrantPlan:
+    """The account, its schema of views, and every statement that sets them up."""
+
+    code: str
+    tenant_id: int
+    account: str
+    client_host: str
+    schema: str
+    steps: tuple[GrantStep, ...]
+    views: dict[str, str]  # view name -> privileges granted
+
+
+def tenant_schema(database: str, code: str) -> str:
+    """Return the name of the schema holding the tenant's views."""
+    name = f"{database}_{code}"
+    if len(name) > 64:
+        raise UsageProblem(f"schema name {name!r} is longer than 64 characters")
+    return name
+
+
+def _columns(conn: Connection, database: str) -> dict[str, list[str]]:
+    rows = conn.execute(
+        text(
+            "SELECT c.TABLE_NAME, c.COLUMN_NAME FROM information_schema.COLUMNS c "
+            "JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA "
+            "AND t.TABLE_NAME = c.TABLE_NAME "
+            "WHERE c.TABLE_SCHEMA = :db AND t.TABLE_TYPE = 'BASE TABLE' "
+            "ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION"
+        ),
+        {"db": database},
+    )
+    tables: dict[str, list[str]] = {}
+    for table, column in rows:
+        tables.setdefault(str(table), []).append(str(column))
+    return tables
+
+
+def _view(
+    source: str, target: str, table: str, columns: list[str], tenant_id: int
+) -> tuple[str, str] | None:
+    """Return (SQL, privileges) of the tenant's view of `table`, or None when it gets none."""
+    if table.startswith(LEDGER_PREFIX):
+        return None
+    select = ", ".join(quote_name(c) for c in columns)
+    base = f"{quote_name(source)}.{quote_name(table)}"
+    head = f"CREATE OR REPLACE SQL SECURITY DEFINER VIEW {quote_name(target)}.{quote_name(table)}"
+    if "tenant_id" in columns:
+        where = f"WHERE tenant_id = {tenant_id} WITH CASCADED CHECK OPTION"
+        return f"{head} AS SELECT {select} FROM {base} {where}", WRITE
+    if table == "tenants":
+        return f"{head} AS SELECT {select} FROM {base} WHERE id = {tenant_id}", READ
+    if table == "accounts":
+        members = f"{quote_name(source)}.memberships"
+        where = f"WHERE id IN (SELECT account_id FROM {members} WHERE tenant_id = {tenant_id})"
+        return f"{head} AS SELECT {select} FROM {base} {where}", READ
+    if table.endswith("_terms"):
+        return f"{head} AS SELECT {select} FROM {base}", READ
+    return None
+
+
+def plan_grant(conn: Connection, database: str, code: str, client_host: str) -> GrantPlan:
+    """Return the statements that (re)create the tenant's views, account and grants."""
+    tenant_id = conn.execute(
+        text("SELECT id FROM tenants WHERE code = :code"), {"code": code}
+    ).scalar()
+    if tenant_id is None:
+        raise ConfigError(f"no tenant {code!r} in the target: run `pseamigrate country apply`")
+    schema = tenant_schema(database, code)
+    if len(schema) > 32:
+        raise UsageProblem(f"account name {schema!r} is longer than 32 characters")
+    account = f"'{schema}'@'{client_host}'"
+    steps = [GrantStep(f"CREATE DATABASE IF NOT EXISTS {quote_name(schema)}", f"schema {schema}")]
+    views: dict[str, str] = {}
+    for table, columns in _columns(conn, database).items():
+        made = _view(database, schema, table, columns, int(tenant_id))
+        if made is not None:
+            steps.append(GrantStep(made[0], f"view {schema}.{table}"))
+            views[table] = made[1]
+    steps += _account_steps(account, schema, views)
+    return GrantPlan(code, int(tenant_id), account, client_host, schema, tuple(steps), views)
+
+
+def _account_steps(account: str, schema: str, views: dict[str, str]) -> list[GrantStep]:
+    steps = [
+        GrantStep(
+            f"CREATE USER IF NOT EXISTS {account} IDENTIFIED BY :password",
+            f"account {account}",
+            secret=True,
+        ),
+        GrantStep(
+            f"ALTER USER {account} IDENTIFIED BY :password",
+            f"password of {account} (rotated)",
+            secret=True,
+        ),
+        GrantStep(
+            f"REVOKE ALL PRIVILEGES, GRANT OPTION FROM {account}", f"earlier grants of {account}"
+        ),
+    ]
+    for view, privileges in views.items():
+        target = f"{quote_name(schema)}.{quote_name(view)}"
+        steps.append(
+            GrantStep(
+                f"GRANT {privileges} ON {target} TO {account}", f"{privileges} on {schema}.{view}"
+            )
+        )
+    return steps
+
+
+def shown_sql(step: GrantStep) -> str:
+    """Return a step's SQL as a plan may show it (the password as a placeholder)."""
+    return step.sql.replace(":password", "'<password>'")
+
+
+def option_file_text(url: URL, plan: GrantPlan, password: str) -> str:
+    """Return the MySQL option file the tenant's application reads (`[client]`)."""
+    lines = [
+        "# pseamigrate country grant: the runtime account of one tenant. Keep this file 0600.",
+        "[client]",
+        f"user={plan.schema}",
+        f"password={password}",
+        f"host={url.host or '127.0.0.1'}",
+        *([f"port={url.port}"] if url.port else []),
+        f"database={plan.schema}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def grant_tenant(
+    url: URL, code: str, option_file: Path, client_host: str = "%", dry_run: bool = False
+) -> GrantPlan:
+    """Create (or rotate) the tenant's account and views; write its option file (0600)."""
+    if not url.database:
+        raise ConfigError("the target URL names no database")
+    if "'" in client_host or "\\" in client_host:
+        raise UsageProblem("--client-host must be a host name, address or pattern")
+    with connection(url, begin=True) as conn:
+        plan = plan_grant(conn, url.database, code, client_host)
+        if dry_run:
+            return plan
+        password = secrets.token_urlsafe(24)
+        for step in plan.steps:
+            conn.execute(text(step.sql), {"password": password} if step.secret else {})
+    # Written after the commit: a failed grant leaves the old file (and password) working.
+    write_secret(option_file, option_file_text(url, plan, password).encode())
+    return plan
