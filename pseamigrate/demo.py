@@ -5,9 +5,11 @@ library calls: build the four sample CRP sites (sources), read each back with th
 compare with what the generator wrote (read back), check each site against its shipped mapping
 (mappings), then set up an encrypted target on a second throwaway server and create the schema
 in it (target), migrate the four sites of the first layout into it (migrate) and run again, which
-must change nothing (re-run). Verify comes with a later issue. Every stage returns data (counts,
-ids, verdicts; never content) that `console.project.show_demo` renders; a failed verdict raises
-`DemoFailed` carrying the whole result, so the CLI can show everything before exiting 3.
+must change nothing (re-run), then reconcile every site with the target (verify), writing
+the HTML QA report into the work folder (or a kept temporary folder). Every stage returns
+data (counts, ids, verdicts; never content) that `console.project.show_demo` renders; a failed
+verdict raises `DemoFailed` carrying the whole result, so the CLI can show everything before
+exiting 3.
 """
 
 from __future__ import annotations
@@ -41,10 +43,14 @@ from pseamigrate.servers import LocalServer, running_server
 from pseamigrate.target.commands import create_schema
 from pseamigrate.target.model import CanonicalModel, load_model
 from pseamigrate.target.schema import build_metadata
+from pseamigrate.verify.html import render_html
+from pseamigrate.verify.reconcile import VerifyOptions, verify
+from pseamigrate.verify.report import write_private
+from pseamigrate.verify.results import Reconciliation
 
 Say = Callable[[str], None]
 TARGET_DATABASE = "pseamigrate_target"
-NEXT_STAGES = ("verify",)  # not built yet (a later issue adds it to the demo)
+NEXT_STAGES: tuple[str, ...] = ()  # stages not built yet
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,8 @@ class DemoRun:
     target: TargetCheck | None = None
     migration: MigrationReport | None = None  # stage 5: every site into the encrypted target
     rerun: MigrationReport | None = None  # stage 6: the same again, which must change nothing
+    verification: Reconciliation | None = None  # stage 7: every site reconciles
+    verify_html: str = ""  # where stage 7 wrote the HTML QA report
 
 
 @dataclass
@@ -157,6 +165,8 @@ def _migration_failures(run: DemoRun) -> list[str]:
         )
         if changed:
             lines.append(f"{run.flavor} re-run: {changed} rows changed (expected none)")
+    if run.verification is not None and run.verification.mismatched():
+        lines.append(f"{run.flavor} verify: {run.verification.mismatched()} mismatches")
     return lines
 
 
@@ -187,7 +197,15 @@ def _run_dict(run: DemoRun) -> dict[str, Any]:
         "target": dataclasses.asdict(run.target) if run.target else None,
         "migrate": run.migration.as_dict() if run.migration else None,
         "rerun": run.rerun.as_dict() if run.rerun else None,
+        "verify": _verify_dict(run),
     }
+
+
+def _verify_dict(run: DemoRun) -> dict[str, Any] | None:
+    if run.verification is None:
+        return None
+    v = run.verification
+    return {"ok": not v.mismatched(), "mismatched": v.mismatched(), "html": run.verify_html}
 
 
 class DemoFailed(VerificationMismatch):
@@ -210,6 +228,7 @@ class _Plan:
     seed: int
     mappings_dir: Path
     model: CanonicalModel
+    reports: Path  # where the verify stage writes its HTML report (kept after the demo)
 
 
 def run_demo(
@@ -228,7 +247,9 @@ def run_demo(
     model = load_model(mappings_dir / "model.yaml")
     result = DemoResult()
     with tempfile.TemporaryDirectory(prefix="pseamigrate-demo-") as scratch:
-        plan = _Plan(workdir or Path(scratch), say, layouts, scale, seed, mappings_dir, model)
+        reports = workdir or Path(tempfile.mkdtemp(prefix="pseamigrate-demo-report-"))
+        base = workdir or Path(scratch)
+        plan = _Plan(base, say, layouts, scale, seed, mappings_dir, model, reports)
         for flavor in flavors:
             run = DemoRun(flavor)
             result.runs.append(run)
@@ -276,6 +297,10 @@ def _migrate_stages(run: DemoRun, plan: _Plan, source: LocalServer, target: Loca
     run.migration = migrate(settings, [], Options(), plan.model)
     plan.say("re-run: migrating again, which must change nothing")
     run.rerun = migrate(settings, [], Options(), plan.model)
+    plan.say("verify: reconciling every site with the target")
+    run.verification = verify(settings, [], VerifyOptions(), plan.model)
+    html = plan.reports / f"verify-{run.flavor}.html"
+    run.verify_html = str(write_private(html, render_html(run.verification)))
 
 
 def _project(

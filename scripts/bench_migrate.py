@@ -5,6 +5,8 @@ default) on a throwaway MariaDB, copies them with dump|restore (the baseline, ti
 run), then migrates them into an empty target in a *fresh* process that reports its own peak RSS
 (VmHWM). Prints field values, rows/s, seconds, the ratio to the baseline and the peak RSS ratio
 against the smaller size. Goals (issue #9): migration <= 2x dump|restore; peak RSS at 10x <= 1.2x.
+At the larger size it then times `pseamigrate verify` of the migrated target in a fresh process
+(issue #10 goal: verify <= 1x the migration's time).
 The target is not encrypted here (the demo shows the encrypted path); its schema is created once
 per size.
 """
@@ -48,6 +50,18 @@ def child(project: str, batch_size: int) -> None:
     rows = sum(s.counts.read for site in report.sites for s in site.steps)
     failed = report.failed_rows()
     print(json.dumps({"seconds": seconds, "rows": rows, "failed": failed, "peak_kb": _vmhwm_kb()}))
+
+
+def verify_child(project: str, batch_size: int) -> None:
+    """Run verify (in the child process) and print its numbers as JSON."""
+    from pseamigrate.config import load_settings
+    from pseamigrate.verify.reconcile import VerifyOptions, verify
+
+    started = time.perf_counter()
+    options = VerifyOptions(allow_plaintext=True, batch_size=batch_size)
+    result = verify(load_settings(Path(project)), [], options)
+    seconds = time.perf_counter() - started
+    print(json.dumps({"seconds": seconds, "mismatched": result.mismatched()}))
 
 
 def admin(url: URL, sql: str) -> None:
@@ -112,9 +126,9 @@ def dump_restore(server: URL, tag: str) -> float:
     return time.perf_counter() - started
 
 
-def measure(project: Path, batch_size: int) -> dict[str, Any]:
+def measure(project: Path, batch_size: int, mode: str = "--child") -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, __file__, "--child", str(project), "--batch-size", str(batch_size)],
+        [sys.executable, __file__, mode, str(project), "--batch-size", str(batch_size)],
         capture_output=True, text=True, check=True, env=os.environ.copy(),
     )  # fmt: skip
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -139,6 +153,11 @@ def run(server: URL, scale: float, layout: str, batch_size: int, folder: Path) -
               f"{result['seconds']:>7.1f}s {rate:>8.0f} {result['seconds'] / baseline:>7.2f} "
               f"{result['peak_kb'] / 1024:>7.1f}MB {result['peak_kb'] / base_rss:>6.2f}"
               + (f"  ({result['failed']} rows failed)" if result["failed"] else ""))  # fmt: skip
+        if index == 1:
+            checked = measure(project, batch_size, "--verify-child")
+            print(f"verify at scale {size:g}: {checked['seconds']:.1f}s, "
+                  f"{checked['seconds'] / result['seconds']:.2f}x the migration "
+                  f"({checked['mismatched']} mismatches)")  # fmt: skip
 
 
 def main() -> None:
@@ -147,9 +166,13 @@ def main() -> None:
     parser.add_argument("--layout", default="d7", choices=["d7", "d8"])
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--verify-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child, args.batch_size)
+        return
+    if args.verify_child:
+        verify_child(args.verify_child, args.batch_size)
         return
     from pseamigrate.servers import running_server
 

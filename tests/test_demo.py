@@ -47,7 +47,9 @@ def test_demo_reaches_a_server_and_stops_it(tmp_path: Path) -> None:
     for title in ("3. Mappings on mariadb", "4. Encrypted target on mariadb", "5. Migrate on"):
         assert title in result.stdout
     assert "6. Re-run on mariadb (must change nothing)" in result.stdout
-    assert "7. Next: verify" in result.stdout
+    assert "7. Verify on mariadb" in result.stdout
+    assert f"verify: HTML QA report written to {tmp_path / 'verify-mariadb.html'}" in result.stdout
+    assert (tmp_path / "verify-mariadb.html").read_text("utf-8").count('data-tenant="') == 4
     assert "demo passed" in result.stdout
     for site in ("demo", "iraq", "drc", "syria"):
         assert f"building {site} (d7)" in result.stderr
@@ -70,7 +72,12 @@ def test_demo_json_holds_every_stage_with_its_verdict(tmp_path: Path) -> None:
     assert target["tables_created"] == target["model_tables"] == model_tables
     assert target["encrypted"] is True
     assert target["outcomes"]["FAIL"] == 0 and target["outcomes"]["PASS"] > 0
-    assert data["next_stages"] == ["verify"]
+    assert data["next_stages"] == []
+    assert run["verify"] == {
+        "ok": True,
+        "mismatched": 0,
+        "html": str(tmp_path / "verify-mariadb.html"),
+    }
     assert processes_under(tmp_path) == []
 
 

@@ -167,6 +167,7 @@ from pseamigrate.cli import encryption  # noqa: E402, F401
 from pseamigrate.cli import schema  # noqa: E402, F401
 from pseamigrate.cli import mappings  # noqa: E402, F401
 from pseamigrate.cli import migrate  # noqa: E402, F401
+from pseamigrate.cli import verify  # noqa: E402, F401
 from pseamigrate.cli import sanitize  # noqa: E402, F401
 from pseamigrate.cli import country  # noqa: E402, F401
 from pseamigrate.cli import health  # noqa: E402, F401

@@ -92,7 +92,8 @@ def show_demo(result: DemoResult, *, json_out: bool) -> None:
                 [_demo_row(b) for b in run.sites if b.layout == layout],
             )
         _show_demo_checks(run)
-    out.print(f"7. Next: {', then '.join(result.next_stages)} (not built yet)")
+    if result.next_stages:
+        out.print(f"8. Next: {', then '.join(result.next_stages)} (not built yet)")
     failures = result.failures()
     verdict("demo FAILED" if failures else "demo passed", not failures)
 
@@ -128,6 +129,21 @@ def _show_demo_checks(run: DemoRun) -> None:
         )
     _show_migration_stage(f"5. Migrate on {run.flavor}", run.migration)
     _show_migration_stage(f"6. Re-run on {run.flavor} (must change nothing)", run.rerun)
+    _show_verify_stage(run)
+
+
+def _show_verify_stage(run: DemoRun) -> None:
+    """Render stage 7: per site, mismatches, and where the HTML report was written."""
+    if run.verification is None:
+        return
+    rows = [
+        [site.site, sum(e.source for e in site.entities), sum(e.target for e in site.entities)]
+        + [sum(e.explained_count() for e in site.entities), site.mismatched()]
+        for site in run.verification.sites
+    ]
+    columns = ["site", "source rows", "target rows", "explained", "mismatched"]
+    print_table(f"7. Verify on {run.flavor}", columns, rows)
+    out.print(f"verify: HTML QA report written to {run.verify_html}")
 
 
 def _show_migration_stage(title: str, report: MigrationReport | None) -> None:

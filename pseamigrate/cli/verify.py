@@ -1,0 +1,71 @@
+"""`pseamigrate verify`: reconcile every site against the target (#10)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pseamigrate.cli import app, settings
+from pseamigrate.cli.options import JsonFlag
+from pseamigrate.console import migrate as progress_view
+from pseamigrate.console import print_json
+from pseamigrate.console import verify as view
+from pseamigrate.errors import VerificationMismatch
+
+SitesArgument = Annotated[
+    list[str] | None, typer.Argument(help="Sites to verify (default: every site).")
+]
+
+
+@app.command()
+def verify(
+    ctx: typer.Context,
+    names: SitesArgument = None,
+    sample: Annotated[
+        int,
+        typer.Option("--sample", min=0, help="Compare N random rows per entity field by field."),
+    ] = 0,
+    json_out: JsonFlag = False,
+    json_file: Annotated[
+        Path | None,
+        typer.Option("--json-file", metavar="FILE", dir_okay=False, help="Write the JSON report."),
+    ] = None,
+    html_file: Annotated[
+        Path | None,
+        typer.Option("--html", metavar="FILE", dir_okay=False, help="Write the HTML QA report."),
+    ] = None,
+    allow_plaintext: Annotated[
+        bool,
+        typer.Option(
+            "--allow-plaintext-target",
+            help="Verify a target that is not encrypted at rest (recorded in the report).",
+        ),
+    ] = False,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Rows per chunk.")] = 500,
+) -> None:
+    """Reconcile the sites with the target: counts, checksums, the differing source ids.
+
+    Exit 0 when everything reconciles, 3 on any mismatch, 4 if the target is not encrypted.
+
+    Example: pseamigrate verify iraq --sample 20 --html qa-report.html
+    """
+    from pseamigrate.verify.html import render_html
+    from pseamigrate.verify.reconcile import VerifyOptions
+    from pseamigrate.verify.reconcile import verify as reconcile
+    from pseamigrate.verify.report import as_json, write_private
+
+    options = VerifyOptions(sample, allow_plaintext, batch_size)
+    with progress_view.step_progress() as progress:
+        result = reconcile(settings(ctx), names or [], options, on_progress=progress)
+    if json_out:
+        print_json(result.as_dict())
+    else:
+        view.show_reconciliation(result)
+    if json_file is not None:
+        view.written("JSON", write_private(json_file, as_json(result)))
+    if html_file is not None:
+        view.written("HTML", write_private(html_file, render_html(result)))
+    if result.mismatched():
+        raise VerificationMismatch(f"{result.mismatched()} mismatches between sources and target")

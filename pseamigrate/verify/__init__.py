@@ -1,0 +1,1 @@
+"""`pseamigrate verify`: reconcile every site against the target (issue #10)."""

@@ -1,0 +1,160 @@
+"""What `verify` found, as data: per site and entity, counts, explanations, digests and ids.
+
+Only ids, field names, counts, reasons from the mapping or the ledger, and hashes: never a value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Why a source row and the target may differ without a mismatch.
+IGNORED = "ignored by the mapping"
+FAILED = "failed in the last run"
+NOT_YET = "not yet migrated"
+CHANGED = "changed since the last run"
+GONE = "no longer in the source"
+EXPLANATIONS = (IGNORED, FAILED, NOT_YET, CHANGED, GONE)
+LISTED = 50  # ids kept per explanation and entity (the JSON report lists them all)
+
+
+@dataclass
+class Mismatch:
+    """A row whose target copy differs from its projection (or is missing or damaged)."""
+
+    source_id: str
+    problem: str  # "missing in the target", "fields differ", "store copy differs", …
+    fields: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the mismatch as JSON-ready data."""
+        return {"source_id": self.source_id, "problem": self.problem, "fields": self.fields}
+
+
+@dataclass
+class EntityCheck:
+    """One planned step of one site: what the source holds and what the target holds."""
+
+    entity: str  # the step label: "complaint", "complaint revisions", "accounts", …
+    kind: str
+    table: str = ""
+    source: int = 0
+    target: int = 0
+    explained: dict[str, list[str]] = field(default_factory=dict)  # explanation → source ids
+    reasons: dict[str, str] = field(default_factory=dict)  # source id or "*" → reason
+    mismatches: list[Mismatch] = field(default_factory=list)
+    compared: int = 0
+    source_digest: str = ""
+    target_digest: str = ""
+    sampled: list[dict[str, Any]] = field(default_factory=list)
+    merged: int = 0  # rows merged into another of the tenant (accounts by e-mail, terms by name)
+    merged_across: int = 0  # rows sharing their account or term with another tenant
+
+    def explain(self, why: str, source_id: str, reason: str = "") -> None:
+        """Record a difference the ledger or the mapping explains."""
+        self.explained.setdefault(why, []).append(source_id)
+        if reason:
+            self.reasons[source_id] = reason
+
+    def explained_count(self) -> int:
+        """Return how many source rows differ for an explained reason."""
+        return sum(len(ids) for ids in self.explained.values())
+
+    @property
+    def checksum(self) -> str:
+        """Return "ok", "differs" or "-" (nothing compared)."""
+        if not self.compared:
+            return "-"
+        return "ok" if self.source_digest == self.target_digest else "differs"
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the check as JSON-ready data (ids, names, counts and hashes only)."""
+        return {
+            "entity": self.entity,
+            "kind": self.kind,
+            "table": self.table,
+            "source": self.source,
+            "target": self.target,
+            "explained": self.explained_count(),
+            "explanations": {why: ids for why, ids in self.explained.items()},
+            "reasons": self.reasons,
+            "mismatched": len(self.mismatches),
+            "mismatches": [m.as_dict() for m in self.mismatches],
+            "mismatched_source_ids": [m.source_id for m in self.mismatches],
+            "compared": self.compared,
+            "checksum": self.checksum,
+            "source_digest": self.source_digest,
+            "target_digest": self.target_digest,
+            "merged": self.merged,
+            "merged_across_tenants": self.merged_across,
+            "sample": self.sampled,
+        }
+
+
+@dataclass
+class SiteCheck:
+    """Every check of one site, with what identifies the runs and the mapping compared."""
+
+    site: str
+    tenant: str
+    tenant_id: int | None = None
+    mapping_digest: str = ""
+    last_run_id: int | None = None
+    last_run_digest: str = ""
+    source_version: str = ""
+    layout: str = ""
+    entities: list[EntityCheck] = field(default_factory=list)
+    tables: list[dict[str, Any]] = field(default_factory=list)  # rows the ledger cannot explain
+
+    def mismatched(self) -> int:
+        """Return the site's mismatched rows and unexplained table rows."""
+        rows = sum(len(e.mismatches) for e in self.entities)
+        return rows + sum(int(t["unexplained"]) for t in self.tables)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the site as JSON-ready data."""
+        return {
+            "site": self.site,
+            "tenant": self.tenant,
+            "tenant_id": self.tenant_id,
+            "mapping_digest": self.mapping_digest,
+            "last_run_id": self.last_run_id,
+            "last_run_mapping_digest": self.last_run_digest,
+            "source_server": self.source_version,
+            "layout": self.layout,
+            "mismatched": self.mismatched(),
+            "entities": [e.as_dict() for e in self.entities],
+            "tables": self.tables,
+        }
+
+
+@dataclass
+class Reconciliation:
+    """The whole verification: every site, the target and its encryption verdict."""
+
+    target_server: str = ""
+    target_schema: str = ""
+    encryption: dict[str, Any] = field(default_factory=dict)
+    sites: list[SiteCheck] = field(default_factory=list)
+    started_at: str = ""
+    seconds: float = 0.0
+    sample: int = 0
+
+    def mismatched(self) -> int:
+        """Return every site's mismatches."""
+        return sum(site.mismatched() for site in self.sites)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the documented JSON shape (docs/verify.md)."""
+        return {
+            "format": "pseamigrate-verify/1",
+            "ok": self.mismatched() == 0,
+            "mismatched": self.mismatched(),
+            "target_server": self.target_server,
+            "target_schema": self.target_schema,
+            "encryption": self.encryption,
+            "started_at": self.started_at,
+            "seconds": round(self.seconds, 3),
+            "sample": self.sample,
+            "sites": [site.as_dict() for site in self.sites],
+        }
