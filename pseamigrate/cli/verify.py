@@ -44,6 +44,14 @@ def verify(
         ),
     ] = False,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Rows per chunk.")] = 500,
+    sanitized: Annotated[
+        bool,
+        typer.Option(
+            "--sanitized",
+            help="Check the test_target against the target instead: counts, ids, references, "
+            "and no personal or sensitive value equal to production's (docs/sanitize.md).",
+        ),
+    ] = False,
 ) -> None:
     """Reconcile the sites with the target: counts, checksums, the differing source ids.
 
@@ -51,6 +59,9 @@ def verify(
 
     Example: pseamigrate verify iraq --sample 20 --html qa-report.html
     """
+    if sanitized:
+        _verify_sanitized(ctx, json_out)
+        return
     from pseamigrate.verify.html import render_html
     from pseamigrate.verify.reconcile import VerifyOptions
     from pseamigrate.verify.reconcile import verify as reconcile
@@ -69,3 +80,14 @@ def verify(
         view.written("HTML", write_private(html_file, render_html(result)))
     if result.mismatched():
         raise VerificationMismatch(f"{result.mismatched()} mismatches between sources and target")
+
+
+def _verify_sanitized(ctx: typer.Context, json_out: bool) -> None:
+    """`verify --sanitized`: the test target against the target (exit 3 on any problem)."""
+    from pseamigrate.console import sanitize as sanitize_view
+    from pseamigrate.sanitize.check import check_sanitized
+
+    result = check_sanitized(settings(ctx))
+    sanitize_view.show_check(result, json_out=json_out)
+    if not result.ok:
+        raise VerificationMismatch(f"{len(result.problems)} problems in the test target")

@@ -122,6 +122,16 @@ def test_nothing_personal_or_sensitive_reaches_the_test_target(
     assert any(v.endswith("@example.invalid") for v in emails)
     result = runner.invoke(app, ["--config", str(path), "sanitize", "--check"])
     assert result.exit_code == 0 and "the test target is sanitized" in result.stdout
+    result = runner.invoke(app, ["--config", str(path), "verify", "--sanitized", "--json"])
+    assert result.exit_code == 0 and '"ok": true' in result.stdout
+    first = migrated.scalar("SELECT MIN(id) FROM accounts")
+    email = migrated.scalar(f"SELECT email FROM accounts WHERE id = {first}")
+    engine = create_engine(encrypted_server.url(TARGET_DATABASE))  # a leak planted on purpose
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE accounts SET email = :e WHERE id = :i"), {"e": email, "i": first})
+    engine.dispose()
+    result = runner.invoke(app, ["--config", str(path), "verify", "--sanitized"])
+    assert result.exit_code == 3 and "accounts.email: 1 values equal production's" in result.stdout
 
 
 def test_arabic_stays_arabic_and_the_same_key_gives_the_same_tables(
