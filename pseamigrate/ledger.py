@@ -50,7 +50,7 @@ def ledger_tables(metadata: MetaData) -> None:
         Column("finished_at", DateTime),
         Column("status", String(16), nullable=False),  # running, done, failed, stopped
         Column("mapping_digest", String(64)),
-        Column("allowed_plaintext", Boolean, nullable=False, default=False),
+        Column("allowed_plaintext", Boolean, nullable=False, default=False, server_default="0"),
         Column("counts", JSON),
     )
     target_table(
