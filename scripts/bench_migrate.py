@@ -129,8 +129,11 @@ def dump_restore(server: URL, tag: str) -> float:
 def measure(project: Path, batch_size: int, mode: str = "--child") -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, __file__, mode, str(project), "--batch-size", str(batch_size)],
-        capture_output=True, text=True, check=True, env=os.environ.copy(),
+        capture_output=True, text=True, check=False, env=os.environ.copy(),
     )  # fmt: skip
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr[-3000:])
+        raise SystemExit(f"{mode} failed with exit {done.returncode}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
