@@ -197,9 +197,23 @@ def describe_db_error(exc: DBAPIError, table: str | None = None) -> str:
     if isinstance(orig, pymysql.err.MySQLError) and orig.args:
         code = orig.args[0]
         message = str(orig.args[1]) if len(orig.args) > 1 else ""
+        tls = _tls_reason(message)
         message = message.split("(")[0].strip() if "Can't connect" in message else message
-        return f"MySQL error {code}{on}: {hide_values(message)}"
+        return f"MySQL error {code}{on}: {hide_values(message)}{tls}"
     return (type(orig).__name__ if orig is not None else type(exc).__name__) + on
+
+
+TLS_REASONS = {
+    "certificate verify failed": "TLS: certificate verify failed (is ssl_ca the server's CA?)",
+    "mismatch": "TLS: the certificate does not name this host",
+    "wrong version number": "TLS: the server does not speak TLS on this port",
+}
+
+
+def _tls_reason(message: str) -> str:
+    # The driver's TLS errors sit inside the parenthesis the line above drops; keep their gist.
+    lowered = message.lower()
+    return next((f" ({why})" for key, why in TLS_REASONS.items() if key in lowered), "")
 
 
 def hide_values(message: str) -> str:

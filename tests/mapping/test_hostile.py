@@ -107,7 +107,7 @@ def test_mappings_validate_survives_an_alias_bomb(tmp_path: Path) -> None:
     path.write_text(billion_laughs(), encoding="utf-8")
     result = CliRunner().invoke(app, ["mappings", "validate", str(path)], catch_exceptions=False)
     assert result.exit_code == 1
-    assert "entities.complaint: must be a mapping" in result.stderr
+    assert "entities.complaint: must be a mapping" in result.stdout
 
 
 def test_deeply_nested_yaml_is_a_message(tmp_path: Path) -> None:
