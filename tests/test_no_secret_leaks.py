@@ -82,6 +82,7 @@ def _arguments(project: Project, command: str) -> list[str]:
         "mappings check": ["iraq"],
         "mappings validate": [str(MAPPINGS_DIR / "sites" / "iraq.yaml")],
         "migrate": ["iraq", "--dry-run"],
+        "verify": ["iraq", "--allow-plaintext-target"],
         "status": ["iraq"],
         "messages": ["iraq"],
         "rollback": ["--site", "iraq", "--dry-run"],
@@ -217,6 +218,7 @@ EXPECTED = {
     # The target has no schema and no encryption, no test target, no country folder: these
     # stop with a message (or a usage error); what matters here is what they show.
     "status": {0, 1},
+    "verify": {0, 1, 3},
     "messages": {1, 2},
     "rollback": {1, 2},
     "sanitize": {1, 4},
