@@ -248,7 +248,7 @@ def test_the_installed_command_shows_a_traceback_with_debug_and_no_password(
     argv = [str(program), "--debug", "--config", str(config), "ping", "iraq"]
     done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
     assert done.returncode == 1
-    assert "Traceback" in done.stderr and "ConnectionFailed" in done.stderr
+    assert "Traceback" in done.stderr and "PingFailed" in done.stderr  # a ConnectionFailed
     assert SECRET not in done.stdout + done.stderr
     plain = subprocess.run(
         argv[:1] + argv[2:], capture_output=True, text=True, env=env, check=False
