@@ -253,7 +253,7 @@ def test_the_installed_command_shows_a_traceback_with_debug_and_no_password(
     plain = subprocess.run(
         argv[:1] + argv[2:], capture_output=True, text=True, env=env, check=False
     )
-    assert plain.stderr.startswith("Error: cannot connect to site 'iraq'")
+    assert plain.stderr.startswith("Error: 1 of 1 failed:\n  cannot connect to site 'iraq'")
     assert "Traceback" not in plain.stderr
 
 
