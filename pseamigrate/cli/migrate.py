@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pseamigrate.cli import app, settings
-from pseamigrate.cli.options import DryRunFlag, JsonFlag
+from pseamigrate.cli.options import AllowPlaintextFlag, DryRunFlag, JsonFlag
 from pseamigrate.console import migrate as view
 from pseamigrate.errors import MigrationFailed, UsageProblem
 
@@ -42,13 +42,7 @@ def migrate(
     idlist: Annotated[
         str | None, typer.Option("--idlist", help="Only these node ids (comma-separated).")
     ] = None,
-    allow_plaintext: Annotated[
-        bool,
-        typer.Option(
-            "--allow-plaintext-target",
-            help="Write into a target that is not encrypted at rest (recorded in pm_runs).",
-        ),
-    ] = False,
+    allow_plaintext: AllowPlaintextFlag = False,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Rows per batch.")] = 500,
     sanitized: Annotated[
         bool,

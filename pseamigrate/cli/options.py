@@ -54,3 +54,10 @@ ModelOption = Annotated[
 BasedirOption = Annotated[
     Path, typer.Option("--basedir", help="Local server directory (holds my.cnf, data/, keys/).")
 ]
+AllowPlaintextFlag = Annotated[
+    bool,
+    typer.Option(
+        "--allow-plaintext-target",
+        help="Work on a target that is not encrypted at rest (recorded in pm_runs or the report).",
+    ),
+]

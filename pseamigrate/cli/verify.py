@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from pseamigrate.cli import app, settings
-from pseamigrate.cli.options import JsonFlag
+from pseamigrate.cli.options import AllowPlaintextFlag, JsonFlag
 from pseamigrate.console import migrate as progress_view
 from pseamigrate.console import print_json
 from pseamigrate.console import verify as view
@@ -36,13 +36,7 @@ def verify(
         Path | None,
         typer.Option("--html", metavar="FILE", dir_okay=False, help="Write the HTML QA report."),
     ] = None,
-    allow_plaintext: Annotated[
-        bool,
-        typer.Option(
-            "--allow-plaintext-target",
-            help="Verify a target that is not encrypted at rest (recorded in the report).",
-        ),
-    ] = False,
+    allow_plaintext: AllowPlaintextFlag = False,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Rows per chunk.")] = 500,
     sanitized: Annotated[
         bool,
