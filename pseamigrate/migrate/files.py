@@ -46,6 +46,7 @@ class FileStore:
         # Resolved once: every file's path is checked against them (symlinks included).
         self.source = source.resolve() if source is not None else None
         self.target = (target / tenant).resolve() if target is not None else None
+        self._swept: set[Path] = set()
 
     def copy(self, uri: str, dry_run: bool) -> Copied:
         """Copy one file (unless a dry run) and return its size and sha256."""
@@ -62,7 +63,22 @@ class FileStore:
         destination = _inside(self.target, relative)
         if destination is None:
             return Copied(None, None, "its path leaves the file store")
+        self._sweep(destination.parent)
         return _copy_checked(origin, destination)
+
+    def _sweep(self, folder: Path) -> None:
+        """Remove what a run killed while copying left in a folder (once per folder and run).
+
+        Once, not per file: listing a folder of thousands of files for each would make a
+        tenant's copy cost its file count squared."""
+        if folder in self._swept:
+            return
+        self._swept.add(folder)
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith(".") and ".partial-" in entry.name and entry.is_file():
+                    os.unlink(entry.path)
 
     def put(self, uri: str, original: str, body: bytes, dry_run: bool) -> Copied:
         """Store `body` under `uri` in place of the file `original` (a sanitized copy)."""
@@ -104,9 +120,6 @@ def _copy_checked(origin: Path, destination: Path) -> Copied:
         digest = sha256_of(origin)
         if sha256_of(destination) == digest:
             return Copied(size, digest)
-    destination.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    for stale in destination.parent.glob(f".{destination.name}.partial-*"):
-        stale.unlink()  # left by a run killed while copying
     partial = destination.with_name(f".{destination.name}.partial-{os.getpid()}")
     digest = _copy_hashing(origin, partial)
     if sha256_of(partial) != digest or partial.stat().st_size != size:
