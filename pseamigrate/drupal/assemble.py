@@ -17,6 +17,7 @@ from pseamigrate.drupal.source import Row, Source
 
 # Languages meaning "not language specific": their values belong to every translation.
 NEUTRAL = frozenset({"und", "zxx", ""})
+NEUTRAL_ORDER = ("und", "zxx", "")
 
 Values = dict[tuple[int, str], list[dict[str, Any]]]
 # Which rows of a field table to read: live ones (deleted = 0), the `deleted = 1` rows a deleted
@@ -64,9 +65,13 @@ def fetch_values(
 def pick(values: Values, ident: int, language: str) -> tuple[dict[str, Any], ...]:
     """Return a field's values for one entity in one language (neutral values count too)."""
     found = values.get((ident, language))
-    if found is None:
-        found = next((values[(ident, n)] for n in NEUTRAL if (ident, n) in values), [])
-    return tuple(found)
+    if found is not None:
+        return tuple(found)
+    for neutral in NEUTRAL_ORDER:  # a fixed order: a set's would change with the hash seed
+        found = values.get((ident, neutral))
+        if found is not None:
+            return tuple(found)
+    return ()
 
 
 def language_index(values: Iterable[Values]) -> dict[int, set[str]]:
