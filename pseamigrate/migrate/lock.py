@@ -75,8 +75,10 @@ def acquire(engine: Engine, ledger: Ledger, holder: Holder) -> None:
                     row["run_id"],
                     row["expires_at"],
                 )
-            if row is not None and row["run_id"] is not None:
-                ledger.mark_stopped(conn, int(row["run_id"]))
+            if row is not None:
+                # Runs start only under the lock, so every run still "running" died with the
+                # holder taken over (a parallel run has one holder for all its sites).
+                ledger.stop_running(conn)
             values = {
                 "holder_host": holder.host,
                 "holder_pid": holder.pid,

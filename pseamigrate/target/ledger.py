@@ -225,11 +225,10 @@ class Ledger:
             )
         )
 
-    def mark_stopped(self, conn: Connection, run_id: int) -> None:
-        """Close a run that died holding the lock (taken over by a later run)."""
-        c = self.runs.c
+    def stop_running(self, conn: Connection) -> None:
+        """Close the runs that died holding the lock (taken over by a later run)."""
         conn.execute(
             update(self.runs)
-            .where(and_(c.id == run_id, c.status == "running"))
+            .where(self.runs.c.status == "running")
             .values(status="stopped", finished_at=now())
         )
