@@ -294,11 +294,12 @@ def _migrate_stages(run: DemoRun, plan: _Plan, source: LocalServer, target: Loca
     layout = plan.layouts[0]
     settings = _project(run, plan, source, target, layout)
     plan.say(f"migrate: the four sites ({layout}) into the encrypted target")
-    run.migration = migrate(settings, [], Options(), plan.model)
+    # Four sites at once, as `pseamigrate migrate` and `verify` do by default (--jobs 4).
+    run.migration = migrate(settings, [], Options(jobs=4), plan.model)
     plan.say("re-run: migrating again, which must change nothing")
-    run.rerun = migrate(settings, [], Options(), plan.model)
+    run.rerun = migrate(settings, [], Options(jobs=4), plan.model)
     plan.say("verify: reconciling every site with the target")
-    run.verification = verify(settings, [], VerifyOptions(), plan.model)
+    run.verification = verify(settings, [], VerifyOptions(jobs=4), plan.model)
     html = plan.reports / f"verify-{run.flavor}.html"
     run.verify_html = str(write_private(html, render_html(run.verification)))
 

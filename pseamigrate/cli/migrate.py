@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pseamigrate.cli import app, settings
-from pseamigrate.cli.options import AllowPlaintextFlag, DryRunFlag, JsonFlag
+from pseamigrate.cli.options import (
+    DEFAULT_JOBS,
+    AllowPlaintextFlag,
+    DryRunFlag,
+    JobsOption,
+    JsonFlag,
+)
 from pseamigrate.console import migrate as view
 from pseamigrate.errors import MigrationFailed, UsageProblem
 
@@ -44,6 +50,7 @@ def migrate(
     ] = None,
     allow_plaintext: AllowPlaintextFlag = False,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Rows per batch.")] = 500,
+    jobs: JobsOption = DEFAULT_JOBS,
     sanitized: Annotated[
         bool,
         typer.Option(
@@ -64,7 +71,7 @@ def migrate(
     from pseamigrate.migrate.run import migrate as run
     from pseamigrate.migrate.steps import Options
 
-    options = Options(dry_run, update, limit, _idlist(idlist), allow_plaintext, batch_size)
+    options = Options(dry_run, update, limit, _idlist(idlist), allow_plaintext, batch_size, jobs)
     project = settings(ctx)
     item_filter = _sanitizer() if sanitized else None
     with view.step_progress() as progress:

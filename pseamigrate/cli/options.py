@@ -61,3 +61,13 @@ AllowPlaintextFlag = Annotated[
         help="Work on a target that is not encrypted at rest (recorded in pm_runs or the report).",
     ),
 ]
+JobsOption = Annotated[
+    int,
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=1,
+        help="Sites worked on at once, each in its own process (1: one after another).",
+    ),
+]
+DEFAULT_JOBS = 4  # the four legacy sites at once; more processes than cores still overlap waits

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from pseamigrate.cli import app, settings
-from pseamigrate.cli.options import AllowPlaintextFlag, JsonFlag
+from pseamigrate.cli.options import DEFAULT_JOBS, AllowPlaintextFlag, JobsOption, JsonFlag
 from pseamigrate.console import migrate as progress_view
 from pseamigrate.console import print_json
 from pseamigrate.console import verify as view
@@ -38,6 +38,7 @@ def verify(
     ] = None,
     allow_plaintext: AllowPlaintextFlag = False,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Rows per chunk.")] = 500,
+    jobs: JobsOption = DEFAULT_JOBS,
     sanitized: Annotated[
         bool,
         typer.Option(
@@ -61,7 +62,7 @@ def verify(
     from pseamigrate.verify.reconcile import verify as reconcile
     from pseamigrate.verify.report import as_json, write_private
 
-    options = VerifyOptions(sample, allow_plaintext, batch_size)
+    options = VerifyOptions(sample, allow_plaintext, batch_size, jobs)
     with progress_view.step_progress() as progress:
         result = reconcile(settings(ctx), names or [], options, on_progress=progress)
     if json_out:

@@ -23,6 +23,8 @@ USERS, FILES, TERMS, NODES, REVISIONS, NOTES = (
     "notes",
 )
 IGNORED_BUNDLE, IGNORED_VOCABULARY = "ignored bundle", "ignored vocabulary"
+# Rows shared by every tenant: accounts merged by e-mail, shared vocabularies' merged terms.
+SHARED_GROUPS = ("accounts", "terms")
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,16 @@ def plan_site(mapping: SiteMapping, model: cm.CanonicalModel, site: SiteModel) -
         if i.name in site.bundles
     ]
     return steps
+
+
+def shared_group(step: Step, model: cm.CanonicalModel) -> str | None:
+    """Return which rows shared by every tenant a step writes: "accounts" (users merge by
+    e-mail), "terms" (a shared vocabulary's merged terms), or None (only its tenant's rows)."""
+    if step.kind == USERS:
+        return "accounts"
+    if step.kind == TERMS and model.vocabularies[step.destination].scope == "shared":
+        return "terms"
+    return None
 
 
 def ordered_entities(model: cm.CanonicalModel) -> list[str]:

@@ -16,7 +16,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, inspect
 from sqlalchemy.engine import URL, Connection
@@ -131,6 +131,14 @@ def migrate(
     target_url, files_dir = _destination(settings, item_filter is not None)
     report = MigrationReport()
     what = "the test target" if item_filter else "the target"
+    if min(options.jobs, len(sites)) > 1:
+        # Imported here: the parallel runner builds on this module's SiteJob and migrate_site.
+        from pseamigrate.migrate.parallel import migrate_parallel
+
+        report.sites = migrate_parallel(
+            target_url, what, sites, files_dir, canonical, options, on_progress, item_filter
+        )
+        return report
     with db.engine(target_url, what) as engine:
         for site in sites:
             run = SiteRun(site.name, site.tenant, options.dry_run)
@@ -156,9 +164,22 @@ def _for_site(on_progress: SiteProgress | None, site: str) -> Progress | None:
     return lambda step, done, total: on_progress(site, step, done, total)
 
 
+class Turns(Protocol):
+    """Whose turn it is to write rows shared across tenants (see migrate/parallel.py)."""
+
+    def wait(self, group: str, index: int) -> None:
+        """Block until site `index` may write the rows of `group`."""
+
+    def done(self, group: str, index: int) -> None:
+        """Give the turn of `group` to the next site."""
+
+
 @dataclass(frozen=True)
 class SiteJob:
-    """One site to migrate and everything the run needs around it."""
+    """One site to migrate and everything the run needs around it.
+
+    `holder` is set when another process (the parallel runner's parent) holds the lock in its
+    name for this site; `turn` holds the turns and this site's place when sites run at once."""
 
     engine: Engine
     site: SiteSettings
@@ -167,6 +188,8 @@ class SiteJob:
     options: Options
     on_progress: Progress | None = None
     item_filter: ItemFilter | None = None
+    holder: lock.Holder | None = None
+    turn: tuple[Turns, int] | None = None
 
 
 def migrate_site(job: SiteJob, run: SiteRun) -> None:
@@ -223,12 +246,13 @@ def _run_site(job: SiteJob, run: SiteRun, mapping: SiteMapping, opened: DrupalSi
     has_schema = _has_schema(job.engine, metadata.tables)
     if not job.options.dry_run:
         _require_target(job.engine, has_schema, job.options, run)
-    holder = lock.Holder.me()
+    holder = job.holder or lock.Holder.me()
     conn = job.engine.connect()
     try:
         tenant_id = _tenant(conn, metadata, job.site, has_schema, job.options.dry_run)
         if not job.options.dry_run:
-            lock.acquire(job.engine, ledger, holder)
+            if job.holder is None:
+                lock.acquire(job.engine, ledger, holder)
             run.run_id = _start(conn, ledger, tenant_id, job.site, run)
         link = Link(job.engine if has_schema else None, conn if has_schema else None)
         ids = IdMaps(p.lookup_sources(mapping), _loader(link, ledger, tenant_id))
@@ -244,21 +268,35 @@ def _run_site(job: SiteJob, run: SiteRun, mapping: SiteMapping, opened: DrupalSi
             renew=lambda c: lock.renew(c, ledger, holder, run.run_id),
             item_filter=job.item_filter,
         )
-        _steps(runner, p.plan_site(mapping, job.model, opened.model), run, job.on_progress)
+        steps = p.plan_site(mapping, job.model, opened.model)
+        _steps(runner, steps, run, job)
         run.status = "done"
     except BaseException:
         run.status = "stopped"
         raise
     finally:
-        _finish(job.engine, ledger, holder, run)
+        _finish(job.engine, ledger, holder if job.holder is None else None, run)
         _close(conn)
 
 
-def _steps(
-    runner: StepRunner, steps: list[p.Step], run: SiteRun, on_progress: Progress | None
-) -> None:
-    for step in steps:
-        run.steps.append(runner.run(step, on_progress))
+def _steps(runner: StepRunner, steps: list[p.Step], run: SiteRun, job: SiteJob) -> None:
+    """Run the steps; with turns, the steps writing shared rows wait for this site's turn."""
+    groups = [p.shared_group(step, job.model) for step in steps]
+    last = {group: i for i, group in enumerate(groups) if group is not None}
+    if job.turn is not None:
+        for unused in set(p.SHARED_GROUPS) - set(last):
+            job.turn[0].done(unused, job.turn[1])
+    for i, (step, group) in enumerate(zip(steps, groups, strict=True)):
+        if job.turn is not None and group is not None and groups.index(group) == i:
+            job.turn[0].wait(group, job.turn[1])
+        run.steps.append(runner.run(step, job.on_progress))
+        if job.turn is not None and group is not None and last[group] == i:
+            job.turn[0].done(group, job.turn[1])
+
+
+def guard_target(engine: Engine, tables: Any, options: Options, run: SiteRun) -> None:
+    """Refuse a target without the schema, or not encrypted (unless the override)."""
+    _require_target(engine, _has_schema(engine, tables), options, run)
 
 
 def _has_schema(engine: Engine, tables: Any) -> bool:
@@ -319,14 +357,15 @@ def _close(conn: Connection) -> None:
         conn.close()
 
 
-def _finish(engine: Engine, ledger: Ledger, holder: lock.Holder, run: SiteRun) -> None:
-    """Close the run row and give the lock back, also after a failure."""
+def _finish(engine: Engine, ledger: Ledger, holder: lock.Holder | None, run: SiteRun) -> None:
+    """Close the run row and give the lock back (None: another process holds it for us)."""
     if run.run_id is None:
         return
     counts = MigrationReport([run]).as_dict()["sites"][0]["steps"]
     try:
         with engine.begin() as conn:
             ledger.finish_run(conn, run.run_id, run.status, counts)
-        lock.release(engine, ledger, holder)
+        if holder is not None:
+            lock.release(engine, ledger, holder)
     except Exception:  # noqa: BLE001 - the target may be gone; the lease expires by itself
         pass

@@ -27,6 +27,9 @@ from pseamigrate.migrate.write import BatchWriter, Counts, Target
 
 RETRIES = 3
 LOST_CONNECTION = {2006, 2013, 2003, 2055, 4031}  # gone away, lost, cannot connect, …
+# Deadlock and lock wait timeout: another session (a site running at once) held a lock the batch
+# needed; the server rolled the batch back, and the whole batch is tried again.
+CONFLICT = {1213, 1205}
 Progress = Callable[[str, int, int | None], None]  # (step label, rows done, total or None)
 
 
@@ -40,6 +43,7 @@ class Options:
     idlist: frozenset[int] = frozenset()
     allow_plaintext: bool = False
     batch_size: int = 500
+    jobs: int = 1  # sites migrated at once, each in its own process (migrate/parallel.py)
 
 
 @dataclass
@@ -231,9 +235,10 @@ class StepRunner:
         """Write a batch in one transaction; retry a lost connection, isolate a bad row."""
         if self.options.dry_run or self.conn is None:
             return writer.write(self.conn, items)
+        lost = False
         for attempt in range(RETRIES + 1):
             try:
-                if attempt:
+                if lost:
                     self.link.reconnect()
                 assert self.conn is not None
                 with self.conn.begin():
@@ -243,7 +248,9 @@ class StepRunner:
             except DBAPIError as exc:
                 self.target.ids.forget(writer.kind)
                 lost = _code(exc) in LOST_CONNECTION or exc.connection_invalidated
-                if not lost:
+                if not lost and _code(exc) not in CONFLICT:
+                    return self._row_by_row(writer, items)
+                if attempt == RETRIES and not lost:
                     return self._row_by_row(writer, items)
                 if attempt == RETRIES:
                     raise TargetLost(step.label, batch, f"MySQL error {_code(exc)}") from None

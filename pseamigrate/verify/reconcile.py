@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import MetaData, func, inspect, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import URL, Connection
 
 from pseamigrate.config import Settings, SiteSettings
 from pseamigrate.db import connection, server_version
@@ -30,6 +30,7 @@ from pseamigrate.migrate import plan as p
 from pseamigrate.migrate.digest import mapping_digest
 from pseamigrate.migrate.files import FileStore
 from pseamigrate.migrate.lookups import IdMaps
+from pseamigrate.migrate.parallel import in_workers, worker_progress
 from pseamigrate.migrate.produce import Scope
 from pseamigrate.migrate.run import _check, _files_dir, _mapping_of
 from pseamigrate.migrate.steps import Link, Options
@@ -52,6 +53,18 @@ class VerifyOptions:
     sample: int = 0
     allow_plaintext: bool = False
     batch_size: int = 500
+    jobs: int = 1  # sites verified at once, each in its own process (migrate/parallel.py)
+
+
+@dataclass(frozen=True)
+class SiteTask:
+    """What a worker process needs to verify one site (everything picklable)."""
+
+    url: URL
+    site: SiteSettings
+    settings: Settings
+    model: cm.CanonicalModel
+    options: VerifyOptions
 
 
 def verify(
@@ -75,12 +88,27 @@ def verify(
         result.encryption = _encryption(conn, schema, options.allow_plaintext)
         if not set(metadata.tables) <= set(inspect(conn).get_table_names()):
             raise ConfigError("the target has no schema yet: run `pseamigrate schema create`")
-        for site in sites:
-            progress = _for_site(on_progress, site.name)
-            check = verify_site(conn, metadata, site, settings, canonical, options, progress)
-            result.sites.append(check)
+    if min(options.jobs, len(sites)) > 1:
+        tasks = [SiteTask(url, site, settings, canonical, options) for site in sites]
+        result.sites = in_workers(_verify_worker, tasks, options.jobs, on_progress)
+    else:
+        with connection(url, "the target") as conn:
+            for site in sites:
+                progress = _for_site(on_progress, site.name)
+                check = verify_site(conn, metadata, site, settings, canonical, options, progress)
+                result.sites.append(check)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _verify_worker(task: SiteTask) -> r.SiteCheck:
+    """Verify one site in a worker process, on its own connection to the target."""
+    metadata = build_metadata(task.model)
+    progress = worker_progress(task.site.name)
+    with connection(task.url, "the target") as conn:
+        return verify_site(
+            conn, metadata, task.site, task.settings, task.model, task.options, progress
+        )
 
 
 def _now() -> str:
