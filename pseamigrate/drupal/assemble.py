@@ -54,11 +54,12 @@ def fetch_values(
         f"FROM {quote_name(table)} "
         f"WHERE {where} {how.key} IN :ids ORDER BY {how.key}, {how.lang_column}, delta"
     )
-    rows = source.rows_in(sql, ids, {"et": storage.entity_type}, table=table)
+    rows = source.tuples_in(sql, ids, {"et": storage.entity_type}, table=table)
+    names = list(real.values())
     grouped: Values = {}
-    for row in rows:
-        key = (int(row["k"]), str(row["lang"]))
-        grouped.setdefault(key, []).append({col: row[column] for column, col in real.items()})
+    for row in rows:  # k, lang, delta, then the columns in `names` order
+        key = (int(row[0]), str(row[1]))
+        grouped.setdefault(key, []).append(dict(zip(names, row[3:], strict=True)))
     return grouped
 
 

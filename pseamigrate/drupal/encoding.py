@@ -56,6 +56,15 @@ def repair_row(row: Mapping[str, Any], columns: frozenset[str]) -> dict[str, Any
     }
 
 
+def repair_tuple(row: tuple[Any, ...], positions: list[int]) -> tuple[Any, ...]:
+    """Repair the string values at `positions` of one row; other values pass through."""
+    fixed = list(row)
+    for i in positions:
+        if isinstance(fixed[i], str):
+            fixed[i] = repair_text(fixed[i])
+    return tuple(fixed)
+
+
 def latin1_columns(conn: Connection) -> dict[str, frozenset[str]]:
     """Map each table of the current database to its columns declared with a latin1 charset."""
     rows = conn.execute(

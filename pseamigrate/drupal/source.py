@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.exc import DBAPIError
 
 from pseamigrate.db import describe_db_error, is_lost_connection, quote_name
-from pseamigrate.drupal.encoding import latin1_columns, repair_row
+from pseamigrate.drupal.encoding import latin1_columns, repair_row, repair_tuple
 from pseamigrate.errors import MissingFieldTable, SourceLost
 
 Row = dict[str, Any]
@@ -113,6 +113,20 @@ class Source:
         repair |= {alias for alias, column in (aliases or {}).items() if column in repair}
         rows = _dicts(result)
         return [repair_row(row, repair) for row in rows] if repair else rows
+
+    def tuples_in(
+        self, sql: str, ids: Sequence[int], params: Mapping[str, Any], *, table: str
+    ) -> list[tuple[Any, ...]]:
+        """Like `rows_in`, as tuples in the query's column order (no dict per row: field
+        tables are most of what a site holds)."""
+        if not ids:
+            return []
+        statement = text(sql).bindparams(bindparam("ids", expanding=True))
+        result = self.execute(statement, {**dict(params), "ids": list(ids)})
+        repair = self.latin1.get(table, frozenset())
+        at = [i for i, key in enumerate(result.keys()) if key in repair]
+        rows = [tuple(row) for row in result]
+        return [repair_tuple(row, at) for row in rows] if at else rows
 
     def require(self, real_table: str, field: str) -> None:
         """Raise `MissingFieldTable` if a field's table is absent."""
