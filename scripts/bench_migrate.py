@@ -9,8 +9,9 @@ peak RSS ratio against the smaller size. Goals (issue #9): migration <= 2x dump|
 RSS at 10x <= 1.2x.
 At the larger size it then times `pseamigrate verify` of the migrated target in a fresh process
 (issue #10 goal: verify <= 1x the migration's time).
-The target is not encrypted here (the demo shows the encrypted path); its schema is created once
-per size.
+Each side runs `--repeat` times (default 2) and keeps its best time, so one slow moment of a
+shared machine moves neither side; the migration starts from an empty target each time. The
+target is not encrypted here (the demo shows the encrypted path).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -85,13 +87,13 @@ def child(project: str, batch_size: int, jobs: int) -> None:
     print(json.dumps({"seconds": seconds, "rows": rows, "failed": failed, "peak_kb": peak}))
 
 
-def verify_child(project: str, batch_size: int) -> None:
+def verify_child(project: str, batch_size: int, jobs: int) -> None:
     """Run verify (in the child process) and print its numbers as JSON."""
     from pseamigrate.config import load_settings
     from pseamigrate.verify.reconcile import VerifyOptions, verify
 
     started = time.perf_counter()
-    options = VerifyOptions(allow_plaintext=True, batch_size=batch_size)
+    options = VerifyOptions(allow_plaintext=True, batch_size=batch_size, jobs=jobs)
     result = verify(load_settings(Path(project)), [], options)
     seconds = time.perf_counter() - started
     print(json.dumps({"seconds": seconds, "mismatched": result.mismatched()}))
@@ -108,10 +110,8 @@ def admin(url: URL, sql: str) -> None:
 
 def build(server: URL, tag: str, scale: float, layout: str, folder: Path) -> tuple[int, Path]:
     """Build the four sites and a target with the schema; write the project file."""
-    from pseamigrate.db import make_engine
     from pseamigrate.resources import MAPPINGS_DIR
     from pseamigrate.sample import build_site
-    from pseamigrate.target.commands import create_schema
 
     values = 0
     option = folder / "client.cnf"
@@ -129,6 +129,19 @@ def build(server: URL, tag: str, scale: float, layout: str, folder: Path) -> tup
                   f"    connection: {{option_file: {option}, database: {database}}}",
                   f"    mapping: {MAPPINGS_DIR / 'sites' / f'{site}.yaml'}",
                   f"    files_dir: {files}"]  # fmt: skip
+    target = fresh_target(server, tag, folder)
+    lines += ["target:", f"  connection: {{option_file: {option}, database: {target}}}",
+              f"  files_dir: {folder / 'store'}"]  # fmt: skip
+    project = folder / "pseamigrate.yaml"
+    project.write_text("\n".join(lines) + "\n")
+    return values, project
+
+
+def fresh_target(server: URL, tag: str, folder: Path) -> str:
+    """Create (or empty) the target database with the schema, and empty its file store."""
+    from pseamigrate.db import make_engine
+    from pseamigrate.target.commands import create_schema
+
     target = f"b{tag}_target"
     admin(server, f"DROP DATABASE IF EXISTS `{target}`")
     admin(server, f"CREATE DATABASE `{target}` CHARACTER SET utf8mb4")
@@ -136,11 +149,8 @@ def build(server: URL, tag: str, scale: float, layout: str, folder: Path) -> tup
     with engine.connect() as schema_conn:
         create_schema(schema_conn)
     engine.dispose()
-    lines += ["target:", f"  connection: {{option_file: {option}, database: {target}}}",
-              f"  files_dir: {folder / 'store'}"]  # fmt: skip
-    project = folder / "pseamigrate.yaml"
-    project.write_text("\n".join(lines) + "\n")
-    return values, project
+    shutil.rmtree(folder / "store", ignore_errors=True)
+    return target
 
 
 def dump_restore(server: URL, tag: str) -> float:
@@ -172,8 +182,11 @@ def measure(project: Path, batch_size: int, jobs: int, mode: str = "--child") ->
     return result
 
 
-def run(server: URL, scale: float, layout: str, batch_size: int, jobs: int, folder: Path) -> None:
-    print(f"migrate --jobs {jobs} (sites at once); peak RSS is the sum over its processes")
+def run(  # noqa: PLR0913 - the benchmark's knobs
+    server: URL, scale: float, layout: str, batch_size: int, jobs: int, repeat: int, folder: Path
+) -> None:
+    print(f"migrate --jobs {jobs} (sites at once), best of {repeat} runs of each side; "
+          "peak RSS: the highest sum over the run's processes")  # fmt: skip
     header = (f"{'scale':>6} {'values':>9} {'rows':>7} {'dump|restore':>12} {'migrate':>8} "
               f"{'rows/s':>8} {'x dump':>7} {'peak RSS':>9} {'RSS x':>6}")  # fmt: skip
     print(header)
@@ -183,8 +196,15 @@ def run(server: URL, scale: float, layout: str, batch_size: int, jobs: int, fold
         where = folder / tag
         where.mkdir(parents=True, exist_ok=True)
         values, project = build(server, tag, size, layout, where)
-        baseline = dump_restore(server, tag)
-        result = measure(project, batch_size, jobs)
+        # Best of `repeat` runs on each side: one slow run of a shared machine moves neither.
+        baseline = min(dump_restore(server, tag) for _ in range(repeat))
+        runs = []
+        for attempt in range(repeat):
+            if attempt:
+                fresh_target(server, tag, where)
+            runs.append(measure(project, batch_size, jobs))
+        result = min(runs, key=lambda r: float(r["seconds"]))
+        result["peak_kb"] = max(int(r["peak_kb"]) for r in runs)
         base_rss = base_rss or result["peak_kb"]
         rate = result["rows"] / result["seconds"]
         print(f"{size:>6g} {values:>9} {result['rows']:>7} {baseline:>11.1f}s "
@@ -204,6 +224,7 @@ def main() -> None:
     parser.add_argument("--layout", default="d7", choices=["d7", "d8"])
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--jobs", type=int, default=4, help="sites at once (default 4)")
+    parser.add_argument("--repeat", type=int, default=2, help="runs per side, best kept (2)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--verify-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -211,7 +232,7 @@ def main() -> None:
         child(args.child, args.batch_size, args.jobs)
         return
     if args.verify_child:
-        verify_child(args.verify_child, args.batch_size)
+        verify_child(args.verify_child, args.batch_size, args.jobs)
         return
     from pseamigrate.servers import running_server
 
@@ -219,7 +240,8 @@ def main() -> None:
         tempfile.TemporaryDirectory(prefix="bench-migrate-") as tmp,
         running_server("mariadb", Path(tmp) / "server") as server,
     ):
-        run(server.url(), args.scale, args.layout, args.batch_size, args.jobs, Path(tmp))
+        run(server.url(), args.scale, args.layout, args.batch_size, args.jobs, args.repeat,
+            Path(tmp))  # fmt: skip
 
 
 if __name__ == "__main__":
