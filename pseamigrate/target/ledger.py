@@ -5,18 +5,28 @@ messages and the lease lock. Target SQL only; the engine (`pseamigrate/migrate/`
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import MetaData, Table, and_, delete, func, insert, select, update
 from sqlalchemy.dialects.mysql import insert as upsert
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 
 
 def now() -> dt.datetime:
     """Return the current UTC time without tzinfo (DATETIME columns hold UTC)."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+_NAMED = re.compile(r"%\((\w+)\)s")
+UPSERT_ROWS = 1000  # id map rows per statement (about 200 bytes each)
+
+
+def _row(width: int) -> str:
+    """Return one row of positional parameters as the compiled SQL writes it."""
+    return "(" + ", ".join(["%s"] * width) + ")"
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,7 @@ class Ledger:
         self.id_map: Table = metadata.tables["pm_id_map"]
         self.messages: Table = metadata.tables["pm_messages"]
         self.locks: Table = metadata.tables["pm_locks"]
+        self._compiled: dict[tuple[Dialect, tuple[str, ...]], tuple[str, list[str]]] = {}
 
     # --- runs -------------------------------------------------------------------------------
 
@@ -123,21 +134,42 @@ class Ledger:
             }
             for e in entries
         ]
-        statement = upsert(self.id_map)
-        fresh = statement.inserted
-        # One statement, many parameter sets: the driver sends them as multi-row inserts, and
-        # SQLAlchemy compiles the statement once per process instead of once per batch.
-        conn.execute(
-            statement.on_duplicate_key_update(
+        # Compiled once per server dialect, sent as multi-row statements built here: SQLAlchemy's
+        # per-row parameter processing cost more than the driver's escaping (see writer.py),
+        # and PyMySQL batches no upsert written with MySQL 8.0.20+'s row alias (`AS new`).
+        sql, order = self._upsert_sql(conn.dialect, tuple(rows[0]))
+        group = _row(len(order))
+        head, _, tail = sql.partition(group)
+        for start in range(0, len(rows), UPSERT_ROWS):
+            chunk = rows[start : start + UPSERT_ROWS]
+            statement = head + ", ".join([group] * len(chunk)) + tail
+            conn.exec_driver_sql(statement, tuple(row[n] for row in chunk for n in order))
+
+    def _upsert_sql(self, dialect: Dialect, columns: tuple[str, ...]) -> tuple[str, list[str]]:
+        """Return the id map's insert-or-update for these columns in the dialect's SQL, and
+        the order its parameters take."""
+        key = (dialect, columns)
+        if key not in self._compiled:
+            statement = upsert(self.id_map)
+            fresh = statement.inserted
+            statement = statement.on_duplicate_key_update(
                 target_table=fresh.target_table,
                 target_id=fresh.target_id,
                 row_hash=fresh.row_hash,
                 status=fresh.status,
                 run_id=fresh.run_id,
                 updated_at=fresh.imported_at,
-            ),
-            rows,
-        )
+            )
+            sql = str(statement.compile(dialect=dialect, column_keys=list(columns)))
+            # PyMySQL's dialect names its parameters (%(name)s); positional ones are cheaper.
+            order = _NAMED.findall(sql)
+            if sorted(order) != sorted(columns):
+                raise AssertionError(f"unexpected parameters {order} for {columns}")
+            positional = _NAMED.sub("%s", sql)
+            if positional.count(_row(len(order))) != 1:
+                raise AssertionError("the upsert's VALUES group was not found")
+            self._compiled[key] = (positional, order)
+        return self._compiled[key]
 
     def counts(self, conn: Connection, tenant_id: int) -> dict[tuple[str, str], int]:
         """Return (source entity, status) → rows of one tenant."""

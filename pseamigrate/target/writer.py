@@ -7,17 +7,47 @@ rows commit together (STYLE.md C5).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, insert, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
+
+Processor = Callable[[Any], Any]
 
 
 def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert rows, batched by the driver into multi-row statements (one per column set)."""
-    for group in _by_columns(rows).values():
-        conn.execute(insert(table), [dict(row) for row in group])
+    """Insert rows, batched by the driver into multi-row statements (one per column set).
+
+    The statement is built once per table and column set and run with tuples: SQLAlchemy's
+    per-row parameter processing cost more than the driver's escaping (a profile: 7% of a run).
+    Each column's bind processor (JSON's serializer, …) is applied here instead."""
+    for columns, group in _by_columns(rows).items():
+        sql, processors = _insert_plan(conn.dialect, table, columns)
+        params = [
+            tuple(
+                row[name] if process is None else process(row[name])
+                for name, process in zip(columns, processors, strict=True)
+            )
+            for row in group
+        ]
+        conn.exec_driver_sql(sql, params)
+
+
+@functools.lru_cache(maxsize=1024)
+def _insert_plan(
+    dialect: Dialect, table: Table, columns: tuple[str, ...]
+) -> tuple[str, tuple[Processor | None, ...]]:
+    """Return the INSERT of `columns` (driver placeholders) and each column's bind processor."""
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(name) for name in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})"
+    processors = tuple(
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
+    )
+    return sql, processors
 
 
 def _by_columns(
