@@ -223,6 +223,9 @@ def _start_worker(parent: int, queue: Any, turns: Turns) -> None:
     if os.getppid() != parent:  # the parent died before the signal was armed
         os._exit(1)
     _progress, _turns = queue, turns
+    # Ctrl-C reaches every process of the terminal's job: a worker between tasks ignores it
+    # (the parent stops the pool), one running a task stops it cleanly (see `_call`).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # A run allocates millions of short-lived rows and dicts, few of them in cycles: collect
     # the youngest generation less often (measured: about a tenth less CPU), and leave the
     # modules loaded so far out of the older generations' scans.
@@ -232,10 +235,13 @@ def _start_worker(parent: int, queue: Any, turns: Turns) -> None:
 
 def _call(work: Callable[[Task], Result], task: Task) -> tuple[Result | None, bytes | None]:
     """Run one task in a worker; return its result, or its failure pickled for the parent."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         return work(task), None
     except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
         return None, _portable(exc)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _migrate_worker(job: WorkerJob) -> SiteRun:

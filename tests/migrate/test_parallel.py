@@ -114,6 +114,35 @@ def test_kill_9_of_a_parallel_run_kills_its_workers_and_a_run_then_completes(
     assert canonical_dump(one_project.target) == clean
 
 
+def test_ctrl_c_stops_a_parallel_run_cleanly(one_project: Project) -> None:
+    command = [sys.executable, "-m", "pseamigrate", "--config", str(one_project.path), "migrate"]
+    process = subprocess.Popen(
+        [*command, "--allow-plaintext-target", "--batch-size", "10", "--jobs", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+        start_new_session=True,  # its own process group, like a terminal's foreground job
+    )
+    workers: set[int] = set()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        workers |= _children(process.pid)
+        if one_project.count("pm_id_map") >= 200 and len(workers) >= 2:
+            break
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert _all_gone(workers)
+    assert one_project.count("pm_locks") == 0  # the lock was given back
+    assert one_project.count("pm_runs", "WHERE status = 'running'") == 0
+    assert one_project.count("pm_runs", "WHERE status = 'stopped'") >= 1
+    report = _migrate(one_project, 2)  # and the next run completes the target
+    assert report.failed_rows() == 0
+
+
 def test_jobs_below_one_is_a_usage_error(one_project: Project) -> None:
     args = ["--config", str(one_project.path), "migrate", "--jobs", "0"]
     assert runner.invoke(app, args).exit_code == 2
