@@ -50,6 +50,21 @@ class PseamigrateError(Exception):
 
     exit_code = EXIT_FAILED
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt without calling __init__ (subclasses take their own arguments), so an error
+        # raised in a worker process reaches the parent with its type and attributes.
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
+
+
+def _rebuild(
+    kind: type[PseamigrateError], args: tuple[Any, ...], state: dict[str, Any]
+) -> PseamigrateError:
+    """Recreate a pickled error (see `PseamigrateError.__reduce__`)."""
+    error = kind.__new__(kind)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 class ConfigError(PseamigrateError):
     """The project file or the settings it names are missing or wrong."""

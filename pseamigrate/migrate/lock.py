@@ -75,10 +75,9 @@ def acquire(engine: Engine, ledger: Ledger, holder: Holder) -> None:
                     row["run_id"],
                     row["expires_at"],
                 )
-            if row is not None:
-                # Runs start only under the lock, so every run still "running" died with the
-                # holder taken over (a parallel run has one holder for all its sites).
-                ledger.stop_running(conn)
+            # Runs start only under the lock, so every run still "running" died: with a holder
+            # taken over, or interrupted between writing its row and learning its id.
+            ledger.stop_running(conn)
             values = {
                 "holder_host": holder.host,
                 "holder_pid": holder.pid,

@@ -91,6 +91,7 @@ Result = TypeVar("Result")
 # Set in each worker by `_start_worker`: how it reports progress and takes turns.
 _progress: Any = None
 _turns: Turns | None = None
+_stop: Any = None  # set by the parent when the run stops (Ctrl-C, a failure)
 
 
 def in_workers(
@@ -107,13 +108,14 @@ def in_workers(
     context = multiprocessing.get_context("spawn")
     queue = context.Queue() if on_progress is not None else None
     turns = Turns(context, len(tasks))
+    stop = context.Event()
     with (
         _forwarding(queue, on_progress),
         ProcessPoolExecutor(
             max_workers=max(1, min(workers, len(tasks))),
             mp_context=context,
             initializer=_start_worker,
-            initargs=(os.getpid(), queue, turns),
+            initargs=(os.getpid(), queue, turns, stop),
         ) as pool,
     ):
         # Submitted in task order, and a pool starts them in that order: a task only ever
@@ -124,6 +126,7 @@ def in_workers(
         try:
             results = [future.result() for future in futures]
         except BaseException:
+            stop.set()  # tasks already handed to a worker must not start either
             for future in futures:
                 future.cancel()
             raise
@@ -214,15 +217,15 @@ def _forwarding(queue: Any, on_progress: SiteProgress | None) -> Iterator[None]:
         thread.join(timeout=10)
 
 
-def _start_worker(parent: int, queue: Any, turns: Turns) -> None:
-    """Make this worker die with the parent, and keep its progress queue and turns."""
-    global _progress, _turns
+def _start_worker(parent: int, queue: Any, turns: Turns, stop: Any) -> None:
+    """Make this worker die with the parent, and keep its progress queue, turns and stop."""
+    global _progress, _turns, _stop
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the parent died before the signal was armed
         os._exit(1)
-    _progress, _turns = queue, turns
+    _progress, _turns, _stop = queue, turns, stop
     # Ctrl-C reaches every process of the terminal's job: a worker between tasks ignores it
     # (the parent stops the pool), one running a task stops it cleanly (see `_call`).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -235,6 +238,8 @@ def _start_worker(parent: int, queue: Any, turns: Turns) -> None:
 
 def _call(work: Callable[[Task], Result], task: Task) -> tuple[Result | None, bytes | None]:
     """Run one task in a worker; return its result, or its failure pickled for the parent."""
+    if _stop is not None and _stop.is_set():
+        return None, pickle.dumps(KeyboardInterrupt())
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         return work(task), None

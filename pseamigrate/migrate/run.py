@@ -135,6 +135,8 @@ def migrate(
         # Imported here: the parallel runner builds on this module's SiteJob and migrate_site.
         from pseamigrate.migrate.parallel import migrate_parallel
 
+        for site in sites:  # bad input stops the run before any site writes, as in turn
+            preflight(site, canonical)
         report.sites = migrate_parallel(
             target_url, what, sites, files_dir, canonical, options, on_progress, item_filter
         )
@@ -205,6 +207,19 @@ def migrate_site(job: SiteJob, run: SiteRun) -> None:
     ):
         _check(mapping, opened, job.model)
         _run_site(job, run, mapping, opened)
+
+
+def preflight(site: SiteSettings, model: cm.CanonicalModel) -> None:
+    """Check one site before anything is written: its files_dir exists, and its mapping loads
+    and fits the live site (raises what `migrate_site` would)."""
+    mapping = _mapping_of(site)
+    _files_dir(site)
+    where = f"site {site.name!r}"
+    with (
+        db.engine(site.connection.resolve(), where) as source,
+        open_site(source, site.table_prefix, where=where) as opened,
+    ):
+        _check(mapping, opened, model)
 
 
 def _files_dir(site: SiteSettings) -> Path | None:

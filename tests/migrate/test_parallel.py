@@ -13,10 +13,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from pseamigrate.cli import app
-from pseamigrate.errors import ConfigError, PseamigrateError
+from pseamigrate.errors import ConfigError, ConnectionFailed, PseamigrateError
+from pseamigrate.migrate import run as run_module
 from pseamigrate.migrate.parallel import Turns, _portable
 from pseamigrate.migrate.run import MigrationReport, migrate
 from pseamigrate.migrate.steps import Options
@@ -51,7 +53,9 @@ def test_a_parallel_rerun_changes_nothing(one_project: Project) -> None:
     assert sum(c.unchanged for c in steps) > 0
 
 
-def test_a_failing_site_stops_the_parallel_run_with_its_typed_error(one_project: Project) -> None:
+def test_a_site_with_bad_input_stops_a_parallel_run_before_any_site_writes(
+    one_project: Project,
+) -> None:
     broken = one_project.path.with_name("broken-files.yaml")
     original = one_project.path.read_text(encoding="utf-8")
     broken.write_text(original.replace(str(one_project.files["iraq"]), "/nonexistent/x"), "utf-8")
@@ -59,8 +63,8 @@ def test_a_failing_site_stops_the_parallel_run_with_its_typed_error(one_project:
     result = runner.invoke(app, args)
     assert result.exit_code == 1, result.output
     assert "site 'iraq': files_dir /nonexistent/x does not exist" in result.stderr
-    assert one_project.count("pm_locks") == 0  # the parent gave the lock back
-    assert one_project.count("pm_runs", "WHERE status = 'running'") == 0
+    assert one_project.count("pm_runs") == 0  # checked before any site wrote
+    assert one_project.count("pm_locks") == 0
 
 
 def test_a_parallel_run_honours_the_lock_of_another_run(one_project: Project) -> None:
@@ -137,10 +141,32 @@ def test_ctrl_c_stops_a_parallel_run_cleanly(one_project: Project) -> None:
     assert "interrupted" in stderr and "Traceback" not in stderr
     assert _all_gone(workers)
     assert one_project.count("pm_locks") == 0  # the lock was given back
-    assert one_project.count("pm_runs", "WHERE status = 'running'") == 0
     assert one_project.count("pm_runs", "WHERE status = 'stopped'") >= 1
+    assert one_project.count("pm_runs", "WHERE status = 'done'") < len(SITES)  # none went on
     report = _migrate(one_project, 2)  # and the next run completes the target
     assert report.failed_rows() == 0
+    assert one_project.count("pm_runs", "WHERE status = 'running'") == 0
+
+
+def test_a_site_failing_while_others_run_stops_the_run_with_its_error(
+    one_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # drc's database is gone by the time its worker reads it (the preflight did not see it).
+    variable = f"PM_{one_project.name.upper()}_DRC"
+    gone = one_project.sources["drc"].set(database=f"{one_project.name}_gone")
+    monkeypatch.setenv(variable, gone.render_as_string(hide_password=False))
+    real = run_module.preflight
+    monkeypatch.setattr(
+        run_module,
+        "preflight",
+        lambda site, model: None if site.name == "drc" else real(site, model),
+    )
+    with pytest.raises(ConnectionFailed) as failed:
+        _migrate(one_project, 4)
+    assert "site 'drc'" in str(failed.value)
+    assert one_project.count("pm_locks") == 0  # the parent gave the lock back
+    assert one_project.count("pm_runs", "WHERE status = 'running'") == 0
+    assert one_project.count("pm_runs", "WHERE status = 'done'") == 3  # the others finished
 
 
 def test_jobs_below_one_is_a_usage_error(one_project: Project) -> None:
@@ -158,6 +184,8 @@ def test_an_error_that_does_not_survive_pickling_keeps_its_message_and_exit_code
     assert isinstance(copy, PseamigrateError)
     assert str(copy) == "site 'iraq' is odd (3)" and copy.exit_code == ConfigError.exit_code
     assert isinstance(pickle.loads(_portable(ConfigError("plain"))), ConfigError)
+    lost = pickle.loads(_portable(ConnectionFailed("site 'drc'", "host:1/db", "MySQL error 1049")))
+    assert type(lost) is ConnectionFailed and lost.where == "host:1/db"  # type and attributes
 
     class Bug(Exception):
         def __init__(self, value: str, where: int) -> None:
