@@ -103,8 +103,8 @@ def in_workers(
     """Run `work` on each task in up to `workers` fresh processes; return results in order.
 
     `work` must be a module-level function; in it, `worker_progress` and `worker_turns` give
-    the progress and turns of this run. Raises the first failure (in task order) once every
-    started task has stopped."""
+    the progress and turns of this run. A failure keeps the tasks not yet started from
+    starting; the first failure (in task order) is raised once every started task stopped."""
     context = multiprocessing.get_context("spawn")
     queue = context.Queue() if on_progress is not None else None
     turns = Turns(context, len(tasks))
@@ -244,6 +244,8 @@ def _call(work: Callable[[Task], Result], task: Task) -> tuple[Result | None, by
     try:
         return work(task), None
     except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
+        if _stop is not None:  # set here, before this worker can take the next task
+            _stop.set()
         return None, _portable(exc)
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)

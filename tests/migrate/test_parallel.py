@@ -17,11 +17,13 @@ import pytest
 from typer.testing import CliRunner
 
 from pseamigrate.cli import app
+from pseamigrate.config import SiteSettings
 from pseamigrate.errors import ConfigError, ConnectionFailed, PseamigrateError
 from pseamigrate.migrate import run as run_module
 from pseamigrate.migrate.parallel import Turns, _portable
 from pseamigrate.migrate.run import MigrationReport, migrate
 from pseamigrate.migrate.steps import Options
+from pseamigrate.target.model import CanonicalModel
 from tests.migrate.helpers import SITES, Project, canonical_dump, reset_target
 
 runner = CliRunner()
@@ -166,7 +168,29 @@ def test_a_site_failing_while_others_run_stops_the_run_with_its_error(
     assert "site 'drc'" in str(failed.value)
     assert one_project.count("pm_locks") == 0  # the parent gave the lock back
     assert one_project.count("pm_runs", "WHERE status = 'running'") == 0
-    assert one_project.count("pm_runs", "WHERE status = 'done'") == 3  # the others finished
+    # Sites already running finish; those not yet started when drc failed never start.
+    assert one_project.count("pm_runs", "WHERE status NOT IN ('done', 'stopped')") == 0
+
+
+def test_a_failed_site_keeps_the_sites_not_yet_started_from_starting(
+    one_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two workers: demo and iraq start; iraq's database is gone; drc and syria never start.
+    variable = f"PM_{one_project.name.upper()}_IRAQ"
+    gone = one_project.sources["iraq"].set(database=f"{one_project.name}_gone")
+    monkeypatch.setenv(variable, gone.render_as_string(hide_password=False))
+    real = run_module.preflight
+
+    def preflight(site: SiteSettings, model: CanonicalModel) -> None:
+        if site.name != "iraq":
+            real(site, model)
+
+    monkeypatch.setattr(run_module, "preflight", preflight)
+    with pytest.raises(ConnectionFailed):
+        _migrate(one_project, 2)
+    sites = one_project.scalar("SELECT GROUP_CONCAT(site ORDER BY site) FROM pm_runs")
+    assert sites in ("demo", None), sites  # iraq failed before its run row; drc, syria: none
+    assert one_project.count("pm_locks") == 0
 
 
 def test_jobs_below_one_is_a_usage_error(one_project: Project) -> None:
