@@ -13,7 +13,7 @@ import contextlib
 import getpass
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -196,22 +196,24 @@ class SiteJob:
 
 def migrate_site(job: SiteJob, run: SiteRun) -> None:
     """Migrate one site into the target behind `job.engine`, filling `run` as it goes."""
-    site = job.site
-    mapping = _mapping_of(site)
-    _files_dir(site)
-    run.mapping_digest = mapping_digest(mapping)
-    where = f"site {site.name!r}"
-    with (
-        db.engine(site.connection.resolve(), where) as source,
-        open_site(source, site.table_prefix, where=where) as opened,
-    ):
-        _check(mapping, opened, job.model)
+    with _checked_site(job.site, job.model) as (mapping, opened):
+        run.mapping_digest = mapping_digest(mapping)
         _run_site(job, run, mapping, opened)
 
 
 def preflight(site: SiteSettings, model: cm.CanonicalModel) -> None:
     """Check one site before anything is written: its files_dir exists, and its mapping loads
     and fits the live site (raises what `migrate_site` would)."""
+    with _checked_site(site, model):
+        pass
+
+
+@contextlib.contextmanager
+def _checked_site(
+    site: SiteSettings, model: cm.CanonicalModel
+) -> Iterator[tuple[SiteMapping, DrupalSite]]:
+    """Load the site's mapping, check its files_dir, open the site and check the mapping
+    against it; yield the mapping and the open site."""
     mapping = _mapping_of(site)
     _files_dir(site)
     where = f"site {site.name!r}"
@@ -220,6 +222,7 @@ def preflight(site: SiteSettings, model: cm.CanonicalModel) -> None:
         open_site(source, site.table_prefix, where=where) as opened,
     ):
         _check(mapping, opened, model)
+        yield mapping, opened
 
 
 def _files_dir(site: SiteSettings) -> Path | None:
@@ -297,12 +300,13 @@ def _run_site(job: SiteJob, run: SiteRun, mapping: SiteMapping, opened: DrupalSi
 def _steps(runner: StepRunner, steps: list[p.Step], run: SiteRun, job: SiteJob) -> None:
     """Run the steps; with turns, the steps writing shared rows wait for this site's turn."""
     groups = [p.shared_group(step, job.model) for step in steps]
+    first = {group: groups.index(group) for group in groups if group is not None}
     last = {group: i for i, group in enumerate(groups) if group is not None}
     if job.turn is not None:
         for unused in set(p.SHARED_GROUPS) - set(last):
             job.turn[0].done(unused, job.turn[1])
     for i, (step, group) in enumerate(zip(steps, groups, strict=True)):
-        if job.turn is not None and group is not None and groups.index(group) == i:
+        if job.turn is not None and group is not None and first[group] == i:
             job.turn[0].wait(group, job.turn[1])
         run.steps.append(runner.run(step, job.on_progress))
         if job.turn is not None and group is not None and last[group] == i:

@@ -248,9 +248,7 @@ class StepRunner:
             except DBAPIError as exc:
                 self.target.ids.forget(writer.kind)
                 lost = _code(exc) in LOST_CONNECTION or exc.connection_invalidated
-                if not lost and _code(exc) not in CONFLICT:
-                    return self._row_by_row(writer, items)
-                if attempt == RETRIES and not lost:
+                if not lost and (_code(exc) not in CONFLICT or attempt == RETRIES):
                     return self._row_by_row(writer, items)
                 if attempt == RETRIES:
                     raise TargetLost(step.label, batch, f"MySQL error {_code(exc)}") from None
