@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from dataclasses import dataclass, field
@@ -61,6 +62,21 @@ class Project:
                 return conn.execute(text(sql)).scalar()
         finally:
             engine.dispose()
+
+
+def hold_lock(project: Project, host: str, pid: int, expires: dt.datetime) -> None:
+    """Make the migrate lock look held by `host`/`pid` until `expires` (UTC)."""
+    engine = create_engine(project.target)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM pm_locks"))
+        conn.execute(
+            text(
+                "INSERT INTO pm_locks (name, holder_host, holder_pid, run_id, acquired_at, "
+                "expires_at) VALUES ('migrate', :h, :p, NULL, UTC_TIMESTAMP(), :e)"
+            ),
+            {"h": host, "p": pid, "e": expires},
+        )
+    engine.dispose()
 
 
 def make_project(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 import os
 import pickle
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -24,7 +26,7 @@ from pseamigrate.migrate.parallel import Turns, _portable
 from pseamigrate.migrate.run import MigrationReport, migrate
 from pseamigrate.migrate.steps import Options
 from pseamigrate.target.model import CanonicalModel
-from tests.migrate.helpers import SITES, Project, canonical_dump, reset_target
+from tests.migrate.helpers import SITES, Project, canonical_dump, hold_lock, reset_target
 
 runner = CliRunner()
 Event = tuple[str, str, int, int | None]
@@ -72,7 +74,8 @@ def test_a_site_with_bad_input_stops_a_parallel_run_before_any_site_writes(
 def test_a_parallel_run_honours_the_lock_of_another_run(one_project: Project) -> None:
     holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        _hold_lock(one_project, holder.pid)
+        expires = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(minutes=5)
+        hold_lock(one_project, socket.gethostname(), holder.pid, expires)
         args = ["--config", str(one_project.path), "migrate", "--allow-plaintext-target"]
         result = runner.invoke(app, [*args, "--jobs", "2"])
         assert result.exit_code == 4
@@ -153,16 +156,7 @@ def test_ctrl_c_stops_a_parallel_run_cleanly(one_project: Project) -> None:
 def test_a_site_failing_while_others_run_stops_the_run_with_its_error(
     one_project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # drc's database is gone by the time its worker reads it (the preflight did not see it).
-    variable = f"PM_{one_project.name.upper()}_DRC"
-    gone = one_project.sources["drc"].set(database=f"{one_project.name}_gone")
-    monkeypatch.setenv(variable, gone.render_as_string(hide_password=False))
-    real = run_module.preflight
-    monkeypatch.setattr(
-        run_module,
-        "preflight",
-        lambda site, model: None if site.name == "drc" else real(site, model),
-    )
+    _gone_after_preflight(one_project, monkeypatch, "drc")
     with pytest.raises(ConnectionFailed) as failed:
         _migrate(one_project, 4)
     assert "site 'drc'" in str(failed.value)
@@ -176,16 +170,7 @@ def test_a_failed_site_keeps_the_sites_not_yet_started_from_starting(
     one_project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Two workers: demo and iraq start; iraq's database is gone; drc and syria never start.
-    variable = f"PM_{one_project.name.upper()}_IRAQ"
-    gone = one_project.sources["iraq"].set(database=f"{one_project.name}_gone")
-    monkeypatch.setenv(variable, gone.render_as_string(hide_password=False))
-    real = run_module.preflight
-
-    def preflight(site: SiteSettings, model: CanonicalModel) -> None:
-        if site.name != "iraq":
-            real(site, model)
-
-    monkeypatch.setattr(run_module, "preflight", preflight)
+    _gone_after_preflight(one_project, monkeypatch, "iraq")
     with pytest.raises(ConnectionFailed):
         _migrate(one_project, 2)
     sites = one_project.scalar("SELECT GROUP_CONCAT(site ORDER BY site) FROM pm_runs")
@@ -233,6 +218,21 @@ def test_a_turn_waits_for_every_earlier_site_whatever_order_they_finish_in() -> 
     turns.wait("accounts", 0)  # the first site never waits
 
 
+def _gone_after_preflight(project: Project, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Point site `name` at a database that does not exist, unseen by the parent's preflight:
+    its database is gone by the time its worker reads it."""
+    variable = f"PM_{project.name.upper()}_{name.upper()}"
+    gone = project.sources[name].set(database=f"{project.name}_gone")
+    monkeypatch.setenv(variable, gone.render_as_string(hide_password=False))
+    real = run_module.preflight
+
+    def preflight(site: SiteSettings, model: CanonicalModel) -> None:
+        if site.name != name:
+            real(site, model)
+
+    monkeypatch.setattr(run_module, "preflight", preflight)
+
+
 def _migrate(
     project: Project, jobs: int, on_progress: Callable[[Event], None] | None = None
 ) -> MigrationReport:
@@ -245,25 +245,6 @@ def _migrate(
             sink((site, step, done, total))
 
     return migrate(project.settings(), [], options, on_progress=progress)
-
-
-def _hold_lock(project: Project, pid: int) -> None:
-    import datetime as dt
-    import socket
-
-    from sqlalchemy import create_engine, text
-
-    expires = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(minutes=5)
-    engine = create_engine(project.target)
-    with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO pm_locks (name, holder_host, holder_pid, run_id, acquired_at, "
-                "expires_at) VALUES ('migrate', :h, :p, NULL, UTC_TIMESTAMP(), :e)"
-            ),
-            {"h": socket.gethostname(), "p": pid, "e": expires},
-        )
-    engine.dispose()
 
 
 def _children(pid: int) -> set[int]:

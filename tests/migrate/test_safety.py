@@ -19,27 +19,13 @@ from pseamigrate.cli import app
 from pseamigrate.drupal import open_site
 from pseamigrate.errors import TargetLost
 from pseamigrate.servers import running_server
-from tests.migrate.helpers import Project, canonical_dump, reset_target
+from tests.migrate.helpers import Project, canonical_dump, hold_lock, reset_target
 
 runner = CliRunner()
 
 
 def _cli(project: Project, *args: str) -> object:
     return runner.invoke(app, ["--config", str(project.path), *args])
-
-
-def _lock(project: Project, host: str, pid: int, expires: dt.datetime) -> None:
-    engine = create_engine(project.target)
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM pm_locks"))
-        conn.execute(
-            text(
-                "INSERT INTO pm_locks (name, holder_host, holder_pid, run_id, acquired_at, "
-                "expires_at) VALUES ('migrate', :h, :p, NULL, UTC_TIMESTAMP(), :e)"
-            ),
-            {"h": host, "p": pid, "e": expires},
-        )
-    engine.dispose()
 
 
 def _utc_in(minutes: int) -> dt.datetime:
@@ -56,7 +42,7 @@ def test_a_plaintext_target_is_refused_and_nothing_is_written(one_project: Proje
 def test_a_second_run_is_refused_while_a_live_process_holds_the_lock(one_project: Project) -> None:
     holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        _lock(one_project, socket.gethostname(), holder.pid, _utc_in(5))
+        hold_lock(one_project, socket.gethostname(), holder.pid, _utc_in(5))
         result = _cli(one_project, "migrate", "demo", "--allow-plaintext-target")
         assert result.exit_code == 4
         assert f"pid {holder.pid}" in result.stderr and "holds the lock" in result.stderr
@@ -70,9 +56,9 @@ def test_a_second_run_is_refused_while_a_live_process_holds_the_lock(one_project
 
 
 def test_a_lock_from_another_host_waits_for_its_expiry(one_project: Project) -> None:
-    _lock(one_project, "elsewhere.example", 4242, _utc_in(5))
+    hold_lock(one_project, "elsewhere.example", 4242, _utc_in(5))
     assert _cli(one_project, "migrate", "demo", "--allow-plaintext-target").exit_code == 4
-    _lock(one_project, "elsewhere.example", 4242, _utc_in(-1))
+    hold_lock(one_project, "elsewhere.example", 4242, _utc_in(-1))
     assert _cli(one_project, "migrate", "demo", "--allow-plaintext-target").exit_code == 0
 
 
