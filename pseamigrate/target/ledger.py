@@ -14,6 +14,8 @@ from sqlalchemy import MetaData, Table, and_, delete, func, insert, select, upda
 from sqlalchemy.dialects.mysql import insert as upsert
 from sqlalchemy.engine import Connection, Dialect
 
+from pseamigrate.target import literals
+
 
 def now() -> dt.datetime:
     """Return the current UTC time without tzinfo (DATETIME columns hold UTC)."""
@@ -21,7 +23,6 @@ def now() -> dt.datetime:
 
 
 _NAMED = re.compile(r"%\((\w+)\)s")
-UPSERT_ROWS = 1000  # id map rows per statement (about 200 bytes each)
 
 
 def _row(width: int) -> str:
@@ -134,16 +135,13 @@ class Ledger:
             }
             for e in entries
         ]
-        # Compiled once per server dialect, sent as multi-row statements built here: SQLAlchemy's
-        # per-row parameter processing cost more than the driver's escaping (see writer.py),
-        # and PyMySQL batches no upsert written with MySQL 8.0.20+'s row alias (`AS new`).
+        # Compiled once per server dialect, sent as multi-row statements whose values
+        # `literals` renders: SQLAlchemy's per-row parameter processing and the driver's
+        # escaping cost more (see writer.py), and PyMySQL batches no upsert written with MySQL
+        # 8.0.20+'s row alias (`AS new`).
         sql, order = self._upsert_sql(conn.dialect, tuple(rows[0]))
-        group = _row(len(order))
-        head, _, tail = sql.partition(group)
-        for start in range(0, len(rows), UPSERT_ROWS):
-            chunk = rows[start : start + UPSERT_ROWS]
-            statement = head + ", ".join([group] * len(chunk)) + tail
-            conn.exec_driver_sql(statement, tuple(row[n] for row in chunk for n in order))
+        head, _, tail = sql.partition(_row(len(order)))
+        literals.send_rows(conn, head, ([row[n] for n in order] for row in rows), tail)
 
     def _upsert_sql(self, dialect: Dialect, columns: tuple[str, ...]) -> tuple[str, list[str]]:
         """Return the id map's insert-or-update for these columns in the dialect's SQL, and
