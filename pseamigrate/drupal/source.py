@@ -6,12 +6,13 @@ does not depend on the Drupal version (listing tables and columns, reading a bat
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Executable, bindparam, text
+from sqlalchemy import Executable, text
 from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.exc import DBAPIError
 
@@ -107,8 +108,7 @@ class Source:
         result names to `table`'s real columns so aliased latin1 columns are repaired too."""
         if not ids:
             return []
-        statement = text(sql).bindparams(bindparam("ids", expanding=True))
-        result = self.execute(statement, {**dict(params or {}), "ids": list(ids)})
+        result = self.execute(text(with_ids(sql, ids)), params or {})
         repair = self.latin1.get(table, frozenset())
         repair |= {alias for alias, column in (aliases or {}).items() if column in repair}
         rows = _dicts(result)
@@ -121,8 +121,7 @@ class Source:
         tables are most of what a site holds)."""
         if not ids:
             return []
-        statement = text(sql).bindparams(bindparam("ids", expanding=True))
-        result = self.execute(statement, {**dict(params), "ids": list(ids)})
+        result = self.execute(text(with_ids(sql, ids)), params)
         repair = self.latin1.get(table, frozenset())
         at = [i for i, key in enumerate(result.keys()) if key in repair]
         rows = [tuple(row) for row in result]
@@ -132,6 +131,22 @@ class Source:
         """Raise `MissingFieldTable` if a field's table is absent."""
         if real_table not in self.tables:
             raise MissingFieldTable(field, real_table)
+
+
+def with_ids(sql: str, ids: Sequence[int]) -> str:
+    """Write a batch's ids into `sql` in place of `:ids`, as a list of integer literals.
+
+    Why not an expanding parameter: SQLAlchemy renders one bind per id and the driver escapes
+    each, for every field table of every batch (a profile: about 3% of a migration). Each id
+    goes through `int()`, so nothing but digits reaches the SQL."""
+    listed = "(" + ",".join([str(int(ident)) for ident in ids]) + ")"
+    replaced, found = _IDS.subn(listed, sql)
+    if found != 1:
+        raise ValueError("the query must name :ids exactly once")
+    return replaced
+
+
+_IDS = re.compile(r":ids\b")
 
 
 def _dicts(result: CursorResult[Any]) -> list[Row]:
