@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pseamigrate.db import quote_name
 from pseamigrate.drupal.model import EntityRecord, FieldStorage, Translation
-from pseamigrate.drupal.source import Row, Source
+from pseamigrate.drupal.source import Row, Source, ids_where
 
 # Languages meaning "not language specific": their values belong to every translation.
 NEUTRAL = frozenset({"und", "zxx", ""})
@@ -48,13 +48,18 @@ def fetch_values(
     # Columns keep their real names so latin1 repair (keyed by column) applies; renamed below.
     real = {f"{storage.name}_{col}": col for col in storage.columns}
     props = ", ".join(quote_name(column) for column in real)
+    if not ids:
+        return {}
     where = ROW_FILTER[rows_of] + (" entity_type = :et AND" if how.entity_type_column else "")
+    batch, keep = ids_where(how.key, ids)
     sql = (
         f"SELECT {how.key} AS k, {how.lang_column} AS lang, delta, {props} "
         f"FROM {quote_name(table)} "
-        f"WHERE {where} {how.key} IN :ids ORDER BY {how.key}, {how.lang_column}, delta"
+        f"WHERE {where} {batch} ORDER BY {how.key}, {how.lang_column}, delta"
     )
-    rows = source.tuples_in(sql, ids, {"et": storage.entity_type}, table=table)
+    rows = source.tuples(sql, {"et": storage.entity_type}, table=table)
+    if keep is not None:  # read as a span: other ids' rows (other bundles) are dropped
+        rows = [row for row in rows if row[0] in keep]
     names = list(real.values())
     grouped: Values = {}
     for row in rows:  # k, lang, delta, then the columns in `names` order

@@ -114,14 +114,10 @@ class Source:
         rows = _dicts(result)
         return [repair_row(row, repair) for row in rows] if repair else rows
 
-    def tuples_in(
-        self, sql: str, ids: Sequence[int], params: Mapping[str, Any], *, table: str
-    ) -> list[tuple[Any, ...]]:
-        """Like `rows_in`, as tuples in the query's column order (no dict per row: field
-        tables are most of what a site holds)."""
-        if not ids:
-            return []
-        result = self.execute(text(with_ids(sql, ids)), params)
+    def tuples(self, sql: str, params: Mapping[str, Any], *, table: str) -> list[tuple[Any, ...]]:
+        """Run a bounded query and return its rows as tuples in the query's column order (no
+        dict per row: field tables are most of what a site holds); `table` as in `rows`."""
+        result = self.execute(text(sql), params)
         repair = self.latin1.get(table, frozenset())
         at = [i for i, key in enumerate(result.keys()) if key in repair]
         rows = [tuple(row) for row in result]
@@ -147,6 +143,23 @@ def with_ids(sql: str, ids: Sequence[int]) -> str:
 
 
 _IDS = re.compile(r":ids\b")
+# When a batch's ids fill at least 1/DENSE of the span between its lowest and highest id, a
+# field query reads that span (one index range) and drops the rows of other ids, instead of an
+# IN list of every id (one index dive per id): 2.2 against 9.6 ms per 500 revisions on MariaDB.
+# Keyset batches are disjoint spans, so a step reads each field table at most once in total.
+DENSE = 4
+
+
+def ids_where(column: str, ids: Sequence[int]) -> tuple[str, frozenset[int] | None]:
+    """Return the SQL condition on `column` that reads a batch's ids, and the ids to keep of
+    what it returns when it reads their whole span (None: it reads exactly those ids).
+
+    Each id goes through `int()`, so nothing but digits reaches the SQL."""
+    wanted = [int(ident) for ident in ids]
+    low, high = min(wanted), max(wanted)
+    if high - low < DENSE * len(wanted):
+        return f"{column} BETWEEN {low} AND {high}", frozenset(wanted)
+    return f"{column} IN ({','.join(map(str, wanted))})", None
 
 
 def _dicts(result: CursorResult[Any]) -> list[Row]:
