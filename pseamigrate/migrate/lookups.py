@@ -17,6 +17,8 @@ DRY_RUN_ID = -1  # stands for "would be created by this run"
 
 def source_key(value: Any) -> str | None:
     """Return a source id as the ledger keeps it (text; `12`, `12.0` and `'12'` agree)."""
+    if type(value) is int:  # most ids: the same text the general path gives, sooner
+        return str(value)
     if value is None or value == "":
         return None
     if isinstance(value, float) and value.is_integer():
