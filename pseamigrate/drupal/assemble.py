@@ -45,11 +45,11 @@ def fetch_values(
 ) -> Values:
     """Read one field's rows for a batch of ids, grouped by (id, language), ordered by delta."""
     source.require(table, storage.name)
+    if not ids:
+        return {}
     # Columns keep their real names so latin1 repair (keyed by column) applies; renamed below.
     real = {f"{storage.name}_{col}": col for col in storage.columns}
     props = ", ".join(quote_name(column) for column in real)
-    if not ids:
-        return {}
     where = ROW_FILTER[rows_of] + (" entity_type = :et AND" if how.entity_type_column else "")
     batch, keep = ids_where(how.key, ids)
     sql = (

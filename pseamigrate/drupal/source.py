@@ -135,8 +135,7 @@ def with_ids(sql: str, ids: Sequence[int]) -> str:
     Why not an expanding parameter: SQLAlchemy renders one bind per id and the driver escapes
     each, for every field table of every batch (a profile: about 3% of a migration). Each id
     goes through `int()`, so nothing but digits reaches the SQL."""
-    listed = "(" + ",".join([str(int(ident)) for ident in ids]) + ")"
-    replaced, found = _IDS.subn(listed, sql)
+    replaced, found = _IDS.subn(_integers([int(ident) for ident in ids]), sql)
     if found != 1:
         raise ValueError("the query must name :ids exactly once")
     return replaced
@@ -159,7 +158,12 @@ def ids_where(column: str, ids: Sequence[int]) -> tuple[str, frozenset[int] | No
     low, high = min(wanted), max(wanted)
     if high - low < DENSE * len(wanted):
         return f"{column} BETWEEN {low} AND {high}", frozenset(wanted)
-    return f"{column} IN ({','.join(map(str, wanted))})", None
+    return f"{column} IN {_integers(wanted)}", None
+
+
+def _integers(ids: Sequence[int]) -> str:
+    """Render ids already passed through `int()` as an SQL list: `(1,2,3)`."""
+    return "(" + ",".join(map(str, ids)) + ")"
 
 
 def _dicts(result: CursorResult[Any]) -> list[Row]:

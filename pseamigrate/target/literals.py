@@ -96,7 +96,7 @@ def _null(_value: None) -> str:
 
 
 def _datetime(value: dt.datetime) -> str:
-    """A naive datetime as PyMySQL writes it (microseconds only when there are some)."""
+    """A datetime as PyMySQL writes it: wall-clock time, microseconds only when there are some."""
     if value.tzinfo is not None:  # PyMySQL writes an aware one's wall-clock time, zone dropped
         value = value.replace(tzinfo=None)
     return "'" + value.isoformat(" ") + "'"
