@@ -24,6 +24,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from pseamigrate import jsontext
 from pseamigrate.errors import ConfigError, ConnectionFailed
 
 Flavor = Literal["mysql", "mariadb"]
@@ -129,6 +130,8 @@ def make_engine(url: URL | str) -> Engine:
         pool_recycle=3600,
         hide_parameters=True,
         connect_args=connect_args,
+        # JSON columns (`extra`, revision snapshots) as compact UTF-8 text, encoded in C.
+        json_serializer=jsontext.column_text,
     )
     if "ssl" in connect_args:
         event.listen(engine, "connect", _require_tls(url))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
 import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from pseamigrate import jsontext
 
 OK, FAILED, IGNORED = "ok", "failed", "ignored"
 
@@ -65,21 +64,7 @@ class Item:
             "deferred": self.deferred,
             "inputs": self.inputs,
         }
-        encoded = json.dumps(document, sort_keys=True, default=_plain, ensure_ascii=False)
-        return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
-
-
-def _plain(value: Any) -> Any:
-    """Turn what JSON cannot encode into a stable text form."""
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    if isinstance(value, bytes):
-        return value.hex()
-    if isinstance(value, set | frozenset):
-        return sorted(value, key=str)
-    return str(value)
+        return hashlib.sha256(jsontext.encode(document, sort_keys=True)).hexdigest()
 
 
 class ItemFilter(Protocol):

@@ -6,17 +6,17 @@ value — instead of a server error that would quote it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pseamigrate.migrate.items import Item, _plain
+from pseamigrate import jsontext
+from pseamigrate.migrate.items import Item
 from pseamigrate.target import model as cm
 
 
 def plain_json(value: Mapping[str, Any]) -> Any:
     """Return `value` as JSON-ready data (dates as ISO text, bytes as hex)."""
-    return json.loads(json.dumps(value, default=_plain, ensure_ascii=False))
+    return jsontext.plain(value)
 
 
 def check_values(

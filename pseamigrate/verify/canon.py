@@ -11,14 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, Numeric, Table
 from sqlalchemy.types import TypeEngine
 
-from pseamigrate.migrate.items import _plain
+from pseamigrate import jsontext
 
 STAMPS = frozenset({"id", "imported_at", "updated_at"})
 
@@ -28,8 +27,7 @@ def normal(value: Any, kind: TypeEngine[Any]) -> Any:
     if value is None:
         return None
     if isinstance(kind, JSON):
-        loaded = json.loads(value) if isinstance(value, str | bytes) else value
-        return json.loads(json.dumps(loaded, default=_plain, ensure_ascii=False))
+        return jsontext.plain(jsontext.load(value) if isinstance(value, str | bytes) else value)
     if isinstance(kind, Boolean):
         return int(value) if isinstance(value, str) else int(bool(value))
     if isinstance(kind, Integer):
@@ -65,13 +63,13 @@ def canonical_rows(
     return sorted(done, key=lambda row: (row.get("delta") or 0, _encode(row)))
 
 
-def _encode(document: Any) -> str:
-    return json.dumps(document, sort_keys=True, default=str, ensure_ascii=False)
+def _encode(document: Any) -> bytes:
+    return jsontext.encode(document, sort_keys=True, default=str)
 
 
 def row_digest(document: Mapping[str, Any]) -> str:
     """Return the sha256 of a canonical row (with its children and merge keys)."""
-    return hashlib.sha256(_encode(document).encode("utf-8")).hexdigest()
+    return hashlib.sha256(_encode(document)).hexdigest()
 
 
 def combined(digests: Iterable[str]) -> str:
