@@ -27,6 +27,8 @@ TEXTS = [
     "",
     "x" * 70_000,
 ]
+# Texts from 32 characters on are escaped by `str.replace` passes, not the driver's table.
+TEXTS.append("".join(TEXTS[:8]) * 3)
 DATES = [
     dt.datetime(2024, 2, 29, 23, 59, 58),
     dt.datetime(2024, 2, 29, 23, 59, 58, 123456),
@@ -155,5 +157,18 @@ def test_rendering_matches_the_driver_for_each_fast_type(any_db: URL) -> None:
             early = dt.datetime(999, 1, 2, 3, 4, 5, 6)  # years below 1000 padded to four digits
             for value in [*TEXTS, 0, -5, 2**70, True, False, None, *DATES, aware, early]:
                 assert render(value) == raw.escape(value)
+    finally:
+        engine.dispose()
+
+
+def test_long_text_escapes_as_the_driver_does_for_every_character(any_db: URL) -> None:
+    engine = make_engine(any_db)
+    try:
+        with engine.connect() as conn:
+            render = literals.renderer(conn)
+            raw: Any = conn.connection.dbapi_connection
+            for code in [*range(0x300), 0x2028, 0xFEFF, 0x1F600]:
+                value = f"{chr(code)}{'a' * 40}{chr(code)}\\{chr(code)}'"
+                assert render(value) == raw.escape(value), hex(code)
     finally:
         engine.dispose()
