@@ -63,12 +63,15 @@ class D7Site(BaseSite):
         return sql, self.source.name("node")
 
     def _revision_sql(self, one_node: bool) -> tuple[str, str]:
+        # STRAIGHT_JOIN: walk the revisions in vid order and stop at the batch's size. Joined
+        # from `node` (by type), the servers read every revision of the bundle and sorted
+        # them for each batch: 613,000 rows examined for 63,000 sent (the slow log).
         s = self.source
         only = "AND r.nid = :nid " if one_node else ""
         sql = (
             "SELECT r.*, r.uid AS revision_author, r.timestamp AS revision_timestamp, "
             f"n.type AS bundle, n.language FROM {s.q('node_revision')} r "
-            f"JOIN {s.q('node')} n ON n.nid = r.nid "
+            f"STRAIGHT_JOIN {s.q('node')} n ON n.nid = r.nid "
             f"WHERE n.type = :b {only}AND r.vid > :after ORDER BY r.vid LIMIT :size"
         )
         return sql, s.name("node_revision")

@@ -84,13 +84,15 @@ class D8Site(BaseSite):
         return sql, s.name("node_field_data")
 
     def _revision_sql(self, one_node: bool) -> tuple[str, str]:
+        # STRAIGHT_JOIN: revisions in vid order, stopping at the batch's size (see d7.py).
         s = self.source
         only = "AND r.nid = :nid " if one_node else ""
         sql = (
             "SELECT f.*, r.revision_uid AS revision_author, "
             "r.revision_timestamp AS revision_timestamp, r.revision_log, n.type AS bundle "
-            f"FROM {s.q('node_revision')} r JOIN {s.q('node')} n ON n.nid = r.nid "
-            f"JOIN {s.q('node_field_revision')} f ON f.vid = r.vid AND f.default_langcode = 1 "
+            f"FROM {s.q('node_revision')} r STRAIGHT_JOIN {s.q('node')} n ON n.nid = r.nid "
+            f"STRAIGHT_JOIN {s.q('node_field_revision')} f "
+            "ON f.vid = r.vid AND f.default_langcode = 1 "
             f"WHERE n.type = :b {only}AND r.vid > :after ORDER BY r.vid LIMIT :size"
         )
         return sql, s.name("node_field_revision")

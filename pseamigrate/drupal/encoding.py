@@ -21,6 +21,10 @@ _UNDEFINED_CP1252 = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
 
 def _server_bytes(value: str) -> bytes | None:
     """Return the bytes a MySQL latin1 column held for `value`, or None if impossible."""
+    try:  # cp1252 gives the same bytes wherever it can encode every character
+        return value.encode("cp1252")
+    except UnicodeEncodeError:
+        pass  # one of the five bytes cp1252 leaves undefined, or a character no byte gives
     out = bytearray()
     for char in value:
         code = ord(char)
