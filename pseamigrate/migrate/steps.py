@@ -247,6 +247,7 @@ class StepRunner:
                 return counts
             except DBAPIError as exc:
                 self.target.ids.forget(writer.kind)
+                writer.recheck_ledger()
                 lost = _code(exc) in LOST_CONNECTION or exc.connection_invalidated
                 if not lost and (_code(exc) not in CONFLICT or attempt == RETRIES):
                     return self._row_by_row(writer, items)

@@ -78,6 +78,10 @@ class BatchWriter:
         # References to rows of the same step (a term's parent, a reply's note), resolved once
         # the step has written everything: (table, own source id, column, kind, source id).
         self.pending: list[tuple[str, str, str, str, str]] = []
+        # Source entities the id map held no row of when this step first wrote them: a first
+        # run's batches then skip the id map query. A step's batches are disjoint keyset
+        # ranges, so no later batch of the step finds a row either.
+        self._unmapped: dict[str, bool] = {}
 
     def write(self, conn: Connection | None, items: Sequence[Item]) -> Counts:
         """Classify and (unless a dry run) write one batch; return its counts."""
@@ -86,13 +90,7 @@ class BatchWriter:
             return counts
         self.remember_deferred(items)
         t = self.target
-        entries = (
-            t.ledger.entries(
-                conn, t.tenant_id, items[0].source_entity, [i.source_id for i in items]
-            )
-            if conn is not None
-            else {}
-        )
+        entries = self._entries(conn, items)
         plan = [(item, item.row_hash(), entries.get(item.source_id)) for item in items]
         outcomes = [self._outcome(item, digest, entry) for item, digest, entry in plan]
         if self.force:
@@ -111,6 +109,22 @@ class BatchWriter:
             return counts
         self._apply(conn, plan, outcomes)
         return counts
+
+    def _entries(self, conn: Connection | None, items: Sequence[Item]) -> dict[str, MapEntry]:
+        """Return the id map rows of a batch's items (none to ask for on a first run)."""
+        if conn is None:
+            return {}
+        t, entity = self.target, items[0].source_entity
+        if entity not in self._unmapped:
+            self._unmapped[entity] = not t.ledger.has_entries(conn, t.tenant_id, entity)
+        if self._unmapped[entity]:
+            return {}
+        return t.ledger.entries(conn, t.tenant_id, entity, [i.source_id for i in items])
+
+    def recheck_ledger(self) -> None:
+        """Ask the id map again from the next batch on: a batch whose connection was lost
+        may have committed before the server's answer was lost."""
+        self._unmapped.clear()
 
     @staticmethod
     def _outcome(item: Item, digest: str, entry: MapEntry | None) -> str:

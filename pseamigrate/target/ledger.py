@@ -101,6 +101,14 @@ class Ledger:
         )
         return {row.source_id: MapEntry(*row) for row in conn.execute(query)}
 
+    def has_entries(self, conn: Connection, tenant_id: int, source_entity: str) -> bool:
+        """Tell whether the id map holds any row of a tenant's source entity."""
+        c = self.id_map.c
+        query = (
+            select(c.id).where(c.tenant_id == tenant_id, c.source_entity == source_entity).limit(1)
+        )
+        return conn.execute(query).first() is not None
+
     def targets(
         self, conn: Connection, tenant_id: int, source_entities: Iterable[str]
     ) -> dict[str, int]:

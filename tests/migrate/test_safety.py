@@ -209,3 +209,56 @@ def _admin_on(server: object, sql: str) -> None:
     with engine.begin() as conn:
         conn.execute(text(sql))
     engine.dispose()
+
+
+def test_a_batch_written_again_after_a_lost_answer_is_unchanged_not_doubled(
+    one_project: Project,
+) -> None:
+    """A first run skips the id map query while the id map holds nothing of a step's entity;
+    a batch retried after its connection was lost (it may have committed) asks again."""
+    from pseamigrate.db import make_engine
+    from pseamigrate.migrate.items import Item
+    from pseamigrate.migrate.lookups import IdMaps
+    from pseamigrate.migrate.write import BatchWriter, Target
+    from pseamigrate.target import model as cm
+    from pseamigrate.target.ledger import Ledger
+    from pseamigrate.target.schema import build_metadata
+
+    one_project.migrate(["demo"])
+    metadata = build_metadata(cm.load_model())
+    ledger = Ledger(metadata)
+    engine = make_engine(one_project.target)
+    try:
+        with engine.connect() as conn:
+            tenant = int(conn.execute(text("SELECT id FROM tenants WHERE code = 'demo'")).scalar())
+            run = int(conn.execute(text("SELECT MAX(id) FROM pm_runs")).scalar())
+            conn.rollback()  # end the reads' transaction; each batch has its own
+            target = Target(metadata, ledger, tenant, run, IdMaps({}, lambda _: {}), False)
+            writer = BatchWriter(target, "role")
+
+            def batch() -> list[Item]:
+                return [
+                    Item(
+                        "role:test",
+                        f"t{i}",
+                        "roles",
+                        values={
+                            "tenant_id": tenant,
+                            "source_id": f"t{i}",
+                            "name": f"test role {i}",
+                        },
+                    )
+                    for i in range(3)
+                ]
+
+            with conn.begin():
+                first = writer.write(conn, batch())
+            assert (first.read, first.inserted) == (3, 3)
+            writer.recheck_ledger()  # as StepRunner._commit does after a lost connection
+            with conn.begin():
+                again = writer.write(conn, batch())
+            assert (again.inserted, again.unchanged) == (0, 3)
+            count = "SELECT COUNT(*) FROM roles WHERE source_id LIKE 't%'"
+            assert conn.execute(text(count)).scalar() == 3
+    finally:
+        engine.dispose()
