@@ -75,6 +75,15 @@ def load(text: str | bytes) -> Any:
         return json.loads(text)
 
 
+def plain_text(text: str | bytes) -> Any:
+    """Parse JSON text into JSON-ready data: what `plain(load(text))` gives, without encoding
+    it again (what orjson parses is JSON-ready already)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return plain(json.loads(text))
+
+
 def column_text(value: Any) -> str:
     """Return the text a JSON column stores (the engine's `json_serializer`)."""
     return encode(value).decode("utf-8", "surrogatepass")

@@ -79,6 +79,19 @@ def test_load_reads_what_orjson_refuses() -> None:
     assert jsontext.load(b'[1, "\\u00e9"]') == [1, "é"]
 
 
+@pytest.mark.parametrize("value", VALUES, ids=range(len(VALUES)))
+def test_plain_text_gives_what_plain_of_the_parsed_text_gives(value: Any) -> None:
+    text = jsontext.column_text(value)
+    assert jsontext.plain_text(text) == jsontext.plain(jsontext.load(text)) == _stdlib(value)
+    assert jsontext.plain_text(text.encode()) == _stdlib(value)
+
+
+def test_plain_text_of_what_orjson_refuses() -> None:
+    for text in ['{"x": NaN, "y": [Infinity]}', '{"id": 123456789012345678901234567890}']:
+        assert jsontext.plain_text(text) == jsontext.plain(jsontext.load(text))
+    assert jsontext.plain_text('{"x": NaN}') == {"x": None}
+
+
 def _item(values: dict[str, Any], rows: list[dict[str, Any]]) -> Item:
     item = Item("node:complaint", "7", "complaints", values=values)
     item.children.append(Child("complaint_attachments", "complaint_id", rows))

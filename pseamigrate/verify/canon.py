@@ -27,7 +27,9 @@ def normal(value: Any, kind: TypeEngine[Any]) -> Any:
     if value is None:
         return None
     if isinstance(kind, JSON):
-        return jsontext.plain(jsontext.load(value) if isinstance(value, str | bytes) else value)
+        if isinstance(value, str | bytes):  # read back from the target
+            return jsontext.plain_text(value)
+        return jsontext.plain(value)
     if isinstance(kind, Boolean):
         return int(value) if isinstance(value, str) else int(bool(value))
     if isinstance(kind, Integer):
