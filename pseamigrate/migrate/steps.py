@@ -138,11 +138,23 @@ class StepRunner:
                 if on_progress is not None:
                     on_progress(step.label, report.counts.read, total)
             if self.conn is not None and not self.options.dry_run:
-                with self.conn.begin():
-                    unresolved = writer.fix_references(self.conn)
-                report.counts.warnings += unresolved
+                report.counts.warnings += self._fix_references(writer)
         report.seconds = time.monotonic() - started
         return report
+
+    def _fix_references(self, writer: BatchWriter) -> int:
+        """Point the step's rows at rows of the same step, in one transaction; a deadlock with
+        another site's writes (the server rolled the transaction back) is tried again whole."""
+        assert self.conn is not None
+        for attempt in range(RETRIES + 1):
+            try:
+                with self.conn.begin():
+                    return writer.fix_references(self.conn)
+            except DBAPIError as exc:
+                if _code(exc) not in CONFLICT or attempt == RETRIES:
+                    raise
+                time.sleep(min(2**attempt, 10))
+        raise AssertionError("unreachable")
 
     def _ignored_rows(self, step: p.Step) -> int:
         counts = self.site.counts()
