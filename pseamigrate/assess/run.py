@@ -16,7 +16,7 @@ from pseamigrate.assess.findings import Assessment, Finding, SiteAssessment
 from pseamigrate.assess.identities import Identities, collect, identity_findings
 from pseamigrate.assess.structure import structure_findings
 from pseamigrate.config import Settings, SiteSettings
-from pseamigrate.db import connection, where
+from pseamigrate.db import connection, reading, where
 from pseamigrate.drupal.facts import site_facts
 from pseamigrate.drupal.read import open_site
 from pseamigrate.errors import (
@@ -83,7 +83,7 @@ def assess_site(
 ) -> SiteAssessment:
     """Assess one site; add its accounts to `identities` for the cross-site findings."""
     mapping, problem = _mapping(site)
-    url = site.connection.resolve()
+    url = reading(site.connection.resolve())
     at = f"site {site.name!r} at {where(url)}"
     with (
         connection(url, f"site {site.name!r}") as conn,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pseamigrate.config import Settings
-from pseamigrate.db import connection, where
+from pseamigrate.db import connection, reading, where
 from pseamigrate.drupal.facts import site_facts
 from pseamigrate.drupal.read import DrupalSite, open_site
 from pseamigrate.drupal.report import diff_data, inspect_data
@@ -19,7 +19,7 @@ def inspect_site(settings: Settings, name: str, say: Say | None = None) -> SiteI
     """Connect to a site named in the project file and describe its content model with counts."""
     settings.require_file()
     site_settings = settings.site(name)
-    url = site_settings.connection.resolve()
+    url = reading(site_settings.connection.resolve())
     with connection(url, f"site {name!r}") as conn:
         if say:
             say(f"reading site {name!r} at {where(url)}")

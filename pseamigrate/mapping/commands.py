@@ -35,12 +35,12 @@ class SiteCheck:
 
 def read_site_model(site: SiteSettings) -> SiteModel:
     """Introspect a live legacy site through the reader (read-only)."""
-    from pseamigrate.db import connection
+    from pseamigrate.db import connection, reading
     from pseamigrate.drupal import open_site
 
     what = f"site {site.name!r}"
     with (
-        connection(site.connection.resolve(), what) as conn,
+        connection(reading(site.connection.resolve()), what) as conn,
         open_site(conn, site.table_prefix, where=what) as opened,
     ):
         model: SiteModel = opened.model

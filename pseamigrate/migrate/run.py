@@ -218,7 +218,7 @@ def _checked_site(
     _files_dir(site)
     where = f"site {site.name!r}"
     with (
-        db.engine(site.connection.resolve(), where) as source,
+        db.engine(db.reading(site.connection.resolve()), where) as source,
         open_site(source, site.table_prefix, where=where) as opened,
     ):
         _check(mapping, opened, model)

@@ -20,7 +20,7 @@ from sqlalchemy import MetaData, func, inspect, select
 from sqlalchemy.engine import URL, Connection
 
 from pseamigrate.config import Settings, SiteSettings
-from pseamigrate.db import connection, server_version
+from pseamigrate.db import connection, reading, server_version
 from pseamigrate.db import engine as checked_engine
 from pseamigrate.drupal import open_site
 from pseamigrate.drupal.read import DrupalSite
@@ -151,7 +151,7 @@ def verify_site(
     _last_run(conn, ledger, check)
     where = f"site {site.name!r}"
     with (
-        checked_engine(site.connection.resolve(), where) as source,
+        checked_engine(reading(site.connection.resolve()), where) as source,
         open_site(source, site.table_prefix, where=where) as opened,
     ):
         _check(mapping, opened, model)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
 from pseamigrate.config import load_settings
-from pseamigrate.db import is_lost_connection, make_engine, quote_name
+from pseamigrate.db import is_lost_connection, make_engine, quote_name, reading
 from pseamigrate.drupal import DrupalSite, open_site
 from pseamigrate.errors import ConfigError, SourceLost
 from pseamigrate.sample import build_site
@@ -32,7 +32,7 @@ def sample_url(any_server: LocalServer, make_db: DatabaseFactory) -> URL:
 
 @pytest.fixture
 def engine(sample_url: URL) -> Iterator[Engine]:
-    made = make_engine(sample_url)
+    made = make_engine(reading(sample_url))  # as sites are read (mysqlclient)
     yield made
     made.dispose()
 
@@ -76,8 +76,11 @@ def test_killing_the_connection_mid_read_names_the_site_and_batch(
     assert "MySQL error" in caught.value.reason
 
 
-def test_a_stalled_read_times_out_as_a_lost_connection(sample_url: URL) -> None:
-    engine = make_engine(sample_url.update_query_dict({"read_timeout": "1"}))
+@pytest.mark.parametrize("driver", [lambda url: url, reading], ids=["pymysql", "mysqldb"])
+def test_a_stalled_read_times_out_as_a_lost_connection(
+    sample_url: URL, driver: Callable[[URL], URL]
+) -> None:
+    engine = make_engine(driver(sample_url.update_query_dict({"read_timeout": "1"})))
     try:
         with pytest.raises(DBAPIError) as caught, engine.connect() as conn:
             conn.execute(text("SELECT SLEEP(5)"))

@@ -11,8 +11,9 @@ from enc_helpers import run_cli
 from sqlalchemy.engine import make_url
 
 from pseamigrate.config import load_settings
-from pseamigrate.db import tls_policy
+from pseamigrate.db import reading, tls_policy
 from pseamigrate.encryption import setup as enc_setup
+from pseamigrate.encryption.tls import make_server_certificates
 from pseamigrate.encryption.volumes import protection
 from pseamigrate.errors import ConfigError, PseamigrateError
 from pseamigrate.servers.cnf import block_options, plan_block, server_options, with_block
@@ -83,6 +84,26 @@ def test_loopback_may_go_plain_but_a_remote_server_gets_verified_tls() -> None:
         tls_policy(make_url("mysql+pymysql://u@10.1.2.3/d?tls=off"))
     with pytest.raises(ConfigError, match="cannot be used"):
         tls_policy(make_url("mysql+pymysql://u@127.0.0.1/d?ssl_ca=/nonexistent/ca.pem"))
+
+
+def test_the_reading_driver_gets_the_same_tls_policy_in_its_own_words(tmp_path: Path) -> None:
+    # Legacy sites are read through mysqlclient (db.reading); tests/encryption/
+    # test_encryption_tls.py checks these options against a real TLS-only server.
+    local = reading(make_url("mysql+pymysql://u@localhost:3307/d"))
+    assert local.drivername == "mysql+mysqldb" and local.host == "127.0.0.1"  # TCP, not a socket
+    assert reading(make_url("mysql://u@localhost/d?unix_socket=/s")).host == "localhost"
+    assert tls_policy(local)[1] == {}
+    assert tls_policy(local.update_query_dict({"tls": "off"}))[1] == {"ssl_mode": "DISABLED"}
+    remote = reading(make_url("mariadb+pymysql://u:pw@db.example.org:3306/psea"))
+    args = tls_policy(remote)[1]
+    assert args["ssl_mode"] == "VERIFY_IDENTITY"
+    assert set(args["ssl"]) & {"ca", "capath"}  # the system's CAs, named
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(make_server_certificates().ca_cert)
+    named = tls_policy(remote.update_query_dict({"ssl_ca": str(ca)}))[1]
+    assert named == {"ssl": {"ca": str(ca)}, "ssl_mode": "VERIFY_IDENTITY"}
+    with pytest.raises(ConfigError, match="tls: off is allowed only for loopback"):
+        tls_policy(remote.update_query_dict({"tls": "off"}))
 
 
 def test_project_file_tls_keys_are_validated(

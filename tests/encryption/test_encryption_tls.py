@@ -5,21 +5,24 @@ not. The policy for non-local servers is checked without a network (no remote se
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pymysql
 import pytest
 from enc_helpers import run_cli
 from sqlalchemy import text
+from sqlalchemy.engine import URL
 
 from pseamigrate.config import load_settings
-from pseamigrate.db import connection
+from pseamigrate.db import connection, reading
 from pseamigrate.encryption.setup import apply_setup, key_dir, plan_setup
 from pseamigrate.encryption.tls import make_server_certificates
 from pseamigrate.errors import ConnectionFailed
 from pseamigrate.servers import running_server
 
 REFUSAL = {"mysql": 3159, "mariadb": 1045}
+DRIVERS: list[Callable[[URL], URL]] = [lambda url: url, reading]
 
 
 def _project(tmp_path: Path, **connection: str) -> Path:
@@ -45,26 +48,10 @@ def test_a_tls_only_server_refuses_plaintext_and_the_ca_verifies_it(
         # MySQL says why (3159); MariaDB answers "access denied" for the same root@127.0.0.1
         # that connects below with TLS, so the transport is what it refuses.
         assert refused.value.args[0] == REFUSAL[flavor], refused.value.args
-        off = load_settings(_project(tmp_path, tls="off")).target_connection().resolve()
-        with (
-            pytest.raises(ConnectionFailed, match=f"MySQL error {REFUSAL[flavor]}"),
-            connection(off, "the target"),
-        ):
-            pass
-
-        spec = load_settings(_project(tmp_path, ssl_ca=str(ca))).target_connection()
-        with connection(spec.resolve(), "the target") as conn:
-            cipher = conn.execute(text("SHOW SESSION STATUS LIKE 'Ssl_cipher'")).one()[1]
-        assert cipher  # encrypted, and the certificate and host name were verified
-
         other = tmp_path / "other-ca.pem"
         other.write_bytes(make_server_certificates().ca_cert)
-        wrong = load_settings(_project(tmp_path, ssl_ca=str(other))).target_connection()
-        with (
-            pytest.raises(ConnectionFailed, match="(?i)certificate verify failed"),
-            connection(wrong.resolve(), "the target"),
-        ):
-            pass
+        for driver in DRIVERS:  # PyMySQL, and mysqlclient as legacy sites are read
+            _check_transport(tmp_path, flavor, ca, other, driver)
 
         result = run_cli(
             "--config", str(_project(tmp_path, ssl_ca=str(ca))), "encryption", "status", "--json"
@@ -74,3 +61,27 @@ def test_a_tls_only_server_refuses_plaintext_and_the_ca_verifies_it(
         assert checks["require_secure_transport"]["detail"].startswith("ON")
         assert checks["TLS private key"]["outcome"] == "PASS"
         assert "server-key.pem" in checks["TLS private key"]["detail"]
+
+
+def _check_transport(
+    tmp_path: Path, flavor: str, ca: Path, other: Path, driver: Callable[[URL], URL]
+) -> None:
+    """tls: off is refused by a TLS-only server; the right CA verifies it, another does not."""
+    off = driver(load_settings(_project(tmp_path, tls="off")).target_connection().resolve())
+    with (
+        pytest.raises(ConnectionFailed, match=f"MySQL error {REFUSAL[flavor]}"),
+        connection(off, "the target"),
+    ):
+        pass
+
+    spec = load_settings(_project(tmp_path, ssl_ca=str(ca))).target_connection()
+    with connection(driver(spec.resolve()), "the target") as conn:
+        cipher = conn.execute(text("SHOW SESSION STATUS LIKE 'Ssl_cipher'")).one()[1]
+    assert cipher  # encrypted, and the certificate and host name were verified
+
+    wrong = load_settings(_project(tmp_path, ssl_ca=str(other))).target_connection()
+    with (
+        pytest.raises(ConnectionFailed, match="(?i)certificate verify failed"),
+        connection(driver(wrong.resolve()), "the target"),
+    ):
+        pass
