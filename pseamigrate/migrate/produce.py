@@ -14,6 +14,7 @@ from typing import Any
 from pseamigrate.drupal.model import EntityRecord, SiteModel
 from pseamigrate.errors import UnmappedValue
 from pseamigrate.mapping.model import EntityMapping, ProcessField
+from pseamigrate.memo import IdentityCache
 from pseamigrate.migrate.items import IGNORED, Child, Item
 from pseamigrate.migrate.lookups import IdMaps, source_key
 from pseamigrate.migrate.values import check_values, plain_json
@@ -106,22 +107,16 @@ def _missing_references(
         )
 
 
-def _lookup_fields(em: EntityMapping) -> list[tuple[ProcessField, str, str]]:
-    """Return the mapping's process fields that look up references, with the kind and source.
-
-    Found once per mapping (kept with the mapping itself, so its id is not reused while the
-    entry lives), not per row: a profile of `migrate` put the per-row search at 2%."""
-    found = _LOOKUP_FIELDS.get(id(em))
-    if found is None or found[0] is not em:
-        if len(_LOOKUP_FIELDS) >= 4096:  # mappings loaded and dropped (long test runs)
-            _LOOKUP_FIELDS.clear()
-        fields = [(pf, _lookup_kind(pf), pf.source) for pf in em.process]
-        found = (em, [(pf, kind, src) for pf, kind, src in fields if kind and src is not None])
-        _LOOKUP_FIELDS[id(em)] = found
-    return found[1]
+def _find_lookup_fields(em: EntityMapping) -> list[tuple[ProcessField, str, str]]:
+    """Return the mapping's process fields that look up references, with the kind and source."""
+    fields = [(pf, _lookup_kind(pf), pf.source) for pf in em.process]
+    return [(pf, kind, source) for pf, kind, source in fields if kind and source is not None]
 
 
-_LOOKUP_FIELDS: dict[int, tuple[EntityMapping, list[tuple[ProcessField, str, str]]]] = {}
+# Found once per mapping, not per row: a profile of `migrate` put the per-row search at 2%.
+_lookup_fields: IdentityCache[EntityMapping, list[tuple[ProcessField, str, str]]] = IdentityCache(
+    _find_lookup_fields
+)
 
 
 def _lookup_kind(pf: ProcessField) -> str | None:
