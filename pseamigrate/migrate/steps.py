@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
+from pseamigrate.db import error_code
 from pseamigrate.drupal.model import EntityRecord
 from pseamigrate.drupal.read import DrupalSite
 from pseamigrate.errors import TargetLost
@@ -151,7 +152,7 @@ class StepRunner:
                 with self.conn.begin():
                     return writer.fix_references(self.conn)
             except DBAPIError as exc:
-                if _code(exc) not in CONFLICT or attempt == RETRIES:
+                if error_code(exc) not in CONFLICT or attempt == RETRIES:
                     raise
                 time.sleep(min(2**attempt, 10))
         raise AssertionError("unreachable")
@@ -260,11 +261,11 @@ class StepRunner:
             except DBAPIError as exc:
                 self.target.ids.forget(writer.kind)
                 writer.recheck_ledger()
-                lost = _code(exc) in LOST_CONNECTION or exc.connection_invalidated
-                if not lost and (_code(exc) not in CONFLICT or attempt == RETRIES):
+                lost = error_code(exc) in LOST_CONNECTION or exc.connection_invalidated
+                if not lost and (error_code(exc) not in CONFLICT or attempt == RETRIES):
                     return self._row_by_row(writer, items)
                 if attempt == RETRIES:
-                    raise TargetLost(step.label, batch, f"MySQL error {_code(exc)}") from None
+                    raise TargetLost(step.label, batch, f"MySQL error {error_code(exc)}") from None
                 time.sleep(min(2**attempt, 10))
         raise AssertionError("unreachable")
 
@@ -278,16 +279,11 @@ class StepRunner:
                     counts.merge(writer.write(self.conn, [item]))
             except DBAPIError as exc:
                 self.target.ids.forget(writer.kind)
-                item.fail(f"the server refused the row (MySQL error {_code(exc)})")
+                item.fail(f"the server refused the row (MySQL error {error_code(exc)})")
                 item.children = []
                 with self.conn.begin():
                     counts.merge(writer.write(self.conn, [item]))
         return counts
-
-
-def _code(exc: DBAPIError) -> int | None:
-    args: Any = getattr(exc.orig, "args", ())
-    return int(args[0]) if args and isinstance(args[0], int) else None
 
 
 def _node_id(record: EntityRecord) -> int:
