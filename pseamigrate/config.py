@@ -67,7 +67,7 @@ def _terminal_prompt(question: str) -> str:
 # What asks for a password; tests and other front ends may replace it.
 password_prompt: Callable[[str], str] = _terminal_prompt
 TOP_KEYS = {"sites", "target", "test_target", "model", "mappings"}
-TARGET_KEYS = {"connection", "files_dir"}
+TARGET_KEYS = {"connection", "files_dir", "files_key"}
 
 
 @dataclass(frozen=True)
@@ -167,6 +167,9 @@ class Settings:
     test_target_files_dir: Path | None = None
     model: Path | None = None  # the project's own canonical model (`--model` still wins)
     mappings: Path | None = None  # the project's mappings folder: sites/<site>.yaml
+    # The master key files sealing each store's files (a path, not a secret: issue #30 S4).
+    target_files_key: Path | None = None
+    test_target_files_key: Path | None = None
 
     def require_file(self, or_else: str = "") -> Path:
         """Return the project file's path, or say how to name one (and `or_else`, if given)."""
@@ -257,6 +260,7 @@ def _parse_settings(path: Path, document: Any, problems: list[str]) -> Settings:
             sites[str(name)] = site
     target, target_files = _parse_target(path, document, "target", problems)
     test, test_files = _parse_target(path, document, "test_target", problems)
+    target_key, test_key = (_files_key(path, document, name) for name in ("target", "test_target"))
     return Settings(
         path=path,
         sites=sites,
@@ -266,7 +270,16 @@ def _parse_settings(path: Path, document: Any, problems: list[str]) -> Settings:
         test_target_files_dir=test_files,
         model=model,
         mappings=mappings,
+        target_files_key=target_key,
+        test_target_files_key=test_key,
     )
+
+
+def _files_key(path: Path, document: dict[str, Any], name: str) -> Path | None:
+    """Return `target.files_key` (or test_target's), relative to the project file."""
+    doc = document.get(name)
+    value = doc.get("files_key") if isinstance(doc, dict) else None
+    return path.parent / str(value) if value else None
 
 
 def _parse_target(

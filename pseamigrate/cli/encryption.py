@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from pseamigrate import console
-from pseamigrate.cli import app, sub_app, target_url
+from pseamigrate.cli import app, settings, sub_app, target_url
 from pseamigrate.cli.options import BasedirOption, DryRunFlag, JsonFlag, SqlFlag, UrlEnvOption
 from pseamigrate.console import encryption as encryption_view
 
@@ -53,15 +53,18 @@ def encryption_status(
 ) -> None:
     """Check that nothing reaches disk in plaintext; exit 0 when no check FAILs (else 3).
 
-    The migration's gate refuses exactly when this command fails.
+    The migration's gate refuses exactly when this command fails. Without --url-env it also
+    checks the file stores of the project file's target and test target: every file sealed.
 
     Example: pseamigrate encryption status --url-env PSEA_TARGET_URL --json
     """
     from pseamigrate.encryption.commands import encryption_status as status
     from pseamigrate.encryption.commands import raise_if_failed
+    from pseamigrate.encryption.filestore import file_stores
 
     volumes = [str(v) for v in encrypted_volume or []]
-    report = status(target_url(ctx, url_env), volumes)
+    stores = [] if url_env else file_stores(settings(ctx))  # the project file's stores
+    report = status(target_url(ctx, url_env), volumes, stores)
     encryption_view.show_encryption_status(report, json_out=json_out)
     raise_if_failed(report)
 

@@ -14,6 +14,7 @@ from pseamigrate.db import connection, server_version, where
 from pseamigrate.encryption import backend_for, status_checks
 from pseamigrate.encryption.backup import BackupReport, backup_and_verify, new_mariadb_key
 from pseamigrate.encryption.base import Check, Outcome, Statement
+from pseamigrate.encryption.filestore import StoreSpec, store_checks
 from pseamigrate.encryption.residual import has_rows, record_residual
 from pseamigrate.encryption.residual import purge_binlogs as purge_old_binlogs
 from pseamigrate.encryption.setup import (
@@ -57,14 +58,18 @@ class StatusReport:
         }
 
 
-def encryption_status(url: URL, volumes: Sequence[str] = ()) -> StatusReport:
+def encryption_status(
+    url: URL, volumes: Sequence[str] = (), stores: Sequence[StoreSpec] = ()
+) -> StatusReport:
     """Check encryption at rest of the server at `url` and of its database, if it names one.
 
     `volumes`: directories the operator names as encrypted volumes (for logs and tmpdir).
+    `stores`: the file stores of the target and test target (every file sealed, issue #30).
     """
     with connection(url, "the target", autocommit=True) as conn:
         backend = backend_for(conn)
         checks = status_checks(conn, url.database, volumes)
+        checks += [check for store in stores for check in store_checks(store)]
         return StatusReport(where(url), server_version(conn), backend.flavor, url.database, checks)
 
 

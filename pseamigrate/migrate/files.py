@@ -4,15 +4,31 @@ A site's `files_dir` holds `files/` (Drupal's public://) and `private/` (private
 target's store keeps one folder per tenant with the same two folders. A copy is written to a
 temporary name and renamed into place, so a killed run never leaves half a file; a file already
 there with the same sha256 is not copied again.
+
+With the store's master keys (`files_key`, issue #30 S4) every copy is *sealed*
+(encryption/sealed.py): nothing reaches the store in plaintext, and a file is unchanged when
+the sha256 sealed in its header equals the source's, so a re-run opens 151 bytes per file and
+rewrites none. Without keys (only under `--allow-plaintext-target`) files are copied as they are.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from pseamigrate.encryption.filestore import partial_of, sync_folder
+from pseamigrate.encryption.sealed import (
+    TamperedFile,
+    is_sealed,
+    plaintext_sha256,
+    private_file,
+    read_header,
+    seal,
+    sealed_size,
+)
 from pseamigrate.target.store import relative_path
 
 # Where a site's files_dir may keep public:// files: `files/` (as Drupal's sites/*/files), or
@@ -42,10 +58,17 @@ def sha256_of(path: Path) -> str:
 class FileStore:
     """The source folder of one site and its tenant's folder in the target's store."""
 
-    def __init__(self, source: Path | None, target: Path | None, tenant: str) -> None:
+    def __init__(
+        self,
+        source: Path | None,
+        target: Path | None,
+        tenant: str,
+        keys: dict[int, bytes] | None = None,
+    ) -> None:
         # Resolved once: every file's path is checked against them (symlinks included).
         self.source = source.resolve() if source is not None else None
         self.target = (target / tenant).resolve() if target is not None else None
+        self.tenant, self.keys = tenant, keys
         self._swept: set[Path] = set()
         self._folders: dict[Path, Path] = {}  # unresolved folder → resolved (see `_inside`)
 
@@ -65,7 +88,28 @@ class FileStore:
         if destination is None:
             return Copied(None, None, "its path leaves the file store")
         self._sweep(destination.parent)
+        if self.keys is not None:
+            return _seal_checked(origin, destination, self.keys, self._name(relative))
         return _copy_checked(origin, destination)
+
+    def _name(self, relative: Path) -> str:
+        """Return the file's name in the store (`tenant/files/a.pdf`), sealed with it."""
+        return f"{self.tenant}/{relative.as_posix()}"
+
+    def stored_sha256(self, uri: str) -> str | None:
+        """Return the sha256 of the plaintext the store holds for `uri` (decrypted and
+        authenticated when sealed); None when there is no copy. Raises `TamperedFile`."""
+        relative = relative_path(uri)
+        if relative is None or self.target is None:
+            return None
+        path = self._inside(self.target, relative)
+        if path is None or not path.is_file():
+            return None
+        if self.keys is not None and is_sealed(path):
+            return plaintext_sha256(path, self.keys, self._name(relative))[1]
+        if self.keys is not None:
+            raise TamperedFile(f"{self._name(relative)}: not sealed (plaintext in the store)")
+        return sha256_of(path)
 
     def _sweep(self, folder: Path) -> None:
         """Remove what a run killed while copying left in a folder (once per folder and run).
@@ -88,14 +132,10 @@ class FileStore:
             return found
         relative = relative_path(uri)
         destination = self._inside(self.target, relative) if self.target and relative else None
-        if destination is None:
+        if destination is None or relative is None:
             return Copied(None, None, "its path leaves the file store")
         if not dry_run:
-            destination.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            partial = destination.with_name(f".{destination.name}.partial-{os.getpid()}")
-            partial.write_bytes(body)
-            os.chmod(partial, 0o600)
-            os.replace(partial, destination)
+            write_stored(destination, self._name(relative), body, self.keys)
         return Copied(len(body), hashlib.sha256(body).hexdigest())
 
     def _origin(self, relative: Path) -> Path | None:
@@ -124,6 +164,21 @@ class FileStore:
         return path if path.is_relative_to(root) else None
 
 
+def write_stored(
+    destination: Path, name: str, body: bytes, keys: dict[int, bytes] | None
+) -> None:
+    """Write `body` into a store (sealed under `name` with `keys`; as it is without), 0600,
+    through a temporary name renamed into place."""
+    destination.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    partial = partial_of(destination)
+    with private_file(partial) as writing:
+        if keys is None:
+            writing.write(body)
+        else:
+            seal(io.BytesIO(body), writing, keys, name)
+    os.replace(partial, destination)
+
+
 def _copy_checked(origin: Path, destination: Path) -> Copied:
     """Copy through a temporary name, hashing on the way; check the copy before renaming it."""
     size = origin.stat().st_size
@@ -138,6 +193,41 @@ def _copy_checked(origin: Path, destination: Path) -> Copied:
         return Copied(None, None, "the copy did not match the source (size or sha256)")
     os.replace(partial, destination)
     return Copied(size, digest)
+
+
+def _seal_checked(origin: Path, destination: Path, keys: dict[int, bytes], name: str) -> Copied:
+    """Seal through a temporary name; check the sealed copy decrypts to the source's sha256.
+
+    An unchanged file (the sha256 sealed in its header equals the source's) is not rewritten."""
+    size = origin.stat().st_size
+    if _unchanged(origin, destination, size, keys, name):
+        return Copied(size, sha256_of(origin))
+    partial = partial_of(destination)
+    with open(origin, "rb") as reading, private_file(partial) as writing:
+        written, digest = seal(reading, writing, keys, name)
+    try:
+        matches = plaintext_sha256(partial, keys, name) == (size, digest) and written == size
+    except TamperedFile:
+        matches = False
+    if not matches:
+        partial.unlink()
+        return Copied(None, None, "the copy did not match the source (size or sha256)")
+    os.replace(partial, destination)
+    sync_folder(destination.parent)
+    return Copied(size, digest)
+
+
+def _unchanged(
+    origin: Path, destination: Path, size: int, keys: dict[int, bytes], name: str
+) -> bool:
+    """Tell whether the store's sealed copy holds the source's bytes (by the sealed sha256)."""
+    if not destination.is_file() or destination.stat().st_size != sealed_size(size):
+        return False
+    try:
+        opened = read_header(destination, keys, name)
+    except TamperedFile:
+        return False  # altered or sealed for another path: written again from the source
+    return opened.size == size and opened.sha256 == sha256_of(origin)
 
 
 def _copy_hashing(origin: Path, partial: Path) -> str:

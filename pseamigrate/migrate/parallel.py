@@ -83,6 +83,7 @@ class WorkerJob:
     options: Options
     holder: lock.Holder | None  # the parent's lock holder (None: a dry run takes no lock)
     item_filter: ItemFilter | None
+    files_key: Path | None = None
 
 
 Task = TypeVar("Task")
@@ -157,17 +158,22 @@ def migrate_parallel(
     target_url: URL,
     what: str,
     sites: list[SiteSettings],
-    files_dir: Path | None,
+    store: tuple[Path | None, Path | None],
     model: cm.CanonicalModel,
     options: Options,
     on_progress: SiteProgress | None,
     item_filter: ItemFilter | None,
 ) -> list[SiteRun]:
-    """Migrate `sites` in up to `options.jobs` processes; return their runs in project order."""
+    """Migrate `sites` in up to `options.jobs` processes; return their runs in project order.
+
+    `store`: the file store's folder and its master key file (either may be None)."""
     holder = None if options.dry_run else lock.Holder.me()
+    files_dir, files_key = store
     with _lease(target_url, what, model, options, holder):
         jobs = [
-            WorkerJob(i, target_url, what, site, files_dir, model, options, holder, item_filter)
+            WorkerJob(
+                i, target_url, what, site, files_dir, model, options, holder, item_filter, files_key
+            )
             for i, site in enumerate(sites)
         ]
         return in_workers(_migrate_worker, jobs, options.jobs, on_progress)
@@ -267,6 +273,7 @@ def _migrate_worker(job: WorkerJob) -> SiteRun:
                 job.item_filter,
                 holder=job.holder,
                 turn=None if turns is None else (turns, job.index),
+                files_key=job.files_key,
             )
             migrate_site(site_job, run)
         return run

@@ -26,6 +26,7 @@ from pseamigrate.config import Settings, SiteSettings
 from pseamigrate.drupal import open_site
 from pseamigrate.drupal.read import DrupalSite
 from pseamigrate.encryption import require_encrypted_target
+from pseamigrate.encryption.filestore import StoreSpec, load_files_keys, require_sealed_store
 from pseamigrate.errors import ConfigError, MappingError
 from pseamigrate.mapping.check import check_mapping
 from pseamigrate.mapping.load import load_mapping
@@ -129,6 +130,7 @@ def migrate(
     canonical = model or cm.load_model()
     sites = [settings.site(name) for name in names or list(settings.sites)]
     target_url, files_dir = _destination(settings, item_filter is not None)
+    files_key = settings.test_target_files_key if item_filter else settings.target_files_key
     report = MigrationReport()
     what = "the test target" if item_filter else "the target"
     if min(options.jobs, len(sites)) > 1:
@@ -138,7 +140,14 @@ def migrate(
         for site in sites:  # bad input stops the run before any site writes, as in turn
             preflight(site, canonical)
         report.sites = migrate_parallel(
-            target_url, what, sites, files_dir, canonical, options, on_progress, item_filter
+            target_url,
+            what,
+            sites,
+            (files_dir, files_key),
+            canonical,
+            options,
+            on_progress,
+            item_filter,
         )
         return report
     with db.engine(target_url, what) as engine:
@@ -146,7 +155,16 @@ def migrate(
             run = SiteRun(site.name, site.tenant, options.dry_run)
             report.sites.append(run)
             progress = _for_site(on_progress, site.name)
-            job = SiteJob(engine, site, files_dir, canonical, options, progress, item_filter)
+            job = SiteJob(
+                engine,
+                site,
+                files_dir,
+                canonical,
+                options,
+                progress,
+                item_filter,
+                files_key=files_key,
+            )
             migrate_site(job, run)
     return report
 
@@ -192,6 +210,16 @@ class SiteJob:
     item_filter: ItemFilter | None = None
     holder: lock.Holder | None = None
     turn: tuple[Turns, int] | None = None
+    files_key: Path | None = None  # the master keys sealing the store's files (issue #30 S4)
+
+    def store(self) -> StoreSpec | None:
+        """Return the file store this job writes into, with its master key file."""
+        what = "test target" if self.item_filter is not None else "target"
+        return StoreSpec(what, self.files_dir, self.files_key) if self.files_dir else None
+
+    def store_keys(self) -> dict[int, bytes] | None:
+        """Return the store's master keys (None without a files_key: plaintext copies)."""
+        return load_files_keys(self.files_key) if self.files_key is not None else None
 
 
 def migrate_site(job: SiteJob, run: SiteRun) -> None:
@@ -263,7 +291,7 @@ def _run_site(job: SiteJob, run: SiteRun, mapping: SiteMapping, opened: DrupalSi
     ledger = Ledger(metadata)
     has_schema = _has_schema(job.engine, metadata.tables)
     if not job.options.dry_run:
-        _require_target(job.engine, has_schema, job.options, run)
+        _require_target(job.engine, has_schema, job.options, run, job.store())
     holder = job.holder or lock.Holder.me()
     conn = job.engine.connect()
     try:
@@ -280,7 +308,7 @@ def _run_site(job: SiteJob, run: SiteRun, mapping: SiteMapping, opened: DrupalSi
             mapping,
             Scope(tenant_id, opened.model, job.model, ids),
             target,
-            FileStore(_files_dir(job.site), job.files_dir, job.site.tenant),
+            FileStore(_files_dir(job.site), job.files_dir, job.site.tenant, job.store_keys()),
             job.options,
             link,
             renew=lambda c: lock.renew(c, ledger, holder, run.run_id),
@@ -313,9 +341,11 @@ def _steps(runner: StepRunner, steps: list[p.Step], run: SiteRun, job: SiteJob) 
             job.turn[0].done(group, job.turn[1])
 
 
-def guard_target(engine: Engine, tables: Any, options: Options, run: SiteRun) -> None:
+def guard_target(
+    engine: Engine, tables: Any, options: Options, run: SiteRun, store: StoreSpec | None = None
+) -> None:
     """Refuse a target without the schema, or not encrypted (unless the override)."""
-    _require_target(engine, _has_schema(engine, tables), options, run)
+    _require_target(engine, _has_schema(engine, tables), options, run, store)
 
 
 def _has_schema(engine: Engine, tables: Any) -> bool:
@@ -323,7 +353,11 @@ def _has_schema(engine: Engine, tables: Any) -> bool:
     return set(tables) <= existing
 
 
-def _require_target(engine: Engine, has_schema: bool, options: Options, run: SiteRun) -> None:
+def _require_target(
+    engine: Engine, has_schema: bool, options: Options, run: SiteRun, store: StoreSpec | None
+) -> None:
+    """Refuse a target without the schema, or whose tables or file store are not encrypted
+    (unless the override, recorded in the run: then a store without a files_key is plaintext)."""
     if not has_schema:
         raise ConfigError("the target has no schema yet: run `pseamigrate schema create` first")
     if options.allow_plaintext:
@@ -331,6 +365,8 @@ def _require_target(engine: Engine, has_schema: bool, options: Options, run: Sit
         return
     with engine.connect() as conn:
         require_encrypted_target(conn, str(engine.url.database))
+    if store is not None:
+        require_sealed_store(store)
 
 
 def _tenant(

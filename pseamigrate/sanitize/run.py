@@ -23,7 +23,9 @@ from pseamigrate import db
 from pseamigrate.config import Settings
 from pseamigrate.db import where
 from pseamigrate.encryption import require_encrypted_target
+from pseamigrate.encryption.filestore import load_files_keys, require_sealed_store, store_spec
 from pseamigrate.errors import ConfigError, RefusedForSafety
+from pseamigrate.migrate.files import write_stored
 from pseamigrate.sanitize.rules import Rules, placeholder_file
 from pseamigrate.target import model as cm
 from pseamigrate.target.commands import create_schema
@@ -76,6 +78,9 @@ def sanitize(
     ):
         with test.connect() as conn:
             require_encrypted_target(conn, str(test_url.database))
+        test_store = store_spec(settings, test=True)
+        if test_store is not None:  # placeholders are sealed too (issue #30 S4)
+            require_sealed_store(test_store)
         report = SanitizeReport(dry_run=dry_run)
         _copy(source, test, metadata, kinds, Rules(key), report)
         if not dry_run:
@@ -166,6 +171,8 @@ def _placeholders(source: Engine, settings: Settings, metadata: MetaData, rules:
     query = select(tenants.c.code, files.c.id, files.c.uri, files.c.tenant_id).join(
         tenants, tenants.c.id == files.c.tenant_id
     )
+    key = settings.test_target_files_key  # named: the gate refused a test store without one
+    keys = load_files_keys(key) if key is not None else None
     written = 0
     sha = {}
     with source.connect() as conn:
@@ -176,11 +183,9 @@ def _placeholders(source: Engine, settings: Settings, metadata: MetaData, rules:
             target_uri = relative_path(rules.apply("uri", uri, tenant_id))
             if target_uri is None:
                 continue
-            path = test_store / code / target_uri
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             body = placeholder_file(str(uri))
-            path.write_bytes(body)
-            path.chmod(0o600)
+            name = f"{code}/{target_uri.as_posix()}"
+            write_stored(test_store / code / target_uri, name, body, keys)
             sha[file_id] = (len(body), _sha256(body))
             written += 1
     _record_placeholders(settings, metadata, sha)

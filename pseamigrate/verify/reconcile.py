@@ -25,6 +25,7 @@ from pseamigrate.db import engine as checked_engine
 from pseamigrate.drupal import open_site
 from pseamigrate.drupal.read import DrupalSite
 from pseamigrate.encryption import backend_for, require_encrypted_target
+from pseamigrate.encryption.filestore import load_files_keys
 from pseamigrate.errors import ConfigError
 from pseamigrate.migrate import plan as p
 from pseamigrate.migrate.digest import mapping_digest
@@ -195,7 +196,8 @@ def _projector(
     scope = Scope(tenant_id or 0, opened.model, model, ids)
     metadata = ledger.runs.metadata
     target = Target(metadata, ledger, tenant_id or 0, 0, ids, dry_run=True)
-    store = FileStore(_files_dir(site), _store(settings), site.tenant)
+    keys = load_files_keys(settings.target_files_key) if settings.target_files_key else None
+    store = FileStore(_files_dir(site), _store(settings), site.tenant, keys)
     options = Options(dry_run=True)
     return Projector(
         opened, mapping, scope, target, store, options, Link(None, None), renew=lambda _: None

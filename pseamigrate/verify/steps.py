@@ -19,9 +19,9 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from pseamigrate.drupal.model import EntityRecord
+from pseamigrate.encryption.sealed import TamperedFile
 from pseamigrate.migrate import items as it
 from pseamigrate.migrate import plan as p
-from pseamigrate.migrate.files import sha256_of
 from pseamigrate.migrate.items import Item
 from pseamigrate.migrate.steps import StepRunner
 from pseamigrate.target.ledger import Ledger
@@ -177,10 +177,14 @@ class StepCheck:
         for sid, document in sorted(theirs.items()):
             if not document.get("sha256"):
                 continue
-            path = self.runner.store_path(str(document.get("uri") or ""))
-            if path is None or not path.is_file():
+            try:  # a sealed copy is decrypted and authenticated (issue #30 S4)
+                stored = self.runner.files.stored_sha256(str(document.get("uri") or ""))
+            except TamperedFile:
+                check.mismatches.append(r.Mismatch(sid, "store copy fails authentication"))
+                continue
+            if stored is None:
                 check.mismatches.append(r.Mismatch(sid, "store copy missing"))
-            elif sha256_of(path) != document["sha256"]:
+            elif stored != document["sha256"]:
                 check.mismatches.append(r.Mismatch(sid, "store copy differs", ["sha256"]))
 
     def _reservoir(
