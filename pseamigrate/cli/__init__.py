@@ -169,6 +169,7 @@ from pseamigrate.cli import mappings  # noqa: E402, F401
 from pseamigrate.cli import migrate  # noqa: E402, F401
 from pseamigrate.cli import verify  # noqa: E402, F401
 from pseamigrate.cli import sanitize  # noqa: E402, F401
+from pseamigrate.cli import files  # noqa: E402, F401
 from pseamigrate.cli import country  # noqa: E402, F401
 from pseamigrate.cli import health  # noqa: E402, F401
 from pseamigrate.cli import deploy  # noqa: E402, F401

@@ -164,9 +164,7 @@ class FileStore:
         return path if path.is_relative_to(root) else None
 
 
-def write_stored(
-    destination: Path, name: str, body: bytes, keys: dict[int, bytes] | None
-) -> None:
+def write_stored(destination: Path, name: str, body: bytes, keys: dict[int, bytes] | None) -> None:
     """Write `body` into a store (sealed under `name` with `keys`; as it is without), 0600,
     through a temporary name renamed into place."""
     destination.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
