@@ -71,10 +71,20 @@ def fetch_files(
     dest: Annotated[Path, typer.Option(help="New local folder for the copy.", file_okay=False)],
     identity: IdentityOption = None,
     known_hosts: KnownHostsOption = None,
+    encrypted_volume: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--encrypted-volume",
+            help="A directory on an encrypted volume: --dest must lie under one (or on tmpfs "
+            "or dm-crypt; repeatable; also $PSEAMIGRATE_ENCRYPTED_VOLUMES).",
+        ),
+    ] = None,
 ) -> None:
     """Copy a site's files from its `files_dir: ssh://user@host/path` over SFTP (sha256 each).
 
-    Example: pseamigrate fetch-files iraq --dest /srv/psea-files/iraq
+    The copy is plaintext, so --dest must be on an encrypted volume or tmpfs (else exit 4).
+
+    Example: pseamigrate fetch-files iraq --dest /srv/crypt/iraq --encrypted-volume /srv/crypt
     """
     from pseamigrate.cli import settings
     from pseamigrate.deploy.fetch import fetch_files as fetch
@@ -83,4 +93,5 @@ def fetch_files(
     files_dir = settings(ctx).site(site).files_dir
     if not files_dir or not files_dir.startswith("ssh://"):
         raise UsageProblem(f"site {site}: files_dir is not an ssh:// location")
-    deploy_view.show_fetch(fetch(files_dir, dest, identity, known_hosts))
+    volumes = [str(volume) for volume in encrypted_volume or []]
+    deploy_view.show_fetch(fetch(files_dir, dest, identity, known_hosts, volumes))

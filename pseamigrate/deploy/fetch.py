@@ -5,6 +5,11 @@ documents), each hashed (sha256) on the way; symbolic links and special files ar
 link on the source cannot make the copy read or write outside its folder. A manifest
 (`.sha256` lines, relative path and hash) is written beside the copy. Only counts and sizes are
 reported: file names may carry people's names.
+
+The copy is plaintext (the migration reads it as a site's files_dir), so the destination must
+not be a plain disk (issue #30 S4): it must lie on tmpfs, on a dm-crypt (LUKS) volume, or under
+a directory the operator names as an encrypted volume (`--encrypted-volume`,
+`$PSEAMIGRATE_ENCRYPTED_VOLUMES`); anything else is refused before a byte is fetched.
 """
 
 from __future__ import annotations
@@ -12,13 +17,15 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
 from pseamigrate.deploy.run import Host, ssh_connect
-from pseamigrate.errors import PseamigrateError, UsageProblem
+from pseamigrate.encryption.volumes import declared_volumes, protection
+from pseamigrate.errors import PseamigrateError, RefusedForSafety, UsageProblem
 
 MANIFEST = "MANIFEST.sha256"
 CHUNK = 1 << 20
@@ -43,12 +50,23 @@ def parse_ssh_url(files_dir: str) -> tuple[Host, str]:
 
 
 def fetch_files(
-    files_dir: str, dest: Path, identity: Path | None = None, known_hosts: Path | None = None
+    files_dir: str,
+    dest: Path,
+    identity: Path | None = None,
+    known_hosts: Path | None = None,
+    volumes: Sequence[str] = (),
 ) -> FetchReport:
-    """Copy every regular file under the remote folder into `dest` (which must be empty)."""
+    """Copy every regular file under the remote folder into `dest` (which must be empty and
+    on an encrypted volume or tmpfs: `volumes` are directories the operator names as such)."""
     host, remote = parse_ssh_url(files_dir)
     if dest.exists() and any(dest.iterdir()):
         raise UsageProblem(f"{dest} is not empty: fetch into a new folder")
+    if protection(os.path.abspath(dest), declared_volumes(volumes), local=True) is None:
+        raise RefusedForSafety(
+            f"{dest} is on a plain disk: the fetched files would be plaintext at rest; fetch "
+            "onto an encrypted volume (--encrypted-volume DIR, $PSEAMIGRATE_ENCRYPTED_VOLUMES, "
+            "dm-crypt) or tmpfs"
+        )
     dest.mkdir(mode=0o700, parents=True, exist_ok=True)
     conn = ssh_connect(host, identity, known_hosts)
     try:

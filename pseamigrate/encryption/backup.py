@@ -28,6 +28,7 @@ from sqlalchemy import text
 from pseamigrate.db import connection
 from pseamigrate.encryption import backend_for
 from pseamigrate.encryption.base import quote_name
+from pseamigrate.encryption.filestore import FILES_KEY, load_files_keys
 from pseamigrate.encryption.keys import add_key, read_key_file, write_new_secret, write_secret
 from pseamigrate.encryption.setup import (
     BLOCK,
@@ -75,7 +76,10 @@ def backup_keys(server: LocalServer, dest: Path, dry_run: bool = False) -> list[
         return [dest / source.name for source in sources]
     if not dest.exists():
         dest.mkdir(mode=0o700, parents=True)
-    return [write_new_secret(dest / source.name, source.read_bytes()) for source in sources]
+    copies = [write_new_secret(dest / source.name, source.read_bytes()) for source in sources]
+    if (dest / FILES_KEY).exists():
+        load_files_keys(dest / FILES_KEY)  # the file store's master keys read back whole
+    return copies
 
 
 def backup_and_verify(
@@ -153,7 +157,12 @@ def _signals_raise() -> Iterator[None]:
 def restore_keys(server: LocalServer, backup: Path) -> list[Path]:
     """Put the key files from `backup` back into the server's key directory (0600)."""
     restored = []
-    for path in key_files(server):
+    # The file store's key is restored when the backup holds it (one made before it existed
+    # does not; the server's own copy then stays).
+    wanted = [path for path in key_files(server) if path.name != FILES_KEY]
+    if (backup / FILES_KEY).exists():
+        wanted.append(key_dir(server) / FILES_KEY)
+    for path in wanted:
         source = backup / path.name
         if not source.exists():
             raise PseamigrateError(f"{source} is missing from the key backup")

@@ -18,6 +18,7 @@ from typing import Any
 
 import jinja2
 
+from pseamigrate.encryption.filestore import FILES_KEY
 from pseamigrate.encryption.keys import (
     INITIAL_KEY_IDS,
     SALT_HEADER,
@@ -83,10 +84,16 @@ def key_dir(server: LocalServer) -> Path:
 
 
 def key_files(server: LocalServer) -> list[Path]:
-    """Return the key files this server's encryption depends on (what backup-key copies)."""
+    """Return the key files this server's encryption depends on (what backup-key copies).
+
+    The file store's master key (`files.key`, issue #30 S4) is one of them once setup wrote it:
+    a directory set up before it existed has none to copy, and a restore needs none."""
     if server.flavor == "mysql":
-        return [key_dir(server) / MYSQL_KEYRING]
-    return [key_dir(server) / MARIADB_KEY_FILE, key_dir(server) / MARIADB_FILE_KEY]
+        files = [key_dir(server) / MYSQL_KEYRING]
+    else:
+        files = [key_dir(server) / MARIADB_KEY_FILE, key_dir(server) / MARIADB_FILE_KEY]
+    store_key = key_dir(server) / FILES_KEY
+    return files + ([store_key] if store_key.exists() else [])
 
 
 def _render(name: str, **values: object) -> str:
@@ -149,7 +156,14 @@ def plan_setup(
         plan = _plan_mysql(server, keyring, common)
     else:
         plan = _plan_mariadb(server, encrypt_key_file, common)
-    return SetupPlan(plan.flavor, plan.files + tls_files, plan.cnf_text, plan.options, chosen)
+    files = (*plan.files, *tls_files, _files_key(server))
+    return SetupPlan(plan.flavor, files, plan.cnf_text, plan.options, chosen)
+
+
+def _files_key(server: LocalServer) -> PlannedFile:
+    """The file store's master key, beside the database keys (a set of its own: kept if any)."""
+    content = key_lines(generate_keys((1,)))
+    return PlannedFile(key_dir(server) / FILES_KEY, content, True, "generated: files key", "files")
 
 
 def _plan_tls(
@@ -285,7 +299,8 @@ def apply_setup(
         else:
             write_secret(planned.path, planned.content)
             say(f"wrote {planned.path} (0600)")
-        chown_to(planned.path, account)
+        if planned.group != "files":  # read by pseamigrate, not by the server
+            chown_to(planned.path, account)
     if plan.tmpdir is not None and not plan.tmpdir.exists():
         _make_private_dir(plan.tmpdir, account)  # an existing (operator's) directory stays as is
     change = cnf_change(server, plan, conf_dir)

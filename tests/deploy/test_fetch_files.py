@@ -56,6 +56,8 @@ def test_fetch_copies_regular_files_with_hashes(
         str(ssh_server.identity),
         "--known-hosts",
         str(ssh_server.known_hosts),
+        "--encrypted-volume",
+        str(tmp_path),
     )
     assert code == 0, err
     assert "copied 3 files" in out and "1 links or special files skipped" in out
@@ -102,3 +104,31 @@ def test_fetch_refuses_a_non_ssh_files_dir_and_a_non_empty_dest(
         str(tmp_path / "full"),
     )
     assert code == 2 and "is not empty" in err
+
+
+def test_fetch_refuses_a_dest_on_a_plain_disk(
+    ssh_server: SSHServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The copy is plaintext: a destination on no encrypted volume is refused before any byte
+    is fetched (issue #30 S4)."""
+    source = tmp_path / "site-files"
+    _source_tree(source)
+    project = _project(tmp_path, f"ssh://{ssh_server.user}@127.0.0.1:{ssh_server.port}{source}")
+    monkeypatch.delenv("PSEAMIGRATE_ENCRYPTED_VOLUMES", raising=False)
+    dest = tmp_path / "copy"
+    code, _out, err = cli(
+        monkeypatch,
+        None,
+        "--config",
+        str(project),
+        "fetch-files",
+        "iraq",
+        "--dest",
+        str(dest),
+        "--identity",
+        str(ssh_server.identity),
+        "--known-hosts",
+        str(ssh_server.known_hosts),
+    )
+    assert code == 4 and "plain disk" in err, err
+    assert not dest.exists()
