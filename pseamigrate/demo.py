@@ -32,7 +32,8 @@ from pseamigrate.drupal.service import describe
 from pseamigrate.encryption import require_encrypted_target
 from pseamigrate.encryption.base import Outcome
 from pseamigrate.encryption.commands import enable_encryption, encryption_status
-from pseamigrate.encryption.setup import apply_setup, plan_setup
+from pseamigrate.encryption.filestore import FILES_KEY
+from pseamigrate.encryption.setup import apply_setup, key_dir, plan_setup
 from pseamigrate.errors import RefusedForSafety, VerificationMismatch
 from pseamigrate.mapping.commands import check_file
 from pseamigrate.migrate.run import MigrationReport, migrate
@@ -326,6 +327,7 @@ def _project(
         "target:",
         f"  connection: {{option_file: {targets}, database: {TARGET_DATABASE}}}",
         f"  files_dir: {folder / 'store'}",
+        f"  files_key: {key_dir(target) / FILES_KEY}",  # written by setup: files sealed (#30)
     ]
     path = folder / "pseamigrate.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
