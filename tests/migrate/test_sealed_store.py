@@ -1,0 +1,194 @@
+"""Attachments encrypted at rest (issue #30 S4), on real MariaDB servers: with a `files_key` the
+migration seals every copy, a canary file is absent from every byte of the store, a re-run
+rewrites nothing, verify and `files cat` catch a tampered copy, `files export` gives back the
+plaintext byte for byte, and `encryption status` FAILs on one plaintext file in the target's
+or the test target's store."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
+
+from pseamigrate.cli import app
+from pseamigrate.config import Settings, load_settings
+from pseamigrate.encryption.base import Outcome
+from pseamigrate.encryption.filestore import StoreSpec, create_files_key, store_checks
+from pseamigrate.encryption.sealed import is_sealed
+from pseamigrate.migrate.run import MigrationReport, migrate
+from pseamigrate.migrate.steps import Options
+from pseamigrate.verify.reconcile import VerifyOptions, verify
+from tests.migrate.helpers import Project
+
+CANARY = b"PSEA-CANARY-7f3a91-statement-of-the-survivor "
+runner = CliRunner()
+
+
+def _sealed_project(project: Project, test_store: Path | None = None) -> Path:
+    """Write a copy of the project file whose target (and test target) seal their files."""
+    key = project.path.parent / "keys" / "files.key"
+    if not key.exists():
+        create_files_key(key)
+    path = project.path.with_name("sealed.yaml")
+    text_ = project.path.read_text(encoding="utf-8") + f"  files_key: {key}\n"
+    if test_store is not None:
+        variable = f"PM_{project.name.upper()}_TARGET"  # a test target only for its store
+        text_ += (
+            f"test_target:\n  connection: {{url_env: {variable}}}\n"
+            f"  files_dir: {test_store}\n  files_key: {key}\n"
+        )
+    path.write_text(text_, encoding="utf-8")
+    return path
+
+
+def _migrate(settings: Settings) -> MigrationReport:
+    report = migrate(settings, ["iraq"], Options(allow_plaintext=True))
+    assert report.failed_rows() == 0
+    return report
+
+
+def _plant_canary(project: Project) -> tuple[str, bytes]:
+    """Overwrite the iraq site's largest file with canary bytes of the same size; return its
+    Drupal URI and the new body."""
+    files = [p for p in project.files["iraq"].rglob("*") if p.is_file()]
+    largest = max(files, key=lambda p: p.stat().st_size)
+    size = largest.stat().st_size
+    assert size >= len(CANARY)
+    body = (CANARY * (size // len(CANARY) + 1))[:size]
+    largest.write_bytes(body)
+    folder, *rest = largest.relative_to(project.files["iraq"]).parts
+    scheme = "private" if folder == "private" else "public"
+    return f"{scheme}://{'/'.join(rest)}", body
+
+
+def _file_id(project: Project, uri: str) -> int:
+    engine = create_engine(project.target)
+    with engine.connect() as conn:
+        found = conn.execute(text("SELECT id FROM files WHERE uri = :u"), {"u": uri}).scalar()
+    engine.dispose()
+    assert found is not None
+    return int(found)
+
+
+def _snapshot(store: Path) -> dict[Path, tuple[int, int, int]]:
+    return {
+        p: (p.stat().st_ino, p.stat().st_mtime_ns, p.stat().st_size)
+        for p in store.rglob("*")
+        if p.is_file()
+    }
+
+
+def test_a_canary_file_is_absent_from_every_byte_of_the_store_and_a_rerun_rewrites_nothing(
+    one_project: Project,
+) -> None:
+    uri, body = _plant_canary(one_project)
+    settings = load_settings(_sealed_project(one_project))
+    _migrate(settings)
+    stored = [p for p in one_project.store.rglob("*") if p.is_file()]
+    assert len(stored) > 1 and all(is_sealed(p) for p in stored)
+    assert not any(CANARY in p.read_bytes() for p in stored)
+    spec = StoreSpec("target", one_project.store, settings.target_files_key)
+    assert [c.outcome for c in store_checks(spec)] == [Outcome.PASS, Outcome.PASS]
+    before = _snapshot(one_project.store)
+    again = _migrate(settings)
+    assert _snapshot(one_project.store) == before  # no file rewritten (same inode and mtime)
+    files_step = next(s for s in again.sites[0].steps if s.kind == "files")
+    assert files_step.counts.inserted == files_step.counts.updated == 0
+    result = runner.invoke(
+        app, ["--config", str(settings.path), "files", "cat", str(_file_id(one_project, uri))]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout_bytes == body
+
+
+def test_verify_and_cat_catch_a_tampered_copy(one_project: Project) -> None:
+    uri, _ = _plant_canary(one_project)
+    settings = load_settings(_sealed_project(one_project))
+    _migrate(settings)
+    clean = verify(settings, ["iraq"], VerifyOptions(allow_plaintext=True))
+    assert clean.mismatched() == 0
+    scheme, _, rest = uri.partition("://")
+    copy = one_project.store / "iraq" / {"public": "files", "private": "private"}[scheme] / rest
+    damaged = bytearray(copy.read_bytes())
+    damaged[len(damaged) // 2] ^= 0x01  # one bit in the ciphertext
+    copy.write_bytes(bytes(damaged))
+    found = verify(settings, ["iraq"], VerifyOptions(allow_plaintext=True))
+    problems = [m.problem for e in found.sites[0].entities for m in e.mismatches]
+    assert problems == ["store copy fails authentication"]
+    result = runner.invoke(
+        app, ["--config", str(settings.path), "files", "cat", str(_file_id(one_project, uri))]
+    )
+    assert result.exit_code == 3 and "fails authentication" in result.stderr
+    assert len(result.stdout_bytes) < len(damaged)  # nothing past the damaged chunk comes out
+
+
+def test_export_gives_back_every_file_byte_for_byte_and_never_into_a_store(
+    one_project: Project, tmp_path: Path
+) -> None:
+    settings = load_settings(_sealed_project(one_project))
+    _migrate(settings)
+    config = ["--config", str(settings.path), "files", "export"]
+    into_store = runner.invoke(app, [*config, "--all", str(one_project.store / "out")])
+    assert into_store.exit_code == 4 and "plaintext never goes there" in into_store.stderr
+    dest = tmp_path / "export"
+    result = runner.invoke(app, [*config, "iraq", str(dest), "--json"])
+    assert result.exit_code == 0, result.stderr
+    exported = json.loads(result.stdout)
+    engine = create_engine(one_project.target)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT uri, sha256 FROM files WHERE sha256 IS NOT NULL AND tenant_id = ("
+                "SELECT id FROM tenants WHERE code = 'iraq')"
+            )
+        ).all()
+    engine.dispose()
+    assert exported["files"] == len(rows) > 0 and exported["tampered"] == 0
+    for uri, digest in rows:
+        scheme, _, rest = str(uri).partition("://")
+        out = dest / "iraq" / {"public": "files", "private": "private"}[scheme] / rest
+        assert hashlib.sha256(out.read_bytes()).hexdigest() == digest
+
+
+def test_encryption_status_fails_on_a_plaintext_file_in_the_target_or_test_target_store(
+    one_project: Project, tmp_path: Path
+) -> None:
+    test_store = tmp_path / "test-store"
+    settings = load_settings(_sealed_project(one_project, test_store))
+    _migrate(settings)
+
+    def store_outcomes() -> dict[str, str]:
+        result = runner.invoke(
+            app, ["--config", str(settings.path), "encryption", "status", "--json"]
+        )
+        checks = json.loads(result.stdout)["checks"]
+        return {c["name"]: c["outcome"] for c in checks if c["name"].startswith("file store")}
+
+    assert store_outcomes() == {
+        "file store (target) master key": "PASS",
+        "file store (target)": "PASS",
+        "file store (test target) master key": "PASS",
+        "file store (test target)": "PASS",
+    }
+    (one_project.store / "iraq" / "files" / "dropped.pdf").write_bytes(CANARY)
+    (test_store / "iraq" / "files").mkdir(parents=True)
+    (test_store / "iraq" / "files" / "placeholder.pdf").write_bytes(b"%PDF plain")
+    outcomes = store_outcomes()
+    assert outcomes["file store (target)"] == outcomes["file store (test target)"] == "FAIL"
+    encrypted = runner.invoke(app, ["--config", str(settings.path), "files", "encrypt-store"])
+    assert encrypted.exit_code == 0 and "sealed 1 files" in encrypted.stdout
+    assert store_outcomes()["file store (target)"] == "PASS"
+
+
+def test_without_a_files_key_the_migration_refuses_unless_plaintext_is_allowed(
+    one_project: Project,
+) -> None:
+    """No `files_key`: the store's gate FAILs; `--allow-plaintext-target` copies as before."""
+    spec = StoreSpec("target", one_project.store, None)
+    assert store_checks(spec)[0].outcome is Outcome.FAIL
+    report = one_project.migrate(["iraq"])  # allow_plaintext: files copied as they are
+    assert report.failed_rows() == 0 and report.sites[0].allowed_plaintext
+    assert not all(is_sealed(p) for p in one_project.store.rglob("*") if p.is_file())
