@@ -14,6 +14,8 @@ from typer.testing import CliRunner
 from pseamigrate.cli import app
 from pseamigrate.config import load_settings
 from pseamigrate.demo import TARGET_DATABASE, prepare_target
+from pseamigrate.encryption.filestore import FILES_KEY, create_files_key
+from pseamigrate.encryption.sealed import is_sealed
 from pseamigrate.sanitize.check import check_sanitized
 from pseamigrate.sanitize.rules import Rules
 from pseamigrate.sanitize.run import KEY_ENV, sanitize
@@ -51,9 +53,13 @@ def _with_test_target(
     monkeypatch.setenv(variable, url.render_as_string(hide_password=False))
     path = project.path.with_name(f"{name}.yaml")
     store = project.path.parent / f"test-store-{name}"
+    key = project.path.parent / "test-keys" / FILES_KEY  # seals the test store (issue #30 S4)
+    if not key.exists():
+        create_files_key(key)
     path.write_text(
         project.path.read_text(encoding="utf-8")
-        + f"test_target:\n  connection: {{url_env: {variable}}}\n  files_dir: {store}\n",
+        + f"test_target:\n  connection: {{url_env: {variable}}}\n  files_dir: {store}\n"
+        + f"  files_key: {key}\n",
         encoding="utf-8",
     )
     return path
@@ -109,6 +115,8 @@ def test_nothing_personal_or_sensitive_reaches_the_test_target(
     path = _with_test_target(migrated, encrypted_server.url(TARGET_DATABASE), "full", monkeypatch)
     result = runner.invoke(app, ["--config", str(path), "sanitize"])
     assert result.exit_code == 0, result.stderr
+    placeholders = [p for p in (path.parent / "test-store-full").rglob("*") if p.is_file()]
+    assert placeholders and all(is_sealed(p) for p in placeholders)  # issue #30 S4
     settings = load_settings(path)
     check = check_sanitized(settings)
     assert check.ok, check.problems
@@ -237,6 +245,7 @@ def test_migrate_sanitize_goes_straight_from_the_sites_into_the_test_target(
     store = path.parent / "test-store-straight"
     stored = [p for p in store.rglob("*") if p.is_file()]
     assert stored and all(p.stat().st_size < 1024 for p in stored)  # placeholders only
+    assert all(is_sealed(p) for p in stored)  # and sealed like the target's (issue #30 S4)
 
 
 def _count(url: URL, table: str) -> int:
