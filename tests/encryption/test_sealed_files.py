@@ -9,7 +9,10 @@ import stat
 from pathlib import Path
 
 import pytest
+from enc_helpers import run_cli
 
+from pseamigrate.encryption import setup as enc_setup
+from pseamigrate.encryption.backup import restore_keys
 from pseamigrate.encryption.base import Outcome
 from pseamigrate.encryption.filestore import (
     StoreSpec,
@@ -31,6 +34,7 @@ from pseamigrate.encryption.sealed import (
     unseal,
 )
 from pseamigrate.errors import RefusedForSafety
+from pseamigrate.servers import existing_server
 
 CANARY = b"PSEA-CANARY-0b5e1c-handwritten-complaint "
 NAME = "iq/files/2024/form.pdf"
@@ -172,3 +176,25 @@ def test_rotate_key_rewraps_every_file_and_old_keys_still_open_nothing_new(
     with pytest.raises(TamperedFile, match="master key 2"):
         plaintext_sha256(form, {1: rotated[1]}, NAME)
     assert all(c.outcome is Outcome.PASS for c in store_checks(spec))
+
+
+def test_setup_writes_the_files_key_beside_the_database_keys_and_backup_key_copies_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    basedir = tmp_path / "srv"
+    (basedir / "data").mkdir(parents=True)
+    (basedir / "my.cnf").write_text(f"[mysqld]\nport=3999\ndatadir={basedir}/data\n")
+    monkeypatch.setattr(enc_setup, "default_tmpdir", lambda _server: tmp_path / "shm")
+    assert run_cli("encryption", "setup", "--basedir", str(basedir)).exit_code == 0
+    key = basedir / "keys" / "files.key"
+    first = key.read_bytes()
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600 and sorted(load_files_keys(key)) == [1]
+    again = run_cli("encryption", "setup", "--basedir", str(basedir))
+    assert again.exit_code == 0 and key.read_bytes() == first  # never replaced
+    backup = tmp_path / "backup"
+    args = ("encryption", "backup-key", str(backup), "--basedir", str(basedir), "--no-verify")
+    assert run_cli(*args).exit_code == 0
+    assert (backup / "files.key").read_bytes() == first
+    key.unlink()
+    restore_keys(existing_server(basedir), backup)
+    assert key.read_bytes() == first
