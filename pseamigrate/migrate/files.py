@@ -198,8 +198,9 @@ def _seal_checked(origin: Path, destination: Path, keys: dict[int, bytes], name:
 
     An unchanged file (the sha256 sealed in its header equals the source's) is not rewritten."""
     size = origin.stat().st_size
-    if _unchanged(origin, destination, size, keys, name):
-        return Copied(size, sha256_of(origin))
+    unchanged = _unchanged(origin, destination, size, keys, name)
+    if unchanged is not None:
+        return Copied(size, unchanged)
     partial = partial_of(destination)
     with open(origin, "rb") as reading, private_file(partial) as writing:
         written, digest = seal(reading, writing, keys, name)
@@ -217,15 +218,17 @@ def _seal_checked(origin: Path, destination: Path, keys: dict[int, bytes], name:
 
 def _unchanged(
     origin: Path, destination: Path, size: int, keys: dict[int, bytes], name: str
-) -> bool:
-    """Tell whether the store's sealed copy holds the source's bytes (by the sealed sha256)."""
+) -> str | None:
+    """Return the source's sha256 when the store's sealed copy holds the same bytes (by the
+    sha256 sealed in its header, no decryption of the body); None when it must be written."""
     if not destination.is_file() or destination.stat().st_size != sealed_size(size):
-        return False
+        return None
     try:
         opened = read_header(destination, keys, name)
     except TamperedFile:
-        return False  # altered or sealed for another path: written again from the source
-    return opened.size == size and opened.sha256 == sha256_of(origin)
+        return None  # altered or sealed for another path: written again from the source
+    digest = sha256_of(origin)
+    return digest if opened.size == size and opened.sha256 == digest else None
 
 
 def _copy_hashing(origin: Path, partial: Path) -> str:

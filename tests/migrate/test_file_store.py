@@ -6,6 +6,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
+
+from pseamigrate.encryption.filestore import create_files_key, load_files_keys
+from pseamigrate.encryption.sealed import TamperedFile, is_sealed
 from pseamigrate.migrate.files import FileStore
 
 
@@ -63,3 +67,32 @@ def test_a_tenant_folder_symlinked_out_of_the_store_is_refused(tmp_path: Path) -
     copied = store.copy("public://2024/a.txt", dry_run=False)
     assert copied.problem == "its path leaves the file store"
     assert not (outside / "a.txt").exists()
+
+
+def test_with_keys_a_copy_is_sealed_opens_to_the_source_and_a_damaged_copy_is_rewritten(
+    tmp_path: Path,
+) -> None:
+    """Issue #30 S4: the store never holds the plaintext; a re-run rewrites only what changed."""
+    source, _ = _site(tmp_path)
+    keys = load_files_keys(create_files_key(tmp_path / "keys" / "files.key"))
+    store = FileStore(source, tmp_path / "store", "demo", keys)
+    copied = store.copy("public://2024/a.txt", dry_run=False)
+    assert copied == FileStore(source, None, "demo").copy("public://2024/a.txt", dry_run=True)
+    stored = tmp_path / "store" / "demo" / "files" / "2024" / "a.txt"
+    assert is_sealed(stored) and b"a body" not in stored.read_bytes()
+    assert store.stored_sha256("public://2024/a.txt") == hashlib.sha256(b"a body").hexdigest()
+    inode = stored.stat().st_ino
+    assert (
+        FileStore(source, tmp_path / "store", "demo", keys).copy(
+            "public://2024/a.txt", dry_run=False
+        )
+        == copied
+    )
+    assert stored.stat().st_ino == inode  # unchanged: not rewritten
+    sealed = stored.read_bytes()
+    stored.write_bytes(sealed[:-1] + bytes([sealed[-1] ^ 1]))  # the body: verify's to find
+    with pytest.raises(TamperedFile):
+        store.stored_sha256("public://2024/a.txt")
+    stored.write_bytes(sealed[:20] + bytes([sealed[20] ^ 1]) + sealed[21:])  # the header
+    FileStore(source, tmp_path / "store", "demo", keys).copy("public://2024/a.txt", dry_run=False)
+    assert store.stored_sha256("public://2024/a.txt") == copied.sha256  # rewritten from source

@@ -8,18 +8,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from pseamigrate.cli import app
 from pseamigrate.config import Settings, load_settings
+from pseamigrate.demo import TARGET_DATABASE, prepare_target
 from pseamigrate.encryption.base import Outcome
-from pseamigrate.encryption.filestore import StoreSpec, create_files_key, store_checks
+from pseamigrate.encryption.filestore import FILES_KEY, StoreSpec, create_files_key, store_checks
 from pseamigrate.encryption.sealed import is_sealed
+from pseamigrate.encryption.setup import key_dir
+from pseamigrate.errors import RefusedForSafety
 from pseamigrate.migrate.run import MigrationReport, migrate
 from pseamigrate.migrate.steps import Options
+from pseamigrate.servers import LocalServer, running_server
+from pseamigrate.target.model import load_model
 from pseamigrate.verify.reconcile import VerifyOptions, verify
 from tests.migrate.helpers import Project
 
@@ -192,3 +199,47 @@ def test_without_a_files_key_the_migration_refuses_unless_plaintext_is_allowed(
     report = one_project.migrate(["iraq"])  # allow_plaintext: files copied as they are
     assert report.failed_rows() == 0 and report.sites[0].allowed_plaintext
     assert not all(is_sealed(p) for p in one_project.store.rglob("*") if p.is_file())
+
+
+@pytest.fixture(scope="module")
+def encrypted_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
+    """A MariaDB server set up by `encryption setup` (files.key included) and enabled, whose
+    target database has the schema: the migration's database gate passes there."""
+    with running_server("mariadb", tmp_path_factory.mktemp("sealedtarget")) as server:
+        prepare_target(server, load_model(), lambda _message: None)
+        yield server
+
+
+def test_the_migration_gate_refuses_a_plaintext_store_until_encrypt_store_seals_it(
+    one_project: Project,
+    encrypted_target: LocalServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = encrypted_target.url(TARGET_DATABASE)
+    monkeypatch.setenv("PM_SEALED_TARGET", url.render_as_string(hide_password=False))
+    store = tmp_path / "store"
+    (store / "iraq" / "files").mkdir(parents=True)
+    (store / "iraq" / "files" / "copied-by-an-old-version.pdf").write_bytes(CANARY * 10)
+    key = key_dir(encrypted_target) / FILES_KEY  # written by `encryption setup`
+    sites = one_project.path.read_text(encoding="utf-8").split("\ntarget:")[0]
+    path = tmp_path / "encrypted.yaml"
+    path.write_text(
+        f"{sites}\ntarget:\n  connection: {{url_env: PM_SEALED_TARGET}}\n"
+        f"  files_dir: {store}\n  files_key: {key}\n",
+        encoding="utf-8",
+    )
+    settings = load_settings(path)
+    with pytest.raises(RefusedForSafety, match=r"file store .*1 of 1 files are not sealed"):
+        migrate(settings, ["iraq"], Options())
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM files")).scalar() == 0  # nothing written
+    engine.dispose()
+    sealed = runner.invoke(app, ["--config", str(path), "files", "encrypt-store"])
+    assert sealed.exit_code == 0, sealed.stderr
+    report = migrate(settings, ["iraq"], Options())
+    assert report.failed_rows() == 0 and not report.sites[0].allowed_plaintext
+    stored = [p for p in store.rglob("*") if p.is_file()]
+    assert len(stored) > 1 and all(is_sealed(p) for p in stored)
+    assert not any(CANARY in p.read_bytes() for p in stored)
