@@ -180,6 +180,7 @@ def test_setup_writes_owner_only_files_and_never_replaces_keys(tmp_path: Path) -
     assert {p.name: p.stat().st_mode & 0o777 for p in keys.iterdir()} == {
         "keys.enc": 0o600,
         "keyfile.key": 0o600,
+        "files.key": 0o600,  # the file store's master key (issue #30 S4)
     }
     before = (keys / "keys.enc").read_bytes()
     again = run_cli("encryption", "setup", "--basedir", str(basedir))
