@@ -243,3 +243,13 @@ def test_the_migration_gate_refuses_a_plaintext_store_until_encrypt_store_seals_
     stored = [p for p in store.rglob("*") if p.is_file()]
     assert len(stored) > 1 and all(is_sealed(p) for p in stored)
     assert not any(CANARY in p.read_bytes() for p in stored)
+
+
+def test_a_parallel_run_seals_the_files_of_every_site(one_project: Project) -> None:
+    """The worker processes get the store's key file too (migrate/parallel.py)."""
+    settings = load_settings(_sealed_project(one_project))
+    report = migrate(settings, [], Options(allow_plaintext=True, jobs=2))
+    assert report.failed_rows() == 0 and len(report.sites) == 4
+    stored = [p for p in one_project.store.rglob("*") if p.is_file()]
+    assert {p.relative_to(one_project.store).parts[0] for p in stored} == set(settings.sites)
+    assert all(is_sealed(p) for p in stored)
