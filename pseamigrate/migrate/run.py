@@ -341,11 +341,10 @@ def _steps(runner: StepRunner, steps: list[p.Step], run: SiteRun, job: SiteJob) 
             job.turn[0].done(group, job.turn[1])
 
 
-def guard_target(
-    engine: Engine, tables: Any, options: Options, run: SiteRun, store: StoreSpec | None = None
-) -> None:
-    """Refuse a target without the schema, or not encrypted (unless the override)."""
-    _require_target(engine, _has_schema(engine, tables), options, run, store)
+def guard_target(engine: Engine, tables: Any, options: Options, run: SiteRun) -> None:
+    """Refuse a target without the schema, or not encrypted (unless the override); each site's
+    run checks its file store as well (`_run_site`)."""
+    _require_target(engine, _has_schema(engine, tables), options, run, None)
 
 
 def _has_schema(engine: Engine, tables: Any) -> bool:
