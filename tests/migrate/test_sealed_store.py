@@ -109,6 +109,9 @@ def test_a_canary_file_is_absent_from_every_byte_of_the_store_and_a_rerun_rewrit
     )
     assert result.exit_code == 0, result.stderr
     assert result.stdout_bytes == body
+    by_uri = ["files", "cat", "--site", "iraq", "--uri", uri]
+    result = runner.invoke(app, ["--config", str(settings.path), *by_uri])
+    assert result.exit_code == 0 and result.stdout_bytes == body
 
 
 def test_verify_and_cat_catch_a_tampered_copy(one_project: Project) -> None:
