@@ -1,4 +1,5 @@
-"""The environment a child process gets: a short allow-list, never the toolkit's own.
+"""Child processes: the environment they get (a short allow-list, never the toolkit's own), and
+whether a process still lives.
 
 pseamigrate's environment holds secrets (`url_env`/`password_env` name variables holding URLs
 with passwords). Database servers, their install tools, ssh and Fabric run with only what they
@@ -20,3 +21,14 @@ def child_env(**extra: str) -> dict[str, str]:
     env.setdefault("PATH", DEFAULT_PATH)
     env.update(extra)
     return env
+
+
+def pid_alive(pid: int) -> bool:
+    """Tell whether a process with this pid exists on this host (one of another user counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -404,13 +404,6 @@ def _check_mapping(built: DemoSite, site_model: SiteModel, plan: _Plan) -> Mappi
     return MappingCheck(site, built.layout, path.name, problems)
 
 
-def encrypted_target(flavor: str, basedir: Path, model: CanonicalModel, say: Say) -> TargetCheck:
-    """Start a target server, encrypt it while empty, create the schema, check encryption."""
-    say(f"target: starting a throwaway {flavor} server under {basedir}")
-    with running_server(flavor, basedir) as server:  # type: ignore[arg-type]
-        return prepare_target(server, model, say)
-
-
 def prepare_target(server: LocalServer, model: CanonicalModel, say: Say) -> TargetCheck:
     """Encrypt a running server's target database while empty, create the schema, check."""
     _create_database(server, TARGET_DATABASE)

@@ -1,13 +1,19 @@
-"""Real servers for the tests: one MariaDB and one Oracle MySQL 9.7 per test session.
+"""Real servers for the tests: one MariaDB and one Oracle MySQL 9.7 per test session (per worker
+under pytest-xdist).
 
 Each is private (own datadir, port and socket, 127.0.0.1 only) and stopped when the session ends.
-Tests get a fresh, uniquely named database on them through `fresh_db`/`any_db`.
+Tests get a fresh, uniquely named database on them through `make_db`/`any_db`. pytest's temporary
+directories, and with them every test server's datadir and tmpdir, live in memory (tmpfs) when the
+machine has it: a real server still, without an fsync per `CREATE TABLE` (issue #26). Tests about
+what reaches a disk take `disk_path` instead.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,7 +21,9 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL
 
+from pseamigrate.encryption.volumes import MEMORY_FILESYSTEMS, filesystem_of
 from pseamigrate.servers import LocalServer, running_server
+from tests.sites import SiteCache
 
 # ../shared beside the checkout; git worktrees sit one level deeper, so look up the ancestors.
 SHARED = next(
@@ -24,6 +32,60 @@ SHARED = next(
 )
 DRUPAL_CORE_FIXTURES = SHARED / "fixtures" / "drupal-core"
 _db_counter = itertools.count(1)
+MEMORY_ROOT = Path("/dev/shm")
+MEMORY_BASE_ENV = "PSEAMIGRATE_TEST_MEMORY"  # "0" keeps pytest's temporary folders on disk
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Put pytest's base temporary folder on tmpfs unless one is given (or we are a worker, which
+    gets a folder inside the controller's)."""
+    if config.option.basetemp or hasattr(config, "workerinput"):
+        return
+    if os.environ.get(MEMORY_BASE_ENV) == "0" or not _in_memory(MEMORY_ROOT):
+        return
+    _remove_stale_bases()
+    base = MEMORY_ROOT / f"pseamigrate-tests-{os.getpid()}"
+    config.option.basetemp = str(base)
+    config.stash[_memory_base] = base
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Give the memory back: the base folder goes when the session ends."""
+    base = config.stash.get(_memory_base, None)
+    if base is not None:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+_memory_base = pytest.StashKey[Path]()
+
+
+def _in_memory(path: Path) -> bool:
+    return path.is_dir() and os.access(path, os.W_OK) and filesystem_of(path) in MEMORY_FILESYSTEMS
+
+
+def _remove_stale_bases() -> None:
+    """Remove base folders of sessions that died without their `pytest_unconfigure`."""
+    for stale in MEMORY_ROOT.glob("pseamigrate-tests-*"):
+        pid = stale.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+@pytest.fixture
+def disk_path() -> Iterator[Path]:
+    """A folder on a real disk (not tmpfs), for tests about what reaches a disk; removed after."""
+    folder = Path(tempfile.mkdtemp(prefix="pseamigrate-disk-", dir="/var/tmp"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def sample_sites(tmp_path_factory: pytest.TempPathFactory) -> SiteCache:
+    """Generated sample sites built once per server and kind, copied server-side for each use."""
+    return SiteCache(tmp_path_factory.mktemp("site-templates"))
 
 
 @pytest.fixture(scope="session")

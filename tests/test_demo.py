@@ -22,6 +22,9 @@ from pseamigrate.sample import SITE_NAMES
 from pseamigrate.target.model import load_model
 from pseamigrate.target.schema import build_metadata
 
+# Small sites: what the demo shows does not depend on their size (scripts/demo runs the full one).
+SCALE = "0.1"
+
 
 def processes_under(directory: Path) -> list[int]:
     """Return the pids of live processes whose command line mentions `directory`."""
@@ -40,7 +43,9 @@ def processes_under(directory: Path) -> list[int]:
 
 
 def test_demo_reaches_a_server_and_stops_it(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["demo", "--flavor", "mariadb", "--workdir", str(tmp_path)])
+    result = CliRunner().invoke(
+        app, ["demo", "--flavor", "mariadb", "--workdir", str(tmp_path), "--scale", SCALE]
+    )
     assert result.exit_code == 0, result.stderr
     for title in ("1. Sources: sample sites on mariadb", "2. Read back on mariadb"):
         assert title in result.stdout
@@ -57,7 +62,9 @@ def test_demo_reaches_a_server_and_stops_it(tmp_path: Path) -> None:
 
 
 def test_demo_json_holds_every_stage_with_its_verdict(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["demo", "--workdir", str(tmp_path), "--json"])
+    result = CliRunner().invoke(
+        app, ["demo", "--workdir", str(tmp_path), "--json", "--scale", SCALE]
+    )
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["ok"] is True and data["failures"] == []
@@ -89,7 +96,9 @@ def test_a_broken_site_mapping_fails_the_demo_after_every_stage(tmp_path: Path) 
     assert "camp_committee: other" in text
     iraq.write_text(text.replace("camp_committee: other", ""))  # a list value left unmapped
     with pytest.raises(DemoFailed) as failed:
-        run_demo(["mariadb"], tmp_path / "work", lambda _line: None, mappings_dir=mappings)
+        run_demo(
+            ["mariadb"], tmp_path / "work", lambda _line: None, scale=0.1, mappings_dir=mappings
+        )
     assert failed.value.exit_code == EXIT_MISMATCH
     assert "iraq (d7): mapping problems" in str(failed.value)
     (run,) = failed.value.result.runs
@@ -119,7 +128,7 @@ def test_differences_name_paths_never_values() -> None:
 
 def test_ctrl_c_stops_the_servers(tmp_path: Path) -> None:
     demo = subprocess.Popen(
-        [sys.executable, "-m", "pseamigrate", "demo", "--flavor", "mariadb", "--flavor", "mysql"]
+        [sys.executable, "-m", "pseamigrate", "demo", "--flavor", "mysql", "--scale", SCALE]
         + ["--workdir", str(tmp_path)],
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
@@ -130,7 +139,10 @@ def test_ctrl_c_stops_the_servers(tmp_path: Path) -> None:
     for line in demo.stderr:
         if "starting a throwaway mysql server" in line:
             break
-    time.sleep(3)  # in the middle of initialising or starting MySQL
+    deadline = time.monotonic() + 60
+    while not processes_under(tmp_path / "mysql") and time.monotonic() < deadline:
+        time.sleep(0.05)  # until MySQL is being initialised or started: a server to clean up
+    assert processes_under(tmp_path / "mysql"), "no server process appeared"
     os.killpg(demo.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
     rest = demo.stderr.read()
     demo.stderr.close()

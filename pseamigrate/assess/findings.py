@@ -88,10 +88,6 @@ class Assessment:
         found = [f for s in self.sites for f in s.findings] + self.shared
         return {name: sum(1 for f in found if f.severity == name) for name in SEVERITIES}
 
-    def has_blockers(self) -> bool:
-        """Tell whether anything must be fixed before migrating."""
-        return self.counts()["blocker"] > 0
-
     def as_dict(self) -> dict[str, Any]:
         """Return the report as JSON-ready data (the `assess --json` shape, docs/assess.md)."""
         return {

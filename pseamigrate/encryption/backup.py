@@ -25,6 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from pseamigrate.childenv import pid_alive
 from pseamigrate.db import connection
 from pseamigrate.encryption import backend_for
 from pseamigrate.encryption.base import quote_name
@@ -116,20 +117,10 @@ def remove_stale_scratch(server: LocalServer) -> list[Path]:
     removed = []
     for path in server.basedir.parent.glob(f".{server.basedir.name}{SCRATCH_MARK}*"):
         pid = path.name.removeprefix(f".{server.basedir.name}{SCRATCH_MARK}").split("-")[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not pid_alive(int(pid)):
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class Terminated(PseamigrateError):

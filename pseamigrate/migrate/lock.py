@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
+from pseamigrate.childenv import pid_alive
 from pseamigrate.errors import LockHeld
 from pseamigrate.target.ledger import Ledger, now
 
@@ -40,17 +41,6 @@ class Holder:
     def key(self) -> tuple[str, int]:
         """Return (host, pid), how the ledger matches the holder."""
         return (self.host, self.pid)
-
-
-def pid_alive(pid: int) -> bool:
-    """Tell whether a process with this pid exists on this host."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def takeable(row: dict[str, Any], holder: Holder, moment: dt.datetime) -> bool:

@@ -276,11 +276,7 @@ def _mapping_of(site: SiteSettings) -> SiteMapping:
 
 def _check(mapping: SiteMapping, site: DrupalSite, model: cm.CanonicalModel) -> None:
     """Refuse to run a mapping with errors (warnings do not stop a run)."""
-    problems = [
-        problem
-        for problem in check_mapping(mapping, site.model, model)
-        if getattr(problem, "severity", "error") == "error"
-    ]
+    problems = check_mapping(mapping, site.model, model)  # warnings are not problems
     if problems:
         raise MappingError(problems)
 

@@ -116,7 +116,7 @@ class StepRunner:
             p.TERMS: c.terms.get(step.source),
             p.NODES: c.nodes.get(step.source),
             p.REVISIONS: c.revisions.get(step.source),
-            p.NOTES: (getattr(c, "comments", None) or {}).get(step.source),
+            p.NOTES: c.comments.get(step.source),
         }
         found = totals.get(step.kind)
         if found is not None and self.options.limit is not None:
@@ -193,8 +193,7 @@ class StepRunner:
             return site.iter_entities(step.source, batch_size=size)
         if step.kind == p.REVISIONS:
             return site.iter_revisions(step.source, batch_size=size)
-        comments = getattr(site, "iter_comments", None)
-        return comments(step.source, batch_size=size) if comments is not None else iter(())
+        return site.iter_comments(step.source, batch_size=size)
 
     def _batches(self, step: p.Step) -> Iterator[list[EntityRecord]]:
         """Apply --idlist (content steps: by node) and --limit (per step) to the batches."""

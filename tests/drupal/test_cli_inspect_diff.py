@@ -7,12 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers import edit_config, run
 from sqlalchemy.engine import URL
 from typer.testing import CliRunner
 
 from pseamigrate.cli import app
 from pseamigrate.servers import LocalServer
+from tests.drupal.helpers import edit_config, run
 
 runner = CliRunner()
 

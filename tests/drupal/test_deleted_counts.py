@@ -12,7 +12,6 @@ from typing import Any
 
 import phpserialize
 import pytest
-from helpers import query, run
 from sqlalchemy.engine import URL
 from typer.testing import CliRunner
 
@@ -22,6 +21,7 @@ from pseamigrate.drupal import open_site, phpdata
 from pseamigrate.drupal.model import Problem, SiteModel
 from pseamigrate.drupal.service import describe
 from pseamigrate.sample import build_site
+from tests.drupal.helpers import query, run
 
 SCALE = 0.15
 OLD = "field_old_case_number"

@@ -11,13 +11,13 @@ from typing import Any
 
 import phpserialize
 import pytest
-from helpers import query, run
 from sqlalchemy.engine import URL
 
 from pseamigrate.db import make_engine
 from pseamigrate.drupal import open_site, phpdata
 from pseamigrate.drupal.model import EntityRecord
 from pseamigrate.sample import build_site
+from tests.drupal.helpers import query, run
 
 SCALE = 0.15
 OLD = "field_old_case_number"

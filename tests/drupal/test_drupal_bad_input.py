@@ -8,13 +8,13 @@ from typing import Any
 
 import phpserialize
 import pytest
-from helpers import add_prefix, edit_config, run
 from sqlalchemy.engine import URL
 
 from pseamigrate.db import make_engine
 from pseamigrate.drupal import open_site
 from pseamigrate.drupal.service import describe
 from pseamigrate.errors import MissingFieldTable, NotDrupal
+from tests.drupal.helpers import add_prefix, edit_config, run
 
 
 def opened(url: URL, prefix: str = "") -> Any:

@@ -15,18 +15,18 @@ from pseamigrate.config import load_settings
 from pseamigrate.db import is_lost_connection, make_engine, quote_name, reading
 from pseamigrate.drupal import DrupalSite, open_site
 from pseamigrate.errors import ConfigError, SourceLost
-from pseamigrate.sample import build_site
 from pseamigrate.servers import LocalServer
 from tests.conftest import DatabaseFactory
+from tests.sites import SiteCache
 
 SCALE = 0.2
 
 
 @pytest.fixture
-def sample_url(any_server: LocalServer, make_db: DatabaseFactory) -> URL:
-    """A small sample Drupal 7 site (the demo's), once on each flavour."""
+def sample_url(any_server: LocalServer, make_db: DatabaseFactory, sample_sites: SiteCache) -> URL:
+    """A small sample Drupal 7 site (the demo's), once on each flavour (a copy for each test)."""
     url = make_db(any_server)
-    build_site(url, "demo", "d7", scale=SCALE)
+    sample_sites.build(url, "demo", "d7", scale=SCALE)
     return url
 
 

@@ -11,11 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
-from enc_helpers import run_cli, sql
 
 from pseamigrate.encryption.commands import enable_encryption, encryption_status
 from pseamigrate.encryption.setup import apply_setup, plan_setup
 from pseamigrate.servers import LocalServer, existing_server, running_server
+from tests.encryption.enc_helpers import run_cli, sql
 
 OPERATOR_HEAD = "# operator: PSEA target, change control ticket 4711\n[client]\nport=3307\n"
 OPERATOR_TAIL = {

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-from enc_helpers import run_cli, sql, url_env
 from sqlalchemy import create_engine, text
 
 from pseamigrate.encryption import require_encrypted_target
@@ -20,6 +19,7 @@ from pseamigrate.encryption.proof import make_canary, scan
 from pseamigrate.encryption.setup import SetupPlan, apply_setup, plan_setup
 from pseamigrate.errors import RefusedForSafety
 from pseamigrate.servers import LocalServer, running_server
+from tests.encryption.enc_helpers import run_cli, sql, url_env
 
 # 300 distinct ~3 KB TEXT values: a GROUP BY on them needs an on-disk (Aria) temporary table
 # bigger than the 128 KB Aria page cache below, so its pages really reach the file.

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from enc_helpers import PLAIN_OPTION, PLAIN_SCHEMA, run_cli, sql, url_env
 from sqlalchemy import create_engine
 from sqlalchemy.engine import URL
 
@@ -34,6 +33,7 @@ from pseamigrate.encryption.proof import make_canary, scan
 from pseamigrate.encryption.setup import key_files
 from pseamigrate.errors import RefusedForSafety, ServerError
 from pseamigrate.servers import LocalServer
+from tests.encryption.enc_helpers import PLAIN_OPTION, PLAIN_SCHEMA, run_cli, sql, url_env
 
 ROWS = 50
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from enc_helpers import PLAIN_OPTION, PLAIN_SCHEMA, run_cli, sql
-from test_encryption_residual import FILL, _scan_stopped
 
 from pseamigrate.encryption.commands import enable_encryption, encryption_status
 from pseamigrate.encryption.proof import make_canary
 from pseamigrate.encryption.residual import doublewrite_files
 from pseamigrate.encryption.setup import apply_setup, plan_setup
 from pseamigrate.servers import LocalServer, running_server
+from tests.encryption.enc_helpers import PLAIN_OPTION, PLAIN_SCHEMA, run_cli, sql
+from tests.encryption.test_encryption_residual import FILL, _scan_stopped
 
 
 def _residual(server: LocalServer) -> str:

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-from enc_helpers import run_cli, sql, url_env
 from sqlalchemy import create_engine
 from sqlalchemy.engine import URL
 
@@ -17,6 +16,7 @@ from pseamigrate.encryption.commands import encryption_status
 from pseamigrate.encryption.setup import SetupPlan, apply_setup, plan_setup
 from pseamigrate.errors import RefusedForSafety
 from pseamigrate.servers import running_server
+from tests.encryption.enc_helpers import run_cli, sql, url_env
 
 
 def _flat(output: str) -> str:

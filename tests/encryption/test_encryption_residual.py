@@ -9,13 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from enc_helpers import PLAIN_OPTION, PLAIN_SCHEMA, sql
 
 from pseamigrate.encryption.commands import enable_encryption, encryption_status
 from pseamigrate.encryption.proof import make_canary, scan
 from pseamigrate.encryption.residual import purge_residual
 from pseamigrate.encryption.setup import apply_setup, plan_setup
 from pseamigrate.servers import LocalServer, running_server
+from tests.encryption.enc_helpers import PLAIN_OPTION, PLAIN_SCHEMA, sql
 
 # Enough rows (about 1 MB) that the table's pages fill many doublewrite slots: later, smaller
 # flushes then do not overwrite them all (with one row the residue is overwritten by chance).

@@ -7,7 +7,6 @@ import ssl
 from pathlib import Path
 
 import pytest
-from enc_helpers import run_cli
 from sqlalchemy.engine import make_url
 
 from pseamigrate.config import load_settings
@@ -17,6 +16,7 @@ from pseamigrate.encryption.tls import make_server_certificates
 from pseamigrate.encryption.volumes import protection
 from pseamigrate.errors import ConfigError, PseamigrateError
 from pseamigrate.servers.cnf import block_options, plan_block, server_options, with_block
+from tests.encryption.enc_helpers import run_cli
 
 OPERATOR_CNF = """\
 # operator: tuned for the Iraq office, do not touch

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pymysql
 import pytest
-from enc_helpers import run_cli
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 
@@ -20,6 +19,7 @@ from pseamigrate.encryption.setup import apply_setup, key_dir, plan_setup
 from pseamigrate.encryption.tls import make_server_certificates
 from pseamigrate.errors import ConnectionFailed
 from pseamigrate.servers import running_server
+from tests.encryption.enc_helpers import run_cli
 
 REFUSAL = {"mysql": 3159, "mariadb": 1045}
 DRIVERS: list[Callable[[URL], URL]] = [lambda url: url, reading]

@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from enc_helpers import run_cli
 
 from pseamigrate.encryption import proof
 from pseamigrate.encryption import setup as enc_setup
@@ -23,6 +22,7 @@ from pseamigrate.encryption.keys import (
     write_secret,
 )
 from pseamigrate.encryption.setup import cnf_options
+from tests.encryption.enc_helpers import run_cli
 
 COMMANDS = ["status", "setup", "enable", "rotate", "backup-key"]
 

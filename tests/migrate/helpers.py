@@ -23,6 +23,7 @@ from pseamigrate.target.commands import create_schema
 from pseamigrate.target.model import load_model
 from pseamigrate.target.schema import build_metadata
 from tests.conftest import _admin as admin
+from tests.sites import SiteCache
 
 SITES = ("demo", "iraq", "drc", "syria")
 STAMPS = {"id", "imported_at", "updated_at"}
@@ -80,9 +81,15 @@ def hold_lock(project: Project, host: str, pid: int, expires: dt.datetime) -> No
 
 
 def make_project(
-    server: LocalServer, workdir: Path, name: str, layout: str, scale: float = 0.15
+    server: LocalServer,
+    workdir: Path,
+    name: str,
+    layout: str,
+    scale: float = 0.15,
+    sites: SiteCache | None = None,
 ) -> Project:
-    """Build the four sample sites and an empty target database with the schema."""
+    """Build the four sample sites (copies from `sites` when given) and an empty target database
+    with the schema."""
     workdir.mkdir(parents=True, exist_ok=True)
     target = f"{name}_target"
     admin(server, f"DROP DATABASE IF EXISTS `{target}`")
@@ -97,7 +104,8 @@ def make_project(
         admin(server, f"CREATE DATABASE `{database}` CHARACTER SET utf8mb4")
         url = server.url(database)
         files = workdir / "files" / site
-        project.reports[site] = build_site(url, site, layout, scale=scale, files_dir=files)
+        build = sites.build if sites is not None else build_site
+        project.reports[site] = build(url, site, layout, scale=scale, files_dir=files)
         project.sources[site], project.files[site] = url, files
         variable = f"PM_{name.upper()}_{site.upper()}"
         os.environ[variable] = url.render_as_string(hide_password=False)

@@ -11,6 +11,7 @@ from pseamigrate.drupal import open_site
 from pseamigrate.target.model import load_model
 from pseamigrate.target.schema import build_metadata
 from pseamigrate.target.store import relative_path
+from tests.migrate.conftest import Migrated
 from tests.migrate.helpers import SITES, Project, canonical_dump
 
 CONTENT = {
@@ -43,8 +44,8 @@ def test_dry_run_writes_nothing_and_counts_what_it_would_do(project: Project) ->
         assert steps["accounts"].inserted == expected["users"]["total"]
 
 
-def test_run_migrates_every_row_and_a_rerun_changes_nothing(project: Project) -> None:
-    report = project.migrate()
+def test_run_migrates_every_row_and_a_rerun_changes_nothing(migrated_once: Migrated) -> None:
+    project, report = migrated_once.project, migrated_once.report
     assert report.failed_rows() == 0, [s.counts.failures for r in report.sites for s in r.steps]
     for site in SITES:
         tenant = _tenant(project, site)
@@ -67,8 +68,10 @@ def test_run_migrates_every_row_and_a_rerun_changes_nothing(project: Project) ->
     assert canonical_dump(project.target) == first
 
 
-def test_shared_emails_become_one_account_with_a_membership_per_tenant(project: Project) -> None:
-    project.migrate()
+def test_shared_emails_become_one_account_with_a_membership_per_tenant(
+    migrated_once: Migrated,
+) -> None:
+    project = migrated_once.project
     mails: set[str] = set()
     for url in project.sources.values():
         with open_site(create_engine(url)) as site:
@@ -83,8 +86,10 @@ def test_shared_emails_become_one_account_with_a_membership_per_tenant(project: 
     assert project.count("memberships") > project.count("accounts")
 
 
-def test_copied_files_match_their_sha256_and_missing_ones_are_reported(project: Project) -> None:
-    project.migrate()
+def test_copied_files_match_their_sha256_and_missing_ones_are_reported(
+    migrated_once: Migrated,
+) -> None:
+    project = migrated_once.project
     engine = create_engine(project.target)
     with engine.connect() as conn:
         rows = conn.execute(
@@ -118,9 +123,9 @@ def test_copied_files_match_their_sha256_and_missing_ones_are_reported(project: 
     assert any(project.reports[site].missing_files for site in SITES)
 
 
-def test_text_arrives_exactly_as_the_reader_reads_it(project: Project) -> None:
+def test_text_arrives_exactly_as_the_reader_reads_it(migrated_once: Migrated) -> None:
     """Narratives of every site — latin1-held UTF-8, Arabic, emoji, over 64 KB — byte for byte."""
-    project.migrate()
+    project = migrated_once.project
     engine = create_engine(project.target)
     longest = 0
     for site in SITES:
@@ -157,8 +162,8 @@ def test_json_summary_names_ids_and_counts(project: Project) -> None:
     assert runs == len(SITES)
 
 
-def test_comments_arrive_as_threaded_notes(project: Project) -> None:
-    project.migrate()
+def test_comments_arrive_as_threaded_notes(migrated_once: Migrated) -> None:
+    project = migrated_once.project
     engine = create_engine(project.target)
     for site in SITES:
         tenant = _tenant(project, site)
@@ -186,8 +191,8 @@ def test_comments_arrive_as_threaded_notes(project: Project) -> None:
     assert replies > 0
 
 
-def test_user_fields_term_fields_and_planted_problems_are_kept(project: Project) -> None:
-    project.migrate()
+def test_user_fields_term_fields_and_planted_problems_are_kept(migrated_once: Migrated) -> None:
+    project = migrated_once.project
     for site in SITES:
         tenant = _tenant(project, site)
         planted = project.reports[site].planted

@@ -9,12 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import DRUPAL_CORE_FIXTURES, need_drupal_fixtures
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 
 from pseamigrate.sample import build_site
 from pseamigrate.servers import LocalServer
+from tests.conftest import DRUPAL_CORE_FIXTURES, need_drupal_fixtures
 
 D7_TABLES = (
     "node",

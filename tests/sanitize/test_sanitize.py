@@ -24,6 +24,7 @@ from pseamigrate.target.model import load_model
 from pseamigrate.target.schema import build_metadata
 from pseamigrate.target.sensitivity import classify
 from tests.migrate.helpers import Project, make_project
+from tests.sites import SiteCache
 
 runner = CliRunner()
 KEY = "a test pseudonym key, long enough"
@@ -39,9 +40,12 @@ def encrypted_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Local
 
 
 @pytest.fixture(scope="module")
-def migrated(mariadb_server: LocalServer, tmp_path_factory: pytest.TempPathFactory) -> Project:
+def migrated(
+    mariadb_server: LocalServer, tmp_path_factory: pytest.TempPathFactory, sample_sites: SiteCache
+) -> Project:
     """The four sample sites migrated into a (plaintext) target on the session server."""
-    project = make_project(mariadb_server, tmp_path_factory.mktemp("sanitize"), "sanitize", "d7")
+    workdir = tmp_path_factory.mktemp("sanitize")
+    project = make_project(mariadb_server, workdir, "sanitize", "d7", sites=sample_sites)
     assert project.migrate().failed_rows() == 0
     return project
 

@@ -36,7 +36,13 @@ def migrated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     server: LocalServer = request.getfixturevalue(f"{flavor}_server")
     module = request.module.__name__.rsplit(".", 1)[-1].replace("test_", "")[:8]
     name = f"v{module}_{flavor[:2]}{layout}"
-    project = make_project(server, tmp_path_factory.mktemp(name), name, layout)
+    project = make_project(
+        server,
+        tmp_path_factory.mktemp(name),
+        name,
+        layout,
+        sites=request.getfixturevalue("sample_sites"),
+    )
     ignore_old_case_number(project)
     report = project.migrate()
     assert report.failed_rows() == 0
