@@ -107,7 +107,7 @@ def test_fetch_refuses_a_non_ssh_files_dir_and_a_non_empty_dest(
 
 
 def test_fetch_refuses_a_dest_on_a_plain_disk(
-    ssh_server: SSHServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ssh_server: SSHServer, tmp_path: Path, disk_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The copy is plaintext: a destination on no encrypted volume is refused before any byte
     is fetched (issue #30 S4)."""
@@ -115,7 +115,7 @@ def test_fetch_refuses_a_dest_on_a_plain_disk(
     _source_tree(source)
     project = _project(tmp_path, f"ssh://{ssh_server.user}@127.0.0.1:{ssh_server.port}{source}")
     monkeypatch.delenv("PSEAMIGRATE_ENCRYPTED_VOLUMES", raising=False)
-    dest = tmp_path / "copy"
+    dest = disk_path / "copy"  # tmp_path may be tmpfs, which is allowed
     code, _out, err = cli(
         monkeypatch,
         None,

@@ -9,7 +9,6 @@ import stat
 from pathlib import Path
 
 import pytest
-from enc_helpers import run_cli
 
 from pseamigrate.encryption import setup as enc_setup
 from pseamigrate.encryption.backup import restore_keys
@@ -35,6 +34,7 @@ from pseamigrate.encryption.sealed import (
 )
 from pseamigrate.errors import RefusedForSafety
 from pseamigrate.servers import existing_server
+from tests.encryption.enc_helpers import run_cli
 
 CANARY = b"PSEA-CANARY-0b5e1c-handwritten-complaint "
 NAME = "iq/files/2024/form.pdf"
