@@ -62,14 +62,15 @@ def show_verdict(result: Reconciliation) -> None:
         return
     for site in result.sites:
         if site.state() == PENDING:
-            out.print(Text(site.pending_line(), style="yellow"))
+            out.print(Text(site.pending_line(), style="yellow"), soft_wrap=True)
     accepted = " accepted (--accept-pending, recorded)" if result.accepted_pending else ""
     out.print(
         Text(
             f"pending{accepted}: {result.pending()} rows are not in the target as the "
             "source holds them",
             style="yellow",
-        )
+        ),
+        soft_wrap=True,
     )
 
 
