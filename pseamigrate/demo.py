@@ -168,6 +168,8 @@ def _migration_failures(run: DemoRun) -> list[str]:
             lines.append(f"{run.flavor} re-run: {changed} rows changed (expected none)")
     if run.verification is not None and run.verification.mismatched():
         lines.append(f"{run.flavor} verify: {run.verification.mismatched()} mismatches")
+    elif run.verification is not None and run.verification.pending():
+        lines.append(f"{run.flavor} verify: {run.verification.pending()} rows pending")
     return lines
 
 
@@ -206,7 +208,7 @@ def _verify_dict(run: DemoRun) -> dict[str, Any] | None:
     if run.verification is None:
         return None
     v = run.verification
-    return {"ok": not v.mismatched(), "mismatched": v.mismatched(), "html": run.verify_html}
+    return {"ok": v.ok(), "mismatched": v.mismatched(), "html": run.verify_html}
 
 
 class DemoFailed(VerificationMismatch):

@@ -63,8 +63,9 @@ def migrate(
 ) -> None:
     """Migrate the legacy sites into the consolidated target (all sites by default).
 
-    Re-running changes nothing; an interrupted run resumes. Exit 1 if any row failed, 4 if
-    refused for safety (plaintext target, another run holds the lock).
+    Re-running changes nothing; an interrupted run resumes; rows that failed are tried again by
+    every run until written. Exit 1 if any row failed, 4 if refused for safety (plaintext
+    target, another run holds the lock).
 
     Example: pseamigrate migrate iraq --dry-run
     """

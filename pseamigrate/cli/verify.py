@@ -39,6 +39,14 @@ def verify(
     allow_plaintext: AllowPlaintextFlag = False,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Rows per chunk.")] = 500,
     jobs: JobsOption = DEFAULT_JOBS,
+    accept_pending: Annotated[
+        bool,
+        typer.Option(
+            "--accept-pending",
+            help="Exit 0 although rows are pending (not yet migrated, failed, changed since, "
+            "or gone from the source); the reports record it.",
+        ),
+    ] = False,
     sanitized: Annotated[
         bool,
         typer.Option(
@@ -50,7 +58,8 @@ def verify(
 ) -> None:
     """Reconcile the sites with the target: counts, checksums, the differing source ids.
 
-    Exit 0 when everything reconciles, 3 on any mismatch, 4 if the target is not encrypted.
+    Exit 0 only when every site reconciles (every source row in the target, equal); 3 on any
+    mismatch, and on pending rows unless --accept-pending; 4 if the target is not encrypted.
 
     Example: pseamigrate verify iraq --sample 20 --html qa-report.html
     """
@@ -62,7 +71,7 @@ def verify(
     from pseamigrate.verify.reconcile import verify as reconcile
     from pseamigrate.verify.report import as_json, write_private
 
-    options = VerifyOptions(sample, allow_plaintext, batch_size, jobs)
+    options = VerifyOptions(sample, allow_plaintext, batch_size, jobs, accept_pending)
     with progress_view.step_progress() as progress:
         result = reconcile(settings(ctx), names or [], options, on_progress=progress)
     if json_out:
@@ -75,6 +84,11 @@ def verify(
         view.written("HTML", write_private(html_file, render_html(result)))
     if result.mismatched():
         raise VerificationMismatch(f"{result.mismatched()} mismatches between sources and target")
+    if not result.ok():
+        raise VerificationMismatch(
+            f"{result.pending()} rows pending in {', '.join(result.pending_sites())}: not signed "
+            "off (bring them in with `pseamigrate migrate SITE`, or --accept-pending)"
+        )
 
 
 def _verify_sanitized(ctx: typer.Context, json_out: bool) -> None:

@@ -39,7 +39,7 @@ def info(message: str) -> None:
 
 def verdict(message: str, ok: bool) -> None:
     """Print a closing verdict on stdout, green when it is good news and red when not."""
-    out.print(Text(message, style="green" if ok else "red"))
+    out.print(Text(message, style="green" if ok else "red"), soft_wrap=True)  # one line: grep-able
 
 
 def print_json(data: object) -> None:

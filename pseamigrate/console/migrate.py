@@ -58,8 +58,29 @@ def show_migration(report: MigrationReport, *, json_out: bool) -> None:
         if site["allowed_plaintext_target"]:
             err.print("warning: the target is not encrypted (--allow-plaintext-target, recorded)")
         _show_reasons(site["steps"])
-    failed = report.failed_rows()
-    verdict("every row was written" if not failed else f"{failed} rows failed", not failed)
+    verdict(closing_line(report), not report.failed_rows())
+
+
+def closing_line(report: MigrationReport) -> str:
+    """Say what the run did, in numbers: nothing is called written that was not."""
+    t = report.totals()
+    if report.dry_run():
+        return (
+            f"dry run: {t.inserted} rows would be inserted, {t.updated} updated, "
+            f"{t.unchanged} unchanged, {t.failed} would fail — nothing written"
+        )
+    written = t.inserted + t.updated
+    counts = f"{t.inserted} inserted, {t.updated} updated, {t.unchanged} unchanged"
+    counts += f", {t.skipped} skipped by the mapping" if t.skipped else ""
+    if t.failed:
+        sites = ", ".join(s.site for s in report.sites if s.failed_rows())
+        return (
+            f"{t.failed} rows failed and are not in the target ({counts}): every run tries "
+            f"them again until they are written; why: `pseamigrate messages SITE` ({sites})"
+        )
+    if not written:
+        return f"nothing written: every row was already in the target ({counts})"
+    return f"every row was written ({counts})"
 
 
 def _show_reasons(steps: Sequence[dict[str, Any]]) -> None:

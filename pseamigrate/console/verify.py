@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from rich.text import Text
+
 from pseamigrate.console import info, out, print_table, verdict
 from pseamigrate.verify.report import summary_rows
-from pseamigrate.verify.results import LISTED, Reconciliation
+from pseamigrate.verify.results import (
+    LISTED,
+    MISMATCH,
+    PENDING,
+    RECONCILED,
+    Reconciliation,
+)
 
 MERGE_KEYS = {"users": "accounts by e-mail", "terms": "shared terms by name"}
 COLUMNS = ["site", "entity", "source", "target", "explained", "mismatched", "checksum"]
@@ -38,8 +46,32 @@ def show_reconciliation(result: Reconciliation) -> None:
                 )
     if result.encryption.get("allowed_plaintext_target"):
         info("warning: the encryption gate was overridden (--allow-plaintext-target, recorded)")
-    bad = result.mismatched()
-    verdict("every site reconciles" if not bad else f"{bad} mismatches", not bad)
+    show_verdict(result)
+
+
+def show_verdict(result: Reconciliation) -> None:
+    """Close with the verdict: green reconciled, amber pending (with what brings the rows
+    in), red mismatch."""
+    state = result.state()
+    if state == MISMATCH:
+        pending = f" (and {result.pending()} rows pending)" if result.pending() else ""
+        verdict(f"{result.mismatched()} mismatches{pending}", False)
+        return
+    if state == RECONCILED:
+        verdict("every site reconciles: every source row is in the target, equal", True)
+        return
+    for site in result.sites:
+        if site.state() == PENDING:
+            out.print(Text(site.pending_line(), style="yellow"), soft_wrap=True)
+    accepted = " accepted (--accept-pending, recorded)" if result.accepted_pending else ""
+    out.print(
+        Text(
+            f"pending{accepted}: {result.pending()} rows are not in the target as the "
+            "source holds them",
+            style="yellow",
+        ),
+        soft_wrap=True,
+    )
 
 
 def written(what: str, path: object) -> None:

@@ -39,7 +39,7 @@ from pseamigrate.migrate.items import ItemFilter
 from pseamigrate.migrate.lookups import IdMaps
 from pseamigrate.migrate.produce import Scope
 from pseamigrate.migrate.steps import Link, Options, Progress, StepReport, StepRunner
-from pseamigrate.migrate.write import Target
+from pseamigrate.migrate.write import Counts, Target
 from pseamigrate.target import model as cm
 from pseamigrate.target import writer
 from pseamigrate.target.ledger import Ledger
@@ -76,6 +76,18 @@ class MigrationReport:
         """Return the rows that failed in all sites."""
         return sum(site.failed_rows() for site in self.sites)
 
+    def totals(self) -> Counts:
+        """Return every site's and step's counts added up (for the closing line)."""
+        total = Counts()
+        for site in self.sites:
+            for step in site.steps:
+                total.merge(step.counts)
+        return total
+
+    def dry_run(self) -> bool:
+        """Return whether nothing was written because every site was a dry run."""
+        return bool(self.sites) and all(site.dry_run for site in self.sites)
+
     def as_dict(self) -> dict[str, Any]:
         """Return the report as JSON-ready data (counts, ids and reasons; no values)."""
         return {
@@ -93,7 +105,13 @@ class MigrationReport:
                 for s in self.sites
             ],
             "failed_rows": self.failed_rows(),
+            "totals": _totals_dict(self.totals()),
         }
+
+
+def _totals_dict(c: Counts) -> dict[str, int]:
+    keys = ("read", "inserted", "updated", "unchanged", "skipped", "failed", "warnings")
+    return {key: int(getattr(c, key)) for key in keys}
 
 
 def _step_dict(step: StepReport) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 Each item is compared with its id map row: new rows are inserted, rows whose hash changed are
 updated (children replaced), equal ones are left alone, so a re-run changes nothing. Failed and
-skipped rows get an id map row and messages, no target row. A dry run only classifies.
+skipped rows get an id map row and messages, no target row; a failed row is tried, counted and
+recorded again by every run until it is written. A dry run only classifies.
 """
 
 from __future__ import annotations
@@ -128,9 +129,13 @@ class BatchWriter:
 
     @staticmethod
     def _outcome(item: Item, digest: str, entry: MapEntry | None) -> str:
+        if item.status == FAILED:
+            # A failed row stays failed until it is written: every run tries it again and
+            # counts it, even when it fails as it did before (same hash, same status).
+            return FAILED
         same = entry is not None and entry.row_hash == digest and entry.status == _status(item)
         if item.status != OK:
-            return UNCHANGED if same else (FAILED if item.status == FAILED else SKIPPED)
+            return UNCHANGED if same else SKIPPED
         if same and entry is not None and entry.target_id is not None:
             return UNCHANGED
         return UPDATED if entry is not None and entry.target_id is not None else INSERTED

@@ -13,7 +13,7 @@ from typing import Any
 import jinja2
 
 from pseamigrate.verify.report import summary_rows
-from pseamigrate.verify.results import LISTED, Reconciliation, SiteCheck
+from pseamigrate.verify.results import LISTED, PENDING, Reconciliation, SiteCheck
 
 BAR_WIDTH = 360  # pixels of the longest bar in a tenant's chart
 ROW_HEIGHT = 22
@@ -32,6 +32,7 @@ def render_html(result: Reconciliation) -> str:
         rows=summary_rows(result),
         charts=[chart(site) for site in result.sites],
         listed=LISTED,
+        pending=[site.pending_line() for site in result.sites if site.state() == PENDING],
     )
 
 

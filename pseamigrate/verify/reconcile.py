@@ -55,6 +55,7 @@ class VerifyOptions:
     allow_plaintext: bool = False
     batch_size: int = 500
     jobs: int = 1  # sites verified at once, each in its own process (migrate/parallel.py)
+    accept_pending: bool = False  # sign off rows not (yet) in the target; the report says so
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ def verify(
     url = settings.target_connection().resolve()
     started = time.monotonic()
     result = r.Reconciliation(started_at=_now(), sample=options.sample)
+    result.accepted_pending = options.accept_pending
     metadata = build_metadata(canonical)
     with connection(url, "the target") as conn:
         schema = str(url.database)

@@ -15,6 +15,11 @@ NOT_YET = "not yet migrated"
 CHANGED = "changed since the last run"
 GONE = "no longer in the source"
 EXPLANATIONS = (IGNORED, FAILED, NOT_YET, CHANGED, GONE)
+# Explained, but not signed off: the target does not (yet) hold what the source holds.
+PENDING_REASONS = (FAILED, NOT_YET, CHANGED, GONE)
+
+# The verdict, per site and overall: only "reconciled" exits 0 (or "pending" when accepted).
+RECONCILED, PENDING, MISMATCH = "reconciled", "pending", "mismatch"
 LISTED = 50  # ids kept per explanation and entity (the JSON report lists them all)
 
 
@@ -60,6 +65,14 @@ class EntityCheck:
         """Return how many source rows differ for an explained reason."""
         return sum(len(ids) for ids in self.explained.values())
 
+    def pending_ids(self) -> list[str]:
+        """Return the source ids the target does not hold as the source does (yet)."""
+        return [sid for why in PENDING_REASONS for sid in self.explained.get(why, [])]
+
+    def expected(self) -> int:
+        """Return the source rows that belong in the target (all but those ignored)."""
+        return self.source - len(self.explained.get(IGNORED, []))
+
     @property
     def checksum(self) -> str:
         """Return "ok", "differs" or "-" (nothing compared)."""
@@ -76,6 +89,7 @@ class EntityCheck:
             "source": self.source,
             "target": self.target,
             "explained": self.explained_count(),
+            "pending": len(self.pending_ids()),
             "explanations": {why: ids for why, ids in self.explained.items()},
             "reasons": self.reasons,
             "mismatched": len(self.mismatches),
@@ -111,6 +125,43 @@ class SiteCheck:
         rows = sum(len(e.mismatches) for e in self.entities)
         return rows + sum(int(t["unexplained"]) for t in self.tables)
 
+    def pending(self) -> int:
+        """Return the site's rows not (yet) in the target as the source holds them."""
+        return sum(len(e.pending_ids()) for e in self.entities)
+
+    def pending_reasons(self) -> dict[str, int]:
+        """Return the pending rows by reason (failed, not yet migrated, changed, gone)."""
+        counts = {
+            why: sum(len(e.explained.get(why, [])) for e in self.entities)
+            for why in PENDING_REASONS
+        }
+        return {why: n for why, n in counts.items() if n}
+
+    def pending_line(self) -> str:
+        """Say how many rows are pending, why, and which command brings them in (no values)."""
+        reasons = self.pending_reasons()
+        listed = ", ".join(f"{why} {n}" for why, n in reasons.items())
+        hint = f"`pseamigrate migrate {self.site}` brings them in"
+        if FAILED in reasons:
+            hint += f" (failed rows once their cause is fixed: `pseamigrate messages {self.site}`)"
+        if GONE in reasons:
+            hint += "; rows no longer in the source stay until removed or accepted"
+        why = listed or "the target holds none of its rows"
+        return f"{self.site}: {self.pending()} rows pending ({why}): {hint}"
+
+    def empty(self) -> bool:
+        """Return whether the source has rows for the target and the target holds none."""
+        expected = sum(e.expected() for e in self.entities)
+        return expected > 0 and not any(e.target for e in self.entities)
+
+    def state(self) -> str:
+        """Return the verdict: mismatch, pending, or reconciled (every row there and equal).
+
+        A tenant with no rows of a site that has some is never reconciled."""
+        if self.mismatched():
+            return MISMATCH
+        return PENDING if self.pending() or self.empty() else RECONCILED
+
     def as_dict(self) -> dict[str, Any]:
         """Return the site as JSON-ready data."""
         return {
@@ -123,6 +174,9 @@ class SiteCheck:
             "source_server": self.source_version,
             "layout": self.layout,
             "mismatched": self.mismatched(),
+            "state": self.state(),
+            "pending": self.pending(),
+            "pending_reasons": self.pending_reasons(),
             "entities": [e.as_dict() for e in self.entities],
             "tables": self.tables,
         }
@@ -139,17 +193,39 @@ class Reconciliation:
     started_at: str = ""
     seconds: float = 0.0
     sample: int = 0
+    accepted_pending: bool = False  # `--accept-pending`: pending rows signed off (recorded)
 
     def mismatched(self) -> int:
         """Return every site's mismatches."""
         return sum(site.mismatched() for site in self.sites)
 
+    def pending(self) -> int:
+        """Return every site's pending rows."""
+        return sum(site.pending() for site in self.sites)
+
+    def state(self) -> str:
+        """Return the overall verdict: the worst of the sites' (mismatch, pending, reconciled)."""
+        states = {site.state() for site in self.sites}
+        return next((s for s in (MISMATCH, PENDING) if s in states), RECONCILED)
+
+    def ok(self) -> bool:
+        """Return whether the verdict signs off: reconciled, or pending and accepted."""
+        state = self.state()
+        return state == RECONCILED or (state == PENDING and self.accepted_pending)
+
+    def pending_sites(self) -> list[str]:
+        """Return the sites whose verdict is pending."""
+        return [site.site for site in self.sites if site.state() == PENDING]
+
     def as_dict(self) -> dict[str, Any]:
         """Return the documented JSON shape (docs/verify.md)."""
         return {
             "format": "pseamigrate-verify/1",
-            "ok": self.mismatched() == 0,
+            "ok": self.ok(),
+            "state": self.state(),
             "mismatched": self.mismatched(),
+            "pending": self.pending(),
+            "accepted_pending": self.accepted_pending,
             "target_server": self.target_server,
             "target_schema": self.target_schema,
             "encryption": self.encryption,

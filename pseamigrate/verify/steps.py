@@ -217,9 +217,11 @@ def _explanation(item: Item, entry: Any, digest: str) -> str:
     """Say why a source row is not compared, or "" when it is."""
     if item.status == it.IGNORED:
         return r.IGNORED
+    if entry is not None and entry.status == "failed":
+        # Failed in the last run, whether the row would fail again or now goes through (a row
+        # the server refused): either way the next run tries it again.
+        return r.FAILED
     if item.status == it.FAILED:
-        if entry is not None and entry.status == "failed":
-            return r.FAILED
         return r.NOT_YET if entry is None else r.CHANGED
     if entry is None or entry.target_id is None:
         return r.NOT_YET

@@ -223,3 +223,27 @@ def drop_field_values(url: URL, field: str, bundle: str) -> str:
         engine.dispose()
     run(url, *(f"DELETE FROM `{n}` WHERE entity_id = {nid}" for n in names))
     return str(nid)
+
+
+def delete_node(url: URL, bundle: str) -> tuple[str, list[str]]:
+    """Delete a node of a source site with its revisions and field rows (both layouts), as an
+    editor deleting it in Drupal would; return its nid and its revision ids."""
+    nid = run(url, f"SELECT MAX(nid) FROM node WHERE type = '{bundle}'")[0][0]
+    vids = [str(v) for (v,) in run(url, f"SELECT vid FROM node_revision WHERE nid = {nid}")]
+    engine = create_engine(url)
+    try:
+        found = inspect(engine)
+        columns = {n: {c["name"] for c in found.get_columns(n)} for n in found.get_table_names()}
+    finally:
+        engine.dispose()
+    statements = [
+        f"DELETE FROM `{name}` WHERE nid = {nid}" for name in columns if name in NODE_TABLES
+    ]
+    statements += [
+        f"DELETE FROM `{name}` WHERE entity_id = {nid}"
+        + (" AND entity_type = 'node'" if "entity_type" in cols else "")
+        for name, cols in columns.items()
+        if name.startswith(FIELD_PREFIXES) and "entity_id" in cols
+    ]
+    run(url, *statements)
+    return str(nid), vids
