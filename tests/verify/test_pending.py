@@ -26,7 +26,8 @@ def clean(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     flavor, layout = request.param
     server: LocalServer = request.getfixturevalue(f"{flavor}_server")
     name = f"vpending_{flavor[:2]}{layout}"
-    project = make_project(server, tmp_path_factory.mktemp(name), name, layout)
+    sites = request.getfixturevalue("sample_sites")
+    project = make_project(server, tmp_path_factory.mktemp(name), name, layout, sites=sites)
     ignore_old_case_number(project)
     assert project.migrate().failed_rows() == 0
     return project
