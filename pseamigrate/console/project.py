@@ -44,7 +44,8 @@ def reader_line(driver: ReadDriver) -> str:
         return f"{said} (rows parsed in C)"
     from pseamigrate.db import FAST_READER_HINT
 
-    return f"{said} (pure Python); for faster reads, {FAST_READER_HINT}"
+    # the import error tells a missing package from a built one whose C library is gone
+    return f"{said} (pure Python; {driver.missing}); for faster reads, {FAST_READER_HINT}"
 
 
 def show_ping(results: Sequence[PingResult], reader: ReadDriver, *, json_out: bool) -> None:
