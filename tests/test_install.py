@@ -20,12 +20,15 @@ import sys
 import venv
 import zipfile
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.engine import URL
+from typer.testing import CliRunner
 
+from pseamigrate.cli import app
 from pseamigrate.sample import build_site
 from pseamigrate.servers import LocalServer
 from tests.conftest import _admin as admin
@@ -269,12 +272,30 @@ def test_no_module_imports_mysqldb_when_imported() -> None:
     assert int(count) > 150 and imported_mysqldb == "False"
 
 
+def test_version_and_ping_name_the_driver_that_reads_the_sites(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mariadb_server: LocalServer
+) -> None:
+    runner = CliRunner()
+    version = runner.invoke(app, ["--version"])
+    assert version.stdout.splitlines()[1] == (
+        f"sites are read through mysqlclient {metadata.version('mysqlclient')} (rows parsed in C)"
+    )
+    monkeypatch.setenv("PSEA_SITE_URL", f"mysql://root@127.0.0.1:{mariadb_server.port}/mysql")
+    config = tmp_path / "pseamigrate.yaml"
+    config.write_text("sites:\n  s:\n    tenant: s\n    connection: {url_env: PSEA_SITE_URL}\n")
+    pinged = runner.invoke(app, ["--config", str(config), "ping"])
+    assert pinged.exit_code == 0, pinged.stderr
+    assert pinged.stderr.startswith("sites are read through mysqlclient")
+    assert pinged.stdout.startswith("ok") and len(pinged.stdout.splitlines()) == 1
+    as_json = runner.invoke(app, ["--config", str(config), "ping", "--json"])
+    assert json.loads(as_json.stdout)[0]["reader"].startswith("mysqlclient ")
+
+
 def test_runtime_dependencies_are_what_the_package_imports() -> None:
     """pyproject's dependencies name exactly the distributions whose modules the package
     imports (ast), so nothing rides along that the installed tool never uses."""
     import ast
     import tomllib
-    from importlib import metadata
 
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
     names = {re.split(r"[<>=\[ ;]", spec)[0].lower() for spec in declared["dependencies"]}
