@@ -55,9 +55,8 @@ def _run(args: list[str], cwd: Path, env: dict[str, str], code: int = 0) -> str:
     done = subprocess.run(
         args, cwd=cwd, env=env, capture_output=True, text=True, timeout=900, check=False
     )
-    assert done.returncode == code, (
-        f"{args[:4]} exit {done.returncode}:\n{done.stdout[-3000:]}" + (done.stderr[-3000:])
-    )
+    said = f"{done.stdout[-3000:]}{done.stderr[-3000:]}"
+    assert done.returncode == code, f"{args[:4]} exit {done.returncode}:\n{said}"
     return done.stdout + done.stderr
 
 
@@ -104,9 +103,9 @@ class Installed:
         """Run the installed `pseamigrate` from a folder outside the checkout."""
         return _run([str(self.home / "bin" / "pseamigrate"), *args], self.workdir, self.env, code)
 
-    def python(self, source: str) -> str:
-        """Run Python code with the venv's interpreter."""
-        return _run([str(self.home / "bin" / "python"), "-c", source], self.workdir, self.env)
+    def python(self, *args: str) -> str:
+        """Run the venv's interpreter with `args` (`-c CODE`, `-m MODULE ...`)."""
+        return _run([str(self.home / "bin" / "python"), *args], self.workdir, self.env)
 
 
 def _install(wheel: Path, folder: Path, path: str, extra: str, *pip_options: str) -> Installed:
@@ -128,8 +127,7 @@ def _pins(text: str) -> dict[str, str]:
 
 def _assert_the_tested_versions(installed: Installed) -> set[str]:
     """Every installed distribution is the version the lock pins; return their names."""
-    frozen = _pins(installed.python("import subprocess, sys; subprocess.run([sys.executable, "
-                                    "'-m', 'pip', 'freeze', '--all'])"))  # fmt: skip
+    frozen = _pins(installed.python("-m", "pip", "freeze", "--all"))
     locked = _pins(LOCK.read_text(encoding="utf-8"))
     differ = {name: v for name, v in frozen.items() if name in locked and locked[name] != v}
     assert not differ, f"installed versions differ from requirements.lock: {differ}"
@@ -152,7 +150,7 @@ def _project(installed: Installed, sites: Sites, target: str) -> Path:
     """Write a project file: the core site, the sample site (its shipped mapping), the target."""
     admin(sites.encrypted, f"DROP DATABASE IF EXISTS `{target}`")
     shipped = installed.python(
-        "from pseamigrate.resources import MAPPINGS_DIR; print(MAPPINGS_DIR)"
+        "-c", "from pseamigrate.resources import MAPPINGS_DIR; print(MAPPINGS_DIR)"
     )
     mappings = Path(shipped.strip())
     assert mappings.is_relative_to(installed.home), "the checkout's mappings, not the wheel's"
@@ -217,7 +215,7 @@ def test_a_plain_install_needs_no_compiler_and_reads_through_pymysql(
     installed = _install(wheel, tmp_path, bare, "", "--only-binary", ":all:")
     names = _assert_the_tested_versions(installed)
     assert "mysqlclient" not in names and "phpserialize" not in names
-    count, imported_mysqldb = installed.python(IMPORT_ALL).split()
+    count, imported_mysqldb = installed.python("-c", IMPORT_ALL).split()
     assert int(count) > 150 and imported_mysqldb == "False"
     version = installed.tool("--version")
     assert version.startswith("pseamigrate ") and "read through PyMySQL" in version
@@ -240,7 +238,7 @@ def test_the_fast_extra_reads_through_mysqlclient_and_runs_the_same(
     installed = _install(wheel, tmp_path, os.environ["PATH"], "[fast]")
     names = _assert_the_tested_versions(installed)
     assert "mysqlclient" in names and "phpserialize" not in names
-    count, imported_mysqldb = installed.python(IMPORT_ALL).split()
+    count, imported_mysqldb = installed.python("-c", IMPORT_ALL).split()
     assert int(count) > 150 and imported_mysqldb == "False"  # only a read imports it
     assert "read through mysqlclient 2.3.1" in installed.tool("--version")
     verified = _runs_the_tool(installed, sites, "install_fast")
