@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pseamigrate.config import ConnectionSpec, Settings
-from pseamigrate.db import connection, server_version, where
+from pseamigrate.db import connection, reading, server_version, where
 from pseamigrate.errors import ConnectionFailed, PingFailed, PseamigrateError
 from pseamigrate.sitefiles import FilesDirStatus, check_files_dir
 
@@ -34,8 +34,11 @@ class PingResult:
 
 
 def ping(name: str, spec: ConnectionSpec) -> PingResult:
-    """Connect to one database and return its version, or raise `ConnectionFailed`."""
-    url = spec.resolve()
+    """Connect to one database and return its version, or raise `ConnectionFailed`.
+
+    A site is reached through the driver that reads it (`db.reading`), so ok means the reader
+    can connect too (mysqlclient speaks TLS through its own library)."""
+    url = spec.resolve() if name == TARGET else reading(spec.resolve())
     with connection(url, f"site {name!r}" if name != TARGET else "the target") as conn:
         return PingResult(name, where(url), server_version(conn))
 

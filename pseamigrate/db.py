@@ -1,9 +1,12 @@
 """Connections to MySQL/MariaDB through SQLAlchemy Core, PyMySQL and mysqlclient.
 
-Legacy sites are read through mysqlclient (`reading`): its rows are parsed in C, four to six
-times faster than PyMySQL's, and parsing source rows was the largest single cost of a migration.
-Everything else (the target, servers we start) goes through PyMySQL. Both speak the same TLS
-policy and their errors the same codes.
+Legacy sites are read through mysqlclient (`reading`) when it is installed (the `fast` extra,
+#25): its rows are parsed in C, four to six times faster than PyMySQL's, and parsing source rows
+was the largest single cost of a migration. Without it they are read through PyMySQL, with the
+same results (tests/drupal/test_read_driver.py compares the two). Everything else (the target,
+servers we start) goes through PyMySQL. Both speak the same TLS policy and their errors the same
+codes. mysqlclient is imported only when a site is read or the driver is asked for
+(`read_driver`), never when this module is.
 
 URLs are never shown whole: messages name `where(url)` (host:port/database), never the
 password. Server error messages are shown through `describe_db_error`, which hides the values
@@ -20,14 +23,15 @@ from __future__ import annotations
 
 import re
 import ssl
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from functools import cache
+from importlib import metadata
 from typing import Any, Literal
 
-import MySQLdb
 import pymysql
-from MySQLdb import converters as mysqldb_converters
-from MySQLdb.constants import FIELD_TYPE
 from pymysql import converters as pymysql_converters
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, Connection, make_url
@@ -44,7 +48,6 @@ TIMEOUTS = {"connect_timeout": 10, "read_timeout": 3600, "write_timeout": 600}
 # query, 2055 lost at handshake, 1053 server shutdown, 1927 MariaDB's connection killed, 4031
 # MySQL's disconnected for inactivity.
 LOST_CONNECTION = frozenset({2006, 2013, 2055, 1053, 1927, 4031})
-DRIVER_ERRORS = (pymysql.err.MySQLError, MySQLdb.MySQLError)
 # A quoted literal in a server message ('...' with '', \' or an apostrophe before a letter, as
 # in O'Brien, inside); an apostrophe inside a word (Can't) opens none.
 _QUOTED = re.compile(r"(?<!\w)'((?:[^'\\]|\\.|''|'(?=\w))*)'(?!\w)")
@@ -135,29 +138,64 @@ def _mysqldb_tls(files: dict[str, str]) -> dict[str, Any]:
     return {"ssl": options, "ssl_mode": "VERIFY_IDENTITY"}
 
 
+@dataclass(frozen=True)
+class ReadDriver:
+    """The driver that reads legacy sites: mysqlclient when installed, else PyMySQL."""
+
+    name: str  # the package: "mysqlclient" or "PyMySQL"
+    dialect: str  # SQLAlchemy's name for it: "mysqldb" or "pymysql"
+    version: str
+    missing: str = ""  # why mysqlclient is not used ("" when it is)
+
+    @property
+    def fast(self) -> bool:
+        """Tell whether rows are parsed in C (mysqlclient)."""
+        return self.dialect == "mysqldb"
+
+
+# What an operator does to read sites faster; the package names are Debian's (#25, README).
+FAST_READER_HINT = (
+    "install pseamigrate[fast] (mysqlclient, 4-6x faster reads; building it needs "
+    "libmariadb-dev pkg-config gcc libc6-dev python3-dev)"
+)
+
+
+@cache
+def read_driver() -> ReadDriver:
+    """Return the driver `reading` gives legacy sites: mysqlclient if it imports, else PyMySQL."""
+    try:
+        import MySQLdb  # noqa: F401  (the fast extra; a missing C library fails here too)
+    except ImportError as exc:
+        return ReadDriver("PyMySQL", "pymysql", metadata.version("PyMySQL"), str(exc))
+    return ReadDriver("mysqlclient", "mysqldb", metadata.version("mysqlclient"))
+
+
 def reading(url: URL) -> URL:
-    """Return `url` with mysqlclient as its driver, for reading a legacy site.
+    """Return `url` with the driver that reads legacy sites (`read_driver`).
 
     The C library takes the host `localhost` to mean its default socket, whatever the port;
     PyMySQL, and so the URLs people write, mean TCP to this host: it is said as 127.0.0.1."""
-    if url.host == "localhost" and "unix_socket" not in url.query:
+    driver = read_driver()
+    if driver.fast and url.host == "localhost" and "unix_socket" not in url.query:
         url = url.set(host="127.0.0.1")
-    return url.set(drivername=f"{url.get_backend_name()}+mysqldb")
+    return url.set(drivername=f"{url.get_backend_name()}+{driver.dialect}")
 
 
-def _pymysql_dates() -> dict[Any, Any]:
+@cache
+def _mysqldb_conversions() -> dict[Any, Any]:
     # mysqlclient reads a date it cannot parse ('0000-00-00', as legacy rows hold) as None;
     # PyMySQL keeps its text. A legacy value must not vanish, so mysqlclient reads dates and
     # times as PyMySQL does (tests/drupal/test_read_driver.py compares the two on every table).
+    from MySQLdb import converters as mysqldb_converters
+    from MySQLdb.constants import FIELD_TYPE
+
     return {
+        **mysqldb_converters.conversions,
         FIELD_TYPE.DATETIME: pymysql_converters.convert_datetime,
         FIELD_TYPE.TIMESTAMP: pymysql_converters.convert_datetime,
         FIELD_TYPE.DATE: pymysql_converters.convert_date,
         FIELD_TYPE.TIME: pymysql_converters.convert_timedelta,
     }
-
-
-MYSQLDB_CONVERSIONS = {**mysqldb_converters.conversions, **_pymysql_dates()}
 
 
 def make_engine(url: URL | str) -> Engine:
@@ -173,7 +211,7 @@ def make_engine(url: URL | str) -> Engine:
             url = url.set(drivername=f"{url.drivername}+pymysql")
     driver_url, connect_args = tls_policy(url)
     if url.get_driver_name() == "mysqldb":
-        connect_args["conv"] = MYSQLDB_CONVERSIONS
+        connect_args["conv"] = _mysqldb_conversions()
     query = dict(driver_url.query)
     query.setdefault("charset", "utf8mb4")
     for name, seconds in TIMEOUTS.items():
@@ -251,7 +289,7 @@ def describe_db_error(exc: DBAPIError, table: str | None = None) -> str:
     its message with every quoted value hidden (`Duplicate entry '?' for key 'mail'`)."""
     orig = exc.orig
     on = f" on table {table}" if table else ""
-    if isinstance(orig, DRIVER_ERRORS) and orig.args:
+    if is_driver_error(orig) and orig is not None and orig.args:
         code = orig.args[0]
         message = str(orig.args[1]) if len(orig.args) > 1 else ""
         tls = _tls_reason(message)
@@ -307,9 +345,22 @@ def _is_name(text: str) -> bool:
 def error_code(exc: BaseException) -> int | None:
     """Return the server or client error code behind a SQLAlchemy or driver error, if any."""
     orig = exc.orig if isinstance(exc, DBAPIError) else exc
-    if isinstance(orig, DRIVER_ERRORS) and orig.args and isinstance(orig.args[0], int):
-        return orig.args[0]
+    if is_driver_error(orig) and orig is not None and orig.args and isinstance(orig.args[0], int):
+        code: int = orig.args[0]
+        return code
     return None
+
+
+def is_driver_error(error: BaseException | None) -> bool:
+    """Tell whether `error` is PyMySQL's or mysqlclient's own (it carries the server's code).
+
+    mysqlclient is looked up among the imported modules, not imported: before it is, none of
+    its errors can exist."""
+    kinds: list[type[BaseException]] = [pymysql.err.MySQLError]
+    mysqldb = sys.modules.get("MySQLdb")
+    if mysqldb is not None:
+        kinds.append(mysqldb.MySQLError)
+    return isinstance(error, tuple(kinds))
 
 
 def is_lost_connection(exc: DBAPIError) -> bool:

@@ -12,6 +12,8 @@ At the larger size it then times `pseamigrate verify` of the migrated target in 
 Each side runs `--repeat` times (default 2), the two sides taking turns, and keeps its best
 time, so one slow moment of a shared machine moves neither side; the migration starts from an
 empty target each time. The target is not encrypted here (the demo shows the encrypted path).
+The first line names the driver that reads the sites (mysqlclient with the `fast` extra, else
+PyMySQL): docs/migrate.md gives each figure with its driver.
 """
 
 from __future__ import annotations
@@ -185,8 +187,12 @@ def measure(project: Path, batch_size: int, jobs: int, mode: str = "--child") ->
 def run(  # noqa: PLR0913 - the benchmark's knobs
     server: URL, scale: float, layout: str, batch_size: int, jobs: int, repeat: int, folder: Path
 ) -> None:
+    from pseamigrate.db import read_driver
+
+    reader = read_driver()  # the migrating child runs this same interpreter, so the same driver
     print(f"migrate --jobs {jobs} (sites at once), best of {repeat} runs of each side; "
-          "peak RSS: the highest sum over the run's processes")  # fmt: skip
+          "peak RSS: the highest sum over the run's processes; "
+          f"sites read through {reader.name} {reader.version}")  # fmt: skip
     header = (f"{'scale':>6} {'values':>9} {'rows':>7} {'dump|restore':>12} {'migrate':>8} "
               f"{'rows/s':>8} {'x dump':>7} {'peak RSS':>9} {'RSS x':>6}")  # fmt: skip
     print(header)

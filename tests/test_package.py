@@ -1,12 +1,8 @@
-"""The package as a user gets it: shipped data, project paths, and a wheel installed elsewhere."""
+"""The package as a user gets it: shipped data and project paths (the installed wheel:
+tests/test_install.py)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import venv
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -16,7 +12,6 @@ from pseamigrate.cli import app
 from pseamigrate.config import load_settings
 from pseamigrate.resources import DEFAULT_MODEL, MAPPINGS_DIR
 
-ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
 
 # The shipped model with one more entity, so a test can tell which model a command read.
@@ -83,42 +78,3 @@ def test_package_data_is_inside_the_package() -> None:
     package = Path(__file__).resolve().parents[1] / "pseamigrate"
     assert MAPPINGS_DIR.is_relative_to(package)
     assert (MAPPINGS_DIR / "shared" / "crp-template.yaml").is_file()
-
-
-def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
-    done = subprocess.run(
-        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False
-    )
-    assert done.returncode == 0, f"{args[:3]} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
-    return done.stdout
-
-
-@pytest.mark.slow
-def test_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path) -> None:
-    dist = tmp_path / "dist"
-    _run([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(ROOT)], tmp_path)
-    wheel = next(dist.glob("pseamigrate-*.whl"))
-    with zipfile.ZipFile(wheel) as archive:
-        names = set(archive.namelist())
-    shipped = [p.relative_to(ROOT).as_posix() for p in (ROOT / "pseamigrate" / "data").rglob("*")]
-    templates = [p.relative_to(ROOT).as_posix() for p in (ROOT / "pseamigrate").rglob("*.j2")]
-    assert templates and "pseamigrate/data/mappings/README.md" in shipped
-    assert {name for name in shipped + templates if "." in name.rsplit("/", 1)[-1]} <= names
-    home = tmp_path / "venv"
-    venv.EnvBuilder(with_pip=True, system_site_packages=False).create(home)
-    pip = [str(home / "bin" / "python"), "-m", "pip", "install", "-q"]
-    _run([*pip, "-c", str(ROOT / "requirements.lock"), str(wheel)], tmp_path)
-    where = tmp_path / "elsewhere"
-    where.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PSEAMIGRATE_", "PYTHON"))}
-    tool = str(home / "bin" / "pseamigrate")
-    assert _run([tool, "--version"], where, env).startswith("pseamigrate ")
-    sql = _run([tool, "schema", "show", "--sql"], where, env)
-    assert "CREATE TABLE complaints" in sql and "ENGINE=InnoDB" in sql
-    assert "Example: pseamigrate demo" in _run([tool, "demo", "--help"], where, env)
-    found = _run(
-        [str(home / "bin" / "python"), "-c", "import pseamigrate; print(pseamigrate.__file__)"],
-        where,
-        env,
-    )
-    assert Path(found.strip()).is_relative_to(home), "the checkout was imported, not the wheel"

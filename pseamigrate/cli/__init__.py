@@ -97,7 +97,10 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        console.print_lines([f"pseamigrate {__version__}"])
+        from pseamigrate.console.project import reader_line
+        from pseamigrate.db import read_driver
+
+        console.print_lines([f"pseamigrate {__version__}", reader_line(read_driver())])
         raise typer.Exit(0)
 
 
@@ -110,7 +113,12 @@ def _root(
     ] = False,
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+        typer.Option(
+            "--version",
+            callback=_version,
+            is_eager=True,
+            help="Print the version and the driver that reads the sites.",
+        ),
     ] = False,
 ) -> None:
     ctx.obj = {"debug": debug, "config": config}

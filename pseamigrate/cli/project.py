@@ -38,9 +38,11 @@ def ping(
     Example: pseamigrate ping iraq drc
     """
     from pseamigrate.connections import ping_all, require_ok
+    from pseamigrate.db import read_driver
 
     results = ping_all(settings(ctx), names or [])
-    project_view.show_ping(results, json_out=as_json)  # ok/FAILED styled with Text, no markup
+    # ok/FAILED styled with Text, no markup; and which driver reads the sites
+    project_view.show_ping(results, read_driver(), json_out=as_json)
     require_ok(results)
 
 

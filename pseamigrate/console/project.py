@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
-from pseamigrate.console import out, print_json, print_table, verdict
+from pseamigrate.console import info, out, print_json, print_table, verdict
 
 if TYPE_CHECKING:
     from pseamigrate.config import Settings
     from pseamigrate.connections import PingResult
+    from pseamigrate.db import ReadDriver
     from pseamigrate.demo import DemoResult, DemoRun, DemoSite
     from pseamigrate.migrate.run import MigrationReport
     from pseamigrate.sitefiles import FilesDirStatus
@@ -36,11 +37,25 @@ def show_sites(settings: Settings) -> None:
         out.print(f"target: credentials from {settings.target.describe()}", soft_wrap=True)
 
 
-def show_ping(results: Sequence[PingResult], *, json_out: bool) -> None:
-    """Render one line per database: ok or FAILED, where, version or reason, files_dir."""
+def reader_line(driver: ReadDriver) -> str:
+    """Say which driver reads the legacy sites and, if it is not the fast one, how to get it."""
+    said = f"sites are read through {driver.name} {driver.version}"
+    if driver.fast:
+        return f"{said} (rows parsed in C)"
+    from pseamigrate.db import FAST_READER_HINT
+
+    # the import error tells a missing package from a built one whose C library is gone
+    return f"{said} (pure Python; {driver.missing}); for faster reads, {FAST_READER_HINT}"
+
+
+def show_ping(results: Sequence[PingResult], reader: ReadDriver, *, json_out: bool) -> None:
+    """Render one line per database: ok or FAILED, where, version or reason, files_dir; then
+    (on stderr) the driver that reads the sites."""
     if json_out:
-        print_json([_ping_dict(r) for r in results])
+        print_json([_ping_dict(r, reader) for r in results])
         return
+    if any(result.files is not None for result in results):  # sites were pinged
+        info(reader_line(reader))
     for result in results:
         status = ("ok    ", "green") if result.ok else ("FAILED", "red")
         answer = f"({result.version})" if not result.reason else f"- {result.reason}"
@@ -59,10 +74,12 @@ def _files_text(files: FilesDirStatus) -> str:
     return f"{files.path} {state}{missing if files.missing_subfolders else ''}"
 
 
-def _ping_dict(result: PingResult) -> dict[str, Any]:
+def _ping_dict(result: PingResult, reader: ReadDriver) -> dict[str, Any]:
     files = result.files
     return {
         "name": result.name,
+        # sites only: the driver that reached it and reads it (the target's is PyMySQL)
+        "reader": None if files is None else f"{reader.name} {reader.version}",
         "where": result.where,
         "ok": result.ok,
         "version": result.version or None,

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import phpserialize  # type: ignore[import-untyped,unused-ignore]
 from sqlalchemy.engine import Connection
 
 from pseamigrate.db import quote_name
+from pseamigrate.sample.php import PhpObject, dumps
 
 BATCH = 2000
 CHARSETS = {
@@ -27,13 +27,12 @@ CHARSETS = {
 
 def php(value: Any) -> bytes:
     """Serialize `value` as PHP's serialize() would (dicts become arrays, keys keep order)."""
-    data: bytes = phpserialize.dumps(value)
-    return data
+    return dumps(value)
 
 
-def php_object(class_name: str, properties: dict[str, Any]) -> Any:
+def php_object(class_name: str, properties: dict[str, Any]) -> PhpObject:
     """Return a PHP object (e.g. Drupal 7's stdClass language) for `php`."""
-    return phpserialize.phpobject(class_name.encode(), properties)
+    return PhpObject(class_name, properties)
 
 
 class Writer:

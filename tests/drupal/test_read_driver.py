@@ -1,4 +1,5 @@
-"""Legacy sites are read through mysqlclient (`db.reading`), everything else through PyMySQL.
+"""Legacy sites are read through mysqlclient (`db.reading`, the `fast` extra), everything else
+through PyMySQL; without mysqlclient the sites are read through PyMySQL too (#25).
 The two must read every value alike: same Python types, same text, latin1 repair included.
 Compared here table by table on Drupal core's own databases, on the generated sites (both
 layouts, the latin1 and utf8mb3 ones included) and on the odd values legacy rows hold."""
@@ -11,11 +12,19 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 
-from pseamigrate.db import make_engine, reading
+from pseamigrate.db import make_engine, read_driver, reading
 from pseamigrate.drupal.source import Source, list_tables
 from pseamigrate.sample import SITE_NAMES, build_site
 from pseamigrate.servers import LocalServer
 from tests.conftest import DatabaseFactory
+
+# mysqlclient is the `fast` extra (#25); scripts/setup installs it in the development venv. Without
+# it `reading` falls back to PyMySQL and these tests would compare PyMySQL with itself.
+_NOT_BOTH = "mysqlclient is missing: install '.[dev,fast]' (scripts/setup) to compare both drivers"
+
+
+def test_the_development_venv_compares_mysqlclient_with_pymysql() -> None:
+    assert read_driver().fast, _NOT_BOTH
 
 
 def _typed(rows: list[tuple[Any, ...]]) -> list[tuple[tuple[str, Any], ...]]:
@@ -27,6 +36,7 @@ def _every_table(url: URL) -> dict[str, tuple[list[Any], list[Any]]]:
     """Read every table of a database through both drivers, and every row as the reader
     would (latin1 repair applied)."""
     engines: list[Engine] = [make_engine(url), make_engine(reading(url))]
+    assert [e.dialect.driver for e in engines] == ["pymysql", "mysqldb"], _NOT_BOTH
     try:
         with engines[0].connect() as by_pymysql, engines[1].connect() as by_mysqldb:
             sources = [Source.open(by_pymysql, ""), Source.open(by_mysqldb, "")]
