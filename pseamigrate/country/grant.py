@@ -25,8 +25,7 @@ from pathlib import Path
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import URL
 
-from pseamigrate.db import connection
-from pseamigrate.encryption.base import quote_name
+from pseamigrate.db import connection, quote_name
 from pseamigrate.encryption.keys import write_secret
 from pseamigrate.errors import ConfigError, UsageProblem
 
