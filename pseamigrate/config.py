@@ -26,6 +26,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from pseamigrate.errors import ConfigError, UnknownSite
+from pseamigrate.names import is_name
 from pseamigrate.yamldoc import secret_looking, unknown_keys
 
 CONFIG_ENV = "PSEAMIGRATE_CONFIG"
@@ -301,6 +302,12 @@ def _parse_site(
     _unknown_keys(doc, SITE_KEYS, f"{where}.", problems)
     if not doc.get("tenant"):
         problems.append(f"{where}.tenant: required (the tenant code, e.g. iq)")
+    elif not is_name(str(doc["tenant"])):  # it names the file store's folder, schemas, accounts
+        problems.append(
+            f"{where}.tenant: only letters, digits and _ are allowed (1-64), e.g. iq; "
+            "a tenant code names folders, schemas and accounts"
+        )
+        return None
     connection = _parse_connection(doc.get("connection"), f"{where}.connection", problems)
     if connection is None:
         return None

@@ -39,3 +39,24 @@ def quote_name(name: str, what: str = "a table or column name") -> str:
 def quote_listed_name(name: str) -> str:
     """Quote a name the server itself listed (information_schema), inner backquotes doubled."""
     return "`" + name.replace("`", "``") + "`"
+
+
+# A client host part of an account: a name, an address or a pattern (`%`, `10.0.%`).
+HOST_PATTERN = re.compile(r"[A-Za-z0-9_.%:-]{1,255}")
+
+
+def check_tenant_code(code: object, where: str = "the tenant code") -> str:
+    """Return a tenant code that is a plain identifier; raise `UnsafeIdentifier` otherwise.
+
+    The same rule for a project file's `sites.<name>.tenant`, `country new`, `country grant`
+    and every other place a code arrives: a code names folders, schemas and accounts."""
+    return check_name(str(code), where)
+
+
+def quote_account(user: str, host: str) -> str:
+    """Return the account `'user'@'host'` for CREATE/ALTER USER and GRANT: the user must be a
+    plain identifier and the host a name, address or pattern; nothing is spliced unchecked."""
+    check_name(user, "an account name")
+    if not HOST_PATTERN.fullmatch(host):
+        raise UnsafeIdentifier("an account's client host", host)
+    return f"'{user}'@'{host}'"
