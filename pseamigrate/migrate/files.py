@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from pseamigrate.paths import private_folder
 from pseamigrate.target.store import relative_path
 
 # Where a site's files_dir may keep public:// files: `files/` (as Drupal's sites/*/files), or
@@ -75,7 +76,7 @@ class FileStore:
         if folder in self._swept:
             return
         self._swept.add(folder)
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_folder(folder)  # the store's parents too, not only the leaf
         with os.scandir(folder) as entries:
             for entry in entries:
                 if entry.name.startswith(".") and ".partial-" in entry.name and entry.is_file():
@@ -91,7 +92,7 @@ class FileStore:
         if destination is None:
             return Copied(None, None, "its path leaves the file store")
         if not dry_run:
-            destination.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            private_folder(destination.parent)
             partial = destination.with_name(f".{destination.name}.partial-{os.getpid()}")
             partial.write_bytes(body)
             os.chmod(partial, 0o600)
