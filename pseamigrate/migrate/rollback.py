@@ -321,7 +321,9 @@ def _remove_files(store: Path | None, tenant: str, report: RollbackReport) -> in
     root = (store / tenant).resolve()
     removed = 0
     for uri in report.uris:
-        relative = relative_path(uri)
+        # A NUL byte makes no path (resolve raises): it ran after the commit and left every
+        # later copy on disk (#30 low). Such a URI has no copy in the store.
+        relative = relative_path(uri) if "\0" not in uri else None
         path = (root / relative).resolve() if relative is not None else None
         if path is not None and path.is_relative_to(root) and path.is_file():
             path.unlink()

@@ -6,6 +6,8 @@ entry naming another tenant's row deleted that row."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import text
 
 from pseamigrate.db import connection
@@ -105,3 +107,14 @@ def test_a_run_records_the_accounts_it_created(one_project: Project) -> None:
     assert recorded == created
     rollback(project.settings(), "iraq", None, dry_run=False)
     assert project.count("accounts") == 0  # every one it created, none else existed
+
+
+def test_removing_copies_goes_past_a_uri_with_a_nul_byte(tmp_path: Path) -> None:
+    from pseamigrate.migrate.rollback import RollbackReport, _remove_files
+
+    later = tmp_path / "iq" / "files" / "b.pdf"
+    later.parent.mkdir(parents=True)
+    later.write_bytes(b"%PDF")
+    report = RollbackReport("iq", None, False, uris=["public://a\0.pdf", "public://b.pdf"])
+    assert _remove_files(tmp_path, "iq", report) == 1
+    assert not later.exists()
