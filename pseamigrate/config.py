@@ -26,6 +26,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from pseamigrate.errors import ConfigError, UnknownSite
+from pseamigrate.names import is_name
 from pseamigrate.yamldoc import secret_looking, unknown_keys
 
 CONFIG_ENV = "PSEAMIGRATE_CONFIG"
@@ -192,21 +193,43 @@ class Settings:
 
 
 def read_option_file(path: Path, group: str) -> dict[str, str]:
-    """Read one group of a MySQL option file (`key=value` lines under `[group]`)."""
+    """Read one group of a MySQL option file (`key=value` lines under `[group]`).
+
+    Refused (#30): a file that holds a password and that others than its owner may read (chmod
+    600 it), and `!include`/`!includedir` lines, which this reader does not follow (they were
+    dropped silently: settings the operator meant were not read)."""
     parser = configparser.ConfigParser(allow_no_value=True, interpolation=None, strict=False)
     try:
         with open(path.expanduser(), encoding="utf-8") as handle:
-            lines = [line for line in handle if not line.lstrip().startswith("!")]
+            mode = os.fstat(handle.fileno()).st_mode
+            lines = list(handle)
+        if any(line.lstrip().startswith("!") for line in lines):
+            raise ConfigError(
+                f"option file {path} has !include or !includedir lines, which pseamigrate does "
+                "not follow; put the settings it needs in this file"
+            )
         parser.read_string("".join(lines), source=str(path))
     except OSError as exc:
         raise ConfigError(f"cannot read option file {path}: {exc.strerror}") from None
     except configparser.Error:
         raise ConfigError(f"option file {path} is not a valid MySQL option file") from None
+    _refuse_readable_password(path, mode, parser)
     if not parser.has_section(group):
         raise ConfigError(f"option file {path} has no [{group}] group")
     return {
         key.replace("_", "-"): (value or "").strip("'\"") for key, value in parser[group].items()
     }
+
+
+def _refuse_readable_password(path: Path, mode: int, parser: configparser.ConfigParser) -> None:
+    """Refuse an option file holding a password that its group or others may read."""
+    if not mode & 0o077:
+        return
+    if any("password" in parser[section] for section in parser.sections()):
+        raise ConfigError(
+            f"option file {path} holds a password and others may read it (mode "
+            f"{mode & 0o777:04o}); run: chmod 600 {path}"
+        )
 
 
 def find_config(explicit: Path | None) -> Path | None:
@@ -314,6 +337,12 @@ def _parse_site(
     _unknown_keys(doc, SITE_KEYS, f"{where}.", problems)
     if not doc.get("tenant"):
         problems.append(f"{where}.tenant: required (the tenant code, e.g. iq)")
+    elif not is_name(str(doc["tenant"])):  # it names the file store's folder, schemas, accounts
+        problems.append(
+            f"{where}.tenant: only letters, digits and _ are allowed (1-64), e.g. iq; "
+            "a tenant code names folders, schemas and accounts"
+        )
+        return None
     connection = _parse_connection(doc.get("connection"), f"{where}.connection", problems)
     if connection is None:
         return None

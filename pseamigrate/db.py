@@ -10,8 +10,10 @@ codes. mysqlclient is imported only when a site is read or the driver is asked f
 
 URLs are never shown whole: messages name `where(url)` (host:port/database), never the
 password. Server error messages are shown through `describe_db_error`, which hides the values
-they quote. Identifiers that come from data (table and column names) are put into SQL only
-through `quote_name`.
+they quote. Identifiers that come from data or a project file (table, column, database and
+account names, tenant codes) are put into SQL only through `quote_name` (`pseamigrate/names.py`,
+re-exported here), which refuses any name outside `[A-Za-z0-9_]` (`UnsafeIdentifier`) instead
+of escaping it.
 
 Transport (issue #15 item 2): a connection to a server that is not on loopback or a socket
 uses TLS and verifies the server's certificate (against `ssl_ca`, else the system's CAs), and
@@ -39,6 +41,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from pseamigrate import jsontext
 from pseamigrate.errors import ConfigError, ConnectionFailed
+from pseamigrate.names import check_name as check_name  # re-exported: the one helper
+from pseamigrate.names import quote_listed_name as quote_listed_name
+from pseamigrate.names import quote_name as quote_name
 
 Flavor = Literal["mysql", "mariadb"]
 
@@ -74,11 +79,6 @@ def where(url: URL) -> str:
     host = url.host or "localhost"
     port = f":{url.port}" if url.port else ""
     return f"{host}{port}/{url.database or ''}"
-
-
-def quote_name(name: str) -> str:
-    """Quote an identifier for MySQL/MariaDB: backquotes around it, inner backquotes doubled."""
-    return "`" + name.replace("`", "``") + "`"
 
 
 LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}

@@ -27,7 +27,8 @@ The tree::
     ├── MigrationFailed               a run finished, but some rows failed (see its summary)
     └── RefusedForSafety      exit 4  refused to protect data (e.g. a plaintext target)
         ├── LockHeld                  another run holds the migration lock
-        └── UnsafePath                a path built from data would leave its folder
+        ├── UnsafePath                a path built from data would leave its folder
+        └── UnsafeIdentifier          a name or tenant code outside [A-Za-z0-9_] (site, project)
 
 Exit code 2 means a usage error (the command-line parser's, or `UsageProblem`). Messages name
 things (site, table, row id, field) and never carry values from the data or secrets: see
@@ -36,6 +37,7 @@ docs/architecture.md, "Errors and exit codes".
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -164,6 +166,23 @@ class UnsafePath(RefusedForSafety):
     def __init__(self, what: str, root: object) -> None:
         self.what, self.root = what, root
         super().__init__(f"{what}: its path would leave {root}; refused")
+
+
+class UnsafeIdentifier(RefusedForSafety):
+    """A table, column, database or account name, or a tenant code, read from a site or a
+    project file holds characters outside `[A-Za-z0-9_]` (or is empty or over 64 characters).
+
+    Refused rather than escaped: such a name is either a mistake or an attack on the SQL built
+    from it. The message gives its length and a short hash, not the name (it may hold anything,
+    terminal escapes included)."""
+
+    def __init__(self, what: str, name: str) -> None:
+        self.what = what
+        digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+        super().__init__(
+            f"{what} holds characters other than letters, digits and _ "
+            f"({len(name)} characters, sha256 {digest}); refused"
+        )
 
 
 class ProblemsError(PseamigrateError):

@@ -8,6 +8,7 @@ symlinks and `..` first (`Path.resolve`) and then checks `is_relative_to`.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pseamigrate.errors import UnsafePath
@@ -35,3 +36,17 @@ def file_uri_path(files_dir: Path, uri: str, what: str) -> Path:
     if not separator or scheme not in FILE_SCHEMES:
         raise UnsafePath(what, files_dir)
     return inside(files_dir / scheme, rest, what)
+
+
+def private_folder(folder: Path) -> Path:
+    """Create `folder` and every missing parent 0700 (`mkdir(parents=True, mode=…)` gives the
+    mode to the last folder only, the parents get 0755); existing folders are left alone."""
+    missing = []
+    at = folder
+    while not at.exists():
+        missing.append(at)
+        at = at.parent
+    for path in reversed(missing):
+        path.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(path, 0o700)  # whatever the umask
+    return folder

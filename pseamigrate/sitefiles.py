@@ -9,6 +9,7 @@ A relative `files_dir` is relative to the project file; `ssh://` directories are
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from pseamigrate.config import SiteSettings
 
 # Stream-wrapper scheme → the subfolders of files_dir that may hold it, preferred first.
 SUBFOLDERS: dict[str, tuple[str, ...]] = {"public": ("files", "public"), "private": ("private",)}
+# Any other scheme is looked for in the folder of its name, so it must be a plain name.
+SCHEME = re.compile(r"[A-Za-z0-9_]{1,32}")
 
 
 @dataclass(frozen=True)
@@ -47,13 +50,21 @@ def scheme_dir(root: Path, scheme: str) -> Path | None:
 
 
 def local_file(root: Path, uri: str) -> Path | None:
-    """Return where the file `uri` (`public://a/b.pdf`) should be under `root`, or None."""
+    """Return where the file `uri` (`public://a/b.pdf`) should be under `root`, or None.
+
+    None also when the path would leave its scheme's folder: a scheme that is not a plain
+    name (`/etc://passwd` joined `/etc` to the root), `..`, or a symlink leading out."""
     scheme, sep, rest = uri.partition("://")
     parts = [part for part in rest.split("/") if part not in ("", ".")]
-    if not sep or not parts or ".." in parts:  # a URI from the database must stay inside
+    if not sep or not parts or ".." in parts or not SCHEME.fullmatch(scheme):
         return None
     folder = scheme_dir(root, scheme)
-    return folder.joinpath(*parts) if folder is not None else None
+    if folder is None:
+        return None
+    path = folder.joinpath(*parts)
+    base = folder.resolve()
+    resolved = path.resolve()
+    return path if resolved != base and resolved.is_relative_to(base) else None
 
 
 def check_files_dir(site: SiteSettings, project: Path | None) -> FilesDirStatus:

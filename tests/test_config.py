@@ -68,6 +68,7 @@ def test_option_file_group_gives_the_url(tmp_path: Path) -> None:
         "[client]\nuser=nobody\n[drc]\nuser=reader\npassword='pa ss'\n"
         "host=10.0.0.5\nport=3308\ndatabase=psea_drc\n"
     )
+    option_file.chmod(0o600)  # it holds a password: only the owner may read it
     url = ConnectionSpec(option_file=option_file, group="drc").resolve()
     assert (url.username, url.password, url.host, url.port, url.database) == (
         "reader",

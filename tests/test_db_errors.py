@@ -7,7 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
-from pseamigrate.db import describe_db_error, hide_values, make_engine, quote_name
+from pseamigrate.db import describe_db_error, hide_values, make_engine, quote_listed_name
 
 
 @pytest.mark.parametrize(
@@ -71,15 +71,17 @@ def test_a_duplicate_email_is_reported_by_code_and_table_only(any_db: URL) -> No
 
 
 @pytest.mark.parametrize("name", ["plain", "with`tick", "``", "a`; DROP TABLE x; --"])
-def test_quote_name_doubles_backquotes(any_db: URL, name: str) -> None:
-    assert quote_name(name) == "`" + name.replace("`", "``") + "`"
+def test_quote_listed_name_doubles_backquotes(any_db: URL, name: str) -> None:
+    """Names the server lists (encryption reaches every table); site names are refused."""
+    quoted = quote_listed_name(name)
+    assert quoted == "`" + name.replace("`", "``") + "`"
     engine = make_engine(any_db)
     try:
         with engine.begin() as conn:
-            conn.execute(text(f"CREATE TABLE {quote_name(name)} ({quote_name(name)} INT)"))
-            conn.execute(text(f"INSERT INTO {quote_name(name)} VALUES (7)"))
+            conn.execute(text(f"CREATE TABLE {quoted} ({quoted} INT)"))
+            conn.execute(text(f"INSERT INTO {quoted} VALUES (7)"))
             tables = conn.execute(text("SHOW TABLES")).scalars().all()
-            value = conn.execute(text(f"SELECT {quote_name(name)} FROM {quote_name(name)}"))
+            value = conn.execute(text(f"SELECT {quoted} FROM {quoted}"))
             assert value.scalar_one() == 7
     finally:
         engine.dispose()

@@ -60,7 +60,7 @@ def dangling_references(ctx: SiteContext, table: FieldTable, fate: Fate) -> Find
     column = _ref_column(table, fate)
     if column is None:
         return None
-    c = f"f.`{table.column(column)}`"
+    c = table.quoted(column)
     join = f"LEFT JOIN {ctx.source.q('node')} n ON n.nid = {c}"
     count, ids = table.matching(f"{c} IS NOT NULL AND {c} <> 0 AND n.nid IS NULL", join)
     if not count:
@@ -143,7 +143,7 @@ def _parses(value: object, formats: object) -> bool:
 
 
 def _unix_out_of_range(ctx: SiteContext, table: FieldTable, fate: Fate) -> Finding | None:
-    c = f"f.`{table.column('value')}`"
+    c = table.quoted("value")
     count, ids = table.matching(f"{c} IS NOT NULL AND ({c} <= 0 OR {c} > {UNIX_MAX})")
     if not count:
         return None
@@ -164,14 +164,13 @@ def long_texts(ctx: SiteContext, table: FieldTable, fate: Fate) -> Iterator[Find
     for column, kind, _charset in table.text_columns():
         if kind not in ("text", "mediumtext", "longtext"):
             continue
-        c = f"f.`{table.column(column)}`"
+        c = table.quoted(column)
         count, ids = table.matching(f"LENGTH({c}) > {KB64}")
         if not count:
             continue
         longest = int(
             ctx.source.scalar(
-                f"SELECT MAX(LENGTH(f.`{table.column(column)}`)) FROM {table.table} f "
-                f"WHERE {table.where('f')}",
+                f"SELECT MAX(LENGTH({c})) FROM {table.table} f WHERE {table.where('f')}",
                 table.params(),
             )
             or 0
@@ -239,7 +238,7 @@ def four_byte_text(ctx: SiteContext, table: FieldTable, fate: Fate) -> Iterator[
         test = _FOUR_BYTE.get(charset)
         if test is None:
             continue
-        count, ids = table.matching(test.format(c=f"f.`{table.column(column)}`"))
+        count, ids = table.matching(test.format(c=table.quoted(column)))
         if not count:
             continue
         stored = (

@@ -7,6 +7,7 @@ name read from a site prints as text.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import jinja2
@@ -36,11 +37,16 @@ def render_html(assessment: Assessment, generated: dt.datetime | None = None) ->
 
 
 def write_html(assessment: Assessment, path: Path) -> Path:
-    """Write the HTML report to `path` (whole, or not at all)."""
+    """Write the HTML report to `path` (whole, or not at all), readable by its owner only
+    (0600): it names sites, fields and user ids."""
     text = render_html(assessment)
     partial = path.with_name(f".{path.name}.partial")
     try:
-        partial.write_text(text, encoding="utf-8")
+        partial.unlink(missing_ok=True)
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            os.fchmod(fd, 0o600)  # whatever the umask
+            handle.write(text)
         partial.replace(path)
     except OSError as exc:
         partial.unlink(missing_ok=True)

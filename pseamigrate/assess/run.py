@@ -24,6 +24,7 @@ from pseamigrate.errors import (
     ConnectionFailed,
     DrupalReadError,
     MappingError,
+    UnsafeIdentifier,
     VerificationMismatch,
 )
 from pseamigrate.mapping.load import load_mapping
@@ -52,7 +53,8 @@ def assess_sites(
             say(f"assessing site {site.name!r}")
         try:
             results.append(assess_site(site, canonical, identities, project))
-        except (ConnectionFailed, ConfigError, DrupalReadError) as exc:  # the others go on
+        except (ConnectionFailed, ConfigError, DrupalReadError, UnsafeIdentifier) as exc:
+            # the others go on; a hostile name refuses only its own site
             results.append(_unreadable(site, exc))
     return Assessment(results, list(identity_findings(identities)))
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pseamigrate.assess.findings import MAX_IDS
+from pseamigrate.db import quote_name
 from pseamigrate.drupal.model import FieldStorage
 from pseamigrate.drupal.source import Source
 
@@ -29,8 +30,8 @@ class FieldTable:
 
     @property
     def table(self) -> str:
-        """Return the real table name quoted for SQL."""
-        return f"`{self.storage.data_table}`"
+        """Return the real table name quoted for SQL (a name outside [A-Za-z0-9_] is refused)."""
+        return quote_name(self.storage.data_table, "a field table name")
 
     @property
     def lang(self) -> str:
@@ -40,6 +41,11 @@ class FieldTable:
     def column(self, name: str) -> str:
         """Return the real column of a storage column (`target_id` → `field_x_target_id`)."""
         return f"{self.storage.name}_{name}"
+
+    def quoted(self, name: str, alias: str = "f") -> str:
+        """Return a storage column's real column quoted for SQL, under `alias` when given."""
+        column = quote_name(self.column(name), "a field column name")
+        return f"{alias}.{column}" if alias else column
 
     def where(self, alias: str = "") -> str:
         """Return the filter of the bundle's live rows."""
@@ -70,10 +76,10 @@ class FieldTable:
 
     def values(self, column: str) -> Iterator[tuple[int, Any]]:
         """Yield (entity id, value) of one column's non-null live values, a batch at a time."""
-        real = self.column(column)
+        real = self.quoted(column, alias="")
         sql = (
-            f"SELECT entity_id AS e, delta AS d, {self.lang} AS l, `{real}` AS v FROM {self.table} "
-            f"WHERE {self.where()} AND `{real}` IS NOT NULL "
+            f"SELECT entity_id AS e, delta AS d, {self.lang} AS l, {real} AS v FROM {self.table} "
+            f"WHERE {self.where()} AND {real} IS NOT NULL "
             f"AND (entity_id, delta, {self.lang}) > (:e, :d, :l) "
             f"ORDER BY entity_id, delta, {self.lang} LIMIT {BATCH}"
         )

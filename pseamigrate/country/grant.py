@@ -26,9 +26,9 @@ from sqlalchemy import Connection, text
 from sqlalchemy.engine import URL
 
 from pseamigrate.db import connection
-from pseamigrate.encryption.base import quote_name
 from pseamigrate.encryption.keys import write_secret
 from pseamigrate.errors import ConfigError, UsageProblem
+from pseamigrate.names import check_tenant_code, quote_account, quote_name
 
 WRITE = "SELECT, INSERT, UPDATE, DELETE"
 READ = "SELECT"
@@ -112,10 +112,10 @@ def plan_grant(conn: Connection, database: str, code: str, client_host: str) -> 
     ).scalar()
     if tenant_id is None:
         raise ConfigError(f"no tenant {code!r} in the target: run `pseamigrate country apply`")
-    schema = tenant_schema(database, code)
+    schema = tenant_schema(database, check_tenant_code(code))
     if len(schema) > 32:
         raise UsageProblem(f"account name {schema!r} is longer than 32 characters")
-    account = f"'{schema}'@'{client_host}'"
+    account = quote_account(schema, client_host)
     steps = [GrantStep(f"CREATE DATABASE IF NOT EXISTS {quote_name(schema)}", f"schema {schema}")]
     views: dict[str, str] = {}
     for table, columns in _columns(conn, database).items():
@@ -180,6 +180,7 @@ def grant_tenant(
         raise ConfigError("the target URL names no database")
     if "'" in client_host or "\\" in client_host:
         raise UsageProblem("--client-host must be a host name, address or pattern")
+    check_tenant_code(code)  # before anything is looked up: a code is put into names
     with connection(url, begin=True) as conn:
         plan = plan_grant(conn, url.database, code, client_host)
         if dry_run:

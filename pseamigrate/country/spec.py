@@ -14,6 +14,7 @@ import yaml
 
 from pseamigrate.country.template import CODE_RE, EMAIL_RE
 from pseamigrate.errors import ConfigError, UsageProblem
+from pseamigrate.names import check_tenant_code
 
 ADMIN_ROLE = "administrator"
 FOCAL_ROLE = "psea_focal_point"
@@ -47,6 +48,7 @@ class CountrySpec:
 
 def country_dir(root: Path, code: str) -> Path:
     """Return `root/countries/CODE`, refusing a code that is not one (no path tricks)."""
+    check_tenant_code(code)  # the rule every tenant code meets; the template's is stricter
     if not CODE_RE.match(code):
         raise UsageProblem(f"{code!r} is not a tenant code (2-16 lower-case letters, digits, _)")
     return root / "countries" / code

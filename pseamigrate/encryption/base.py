@@ -15,6 +15,8 @@ from typing import Protocol
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from pseamigrate.names import quote_listed_name
+
 
 class Outcome(StrEnum):
     """The result of one check."""
@@ -118,8 +120,8 @@ def is_on(value: str | None) -> bool:
 
 
 def quote_name(name: str) -> str:
-    """Quote an identifier with backticks for MySQL/MariaDB."""
-    return "`" + name.replace("`", "``") + "`"
+    """Quote a name the server listed (a schema's tables): `db.quote_listed_name`."""
+    return quote_listed_name(name)
 
 
 def setting_check(

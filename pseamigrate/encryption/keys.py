@@ -37,14 +37,28 @@ def write_secret(path: Path, data: bytes) -> None:
     """Write `data` to `path` readable and writable by the owner only (0600), atomically."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # A leftover (a killed run) or a planted `.partial` is removed, never written through: a
+    # symlink there would otherwise receive the secret (#30). O_EXCL|O_NOFOLLOW then refuse
+    # anything that appears in between.
+    partial.unlink(missing_ok=True)
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     try:
-        os.fchmod(fd, 0o600)  # an existing file keeps its mode otherwise
+        os.fchmod(fd, 0o600)  # whatever the umask
         os.write(fd, data)
         os.fsync(fd)
     finally:
         os.close(fd)
     os.replace(partial, path)
+    _sync_folder(path.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """fsync a folder, so a rename in it survives a power cut (the file alone is not enough)."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def write_new_secret(path: Path, data: bytes) -> Path:

@@ -18,6 +18,8 @@ from pseamigrate.target.ledger import MapEntry, now
 
 USER_COLUMNS = {"uid", "name", "pass", "mail", "status", "created", "login", "roles", "bundle"}
 USER_COLUMNS |= {"default_langcode"}
+# The ledger's source entity of the accounts a run created (source id: the user's uid).
+ACCOUNT_ENTITY = "account"
 
 
 def email_key(mail: Any) -> str | None:
@@ -91,8 +93,21 @@ class MembershipWriter(BatchWriter):
             if key not in found
         ]
         writer.insert_rows(conn, table, rows)
-        found.update(self._account_ids(conn, [row["email_key"] for row in rows]))
+        created = self._account_ids(conn, [row["email_key"] for row in rows])
+        self._record_created(conn, {wanted[key].source_id: i for key, i in created.items()})
+        found.update(created)
         return found
+
+    def _record_created(self, conn: Connection, by_user: dict[str, int]) -> None:
+        """Write in the ledger that this tenant's run created these accounts (source uid of the
+        user that brought it → account id): rollback deletes an account only with such an
+        entry, never one another tenant or a person made."""
+        t = self.target
+        entries = [
+            MapEntry(ACCOUNT_ENTITY, uid, "accounts", i, None, "imported")
+            for uid, i in sorted(by_user.items())
+        ]
+        t.ledger.record(conn, t.tenant_id, t.run_id, entries)
 
     def _account_ids(self, conn: Connection, keys: list[str]) -> dict[str, int]:
         if not keys:

@@ -29,12 +29,16 @@ from pseamigrate.encryption.sealed import (
     seal,
     sealed_size,
 )
+from pseamigrate.paths import private_folder
 from pseamigrate.target.store import relative_path
 
 # Where a site's files_dir may keep public:// files: `files/` (as Drupal's sites/*/files), or
 # `public/` (as some copies of a server are laid out).
 SOURCE_FOLDERS = {"files": ("files", "public"), "private": ("private",)}
 CHUNK = 1 << 20
+# No attachment of a complaint is this large; a bigger file is a mistake or an attack on the
+# store's disk (a sparse file of gigabytes whose row says 10 bytes), and is not copied.
+MAX_FILE_BYTES = 2 << 30
 
 
 @dataclass(frozen=True)
@@ -72,8 +76,11 @@ class FileStore:
         self._swept: set[Path] = set()
         self._folders: dict[Path, Path] = {}  # unresolved folder → resolved (see `_inside`)
 
-    def copy(self, uri: str, dry_run: bool) -> Copied:
-        """Copy one file (unless a dry run) and return its size and sha256."""
+    def copy(self, uri: str, dry_run: bool, expected_size: object = None) -> Copied:
+        """Copy one file (unless a dry run) and return its size and sha256.
+
+        `expected_size` is the row's `file_managed.filesize`: a file whose size on disk
+        differs, or one over `MAX_FILE_BYTES`, is not copied and the reason is returned."""
         relative = relative_path(uri)
         if relative is None:
             return Copied(None, None, "its uri has no public:// or private:// path")
@@ -82,6 +89,9 @@ class FileStore:
         origin = self._origin(relative)
         if origin is None:
             return Copied(None, None, "missing in the site's files_dir")
+        refused = _size_problem(origin.stat().st_size, expected_size)
+        if refused:
+            return Copied(None, None, refused)
         if dry_run or self.target is None:
             return Copied(origin.stat().st_size, sha256_of(origin))
         destination = self._inside(self.target, relative)
@@ -119,15 +129,17 @@ class FileStore:
         if folder in self._swept:
             return
         self._swept.add(folder)
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_folder(folder)  # the store's parents too, not only the leaf
         with os.scandir(folder) as entries:
             for entry in entries:
                 if entry.name.startswith(".") and ".partial-" in entry.name and entry.is_file():
                     os.unlink(entry.path)
 
-    def put(self, uri: str, original: str, body: bytes, dry_run: bool) -> Copied:
+    def put(
+        self, uri: str, original: str, body: bytes, dry_run: bool, expected_size: object = None
+    ) -> Copied:
         """Store `body` under `uri` in place of the file `original` (a sanitized copy)."""
-        found = self.copy(original, dry_run=True)
+        found = self.copy(original, dry_run=True, expected_size=expected_size)
         if found.problem:
             return found
         relative = relative_path(uri)
@@ -167,7 +179,7 @@ class FileStore:
 def write_stored(destination: Path, name: str, body: bytes, keys: dict[int, bytes] | None) -> None:
     """Write `body` into a store (sealed under `name` with `keys`; as it is without), 0600,
     through a temporary name renamed into place."""
-    destination.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_folder(destination.parent)
     partial = partial_of(destination)
     with private_file(partial) as writing:
         if keys is None:
@@ -175,6 +187,15 @@ def write_stored(destination: Path, name: str, body: bytes, keys: dict[int, byte
         else:
             seal(io.BytesIO(body), writing, keys, name)
     os.replace(partial, destination)
+
+
+def _size_problem(size: int, expected: object) -> str:
+    """Say why a file of `size` bytes on disk is not copied ("" when it is)."""
+    if expected is not None and str(expected).strip().isdigit() and int(str(expected)) != size:
+        return "its size on disk differs from file_managed.filesize; not copied"
+    if size > MAX_FILE_BYTES:
+        return f"it is larger than {MAX_FILE_BYTES} bytes; not copied"
+    return ""
 
 
 def _copy_checked(origin: Path, destination: Path) -> Copied:

@@ -6,6 +6,12 @@ are removed children first (notes and revisions, child tables, then entities, fi
 memberships), in one transaction. Rows other tenants share stay untouched: a merged account
 keeps living while another tenant's membership uses it, a shared term while another tenant's
 source link points at it; the tenant row itself is kept. A dry run counts and deletes nothing.
+
+Scope (#30 S8): every delete of a tenant table carries `tenant_id = <the tenant>` besides the
+ids the ledger names, so a ledger entry that points at another tenant's row deletes nothing of
+it. An account goes only when the ledger records that this tool created it for this tenant
+(`account` entries, written when a membership creates it) and no membership uses it any more:
+an account another tenant created, or one that was there before (an administrator's), stays.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Engine, MetaData, Table, and_, select
+from sqlalchemy import ColumnElement, Engine, MetaData, Table, and_, delete, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -156,16 +162,22 @@ def _undo(
     if run_id is not None:
         query = query.where(id_map.c.first_run_id == run_id)
     owned: dict[str, list[int]] = {}
-    map_ids = []
+    map_ids, account_entries = [], {}
     for row in conn.execute(query):
-        map_ids.append(int(row.id))
         if row.target_id is not None:
             owned.setdefault(str(row.target_table), []).append(int(row.target_id))
+        if row.target_table == "accounts" and row.target_id is not None:
+            account_entries[int(row.id)] = int(row.target_id)
+        else:
+            map_ids.append(int(row.id))
     for table_name in _deletion_order(model):
         _delete_owned(
             conn, metadata, model, tenant_id, table_name, owned.get(table_name, []), report
         )
-    _delete_orphan_accounts(conn, metadata, report)
+    kept = _delete_created_accounts(conn, metadata, owned.get("accounts", []), report)
+    # An account another tenant's membership still uses keeps its entry: this tenant created
+    # it, and a later rollback of this tenant deletes it once nobody uses it.
+    map_ids += [entry for entry, account in account_entries.items() if account not in kept]
     for chunk in _chunks(map_ids):
         ledger.forget(conn, tenant_id, chunk)
 
@@ -199,25 +211,45 @@ def _delete_owned(
         _delete_shared_terms(conn, metadata, table, tenant_id, ids, report)
         return
     for chunk in _chunks(ids):
+        mine = _of_tenant(table, "id", chunk, tenant_id)
         if table_name == "files":
-            query = select(table.c.uri).where(table.c.id.in_(chunk))
+            query = select(table.c.uri).where(mine)
             report.uris += [str(uri) for uri in conn.execute(query).scalars()]
-        _delete_dependents(conn, metadata, table, chunk, report)
+        _delete_dependents(conn, metadata, table, chunk, tenant_id, report)
         if "parent_id" in table.c:  # a hierarchy: unlink before deleting
-            writer.set_column(conn, table, "parent_id", dict.fromkeys(chunk))
-        _count(report, table_name, writer.delete_by(conn, table, "id", chunk))
+            conn.execute(update(table).where(mine).values(parent_id=None))
+        _count(report, table_name, _delete(conn, table, mine))
+
+
+def _of_tenant(table: Table, column: str, ids: list[int], tenant_id: int) -> ColumnElement[bool]:
+    """Return `column IN ids`, and `tenant_id = <tenant>` for every table that has one: the
+    ledger's ids alone would reach another tenant's row if an entry pointed at it."""
+    condition: ColumnElement[bool] = table.c[column].in_(ids)
+    if "tenant_id" in table.c:
+        condition = and_(condition, table.c.tenant_id == tenant_id)
+    return condition
+
+
+def _delete(conn: Connection, table: Table, condition: ColumnElement[bool]) -> int:
+    return int(conn.execute(delete(table).where(condition)).rowcount or 0)
 
 
 def _delete_dependents(
-    conn: Connection, metadata: MetaData, table: Table, ids: list[int], report: RollbackReport
+    conn: Connection,
+    metadata: MetaData,
+    table: Table,
+    ids: list[int],
+    tenant_id: int,
+    report: RollbackReport,
 ) -> None:
-    """Delete child rows (not in the ledger) that point at rows about to go."""
+    """Delete child rows (not in the ledger) of this tenant that point at rows about to go."""
     for child in metadata.sorted_tables:
         if child.name.startswith("pm_") or child is table:
             continue
         for fk in child.foreign_keys:
             if fk.column.table is table and _is_child(child, fk.parent.name):
-                _count(report, child.name, writer.delete_by(conn, child, fk.parent.name, ids))
+                mine = _of_tenant(child, fk.parent.name, ids, tenant_id)
+                _count(report, child.name, _delete(conn, child, mine))
 
 
 def _is_child(table: Table, column: str) -> bool:
@@ -237,25 +269,36 @@ def _delete_shared_terms(
     term_ids: list[int],
     report: RollbackReport,
 ) -> None:
-    """Remove this tenant's source links; a merged term goes only when no tenant links to it."""
+    """Remove this tenant's source links; a merged term goes only when this tenant linked to
+    it and no tenant links to it any more (a term nobody linked, e.g. one `country apply`
+    made, is not this tenant's to delete even if a ledger entry names it)."""
     links = metadata.tables[terms.name.replace("_terms", "_term_sources")]
     for chunk in _chunks(term_ids):
-        mine = and_(links.c.tenant_id == tenant_id, links.c.term_id.in_(chunk))
-        removed = conn.execute(links.delete().where(mine)).rowcount
-        _count(report, links.name, int(removed or 0))
+        mine = _of_tenant(links, "term_id", chunk, tenant_id)
+        linked = set(conn.execute(select(links.c.term_id).where(mine)).scalars())
+        _count(report, links.name, _delete(conn, links, mine))
         still = set(
             conn.execute(select(links.c.term_id).where(links.c.term_id.in_(chunk))).scalars()
         )
-        orphans = [term for term in chunk if term not in still]
+        orphans = [term for term in chunk if term in linked and term not in still]
         _count(report, terms.name, writer.delete_by(conn, terms, "id", orphans))
 
 
-def _delete_orphan_accounts(conn: Connection, metadata: MetaData, report: RollbackReport) -> None:
-    """Accounts are merged across tenants: one goes when no membership uses it any more."""
+def _delete_created_accounts(
+    conn: Connection, metadata: MetaData, created: list[int], report: RollbackReport
+) -> set[int]:
+    """Delete the accounts the ledger says this tool created for this tenant (`created`, from
+    its `account` entries) that no membership uses any more. Accounts are merged across
+    tenants: one another tenant's membership still uses stays; so does every account of no
+    ledger entry. Return the created accounts that stay."""
     accounts, memberships = metadata.tables["accounts"], metadata.tables["memberships"]
     used = select(memberships.c.account_id).where(memberships.c.account_id.is_not(None))
-    orphans = list(conn.execute(select(accounts.c.id).where(accounts.c.id.not_in(used))).scalars())
-    _count(report, "accounts", writer.delete_by(conn, accounts, "id", orphans))
+    kept: set[int] = set()
+    for chunk in _chunks(created):
+        unused = and_(accounts.c.id.in_(chunk), accounts.c.id.not_in(used))
+        _count(report, "accounts", _delete(conn, accounts, unused))
+        kept |= set(conn.execute(select(accounts.c.id).where(accounts.c.id.in_(chunk))).scalars())
+    return kept
 
 
 def _record(
@@ -278,7 +321,9 @@ def _remove_files(store: Path | None, tenant: str, report: RollbackReport) -> in
     root = (store / tenant).resolve()
     removed = 0
     for uri in report.uris:
-        relative = relative_path(uri)
+        # A NUL byte makes no path (resolve raises): it ran after the commit and left every
+        # later copy on disk (#30 low). Such a URI has no copy in the store.
+        relative = relative_path(uri) if "\0" not in uri else None
         path = (root / relative).resolve() if relative is not None else None
         if path is not None and path.is_relative_to(root) and path.is_file():
             path.unlink()

@@ -216,19 +216,20 @@ class StepRunner:
             self.item_filter.item(item)
         return item
 
-    def _copy(self, uri: str) -> Any:
-        """Copy a file into the store, or its placeholder when items are filtered."""
+    def _copy(self, uri: str, filesize: object = None) -> Any:
+        """Copy a file into the store, or its placeholder when items are filtered (`filesize`:
+        the row's, which the file on disk must match)."""
         if self.item_filter is None:
-            return self.files.copy(uri, self.options.dry_run)
+            return self.files.copy(uri, self.options.dry_run, filesize)
         stored, body = self.item_filter.file(uri)
-        return self.files.put(stored, uri, body, self.options.dry_run)
+        return self.files.put(stored, uri, body, self.options.dry_run, filesize)
 
     def _item(self, step: p.Step, record: EntityRecord) -> Item:
         scope = self.scope
         if step.kind == p.USERS:
             return user_item(record, scope)
         if step.kind == p.FILES:
-            copied = self._copy(str(record.base.get("uri") or ""))
+            copied = self._copy(str(record.base.get("uri") or ""), record.base.get("filesize"))
             return file_item(record, scope, copied)
         if step.kind == p.TERMS:
             vocabulary = scope.model.vocabularies[step.destination]

@@ -86,7 +86,24 @@ class Rules:
             return {k: self._json(v, tenant) for k, v in value.items()}
         if isinstance(value, list):
             return [self._json(v, tenant) for v in value]
-        return value
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return self.number(value)  # access times, GPS coordinates: personal too (#30)
+        return value  # true, false, null: structure, not data
+
+    def number(self, value: int | float) -> int | float:
+        """Return a keyed number of the same type and shape: each digit drawn from the keyed
+        stream, sign, decimal point and exponent kept (33.3152 → 71.0489)."""
+        text = repr(value)
+        if not any(c.isdigit() for c in text):  # inf, nan
+            return value
+        mantissa, e, exponent = text.partition("e")
+        chooser = random.Random(self.digest("number", text))
+        drawn = "".join(chooser.choice(DIGITS) if c.isdigit() else c for c in mantissa)
+        if drawn == mantissa:  # every digit drew itself: shift the last one
+            at = max(i for i, c in enumerate(drawn) if c.isdigit())
+            drawn = drawn[:at] + _next(drawn[at]) + drawn[at + 1 :]
+        result = drawn + e + exponent
+        return int(result) if isinstance(value, int) else float(result)
 
     def _filename(self, value: Any, tenant: object) -> str:
         suffix = PurePosixPath(str(value)).suffix[:16]

@@ -7,19 +7,17 @@ never altered: one with another character set is reported, for a DBA to decide.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 
-from pseamigrate.db import connection, where
+from pseamigrate.db import connection, quote_name, where
 from pseamigrate.errors import ConfigError, VerificationMismatch
 
 CHARSET = "utf8mb4"
 COLLATION = "utf8mb4_unicode_ci"
-_NAME = re.compile(r"[A-Za-z0-9_$-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -37,9 +35,8 @@ class InitResult:
 
 def create_statement(database: str) -> str:
     """Return the CREATE DATABASE statement for the target (name checked, then quoted)."""
-    if not _NAME.fullmatch(database):
-        raise ConfigError(f"target database name {database!r} is not a plain MySQL name")
-    return f"CREATE DATABASE `{database}` CHARACTER SET {CHARSET} COLLATE {COLLATION}"
+    quoted = quote_name(database, "the target database name")
+    return f"CREATE DATABASE {quoted} CHARACTER SET {CHARSET} COLLATE {COLLATION}"
 
 
 def init_target(
