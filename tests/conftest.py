@@ -33,6 +33,7 @@ SHARED = next(
 DRUPAL_CORE_FIXTURES = SHARED / "fixtures" / "drupal-core"
 _db_counter = itertools.count(1)
 MEMORY_ROOT = Path("/dev/shm")
+MEMORY_PREFIX = "pm"  # /dev/shm/pm<pid of the pytest session>
 MEMORY_BASE_ENV = "PSEAMIGRATE_TEST_MEMORY"  # "0" keeps pytest's temporary folders on disk
 
 
@@ -45,7 +46,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if os.environ.get(MEMORY_BASE_ENV) == "0" or not _in_memory(MEMORY_ROOT):
         return
     _remove_stale_bases()
-    base = MEMORY_ROOT / f"pseamigrate-tests-{os.getpid()}"
+    # Short: socket paths must stay under 108 bytes, and rendered tables under 80 columns wrap
+    # long paths that tests look for.
+    base = MEMORY_ROOT / f"{MEMORY_PREFIX}{os.getpid()}"
     config.option.basetemp = str(base)
     config.stash[_memory_base] = base
 
@@ -66,8 +69,8 @@ def _in_memory(path: Path) -> bool:
 
 def _remove_stale_bases() -> None:
     """Remove base folders of sessions that died without their `pytest_unconfigure`."""
-    for stale in MEMORY_ROOT.glob("pseamigrate-tests-*"):
-        pid = stale.name.rsplit("-", 1)[-1]
+    for stale in MEMORY_ROOT.glob(f"{MEMORY_PREFIX}*"):
+        pid = stale.name.removeprefix(MEMORY_PREFIX)
         if pid.isdigit() and not Path(f"/proc/{pid}").exists():
             shutil.rmtree(stale, ignore_errors=True)
 

@@ -29,6 +29,7 @@ from sqlalchemy.engine import URL
 from typer.testing import CliRunner
 
 from pseamigrate.cli import app
+from pseamigrate.encryption.filestore import create_files_key
 from pseamigrate.sample import build_site
 from pseamigrate.servers import LocalServer
 from tests.conftest import _admin as admin
@@ -160,6 +161,9 @@ def _project(installed: Installed, sites: Sites, target: str) -> Path:
         "PSEA_TARGET_URL": sites.encrypted.url(target).render_as_string(hide_password=False),
     }
     folder = installed.workdir
+    key = folder / "keys" / "files.key"  # the store's master key: attachments are sealed
+    if not key.exists():
+        create_files_key(key)
     project = folder / "pseamigrate.yaml"
     project.write_text(
         "sites:\n"
@@ -167,7 +171,8 @@ def _project(installed: Installed, sites: Sites, target: str) -> Path:
         f"    mapping: {folder / 'core.yaml'}\n"
         "  demo:\n    tenant: demo\n    connection: {url_env: PSEA_DEMO_URL}\n"
         f"    mapping: {mappings / 'sites' / 'demo.yaml'}\n    files_dir: {sites.files}\n"
-        f"target:\n  connection: {{url_env: PSEA_TARGET_URL}}\n  files_dir: {folder / 'store'}\n",
+        f"target:\n  connection: {{url_env: PSEA_TARGET_URL}}\n  files_dir: {folder / 'store'}\n"
+        f"  files_key: {key}\n",
         encoding="utf-8",
     )
     return project

@@ -69,10 +69,10 @@ def _gate(server: LocalServer, schema: str) -> None:
 
 
 def test_mariadb_temporary_table_on_disk_is_plaintext_until_tmpdir_is_on_tmpfs(
-    tmp_path: Path,
+    disk_path: Path,
 ) -> None:
     options = {"aria_pagecache_buffer_size": "131072"}
-    with running_server("mariadb", tmp_path / "mariadb", options) as server:
+    with running_server("mariadb", disk_path / "mariadb", options) as server:
         apply_setup(server, plan_setup(server, tmpdir=False))  # everything but tmpdir
         server.restart()
         enable_encryption(server.url())
@@ -130,9 +130,9 @@ def _temp_table_scan(server: LocalServer, canary: str) -> list[Path]:
 
 
 def test_mysql_temporary_tablespaces_are_plaintext_until_they_are_on_tmpfs(
-    tmp_path: Path,
+    disk_path: Path,
 ) -> None:
-    with running_server("mysql", tmp_path / "mysql", {"innodb_buffer_pool_size": "8M"}) as server:
+    with running_server("mysql", disk_path / "mysql", {"innodb_buffer_pool_size": "8M"}) as server:
         apply_setup(server, plan_setup(server, tmpdir=False))
         server.restart()
         enable_encryption(server.url())
@@ -154,14 +154,14 @@ def test_mysql_temporary_tablespaces_are_plaintext_until_they_are_on_tmpfs(
 
 
 @pytest.mark.parametrize("flavor", ["mysql", "mariadb"])
-def test_query_logs_are_plaintext_until_setup_turns_them_off(flavor: str, tmp_path: Path) -> None:
+def test_query_logs_are_plaintext_until_setup_turns_them_off(flavor: str, disk_path: Path) -> None:
     logs_on = {
         "general_log": "ON",
         "slow_query_log": "ON",
         "long_query_time": "0",
         "log_output": "FILE,TABLE",
     }
-    with running_server(flavor, tmp_path / flavor, {"log-bin": "binlog"}) as server:  # type: ignore[arg-type]
+    with running_server(flavor, disk_path / flavor, {"log-bin": "binlog"}) as server:  # type: ignore[arg-type]
         plan = plan_setup(server)
         options = {**plan.options, **logs_on}
         apply_setup(server, SetupPlan(plan.flavor, plan.files, "", options, plan.tmpdir))

@@ -125,10 +125,10 @@ def test_project_file_tls_keys_are_validated(
         tls_policy(url)
 
 
-def test_declared_volumes_and_tmpfs_protect_a_path_a_plain_disk_does_not(tmp_path: Path) -> None:
+def test_declared_volumes_and_tmpfs_protect_a_path_a_plain_disk_does_not(disk_path: Path) -> None:
     assert protection("/dev/shm/x", [], local=True) is not None  # tmpfs
-    assert protection(str(tmp_path), [], local=True) is None  # ext4 here
-    assert protection(str(tmp_path / "logs"), [str(tmp_path)], local=True) is not None
+    assert protection(str(disk_path), [], local=True) is None  # ext4 here
+    assert protection(str(disk_path / "logs"), [str(disk_path)], local=True) is not None
     assert protection("/dev/shm/x", [], local=False) is None  # not our host: only a declaration
 
 
