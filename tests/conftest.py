@@ -32,6 +32,10 @@ SHARED = next(
 )
 DRUPAL_CORE_FIXTURES = SHARED / "fixtures" / "drupal-core"
 _db_counter = itertools.count(1)
+# Captured output is 160 columns wide (pseamigrate/console/__init__.py) unless COLUMNS says
+# otherwise; pytest-xdist's workers get COLUMNS=80 from somewhere, which wraps long tmp paths in
+# tables that tests read. Every process of the suite renders as a plain run does.
+os.environ.pop("COLUMNS", None)
 MEMORY_ROOT = Path("/dev/shm")
 MEMORY_PREFIX = "pm"  # /dev/shm/pm<pid of the pytest session>
 MEMORY_BASE_ENV = "PSEAMIGRATE_TEST_MEMORY"  # "0" keeps pytest's temporary folders on disk

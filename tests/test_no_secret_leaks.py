@@ -106,6 +106,10 @@ def _arguments(project: Project, command: str) -> list[str]:
         "server dump": [],
         "server restore-check": [],
         "server health-timer": [],
+        "files export": ["iraq", str(tmp / "export")],
+        "files cat": ["1"],
+        "files encrypt-store": ["--dry-run"],
+        "files rotate-key": ["--dry-run"],
     }[command]
 
 
@@ -235,6 +239,8 @@ EXPECTED = {
     **{f"server {name}": {0, 1, 2} for name in ("init", "start", "stop", "create-database")},
     **{f"server {name}": {0, 1, 2} for name in ("migration-account", "dump", "restore-check")},
     "server health-timer": {0, 1, 2},
+    # No files_key and no files_dir in this project: the store commands refuse or find nothing.
+    **{f"files {name}": {0, 1, 2, 4} for name in ("export", "cat", "encrypt-store", "rotate-key")},
 }
 
 
