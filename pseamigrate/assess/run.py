@@ -95,6 +95,7 @@ def assess_site(
         result = SiteAssessment(
             site.name, s.model.layout, s.model.drupal_version, str(site.mapping or "") or None
         )
+        result.timezone = s.model.timezone.name
         result.add(problem)
         result.findings.extend(structure_findings(ctx))
         result.findings.extend(timezone_findings(ctx))

@@ -29,7 +29,7 @@ from pseamigrate.mapping.model import (
     VocabularyMapping,
     Where,
 )
-from pseamigrate.mapping.zones import TIMEZONE_OPTIONS, is_zone
+from pseamigrate.mapping.zones import TIMEZONE_OPTIONS, is_zone, zone_shown
 from pseamigrate.resources import MAPPINGS_DIR
 from pseamigrate.yamldoc import (
     LocDict,
@@ -268,7 +268,9 @@ def _timezones(doc: LocDict, path: str, problems: _Problems) -> None:
     """A time zone must be a name this machine knows (a typo would fail every row)."""
     for option in TIMEZONE_OPTIONS:
         if option in doc and not is_zone(doc[option]):
-            message = f"unknown time zone '{shown(doc[option])}' (a name such as UTC, Asia/Baghdad)"
+            message = (
+                f"unknown time zone '{zone_shown(doc[option])}' (a name such as UTC, Asia/Baghdad)"
+            )
             problems.at(doc, option, f"{path}.{option}", message)
 
 

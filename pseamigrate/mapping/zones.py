@@ -12,6 +12,7 @@ the same setting, so they agree. Every other conversion keeps Drupal Migrate's d
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -31,6 +32,16 @@ class UnixDate:
     column: str  # the destination: `date_received`, or `child.column` inside a sub_process
     step: Step
     zone: str | None  # the step's own `to_timezone`; None: the site's time zone
+
+
+def zone_shown(value: object) -> str:
+    """Return a time zone name from a file for a message when it looks like one (`Area/City`),
+    else say it is none: a message must not carry arbitrary file content."""
+    text = str(value)
+    return text if _ZONE_NAME.fullmatch(text) else "(not a zone name)"
+
+
+_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+-]{0,30}(/[A-Za-z0-9_+-]{1,30}){0,2}")
 
 
 def is_zone(name: object) -> bool:
