@@ -101,6 +101,23 @@ def _check_time_zones(ctx: _Context, em: EntityMapping) -> None:
         else:
             continue
         ctx.warn(found.step.where, message)
+    for pf, step in _datetime_steps(ctx, em):
+        zone = step.options.get("to_timezone", "UTC")
+        if zone != "UTC":
+            message = f"{pf.destination} is a datetime column, which holds UTC, not {zone}"
+            ctx.warn(step.where, message)
+
+
+def _datetime_steps(ctx: _Context, em: EntityMapping) -> list[tuple[ProcessField, Step]]:
+    """Return the format_date steps writing a datetime column (created_at, changed_at…)."""
+    entity = ctx.model.entities.get(em.destination)
+    found = []
+    for pf in em.process:
+        column = entity.column(pf.destination) if entity is not None else None
+        kind = column.type if column is not None else BASE_DESTINATIONS.get(pf.destination)
+        if kind == "datetime":
+            found += [(pf, step) for step in pf.steps if step.plugin == "format_date"]
+    return found
 
 
 def review_warnings(mapping: SiteMapping) -> list[Problem]:

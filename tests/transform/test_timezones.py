@@ -10,6 +10,7 @@ import pytest
 
 from pseamigrate.drupal.model import SiteTimeZone
 from pseamigrate.errors import MappingError
+from pseamigrate.mapping.check import check_findings
 from pseamigrate.mapping.load import load_mapping
 from pseamigrate.mapping.scaffold import scaffold_mapping
 from pseamigrate.mapping.zones import in_site_timezone, site_dated, unix_dates
@@ -137,3 +138,22 @@ def test_a_drupal_datetime_with_hours_becomes_the_date_in_the_sites_zone(tmp_pat
     }
     values = transform_row(referral, {"field_referral_date": "2024-01-30T21:40:00"})
     assert values["referral_date"] == "2024-01-31"
+
+
+def test_check_warns_when_a_datetime_column_gets_a_local_time(tmp_path: Path) -> None:
+    process = (
+        "      created_at: {plugin: format_date, source: created, from_format: U,\n"
+        "        to_timezone: Asia/Baghdad}\n"
+        "      changed_at: {plugin: format_date, source: changed, from_format: U,\n"
+        "        to_timezone: UTC}\n"
+    )
+    em = _entity(tmp_path, process)
+    mapping = load_mapping(tmp_path / "m.yaml")
+    warnings = [w for w in check_findings(mapping, crp_site("iraq")).warnings if "UTC" in w.message]
+    assert [(w.path, w.message) for w in warnings] == [
+        (
+            "entities.e.process.created_at",
+            "created_at is a datetime column, which holds UTC, not Asia/Baghdad",
+        )
+    ]
+    assert em.field("created_at") is not None
