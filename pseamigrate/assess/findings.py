@@ -63,6 +63,7 @@ class SiteAssessment:
     drupal_version: int
     mapping: str | None
     findings: list[Finding] = field(default_factory=list)
+    timezone: str = ""  # the zone Unix times become dates in (#22; finding `timezone` says more)
 
     def add(self, finding: Finding | None) -> None:
         """Keep a finding (None: the check found nothing)."""
@@ -99,6 +100,7 @@ class Assessment:
                     "layout": s.layout,
                     "drupal_version": s.drupal_version,
                     "mapping": s.mapping,
+                    "timezone": s.timezone,
                     "findings": [f.as_dict() for f in _ordered(s.findings)],
                 }
                 for s in self.sites

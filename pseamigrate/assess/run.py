@@ -15,6 +15,7 @@ from pseamigrate.assess.files import file_findings
 from pseamigrate.assess.findings import Assessment, Finding, SiteAssessment
 from pseamigrate.assess.identities import Identities, collect, identity_findings
 from pseamigrate.assess.structure import structure_findings
+from pseamigrate.assess.zones import timezone_findings
 from pseamigrate.config import Settings, SiteSettings
 from pseamigrate.db import connection, reading, where
 from pseamigrate.drupal.facts import site_facts
@@ -96,8 +97,10 @@ def assess_site(
         result = SiteAssessment(
             site.name, s.model.layout, s.model.drupal_version, str(site.mapping or "") or None
         )
+        result.timezone = s.model.timezone.name
         result.add(problem)
         result.findings.extend(structure_findings(ctx))
+        result.findings.extend(timezone_findings(ctx))
         result.findings.extend(content_findings(ctx))
         result.findings.extend(file_findings(ctx, files_root(site, project)))
         collect(ctx, identities)

@@ -24,6 +24,7 @@ def show_assessment(assessment: Assessment, *, json_out: bool) -> None:
     for site in assessment.sites:
         title = f"Site {site.site}: Drupal {site.drupal_version} ({site.layout}), "
         title += f"mapping {site.mapping or 'none'}"
+        title += f", time zone {site.timezone}" if site.timezone else ""
         _findings_table(title, site.findings)
     if assessment.shared:
         _findings_table("Across sites", assessment.shared)

@@ -23,6 +23,7 @@ from pseamigrate.drupal.model import Bundle, FieldInstance, FieldStorage, SiteMo
 from pseamigrate.mapping.lossless import (
     Fed,
     child_pipeline,
+    date_zones,
     drupal_date_format,
     keep_in_extra,
     lookup_step,
@@ -61,12 +62,14 @@ REVIEW_HEADER = (
     "# `review:` (or its reason starts with REVIEW) and `mappings check` lists it as a warning.\n"
     "# Delete the marker when you agree, or change the mapping.\n"
 )
+UTC_ZONES = {"from_timezone": "UTC", "to_timezone": "UTC"}
 BASE_PROCESS: dict[str, Any] = {
     "title": "title",
     "author_id": {"plugin": "lookup", "source": "uid", "entity": "user"},
     "published": "status",
-    "created_at": {"plugin": "format_date", "source": "created", "from_format": "U"},
-    "changed_at": {"plugin": "format_date", "source": "changed", "from_format": "U"},
+    # Moments: datetime columns hold UTC (#22), and the scaffold says so.
+    "created_at": {"plugin": "format_date", "source": "created", "from_format": "U", **UTC_ZONES},
+    "changed_at": {"plugin": "format_date", "source": "changed", "from_format": "U", **UTC_ZONES},
 }
 
 
@@ -218,14 +221,16 @@ def _pipeline(storage: FieldStorage, column: Column, site: SiteModel) -> Any:
     source = storage.name
     if column.type in ("term", "ref", "file", "member"):
         return lookup_step(storage, column)
-    if column.type in ("date", "datetime") and field_kind(storage) == "rawdate":
+    unix_time = column.type == "date" and field_kind(storage) == "integer"
+    if column.type in ("date", "datetime") and (field_kind(storage) == "rawdate" or unix_time):
         to_format = "Y-m-d" if column.type == "date" else "Y-m-d H:i:s"
-        from_format = drupal_date_format(storage, site)
+        from_format = "U" if unix_time else drupal_date_format(storage, site)
         return {
             "plugin": "format_date",
             "source": source,
             "from_format": from_format,
             "to_format": to_format,
+            **date_zones(storage, column, site, from_format),
         }
     if column.values and storage.allowed_values:
         matched = value_map(storage, column)

@@ -14,6 +14,7 @@ from typing import Any
 from pseamigrate.drupal.model import EntityRecord, SiteModel
 from pseamigrate.errors import UnmappedValue
 from pseamigrate.mapping.model import EntityMapping, ProcessField
+from pseamigrate.mapping.zones import site_dated
 from pseamigrate.memo import IdentityCache
 from pseamigrate.migrate.items import IGNORED, Child, Item
 from pseamigrate.migrate.lookups import IdMaps, source_key
@@ -50,6 +51,8 @@ def transformed(
 ) -> dict[str, Any] | None:
     """Run the mapping on one record; None when the row failed or was skipped."""
     row = source_row(record, scope.site)
+    # Unix times become dates in the site's own time zone, unless the mapping names one.
+    em = site_dated(em, scope.model.entities.get(em.destination), scope.site.timezone.name)
     ctx = Context(lookup=scope.ids.get)
     try:
         result = transform_row(em, row, ctx)

@@ -7,12 +7,14 @@ which referrals point at).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import random
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pseamigrate.sample import text
 from pseamigrate.sample.comments import Comment, CommentMaker
@@ -159,6 +161,7 @@ class SiteContent:
             "big_narrative": [],
             "shared_emails": [u.uid for u in self.users[self._own_users() :]],
             "missing_files": [],
+            "midnight_dates": [],
         }
 
     def count(self, bundle: BundleSpec) -> int:
@@ -339,6 +342,8 @@ class SiteContent:
             return rng.choice(spec.allowed)[0]
         if kind == "date":
             return _date(node.created - rng.randrange(86400 * 10))
+        if kind == "unixdate":
+            return self._unix_date(node, index, rng.randrange(86400 * 10))
         if kind == "bool":
             return rng.randint(0, 1)
         if kind == "int":
@@ -352,6 +357,22 @@ class SiteContent:
         if spec.name == "field_complaint_code":
             return f"CRP-{self.spec.code}-{index + 1:05d}"
         return f"{spec.name.removeprefix('field_')}-{rng.randint(1, 999):03d}"
+
+    def _unix_date(self, node: Node, index: int, back: int) -> int:
+        """Return a Unix time on the day `back` seconds before `node` was created, in the site's
+        time zone: in office hours, or (every 11th node from the 6th) near midnight on the side
+        where UTC has another calendar date; note the nodes whose UTC date differs."""
+        zone = ZoneInfo(self.spec.timezone)
+        day = dt.datetime.fromtimestamp(node.created - back, zone).date()
+        offset = dt.datetime.combine(day, dt.time(12), zone).utcoffset() or dt.timedelta()
+        if index % 11 == 5 and offset:
+            clock = dt.time(0, 40) if offset > dt.timedelta() else dt.time(23, 20)
+        else:
+            clock = dt.time(9 + back % 8, back // 8 % 60)
+        stamp = int(dt.datetime.combine(day, clock, zone).timestamp())
+        if _date(stamp) != day.isoformat():
+            self.planted["midnight_dates"].append(node.nid)
+        return stamp
 
     def _file(self, delta: int) -> tuple[int, str]:
         self._fid += 1
