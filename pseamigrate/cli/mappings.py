@@ -77,16 +77,31 @@ def mappings_check(
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail on warnings too (decisions left to review).")
     ] = False,
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline",
+            help="Do not connect to the site: check the file alone (keys, steps, callbacks).",
+        ),
+    ] = False,
 ) -> None:
-    """Check each site's mapping against the live site: every field mapped or ignored, types fit.
+    """Check each site's mapping against the live site, then run every source row through the
+    run's own transforms (what `migrate --dry-run` does, without the target).
 
-    Warnings (decisions the scaffold took, values kept in extra) fail it only with --strict.
+    It fails when a field is neither mapped nor ignored, a type does not fit, a coded value has
+    no model value, or any row would fail, naming each failing row's source id. Passing means
+    `migrate --dry-run` fails no row. Warnings (decisions the scaffold took, values kept in
+    extra) fail it only with --strict. A site it cannot reach fails the check (the file alone
+    was checked); --offline checks the file alone and says so.
 
     Example: pseamigrate mappings check iraq drc --strict
     """
-    from pseamigrate.mapping.commands import check_sites
+    from pseamigrate.migrate.rehearse import check_sites
 
-    _show(check_sites(settings(ctx), sites or [], canonical_model(ctx, model)), json_out, strict)
+    found = check_sites(
+        settings(ctx), sites or [], canonical_model(ctx, model), offline, console.info
+    )
+    _show(found, json_out, strict)
 
 
 @mappings_app.command("validate")

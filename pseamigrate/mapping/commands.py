@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pseamigrate.config import Settings, SiteSettings
+from pseamigrate.config import SiteSettings
 from pseamigrate.drupal.model import SiteModel
 from pseamigrate.errors import ConfigError, MappingError, RefusedForSafety, UsageProblem
 from pseamigrate.mapping.check import check_findings, review_warnings
@@ -18,19 +18,44 @@ from pseamigrate.mapping.scaffold import UNMAPPED_MODES, scaffold_mapping
 from pseamigrate.target.model import CanonicalModel, load_model
 from pseamigrate.yamldoc import Problem
 
+# What a check covered, from least to most: the file alone (`--offline`, or the site could not
+# be reached), the file against the site's content model, or every row through the run's
+# transforms (the default: `pseamigrate.migrate.rehearse`).
+FILE_ONLY, CONTENT_MODEL, ROWS = "file", "content model", "rows"
+
+
+@dataclass(frozen=True)
+class RowFailures:
+    """Source rows the run would fail for one reason in one step, with every source id."""
+
+    step: str  # the run's step label: "complaint", "complaint revisions", "complaint notes"…
+    entity: str  # the ledger's source entity: node:complaint, node_revision:complaint…
+    column: str  # the column the reason names ("" when the row's parent failed)
+    reason: str  # as the run words it, without ids or values
+    ids: tuple[str, ...]
+
 
 @dataclass(frozen=True)
 class SiteCheck:
-    """The outcome of checking one site's mapping: its file, every problem and every warning."""
+    """The outcome of checking one site's mapping: its file, every problem and every warning,
+    what the check covered (`scope`) and, when it ran the transforms, every failing row."""
 
     site: str
     mapping: str
     problems: tuple[Problem, ...]
     warnings: tuple[Problem, ...] = ()
+    scope: str = CONTENT_MODEL
+    rows: int = 0  # source rows run through the transforms (scope ROWS)
+    failures: tuple[RowFailures, ...] = ()
+    note: str = ""  # why the check covered less than the rows (offline, unreachable)
 
     def passed(self, strict: bool = False) -> bool:
         """Tell whether the mapping passes (`strict`: warnings count as failures too)."""
-        return not self.problems and not (strict and self.warnings)
+        return not self.problems and not self.failures and not (strict and self.warnings)
+
+    def failed_rows(self) -> int:
+        """Return how many distinct rows would fail (a row may fail for several reasons)."""
+        return len({(f.entity, i) for f in self.failures for i in f.ids})
 
 
 def read_site_model(site: SiteSettings) -> SiteModel:
@@ -77,21 +102,6 @@ def check_file(path: Path, site_model: SiteModel, model: CanonicalModel | None =
         return SiteCheck("", str(path), _problems(exc))
     findings = check_findings(mapping, site_model, model)
     return SiteCheck(mapping.site, str(path), tuple(findings.problems), tuple(findings.warnings))
-
-
-def check_sites(
-    settings: Settings, names: list[str], model: CanonicalModel | None = None
-) -> list[SiteCheck]:
-    """Check the named sites' mappings (all sites if none named) against the live sites."""
-    settings.require_file()
-    model = model or load_model()
-    results = []
-    for name in names or list(settings.sites):
-        site = settings.site(name)
-        if site.mapping is None:
-            raise ConfigError(f"site {name!r} has no 'mapping:' path in the project file")
-        results.append(check_file(site.mapping, read_site_model(site), model))
-    return results
 
 
 def validate_files(paths: list[Path]) -> list[SiteCheck]:
