@@ -27,6 +27,18 @@ from tests.mapping.lossless import MESSAGE, assert_lossless
 from tests.mapping.test_scaffold import HUMAN_EDITS
 
 runner = CliRunner()
+# Live sites hold rows too: some complaints have no status, which the required column needs (a
+# default, as the shipped template has); the generated Iraq also has two statuses of its own
+# (#22) a person maps to the model's words.
+STATUS_DEFAULT = (
+    "        source: field_complaint_status\n",
+    "        source: field_complaint_status\n        default_value: new\n",
+)
+LIVE_EDITS = {site: [*edits, STATUS_DEFAULT] for site, edits in HUMAN_EDITS.items()}
+LIVE_EDITS["iraq"] += [
+    ("awaiting_review: TODO", "awaiting_review: in_progress  #"),
+    ("escalated: TODO", "escalated: referred  #"),
+]
 SITES = ("demo", "iraq", "drc", "syria")
 
 
@@ -104,7 +116,7 @@ def test_scaffold_on_live_sites_then_human_edits_pass_check(
     assert result.stdout.count("problem(s)") == 4
     for site in SITES:
         text = targets[site].read_text(encoding="utf-8")
-        for before, after in HUMAN_EDITS[site]:
+        for before, after in LIVE_EDITS[site]:
             text = text.replace(before, after, 1)
         targets[site].write_text(text, encoding="utf-8")
     result = runner.invoke(app, ["--config", str(config), "mappings", "check", "--json"])
@@ -154,15 +166,21 @@ def test_scaffold_extra_passes_check_and_loses_no_value(
         assert result.exit_code == 0, result.stderr
         assert "0 TODO(s) to resolve" in result.stderr
     result = runner.invoke(app, [*config, "mappings", "check"])
-    assert result.exit_code == 0, result.stderr
-    assert result.stdout.count("ok  ") == 4
-    assert "warning:" in result.stdout and "problem(s)" not in result.stdout
+    # A decision only a person can make remains (#22): Iraq's own statuses (and complaints
+    # without a status) leave the required status empty; check names those rows and no other.
+    assert result.exit_code == 1, result.stderr
+    assert "iraq.yaml: 0 problem(s), " in result.stdout
+    failing = [line for line in result.stdout.splitlines() if "row(s) would fail:" in line]
+    assert any(line.startswith("  complaint (node:complaint) status: ") for line in failing)
+    assert all(
+        "status: required, but the mapping gave no value" in line
+        or "its node is not in the target" in line
+        for line in failing
+    ), failing
+    assert "warning:" in result.stdout
     assert "extra/camp_name: to review: the model has no column for it" in result.stdout
     assert "value 'camp_committee' of field_intake_channel: kept as it is" in result.stdout
     assert "extra/old_case_number: to review: a deleted field whose rows remain" in result.stdout
-    strict = runner.invoke(app, [*config, "mappings", "check", "--strict"])
-    assert strict.exit_code == 1
-    assert strict.stdout.count("ok  ") < 4
     for site in SITES:
         checked, messages = assert_lossless(urls[site], load_mapping(targets[site]))
         assert checked > 100, site  # field values of many nodes were followed
