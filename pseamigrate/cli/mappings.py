@@ -104,6 +104,32 @@ def mappings_check(
     _show(found, json_out, strict)
 
 
+@mappings_app.command("values")
+def mappings_values(
+    ctx: typer.Context,
+    site: SiteArgument,
+    column: Annotated[
+        str, typer.Argument(help="One coded column as ENTITY.COLUMN (default: every one).")
+    ] = "",
+    model: ModelOption = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """List each coded column's crosswalk: the source field's allowed values, the values its
+    nodes hold (with counts), the model's values, and what the mapping does with each (mapped
+    to…, default, kept in extra, fails), found by running the mapping's own pipeline.
+
+    Exits 1 when a value held by some node fails its row (a decision is left to a person).
+
+    Example: pseamigrate mappings values iraq complaint.status
+    """
+    from pseamigrate.migrate.crosswalk import site_values
+
+    found = site_values(settings(ctx).site(site), canonical_model(ctx, model), column)
+    mappings_view.show_values(found, json_out)
+    if any(coded.failing() for coded in found):
+        raise typer.Exit(EXIT_FAILED)
+
+
 @mappings_app.command("validate")
 def mappings_validate(
     files: Annotated[list[Path], typer.Argument(help="Mapping files.", dir_okay=False)],

@@ -7,10 +7,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.table import Table
+from rich.text import Text
+
 from pseamigrate.console import info, out, print_json
 
 if TYPE_CHECKING:
     from pseamigrate.mapping.commands import RowFailures, SiteCheck
+    from pseamigrate.migrate.crosswalk import CodedColumn
 
 MAX_IDS = 20  # ids a terminal line shows; --json carries them all
 
@@ -93,4 +97,44 @@ def _as_json(result: SiteCheck, strict: bool) -> dict[str, Any]:
             for f in result.failures
         ],
         "warnings": [dataclasses.asdict(w) for w in result.warnings],
+    }
+
+
+def show_values(columns: Sequence[CodedColumn], json_out: bool) -> None:
+    """Render coded columns' crosswalks: a table per column (values are list codes, printed
+    literally), or JSON."""
+    if json_out:
+        print_json([_coded_json(c) for c in columns])
+        return
+    for coded in columns:
+        need = "required" if coded.required else "optional"
+        title = (
+            f"{coded.name} ({need}) <- {coded.bundle}.{coded.source}; "
+            f"model values: {', '.join(coded.model_values)}"
+        )
+        table = Table(title=Text(title), title_justify="left")
+        for name in ("source value", "allowed", "nodes", "what the mapping does"):
+            table.add_column(Text(name), overflow="fold")
+        for value in coded.values:
+            style = "red" if value.fate == "fails" and value.rows else ""
+            allowed = "yes" if value.allowed else "no"
+            table.add_row(
+                Text(value.value), Text(allowed), Text(str(value.rows)), Text(value.text, style)
+            )
+        out.print(table)
+        failing = coded.failing()
+        if failing:
+            out.print(Text(f"  decision left: {len(failing)} stored value(s) fail their rows"))
+
+
+def _coded_json(coded: CodedColumn) -> dict[str, Any]:
+    return {
+        "column": coded.name,
+        "bundle": coded.bundle,
+        "source": coded.source,
+        "required": coded.required,
+        "allowed": list(coded.allowed),
+        "model_values": list(coded.model_values),
+        "values": [dataclasses.asdict(v) for v in coded.values],
+        "mapping": f"{coded.where.file}:{coded.where.line}",
     }

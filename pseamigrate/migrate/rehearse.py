@@ -28,6 +28,7 @@ from pseamigrate.mapping.commands import (
 from pseamigrate.mapping.load import load_mapping
 from pseamigrate.mapping.model import SiteMapping
 from pseamigrate.migrate import plan as p
+from pseamigrate.migrate.crosswalk import coded_columns, undecided_message
 from pseamigrate.migrate.files import FileStore
 from pseamigrate.migrate.items import FAILED, Item
 from pseamigrate.migrate.lookups import IdMaps
@@ -103,8 +104,19 @@ def _live(
             return SiteCheck(
                 mapping.site, path, problems, warnings, CONTENT_MODEL, note=STATIC_NOTE
             )
+        decisions = tuple(_undecided(opened, mapping, model))
         rows, failures = rehearse(opened, mapping, site, model)
-        return SiteCheck(mapping.site, path, (), warnings, ROWS, rows, failures)
+        return SiteCheck(mapping.site, path, decisions, warnings, ROWS, rows, failures)
+
+
+def _undecided(opened: DrupalSite, mapping: SiteMapping, model: cm.CanonicalModel) -> list[Problem]:
+    """Name each required coded column whose stored values the mapping leaves without a model
+    value: a decision only a person can make (the rows it fails are listed as well)."""
+    return [
+        Problem(coded.where.file, coded.where.line, coded.where.path, undecided_message(coded))
+        for coded in coded_columns(opened, mapping, model)
+        if coded.required and coded.failing()
+    ]
 
 
 def rehearse(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -172,10 +173,20 @@ def test_status_words_the_model_lacks_fail_check_with_every_row_the_dry_run_fail
     (complaints,) = [f for f in found["failures"] if f["step"] == "complaint"]
     assert complaints["column"] == "status"
     assert complaints["reason"] == "status: required, but the mapping gave no value"
+    decisions = [p["message"] for p in found["problems"]]
     if status == EXTRA_STATUS:
         assert set(complaints["ids"]) == trapped
+        (decision,) = decisions
+        named = re.fullmatch(
+            r"status: 2 source value\(s\) have no model value: awaiting_review \((\d+) rows\), "
+            r"escalated \((\d+) rows\); map them or give a default_value",
+            decision,
+        )
+        assert named is not None, decision
+        assert int(named[1]) + int(named[2]) == len(trapped)
     else:
         assert set(complaints["ids"]) < trapped
+        assert len(decisions) == 1 and "1 source value(s)" in decisions[0]
     assert {f["step"] for f in found["failures"]} >= {"complaint", "complaint revisions"}
     assert_law(code, found, iraq.config)
 
@@ -225,3 +236,27 @@ def test_an_unreachable_site_fails_check_with_the_reason(iraq: Site, tmp_path: P
     code, found = check(config)
     assert code == 1 and found["scope"] == "file"
     assert "could not be reached" in found["problems"][0]["message"]
+
+
+def test_values_lists_each_stored_word_and_what_the_mapping_does(iraq: Site) -> None:
+    args = ["--config", str(iraq.config), "mappings", "values", "iraq", "complaint.status"]
+    iraq.mapping.write_text(_shipped(iraq), encoding="utf-8")
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    (status,) = json.loads(result.stdout)
+    assert status["column"] == "complaint.status" and status["required"] is True
+    assert status["model_values"] == ["new", "in_progress", "referred", "closed"]
+    assert status["allowed"][-2:] == ["awaiting_review", "escalated"]
+    fates = {v["value"]: v for v in status["values"]}
+    trapped = len(iraq.report.planted["unmodelled_statuses"])
+    own = fates["awaiting_review"]["rows"] + fates["escalated"]["rows"]
+    assert own == trapped
+    assert fates["awaiting_review"]["text"] == "mapped to in_progress"
+    assert fates["escalated"]["text"] == "mapped to referred"
+    if "(empty)" in fates:
+        assert fates["(empty)"]["text"] == "default: new"
+    iraq.mapping.write_text(_shipped(iraq).replace(SHIPPED_STATUS, EXTRA_STATUS), "utf-8")
+    table = runner.invoke(app, args)
+    assert table.exit_code == 1
+    assert "kept in extra; the column is required: fails" in table.stdout
+    assert "decision left: 2 stored value(s) fail their rows" in table.stdout
