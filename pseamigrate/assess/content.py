@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from pseamigrate.assess.context import SiteContext, subject
 from pseamigrate.assess.fate import Fate, from_formats
-from pseamigrate.assess.findings import MAX_IDS, Finding, Severity, capped
+from pseamigrate.assess.findings import Finding, Severity, capped
 from pseamigrate.assess.tables import FieldTable
 from pseamigrate.transform.process import parse_any
 
@@ -129,8 +129,7 @@ def _unparseable(table: FieldTable, formats: object) -> tuple[int, list[int]]:
         if entity_id == last or _parses(value, formats):
             continue
         count, last = count + 1, entity_id
-        if len(ids) < MAX_IDS:
-            ids.append(entity_id)
+        ids.append(entity_id)
     return count, ids
 
 
@@ -272,7 +271,7 @@ def four_byte_titles(ctx: SiteContext) -> Iterator[Finding]:
     found = f"FROM {s.q(table)} n WHERE ({test.format(c='n.title')})"
     for row in s.rows(f"SELECT n.type AS t, COUNT(DISTINCT n.nid) AS c {found} GROUP BY n.type"):
         ids = s.rows(
-            f"SELECT DISTINCT n.nid AS id {found} AND n.type = :b ORDER BY n.nid LIMIT {MAX_IDS}",
+            f"SELECT DISTINCT n.nid AS id {found} AND n.type = :b ORDER BY n.nid",
             {"b": row["t"]},
         )
         yield Finding(

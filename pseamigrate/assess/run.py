@@ -52,7 +52,9 @@ def assess_sites(
             say(f"assessing site {site.name!r}")
         try:
             results.append(assess_site(site, canonical, identities, project))
-        except (ConnectionFailed, ConfigError, DrupalReadError) as exc:  # the others go on
+        except ConnectionFailed:
+            raise  # a site it cannot reach is an error with the reason (exit 1), not "Drupal 0"
+        except (ConfigError, DrupalReadError) as exc:  # the others go on
             results.append(_unreadable(site, exc))
     return Assessment(results, list(identity_findings(identities)))
 
@@ -103,9 +105,19 @@ def assess_site(
 
 
 def _mapping(site: SiteSettings) -> tuple[SiteMapping | None, Finding | None]:
-    """Load the site's mapping; a broken one is a finding, and assess goes on without it."""
-    if site.mapping is None:
-        return None, None
+    """Load the site's mapping; a missing or broken one is a finding, and assess goes on
+    without it."""
+    if site.mapping is None or not site.mapping.exists():
+        return None, Finding(
+            site.name,
+            "mapping",
+            "info",
+            str(site.mapping or "mapping"),
+            "no mapping yet: what each field becomes is not known",
+            0,
+            (),
+            f"run pseamigrate mappings scaffold {site.name}",
+        )
     try:
         return load_mapping(site.mapping), None
     except MappingError as exc:

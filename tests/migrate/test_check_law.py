@@ -260,3 +260,23 @@ def test_values_lists_each_stored_word_and_what_the_mapping_does(iraq: Site) -> 
     assert table.exit_code == 1
     assert "kept in extra; the column is required: fails" in table.stdout
     assert "decision left: 2 stored value(s) fail their rows" in table.stdout
+
+
+def test_assess_json_and_html_carry_every_id_of_a_finding(iraq: Site, tmp_path: Path) -> None:
+    iraq.mapping.write_text(_shipped(iraq), encoding="utf-8")
+    page = tmp_path / "assess.html"
+    args = ["--config", str(iraq.config), "assess", "iraq"]
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code in (0, 3), result.stderr
+    findings = json.loads(result.stdout)["sites"][0]["findings"]
+    many = [f for f in findings if len(f["ids"]) > 20]
+    assert many, [(f["check"], f["count"], len(f["ids"])) for f in findings]
+    assert all(f["ids_shown"] == len(f["ids"]) for f in findings)
+    html = runner.invoke(app, [*args, "--html", str(page)])
+    assert html.exit_code in (0, 3), html.stderr
+    listed = ", ".join(str(i) for i in many[0]["ids"])
+    assert listed in page.read_text(encoding="utf-8")
+    shown = runner.invoke(app, args).stdout  # the terminal abbreviates and says so
+    rows = [line.split("│") for line in shown.splitlines()]
+    ids_column = " ".join(cells[6].strip() for cells in rows if len(cells) == 9)  # folded cells
+    assert f"(+{len(many[0]['ids']) - 20} more: --json lists all)" in ids_column
