@@ -30,6 +30,7 @@ from pseamigrate.sample import SiteReport, build_site
 from pseamigrate.servers import LocalServer
 from pseamigrate.target.model import load_model
 from tests.conftest import _admin
+from tests.mapping.test_core_scaffold import CORE_MODEL
 
 runner = CliRunner()
 SHIPPED_STATUS = """\
@@ -280,3 +281,43 @@ def test_assess_json_and_html_carry_every_id_of_a_finding(iraq: Site, tmp_path: 
     rows = [line.split("│") for line in shown.splitlines()]
     ids_column = " ".join(cells[6].strip() for cells in rows if len(cells) == 9)  # folded cells
     assert f"(+{len(many[0]['ids']) - 20} more: --json lists all)" in ids_column
+
+
+REQ = "        required: true\n"
+
+
+@pytest.mark.parametrize("unmapped", ["todo", "extra"])
+@pytest.mark.parametrize("dump", ["d7", "d10"])
+def test_the_law_holds_on_drupal_core(
+    dump: str,
+    unmapped: str,
+    drupal_core: dict[str, URL],
+    mariadb_server: LocalServer,
+    make_db: Any,
+    tmp_path: Path,
+) -> None:
+    """Core's own content through a model that has a place for it, with every kind of mismatch
+    (tests/mapping/test_core_scaffold.py): scaffolded, then checked and dry-run."""
+    _environ("PM_LAWCORE_SITE", drupal_core[dump])
+    _environ("PM_LAWCORE_TARGET", make_db(mariadb_server))
+    model, mapping = tmp_path / "model.yaml", tmp_path / "core.yaml"
+    model.write_text(CORE_MODEL, encoding="utf-8")
+    config = tmp_path / "pseamigrate.yaml"
+    config.write_text(
+        "sites:\n  core:\n    tenant: core\n    connection: {url_env: PM_LAWCORE_SITE}\n"
+        f"    mapping: {mapping}\ntarget:\n  connection: {{url_env: PM_LAWCORE_TARGET}}\n",
+        encoding="utf-8",
+    )
+    args = ["--config", str(config), "mappings", "scaffold", "core", "--model", str(model)]
+    assert runner.invoke(app, [*args, "--unmapped", unmapped]).exit_code == 0
+    code, found = check(config, "--model", str(model))
+    assert_law(code, found, config, model)
+    if unmapped == "extra":
+        assert found["scope"] == "rows" and found["rows"] > 0
+        # The same, with the coded column required: the words the model lacks now fail rows.
+        required = CORE_MODEL.replace("values: [red, green]\n", "values: [red, green]\n" + REQ)
+        model.write_text(required, encoding="utf-8")
+        code, found = check(config, "--model", str(model))
+        assert_law(code, found, config, model)
+        assert code == 1  # d7: colour is not mapped at all; d10: its words fail rows
+        assert found["scope"] == "content model" or found["failed_rows"] > 0
