@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pseamigrate.config import SiteSettings
 from pseamigrate.drupal.model import SiteModel
 from pseamigrate.errors import ConfigError, MappingError, RefusedForSafety, UsageProblem
 from pseamigrate.mapping.check import check_findings, review_warnings
 from pseamigrate.mapping.load import load_mapping
-from pseamigrate.mapping.scaffold import UNMAPPED_MODES, scaffold_mapping
+from pseamigrate.mapping.scaffold import UNMAPPED_MODES, ValueCounts, scaffold_mapping
 from pseamigrate.target.model import CanonicalModel, load_model
 from pseamigrate.yamldoc import Problem
 
@@ -60,6 +61,12 @@ class SiteCheck:
 
 def read_site_model(site: SiteSettings) -> SiteModel:
     """Introspect a live legacy site through the reader (read-only)."""
+    return read_site(site)[0]
+
+
+def read_site(site: SiteSettings) -> tuple[SiteModel, dict[tuple[str, str], dict[str, int]]]:
+    """Introspect a live legacy site and count the values its nodes hold in each list field
+    (current revisions; "" for none): the scaffold writes decisions with their row counts."""
     from pseamigrate.db import connection, reading
     from pseamigrate.drupal import open_site
 
@@ -69,7 +76,34 @@ def read_site_model(site: SiteSettings) -> SiteModel:
         open_site(conn, site.table_prefix, where=what) as opened,
     ):
         model: SiteModel = opened.model
-        return model
+        counts: dict[tuple[str, str], dict[str, int]] = {}
+        for bundle in model.bundles.values():
+            listed = [
+                f.field_name
+                for f in bundle.fields
+                if not f.deleted and _is_list(model, f.entity_type, f.field_name)
+            ]
+            if listed:
+                _count_values(opened.iter_entities(bundle.name), bundle.name, listed, counts)
+        return model, counts
+
+
+def _is_list(model: SiteModel, entity_type: str, field: str) -> bool:
+    storage = model.fields.get((entity_type, field))
+    return storage is not None and bool(storage.allowed_values)
+
+
+def _count_values(
+    batches: Any, bundle: str, fields: list[str], counts: dict[tuple[str, str], dict[str, int]]
+) -> None:
+    for batch in batches:
+        for record in batch:
+            for field in fields:
+                held = counts.setdefault((bundle, field), {})
+                deltas = record.fields.get(field) or ()
+                values = [str(d.get("value")) for d in deltas if d.get("value") not in (None, "")]
+                for value in values or [""]:
+                    held[value] = held.get(value, 0) + 1
 
 
 def scaffold_path(site: SiteSettings, output: Path | None, force: bool = False) -> Path:
@@ -87,11 +121,13 @@ def scaffold_text(
     site_model: SiteModel,
     model: CanonicalModel | None = None,
     unmapped: str = "todo",
+    counts: ValueCounts | None = None,
 ) -> str:
     """Return the first mapping of a site (see `pseamigrate.mapping.scaffold`)."""
     if unmapped not in UNMAPPED_MODES:
         raise UsageProblem(f"--unmapped must be one of {', '.join(UNMAPPED_MODES)}")
-    return scaffold_mapping(site_model, model or load_model(), site.name, site.tenant, unmapped)
+    canonical = model or load_model()
+    return scaffold_mapping(site_model, canonical, site.name, site.tenant, unmapped, counts)
 
 
 def check_file(path: Path, site_model: SiteModel, model: CanonicalModel | None = None) -> SiteCheck:
@@ -136,7 +172,8 @@ def scaffold_site(
     if unmapped not in UNMAPPED_MODES:
         raise UsageProblem(f"--unmapped must be one of {', '.join(UNMAPPED_MODES)}")
     path = scaffold_path(site, output, force or dry_run)
-    text = scaffold_text(site, read_site_model(site), model, unmapped)
+    site_model, counts = read_site(site)
+    text = scaffold_text(site, site_model, model, unmapped, counts)
     if not dry_run:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

@@ -215,9 +215,11 @@ def test_the_lossless_scaffold_fails_check_where_the_dry_run_fails(iraq: Site) -
     args = ["--config", str(iraq.config), "mappings", "scaffold", "iraq"]
     scaffold = runner.invoke(app, [*args, "--unmapped", "extra", "--force"])
     assert scaffold.exit_code == 0, scaffold.stderr
+    assert re.search(r"escalated: TODO \(\d+ rows\)", iraq.mapping.read_text(encoding="utf-8"))
     code, found = check(iraq.config)
     assert_law(code, found, iraq.config)
     assert code == 1  # a decision remains: the statuses the model lacks
+    assert any("maps 'escalated' to 'TODO (" in p["message"] for p in found["problems"])
 
 
 def test_offline_checks_the_file_alone_and_says_so(iraq: Site) -> None:
