@@ -46,13 +46,16 @@ def mappings_scaffold(
         typer.Option(
             "--unmapped",
             help="What has no place in the model: todo (a person decides; check fails until "
-            "then) or extra (kept in extra, ignored with the reason; check passes, warning).",
+            "then) or extra (kept in extra, ignored with the reason; check passes with warnings, "
+            "unless a decision remains, which check names: a required column's stored values "
+            "the model lacks are TODO (N rows) in both modes).",
         ),
     ] = Unmapped.todo,
 ) -> None:
     """Write a first mapping for SITE from its live content model (then edit every TODO).
 
-    With --unmapped extra it passes `mappings check` as it is and loses nothing (see --unmapped).
+    With --unmapped extra it loses nothing and passes `mappings check` as written, unless a
+    decision remains, which check names (see --unmapped).
 
     Example: pseamigrate mappings scaffold iraq --unmapped extra -o mappings/sites/iraq.yaml
     """
