@@ -98,20 +98,27 @@ def bad_dates(ctx: SiteContext, table: FieldTable, fate: Fate) -> Finding | None
     count, ids = _unparseable(table, formats or FALLBACK_FORMATS)
     if not count:
         return None
+    step = fate.step("format_date")
+    kept = step is not None and step.options.get("on_error") == "extra"
     return Finding(
         ctx.name,
         "unparseable_date",
-        "blocker" if formats is not None and fate.kind != "extra" else "warning",
+        "blocker" if formats is not None and fate.kind != "extra" and not kept else "warning",
         subject(table),
         f"{count} {table.bundle} hold date values that do not parse"
         + (" with the mapping's from_format" if formats is not None else ""),
         count,
         capped(ids),
-        _date_action(fate, formats is not None),
+        _date_action(fate, formats is not None, kept),
     )
 
 
-def _date_action(fate: Fate, formatted: bool) -> str:
+def _date_action(fate: Fate, formatted: bool, kept: bool = False) -> str:
+    if kept:  # on_error: extra (transform/process.py): the run handles these rows
+        return (
+            f"{fate.text}: format_date cannot read them; with on_error: extra the date is left "
+            "empty and the value kept in extra, and the rows migrate"
+        )
     if formatted and fate.kind != "extra":
         return (
             f"{fate.text}: format_date cannot read them and the run stops at these rows; add "

@@ -323,3 +323,23 @@ def test_the_law_holds_on_drupal_core(
         assert_law(code, found, config, model)
         assert code == 1  # d7: colour is not mapped at all; d10: its words fail rows
         assert found["scope"] == "content model" or found["failed_rows"] > 0
+
+
+@pytest.mark.parametrize("date", [DATE_EXTRA, DATE_FAILS], ids=["on_error-extra", "fails"])
+def test_assess_judges_fates_as_the_run_does(iraq: Site, date: str) -> None:
+    """A date the mapping keeps in extra (on_error: extra) is no blocker; one that fails is; user
+    fields, which the run keeps in the account's extra, are never "not migrated" (#22 item 3)."""
+    text = _shipped(iraq).replace(INCIDENT, INCIDENT + RECEIVED + date)
+    iraq.mapping.write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["--config", str(iraq.config), "assess", "iraq", "--json"])
+    findings = json.loads(result.stdout)["sites"][0]["findings"]
+    (dates,) = [f for f in findings if f["subject"] == "complaint.field_incident_date"]
+    code, found = check(iraq.config)
+    if date == DATE_EXTRA:
+        assert dates["severity"] == "warning" and "the rows migrate" in dates["action"]
+        assert result.exit_code == 0 and code == 0
+    else:
+        assert dates["severity"] == "blocker" and result.exit_code == 3 and code == 1
+    users = [f for f in findings if f["check"] == "user_field"]
+    assert users and all("kept in the account's extra" in f["action"] for f in users)
+    assert not any("will not be migrated" in f["action"] for f in findings)
