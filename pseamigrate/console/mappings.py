@@ -56,7 +56,9 @@ def show_mapping_checks(results: Sequence[SiteCheck], json_out: bool, strict: bo
             out.print(f"  {_failure_line(failure)}", soft_wrap=True)
         for warning in result.warnings:
             out.print(f"  warning: {warning}", soft_wrap=True)
-        out.print(f"  {_scope_line(result)}", soft_wrap=True)
+        scope = _scope_line(result)
+        if scope:
+            out.print(f"  {scope}", soft_wrap=True)
 
 
 def _scope_line(result: SiteCheck) -> str:
