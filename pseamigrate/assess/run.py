@@ -18,7 +18,7 @@ from pseamigrate.assess.structure import structure_findings
 from pseamigrate.config import Settings, SiteSettings
 from pseamigrate.db import connection, reading, where
 from pseamigrate.drupal.facts import site_facts
-from pseamigrate.drupal.read import open_site
+from pseamigrate.drupal.read import DrupalSite, open_site
 from pseamigrate.errors import (
     ConfigError,
     ConnectionFailed,
@@ -28,6 +28,7 @@ from pseamigrate.errors import (
 )
 from pseamigrate.mapping.load import load_mapping
 from pseamigrate.mapping.model import SiteMapping
+from pseamigrate.migrate.crosswalk import coded_columns, undecided_message
 from pseamigrate.sitefiles import files_root
 from pseamigrate.target.model import CanonicalModel, load_model
 
@@ -99,9 +100,37 @@ def assess_site(
         result.add(problem)
         result.findings.extend(structure_findings(ctx))
         result.findings.extend(content_findings(ctx))
+        if mapping is not None:
+            result.findings.extend(_undecided(site.name, s, mapping, model))
         result.findings.extend(file_findings(ctx, files_root(site, project)))
         collect(ctx, identities)
         return result
+
+
+def _undecided(
+    name: str, opened: DrupalSite, mapping: SiteMapping, model: CanonicalModel
+) -> list[Finding]:
+    """Name the nodes a required coded column fails, judged by the mapping's own pipeline
+    (`migrate.crosswalk`, as `mappings check` and the run do)."""
+    found = []
+    for coded in coded_columns(opened, mapping, model):
+        if not (coded.required and coded.failing()):
+            continue
+        ids = coded.failing_ids()
+        found.append(
+            Finding(
+                name,
+                "undecided_values",
+                "blocker",
+                f"{coded.bundle}.{coded.source}",
+                undecided_message(coded),
+                len(ids),
+                tuple(ids),
+                f"these {coded.bundle} nodes fail the run, with their revisions and notes: "
+                f"see pseamigrate mappings values {name} {coded.name}",
+            )
+        )
+    return found
 
 
 def _mapping(site: SiteSettings) -> tuple[SiteMapping | None, Finding | None]:

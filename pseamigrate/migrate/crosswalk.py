@@ -10,7 +10,6 @@ coded column, whatever was typed: a `static_map` keys on it); nothing else is re
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,11 +59,16 @@ class CodedColumn:
     model_values: tuple[str, ...]
     values: tuple[ValueFate, ...]
     where: Where  # the mapping's pipeline for the column
+    holders: dict[str, list[int]]  # stored value → the nids holding it (assess names them)
 
     @property
     def name(self) -> str:
         """Return `entity.column` (how `mappings values SITE ENTITY.COLUMN` names it)."""
         return f"{self.entity}.{self.column}"
+
+    def failing_ids(self) -> list[int]:
+        """Return the nids holding a value whose rows the run fails, in order."""
+        return sorted({nid for v in self.failing() for nid in self.holders.get(v.value, [])})
 
     def failing(self) -> list[ValueFate]:
         """Return the stored values whose rows the run fails (a decision only a person makes)."""
@@ -103,7 +107,8 @@ def _crosswalk(
     assert pf.source is not None
     storage = _storage(opened, em, pf.source)
     allowed = tuple(a.key for a in storage.allowed_values) if storage is not None else ()
-    stored = _stored(opened, em.bundle, pf.source)
+    holders = _stored(opened, em.bundle, pf.source)
+    stored = {value: len(ids) for value, ids in holders.items()}
     values = [_fate(pf, column, value, stored.get(value, 0), value in allowed) for value in allowed]
     values += [
         _fate(pf, column, value, count, False)
@@ -120,6 +125,7 @@ def _crosswalk(
         tuple(column.values),
         tuple(values),
         pf.where,
+        holders,
     )
 
 
@@ -127,15 +133,16 @@ def _storage(opened: DrupalSite, em: EntityMapping, source: str) -> Any:
     return opened.model.fields.get((em.entity_type, split_source(source)[0]))
 
 
-def _stored(opened: DrupalSite, bundle: str, source: str) -> Counter[str]:
-    """Count the values the bundle's nodes hold in a field (their current revisions)."""
-    counts: Counter[str] = Counter()
+def _stored(opened: DrupalSite, bundle: str, source: str) -> dict[str, list[int]]:
+    """Return the values the bundle's nodes hold in a field (current revisions), each with
+    the nids holding it."""
+    holders: dict[str, list[int]] = {}
     for batch in opened.iter_entities(bundle):
         for record in batch:
             value = source_row(record, opened.model).get(source)
             for one in value if isinstance(value, list) else [value]:
-                counts[EMPTY if one in (None, "") else str(one)] += 1
-    return counts
+                holders.setdefault(EMPTY if one in (None, "") else str(one), []).append(record.id)
+    return holders
 
 
 def _fate(pf: ProcessField, column: cm.Column, value: str, rows: int, allowed: bool) -> ValueFate:

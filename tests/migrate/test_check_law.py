@@ -343,3 +343,21 @@ def test_assess_judges_fates_as_the_run_does(iraq: Site, date: str) -> None:
     users = [f for f in findings if f["check"] == "user_field"]
     assert users and all("kept in the account's extra" in f["action"] for f in users)
     assert not any("will not be migrated" in f["action"] for f in findings)
+
+
+def test_assess_names_every_node_a_status_the_model_lacks_fails(iraq: Site) -> None:
+    iraq.mapping.write_text(_shipped(iraq).replace(SHIPPED_STATUS, EXTRA_STATUS), "utf-8")
+    result = runner.invoke(app, ["--config", str(iraq.config), "assess", "iraq", "--json"])
+    assert result.exit_code == 3
+    findings = json.loads(result.stdout)["sites"][0]["findings"]
+    (undecided,) = [f for f in findings if f["check"] == "undecided_values"]
+    assert undecided["severity"] == "blocker"
+    trapped = sorted(iraq.report.planted["unmodelled_statuses"])
+    assert undecided["ids"] == trapped and undecided["count"] == len(trapped)
+    code, found = check(iraq.config)
+    (complaints,) = [f for f in found["failures"] if f["step"] == "complaint"]
+    assert sorted(int(i) for i in complaints["ids"]) == trapped  # assess and check agree
+    iraq.mapping.write_text(_shipped(iraq), encoding="utf-8")
+    result = runner.invoke(app, ["--config", str(iraq.config), "assess", "iraq", "--json"])
+    findings = json.loads(result.stdout)["sites"][0]["findings"]
+    assert not [f for f in findings if f["check"] == "undecided_values"]
