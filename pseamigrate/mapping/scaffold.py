@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
@@ -73,10 +74,24 @@ BASE_PROCESS: dict[str, Any] = {
 }
 
 
+# Stored values per (bundle, field): how many current nodes hold each (EMPTY_VALUE: none).
+ValueCounts = Mapping[tuple[str, str], Mapping[str, int]]
+EMPTY_VALUE = ""
+
+
 def scaffold_mapping(
-    site: SiteModel, model: CanonicalModel, name: str, tenant: str, unmapped: str = "todo"
+    site: SiteModel,
+    model: CanonicalModel,
+    name: str,
+    tenant: str,
+    unmapped: str = "todo",
+    counts: ValueCounts | None = None,
 ) -> str:
-    """Return the YAML text of a first mapping of `site` into `model` (`unmapped`: see above)."""
+    """Return the YAML text of a first mapping of `site` into `model` (`unmapped`: see above).
+
+    With `counts` (the values the nodes hold), a required coded column's stored values the
+    model lacks become `TODO (N rows)` in both modes: only a person can decide what they mean,
+    and `check` fails until one has; nodes without a value get a `default_value` TODO."""
     extra = unmapped == "extra"
     doc: dict[str, Any] = {"version": MAPPING_VERSION, "site": name, "tenant": tenant}
     vocabularies, ignored_vocabularies = _vocabularies(site, model, extra)
@@ -91,6 +106,7 @@ def scaffold_mapping(
             ignored_bundles[bundle.name] = REVIEW_BUNDLE if extra else TODO_BUNDLE
         else:
             entities[bundle.name] = _entity(site, bundle, entity, fed if extra else None)
+            _decisions(entities[bundle.name], bundle.name, entity, counts or {})
     doc["ignore"] = {"bundles": ignored_bundles, "vocabularies": ignored_vocabularies}
     doc["entities"] = entities
     header = (
@@ -102,6 +118,23 @@ def scaffold_mapping(
         header = header.replace("Resolve every TODO", "Review every warning") + REVIEW_HEADER
     body = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=200)
     return header + _note_deleted(body, site)
+
+
+def _decisions(mapped: dict[str, Any], bundle: str, entity: Entity, counts: ValueCounts) -> None:
+    """Turn a required coded column's stored values without a model value into TODOs, with
+    how many nodes hold each; nodes holding none need a default a person picks."""
+    for column in (c for c in entity.columns if c.required and c.values):
+        step = mapped["process"].get(column.name)
+        if not isinstance(step, dict) or step.get("plugin") != "static_map":
+            continue
+        held = counts.get((bundle, str(step.get("source"))), {})
+        table = step.setdefault("map", {})
+        for value, rows in held.items():
+            if value != EMPTY_VALUE and rows and table.get(value) in (None, "TODO"):
+                table[value] = f"TODO ({rows} rows)"
+        empty = held.get(EMPTY_VALUE, 0)
+        if empty and "default_value" not in step:
+            step["default_value"] = f"TODO ({empty} rows have no value)"
 
 
 def _note_deleted(body: str, site: SiteModel) -> str:

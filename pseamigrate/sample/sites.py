@@ -197,6 +197,9 @@ LOCATION_FIELDS = (FieldSpec("field_location_code", "text", "Location code", "Co
 # Iraq's drift: one extra complaint field and one extra intake channel value.
 CAMP_FIELD = FieldSpec("field_camp_name", "text", "Camp name")
 EXTRA_CHANNEL = ("camp_committee", "Camp committee")
+# ... and two statuses of its own, which the model's required `status` lacks (#22): a scaffold
+# that keeps them only in extra leaves the column empty and the row fails.
+EXTRA_STATUSES = (("awaiting_review", "Awaiting review"), ("escalated", "Escalated"))
 # DRC's drift: a field whose only instance was deleted; its data rows remain.
 OLD_CASE_FIELD = FieldSpec(
     "field_old_case_number", "text", "Old case number", "Ancien numéro", deleted=True
@@ -214,10 +217,8 @@ def _unix_dates(fields: tuple[FieldSpec, ...]) -> tuple[FieldSpec, ...]:
 
 
 def _iraq_complaint() -> BundleSpec:
-    fields = tuple(
-        replace(f, allowed=f.allowed + (EXTRA_CHANNEL,)) if f.name == "field_intake_channel" else f
-        for f in COMPLAINT.fields
-    )
+    more = {"field_intake_channel": (EXTRA_CHANNEL,), "field_complaint_status": EXTRA_STATUSES}
+    fields = tuple(replace(f, allowed=f.allowed + more.get(f.name, ())) for f in COMPLAINT.fields)
     return replace(COMPLAINT, fields=_unix_dates(fields) + (CAMP_FIELD,))
 
 
@@ -235,7 +236,10 @@ SITES: dict[str, SiteSpec] = {
         timezone="Asia/Baghdad",
         drift={
             "extra_fields": {"complaint": [CAMP_FIELD.name]},
-            "extra_list_values": {"field_intake_channel": [EXTRA_CHANNEL[0]]},
+            "extra_list_values": {
+                "field_intake_channel": [EXTRA_CHANNEL[0]],
+                "field_complaint_status": [key for key, _ in EXTRA_STATUSES],
+            },
             "unix_dates": {"complaint": [UNIX_DATE_RECEIVED]},
         },
     ),
