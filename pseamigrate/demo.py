@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 
-from pseamigrate.config import Settings, load_settings
+from pseamigrate.config import ConnectionSpec, Settings, SiteSettings, load_settings
 from pseamigrate.db import connection, quote_name, server_version
 from pseamigrate.drupal import open_site
 from pseamigrate.drupal.model import SiteModel
@@ -35,7 +35,7 @@ from pseamigrate.encryption.commands import enable_encryption, encryption_status
 from pseamigrate.encryption.filestore import FILES_KEY
 from pseamigrate.encryption.setup import apply_setup, key_dir, plan_setup
 from pseamigrate.errors import RefusedForSafety, VerificationMismatch
-from pseamigrate.mapping.commands import check_file
+from pseamigrate.migrate.rehearse import check_site
 from pseamigrate.migrate.run import MigrationReport, migrate
 from pseamigrate.migrate.steps import Options
 from pseamigrate.resources import MAPPINGS_DIR
@@ -276,9 +276,12 @@ def _run_flavor(run: DemoRun, plan: _Plan) -> None:
         ]
         say("read back: reading each site with the reader")
         models = [_read_back(server, built, run, say) for built in run.sites]
-        say("mappings: checking each site against its shipped mapping")
-        for built, site_model in zip(run.sites, models, strict=True):
-            run.mappings.append(_check_mapping(built, site_model, plan))
+        say("mappings: checking each site's shipped mapping and running its rows (check)")
+        folder = plan.base / f"{run.flavor}-project"
+        folder.mkdir(parents=True, exist_ok=True)
+        sources = _option_file(folder / "sources.cnf", server)
+        for built, _ in zip(run.sites, models, strict=True):
+            run.mappings.append(_check_mapping(built, sources, plan))
         basedir = plan.base / f"{run.flavor}-target"
         say(f"target: starting a throwaway {run.flavor} server under {basedir}")
         with running_server(run.flavor, basedir) as target:  # type: ignore[arg-type]
@@ -394,16 +397,30 @@ def differences(expected: Any, actual: Any, path: str = "") -> list[str]:
     return [] if expected == actual else [path or "."]
 
 
-def _check_mapping(built: DemoSite, site_model: SiteModel, plan: _Plan) -> MappingCheck:
-    """Check the site's shipped mapping against the model the reader introspected."""
+def _check_mapping(built: DemoSite, sources: Path, plan: _Plan) -> MappingCheck:
+    """Check the site's shipped mapping as `mappings check` does: against the live site, then
+    every row through the run's transforms (each failing row is a problem, by step and id)."""
     site = built.report.site
     path = plan.mappings_dir / "sites" / f"{site}.yaml"
-    checked = check_file(path, site_model, plan.model)
+    settings = SiteSettings(
+        site,
+        site,
+        ConnectionSpec(option_file=sources, database=built.database),
+        mapping=path,
+        files_dir=str(plan.base / "files" / built.flavor / built.database),
+    )
+    checked = check_site(settings, plan.model)
     plan.say(
-        f"checked {path.name} against {site} ({built.layout}): {len(checked.problems)} problems"
+        f"checked {path.name} against {site} ({built.layout}): {len(checked.problems)} "
+        f"problems, {checked.rows} rows through the transforms, {checked.failed_rows()} would fail"
     )
     problems = tuple(str(problem) for problem in checked.problems)
-    return MappingCheck(site, built.layout, path.name, problems)
+    failures = tuple(
+        f"{' '.join(filter(None, (f.step, f.column)))}: {len(f.ids)} row(s) would fail: "
+        f"{f.reason}; ids {', '.join(f.ids)}"
+        for f in checked.failures
+    )
+    return MappingCheck(site, built.layout, path.name, problems + failures)
 
 
 def prepare_target(server: LocalServer, model: CanonicalModel, say: Say) -> TargetCheck:

@@ -153,3 +153,38 @@ def test_ctrl_c_stops_the_servers(tmp_path: Path) -> None:
     while processes_under(tmp_path) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert processes_under(tmp_path) == []
+
+
+def test_check_names_the_planted_status_trap_in_an_unresolved_copy(tmp_path: Path) -> None:
+    """Stage 3 runs each site's rows through the transforms (#22): a copy of the shipped Iraq
+    mapping that leaves its own statuses unmapped fails, naming the decision and every row."""
+    mappings = tmp_path / "mappings"
+    shutil.copytree(MAPPINGS_DIR, mappings)
+    iraq = mappings / "sites" / "iraq.yaml"
+    text = iraq.read_text()
+    for resolved in (
+        "            awaiting_review: in_progress\n",
+        "            escalated: referred\n",
+    ):
+        assert resolved in text
+        text = text.replace(resolved, "")
+    text = text.replace("        - {plugin: default_value, default_value: new}\n", "", 1)
+    iraq.write_text(
+        text.replace(
+            "            closed: closed\n",
+            "            closed: closed\n          unmatched: extra\n",
+            1,
+        )
+    )
+    with pytest.raises(DemoFailed) as failed:
+        run_demo(["mariadb"], tmp_path / "work", lambda _line: None, mappings_dir=mappings)
+    (run,) = failed.value.result.runs
+    named = {m.site: m.problems for m in run.mappings if m.problems}
+    assert set(named) == {"iraq"}
+    assert any(
+        "have no model value: awaiting_review (" in p and "escalated (" in p for p in named["iraq"]
+    )
+    assert any(
+        p.startswith("complaint status: ") and "row(s) would fail" in p for p in named["iraq"]
+    )
+    assert processes_under(tmp_path) == []

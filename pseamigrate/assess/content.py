@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from pseamigrate.assess.context import SiteContext, subject
 from pseamigrate.assess.fate import Fate, from_formats
-from pseamigrate.assess.findings import MAX_IDS, Finding, Severity, capped
+from pseamigrate.assess.findings import Finding, Severity, capped
 from pseamigrate.assess.tables import FieldTable
 from pseamigrate.transform.process import parse_any
 
@@ -98,20 +98,27 @@ def bad_dates(ctx: SiteContext, table: FieldTable, fate: Fate) -> Finding | None
     count, ids = _unparseable(table, formats or FALLBACK_FORMATS)
     if not count:
         return None
+    step = fate.step("format_date")
+    kept = step is not None and step.options.get("on_error") == "extra"
     return Finding(
         ctx.name,
         "unparseable_date",
-        "blocker" if formats is not None and fate.kind != "extra" else "warning",
+        "blocker" if formats is not None and fate.kind != "extra" and not kept else "warning",
         subject(table),
         f"{count} {table.bundle} hold date values that do not parse"
         + (" with the mapping's from_format" if formats is not None else ""),
         count,
         capped(ids),
-        _date_action(fate, formats is not None),
+        _date_action(fate, formats is not None, kept),
     )
 
 
-def _date_action(fate: Fate, formatted: bool) -> str:
+def _date_action(fate: Fate, formatted: bool, kept: bool = False) -> str:
+    if kept:  # on_error: extra (transform/process.py): the run handles these rows
+        return (
+            f"{fate.text}: format_date cannot read them; with on_error: extra the date is left "
+            "empty and the value kept in extra, and the rows migrate"
+        )
     if formatted and fate.kind != "extra":
         return (
             f"{fate.text}: format_date cannot read them and the run stops at these rows; add "
@@ -129,8 +136,7 @@ def _unparseable(table: FieldTable, formats: object) -> tuple[int, list[int]]:
         if entity_id == last or _parses(value, formats):
             continue
         count, last = count + 1, entity_id
-        if len(ids) < MAX_IDS:
-            ids.append(entity_id)
+        ids.append(entity_id)
     return count, ids
 
 
@@ -271,7 +277,7 @@ def four_byte_titles(ctx: SiteContext) -> Iterator[Finding]:
     found = f"FROM {s.q(table)} n WHERE ({test.format(c='n.title')})"
     for row in s.rows(f"SELECT n.type AS t, COUNT(DISTINCT n.nid) AS c {found} GROUP BY n.type"):
         ids = s.rows(
-            f"SELECT DISTINCT n.nid AS id {found} AND n.type = :b ORDER BY n.nid LIMIT {MAX_IDS}",
+            f"SELECT DISTINCT n.nid AS id {found} AND n.type = :b ORDER BY n.nid",
             {"b": row["t"]},
         )
         yield Finding(

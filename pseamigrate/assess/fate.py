@@ -113,13 +113,16 @@ class MappingView:
 
     def _unmapped_bundle(self, entity_type: str, bundle: str) -> Fate:
         assert self.mapping is not None
+        # The run keeps every field of an account and of a mapped vocabulary's terms in the
+        # row's extra (`fields`: migrate/accounts.py, migrate/terms.py): say so, as it does.
         if entity_type == "user":
-            return Fate("unmapped", "accounts keep name, e-mail, password hash, status and roles")
+            return Fate("extra", "kept in the account's extra (fields)", "users", "extra", "JSON")
         if entity_type == "taxonomy_term":
             ignored = any(i.name == bundle for i in self.mapping.ignore_vocabularies)
             fed = next((v for v in self.mapping.vocabularies if v.source == bundle), None)
             if fed is not None:
-                return Fate("unmapped", f"terms go to vocabulary {fed.destination} by name")
+                text = f"kept in the extra (fields) of vocabulary {fed.destination}'s terms"
+                return Fate("extra", text, fed.destination, "extra", "JSON")
             if ignored:
                 return Fate("ignored", f"vocabulary {bundle} is ignored by the mapping")
         if any(i.name == bundle for i in self.mapping.ignore_bundles):

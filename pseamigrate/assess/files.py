@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pseamigrate.assess.context import SiteContext
-from pseamigrate.assess.findings import MAX_IDS, Finding, capped
+from pseamigrate.assess.findings import Finding, capped
 from pseamigrate.drupal.source import keyset
 from pseamigrate.sitefiles import SUBFOLDERS, local_file
 
@@ -64,7 +64,8 @@ def _missing(ctx: SiteContext, root: Path) -> Iterator[Finding]:
             if path is None or not path.is_file():
                 scheme = uri.partition("://")[0]
                 count, ids = missing.get(scheme, (0, []))
-                missing[scheme] = (count + 1, ids + [int(row["fid"])][: MAX_IDS - len(ids)])
+                ids.append(int(row["fid"]))  # every id: the terminal abbreviates, not the data
+                missing[scheme] = (count + 1, ids)
     for scheme, (count, ids) in sorted(missing.items()):
         yield Finding(
             ctx.name,

@@ -1,7 +1,8 @@
 """What `assess` reports: findings with a severity, a count, the ids involved and the action.
 
 A finding never carries a value from the data: ids (node, term, user, file ids; table and field
-names), counts and sizes only. Ids are capped (`MAX_IDS`) with the total kept in `count`.
+names), counts and sizes only. A finding carries every id it is about (JSON and HTML list them
+all); the terminal shows the first `MAX_IDS` and says how many more.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any, Literal
 
 Severity = Literal["blocker", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("blocker", "warning", "info")
-MAX_IDS = 20
+MAX_IDS = 20  # ids the terminal shows per finding
 ASSESS_FORMAT = 1
 
 
@@ -26,7 +27,7 @@ class Finding:
     subject: str  # where: `referral.field_complaint_ref`, a table, `users`
     message: str  # what was found: counts and names only
     count: int
-    ids: tuple[int | str, ...] = ()  # at most MAX_IDS of them
+    ids: tuple[int | str, ...] = ()  # every one
     action: str = ""  # what the migration does about it under the current mapping
 
     def as_dict(self) -> dict[str, Any]:
@@ -39,19 +40,14 @@ class Finding:
             "message": self.message,
             "count": self.count,
             "ids": list(self.ids),
-            "ids_shown": len(self.ids),
+            "ids_shown": len(self.ids),  # every id since format 1's cap was lifted (#22)
             "action": self.action,
         }
 
 
 def capped(ids: Iterable[int | str]) -> tuple[int | str, ...]:
-    """Return at most `MAX_IDS` ids, in the order given."""
-    out: list[int | str] = []
-    for value in ids:
-        if len(out) == MAX_IDS:
-            break
-        out.append(value)
-    return tuple(out)
+    """Return the ids, in the order given: every one (the terminal abbreviates, not the data)."""
+    return tuple(ids)
 
 
 @dataclass
@@ -63,6 +59,7 @@ class SiteAssessment:
     drupal_version: int
     mapping: str | None
     findings: list[Finding] = field(default_factory=list)
+    timezone: str = ""  # the zone Unix times become dates in (#22; finding `timezone` says more)
 
     def add(self, finding: Finding | None) -> None:
         """Keep a finding (None: the check found nothing)."""
@@ -99,6 +96,7 @@ class Assessment:
                     "layout": s.layout,
                     "drupal_version": s.drupal_version,
                     "mapping": s.mapping,
+                    "timezone": s.timezone,
                     "findings": [f.as_dict() for f in _ordered(s.findings)],
                 }
                 for s in self.sites

@@ -15,10 +15,11 @@ from pseamigrate.assess.files import file_findings
 from pseamigrate.assess.findings import Assessment, Finding, SiteAssessment
 from pseamigrate.assess.identities import Identities, collect, identity_findings
 from pseamigrate.assess.structure import structure_findings
+from pseamigrate.assess.zones import timezone_findings
 from pseamigrate.config import Settings, SiteSettings
 from pseamigrate.db import connection, reading, where
 from pseamigrate.drupal.facts import site_facts
-from pseamigrate.drupal.read import open_site
+from pseamigrate.drupal.read import DrupalSite, open_site
 from pseamigrate.errors import (
     ConfigError,
     ConnectionFailed,
@@ -29,6 +30,7 @@ from pseamigrate.errors import (
 )
 from pseamigrate.mapping.load import load_mapping
 from pseamigrate.mapping.model import SiteMapping
+from pseamigrate.migrate.crosswalk import coded_columns, undecided_message
 from pseamigrate.sitefiles import files_root
 from pseamigrate.target.model import CanonicalModel, load_model
 
@@ -53,7 +55,9 @@ def assess_sites(
             say(f"assessing site {site.name!r}")
         try:
             results.append(assess_site(site, canonical, identities, project))
-        except (ConnectionFailed, ConfigError, DrupalReadError, UnsafeIdentifier) as exc:
+        except ConnectionFailed:
+            raise  # a site it cannot reach is an error with the reason (exit 1), not "Drupal 0"
+        except (ConfigError, DrupalReadError, UnsafeIdentifier) as exc:
             # the others go on; a hostile name refuses only its own site
             results.append(_unreadable(site, exc))
     return Assessment(results, list(identity_findings(identities)))
@@ -96,18 +100,58 @@ def assess_site(
         result = SiteAssessment(
             site.name, s.model.layout, s.model.drupal_version, str(site.mapping or "") or None
         )
+        result.timezone = s.model.timezone.name
         result.add(problem)
         result.findings.extend(structure_findings(ctx))
+        result.findings.extend(timezone_findings(ctx))
         result.findings.extend(content_findings(ctx))
+        if mapping is not None:
+            result.findings.extend(_undecided(site.name, s, mapping, model))
         result.findings.extend(file_findings(ctx, files_root(site, project)))
         collect(ctx, identities)
         return result
 
 
+def _undecided(
+    name: str, opened: DrupalSite, mapping: SiteMapping, model: CanonicalModel
+) -> list[Finding]:
+    """Name the nodes a required coded column fails, judged by the mapping's own pipeline
+    (`migrate.crosswalk`, as `mappings check` and the run do)."""
+    found = []
+    for coded in coded_columns(opened, mapping, model):
+        if not (coded.required and coded.failing()):
+            continue
+        ids = coded.failing_ids()
+        found.append(
+            Finding(
+                name,
+                "undecided_values",
+                "blocker",
+                f"{coded.bundle}.{coded.source}",
+                undecided_message(coded),
+                len(ids),
+                tuple(ids),
+                f"these {coded.bundle} nodes fail the run, with their revisions and notes: "
+                f"see pseamigrate mappings values {name} {coded.name}",
+            )
+        )
+    return found
+
+
 def _mapping(site: SiteSettings) -> tuple[SiteMapping | None, Finding | None]:
-    """Load the site's mapping; a broken one is a finding, and assess goes on without it."""
-    if site.mapping is None:
-        return None, None
+    """Load the site's mapping; a missing or broken one is a finding, and assess goes on
+    without it."""
+    if site.mapping is None or not site.mapping.exists():
+        return None, Finding(
+            site.name,
+            "mapping",
+            "info",
+            str(site.mapping or "mapping"),
+            "no mapping yet: what each field becomes is not known",
+            0,
+            (),
+            f"run pseamigrate mappings scaffold {site.name}",
+        )
     try:
         return load_mapping(site.mapping), None
     except MappingError as exc:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pseamigrate.assess.context import SiteContext, subject
-from pseamigrate.assess.findings import MAX_IDS, Finding, Severity, capped
+from pseamigrate.assess.findings import Finding, Severity, capped
 from pseamigrate.drupal.facts import LEGACY_CHARSETS
 
 CHARSET_ACTION = {
@@ -107,7 +107,7 @@ def comments(ctx: SiteContext) -> Iterator[Finding]:
     for row in counted:
         node_type, count = str(row["t"]), int(row["n"])
         ids = ctx.source.rows(
-            f"SELECT DISTINCT id FROM ({sql}) x WHERE t = :t ORDER BY id LIMIT {MAX_IDS}",
+            f"SELECT DISTINCT id FROM ({sql}) x WHERE t = :t ORDER BY id",
             {"t": node_type},
         )
         severity, action = _comment_fate(ctx, node_type)

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pseamigrate.assess.findings import MAX_IDS
 from pseamigrate.db import quote_name
 from pseamigrate.drupal.model import FieldStorage
 from pseamigrate.drupal.source import Source
@@ -62,14 +61,13 @@ class FieldTable:
         return self.storage.data_table in self.source.tables
 
     def matching(self, condition: str, join: str = "") -> tuple[int, tuple[int, ...]]:
-        """Count the entities with a row meeting `condition` (alias f); return the first ids."""
+        """Count the entities with a row meeting `condition` (alias f); return every id."""
         s, base = self.source, f"FROM {self.table} f {join} WHERE {self.where('f')} AND "
         total = s.scalar(f"SELECT COUNT(DISTINCT f.entity_id) {base}({condition})", self.params())
         if not total:
             return 0, ()
         rows = s.rows(
-            f"SELECT DISTINCT f.entity_id AS id {base}({condition}) ORDER BY f.entity_id "
-            f"LIMIT {MAX_IDS}",
+            f"SELECT DISTINCT f.entity_id AS id {base}({condition}) ORDER BY f.entity_id",
             self.params(),
         )
         return int(total), tuple(int(row["id"]) for row in rows)

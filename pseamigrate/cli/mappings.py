@@ -46,13 +46,16 @@ def mappings_scaffold(
         typer.Option(
             "--unmapped",
             help="What has no place in the model: todo (a person decides; check fails until "
-            "then) or extra (kept in extra, ignored with the reason; check passes, warning).",
+            "then) or extra (kept in extra, ignored with the reason; check passes with warnings, "
+            "unless a decision remains, which check names: a required column's stored values "
+            "the model lacks are TODO (N rows) in both modes).",
         ),
     ] = Unmapped.todo,
 ) -> None:
     """Write a first mapping for SITE from its live content model (then edit every TODO).
 
-    With --unmapped extra it passes `mappings check` as it is and loses nothing (see --unmapped).
+    With --unmapped extra it loses nothing and passes `mappings check` as written, unless a
+    decision remains, which check names (see --unmapped).
 
     Example: pseamigrate mappings scaffold iraq --unmapped extra -o mappings/sites/iraq.yaml
     """
@@ -77,16 +80,57 @@ def mappings_check(
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail on warnings too (decisions left to review).")
     ] = False,
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline",
+            help="Do not connect to the site: check the file alone (keys, steps, callbacks).",
+        ),
+    ] = False,
 ) -> None:
-    """Check each site's mapping against the live site: every field mapped or ignored, types fit.
+    """Check each site's mapping against the live site, then run every source row through the
+    run's own transforms (what `migrate --dry-run` does, without the target).
 
-    Warnings (decisions the scaffold took, values kept in extra) fail it only with --strict.
+    It fails when a field is neither mapped nor ignored, a type does not fit, a coded value has
+    no model value, or any row would fail, naming each failing row's source id. Passing means
+    `migrate --dry-run` fails no row. Warnings (decisions the scaffold took, values kept in
+    extra) fail it only with --strict. A site it cannot reach fails the check (the file alone
+    was checked); --offline checks the file alone and says so.
 
     Example: pseamigrate mappings check iraq drc --strict
     """
-    from pseamigrate.mapping.commands import check_sites
+    from pseamigrate.migrate.rehearse import check_sites
 
-    _show(check_sites(settings(ctx), sites or [], canonical_model(ctx, model)), json_out, strict)
+    found = check_sites(
+        settings(ctx), sites or [], canonical_model(ctx, model), offline, console.info
+    )
+    _show(found, json_out, strict)
+
+
+@mappings_app.command("values")
+def mappings_values(
+    ctx: typer.Context,
+    site: SiteArgument,
+    column: Annotated[
+        str, typer.Argument(help="One coded column as ENTITY.COLUMN (default: every one).")
+    ] = "",
+    model: ModelOption = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """List each coded column's crosswalk: the source field's allowed values, the values its
+    nodes hold (with counts), the model's values, and what the mapping does with each (mapped
+    to…, default, kept in extra, fails), found by running the mapping's own pipeline.
+
+    Exits 1 when a value held by some node fails its row (a decision is left to a person).
+
+    Example: pseamigrate mappings values iraq complaint.status
+    """
+    from pseamigrate.migrate.crosswalk import site_values
+
+    found = site_values(settings(ctx).site(site), canonical_model(ctx, model), column)
+    mappings_view.show_values(found, json_out)
+    if any(coded.failing() for coded in found):
+        raise typer.Exit(EXIT_FAILED)
 
 
 @mappings_app.command("validate")

@@ -10,6 +10,8 @@ from rich.text import Text
 
 from pseamigrate.console import out, print_json, verdict
 
+MAX_IDS = 20  # ids a finding shows on the terminal; --json and --html list every one
+
 if TYPE_CHECKING:
     from pseamigrate.assess.findings import Assessment, Finding
 
@@ -24,6 +26,7 @@ def show_assessment(assessment: Assessment, *, json_out: bool) -> None:
     for site in assessment.sites:
         title = f"Site {site.site}: Drupal {site.drupal_version} ({site.layout}), "
         title += f"mapping {site.mapping or 'none'}"
+        title += f", time zone {site.timezone}" if site.timezone else ""
         _findings_table(title, site.findings)
     if assessment.shared:
         _findings_table("Across sites", assessment.shared)
@@ -60,7 +63,7 @@ def _findings_table(title: str, findings: Sequence[Finding]) -> None:
 
 
 def _ids(finding: Finding) -> str:
-    """Show the ids, and how many were left out."""
-    shown = ", ".join(str(i) for i in finding.ids)
-    more = finding.count - len(finding.ids)
-    return f"{shown} (+{more} more)" if finding.ids and more > 0 else shown
+    """Show the first MAX_IDS ids, and how many more --json and --html list."""
+    shown = ", ".join(str(i) for i in finding.ids[:MAX_IDS])
+    more = len(finding.ids) - MAX_IDS
+    return f"{shown} (+{more} more: --json lists all)" if more > 0 else shown

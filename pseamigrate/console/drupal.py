@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING
 from pseamigrate.console import out, print_json, print_table
 
 if TYPE_CHECKING:
-    from pseamigrate.drupal.shapes import DiffData, DiffRow, DiffValue, FieldData, SiteInspectData
+    from pseamigrate.drupal.shapes import (
+        DiffData,
+        DiffRow,
+        DiffValue,
+        FieldData,
+        SiteInspectData,
+        TimeZoneData,
+    )
 
 
 def show_inspect(data: SiteInspectData, *, json_out: bool) -> None:
@@ -20,6 +27,7 @@ def show_inspect(data: SiteInspectData, *, json_out: bool) -> None:
         f"prefix {data['table_prefix'] or '-'}",
         soft_wrap=True,
     )
+    out.print(timezone_line(data["timezone"]), soft_wrap=True)
     bundles = data["bundles"]
     print_table(
         "Content types",
@@ -50,6 +58,13 @@ def show_inspect(data: SiteInspectData, *, json_out: bool) -> None:
         f"files: {files['total']}"
     )
     _show_notes(data)
+
+
+def timezone_line(zone: TimeZoneData) -> str:
+    """Say the site's time zone, where it comes from, or why UTC is used."""
+    if zone["note"]:
+        return f"time zone: {zone['name']} ({zone['note']})"
+    return f"time zone: {zone['name']} ({zone['setting']}): Unix-time dates become dates in it"
 
 
 def _show_fields(bundle: str, fields: dict[str, FieldData]) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from pseamigrate.db import quote_name
 from pseamigrate.drupal import phpdata
+from pseamigrate.drupal.facts import site_timezone
 from pseamigrate.drupal.model import (
     Bundle,
     DrupalMajor,
@@ -68,6 +69,7 @@ def site_model(
         vocabularies=vocabularies,
         problems=tuple(problems),
         entity_bundles=entity_bundles,
+        timezone=site_timezone(source, layout),
     )
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pseamigrate.drupal import phpdata
+from pseamigrate.drupal.model import SiteTimeZone
 from pseamigrate.drupal.source import Source
 from pseamigrate.errors import CorruptSerializedData
 
@@ -78,6 +80,41 @@ def _config(source: Source, name: str) -> Any:
         return phpdata.loads(blob) if blob is not None else None
     except CorruptSerializedData:
         return None
+
+
+# Where each layout keeps the site's time zone (what the site shows dates in).
+TIMEZONE_SETTINGS = {
+    "d7": "variable date_default_timezone",
+    "d8": "config system.date timezone.default",
+}
+
+
+def site_timezone(source: Source, layout: str) -> SiteTimeZone:
+    """Read the site's own time zone (`layout` d7 or d8); UTC with a note when it has none."""
+    setting = TIMEZONE_SETTINGS.get(layout, TIMEZONE_SETTINGS["d8"])
+    name = _timezone_d7(source) if layout == "d7" else _timezone_d8(source)
+    if not name:
+        return SiteTimeZone(note=f"the site sets no time zone ({setting}): dates are read in UTC")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        note = f"{setting} names no zone this machine knows: dates are read in UTC"
+        return SiteTimeZone(note=note)
+    return SiteTimeZone(name, setting)
+
+
+def _timezone_d7(source: Source) -> str:
+    value = _variable(source, "date_default_timezone")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _timezone_d8(source: Source) -> str:
+    if not source.has("config"):
+        return ""
+    value = _config(source, "system.date")
+    zone = value.get("timezone") if isinstance(value, dict) else None
+    name = zone.get("default") if isinstance(zone, dict) else None
+    return name.strip() if isinstance(name, str) else ""
 
 
 def _default_language_d7(source: Source) -> str:

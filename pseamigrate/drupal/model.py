@@ -96,6 +96,19 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class SiteTimeZone:
+    """The time zone the site shows dates in: Unix times become calendar dates in it (#22).
+
+    Drupal 7 keeps it in `variable` `date_default_timezone`, 8+ in config `system.date`
+    (`timezone.default`). A site that sets none, or names a zone this machine does not know, is
+    read as UTC, and `note` says so (shown by inspect and assess)."""
+
+    name: str = "UTC"  # an IANA zone name zoneinfo knows
+    setting: str = ""  # where the site says it; "" when it says nothing usable
+    note: str = ""  # why UTC is used instead of the site's own zone ("" when it has one)
+
+
+@dataclass(frozen=True)
 class SiteModel:
     """Everything introspection learned about one site."""
 
@@ -108,6 +121,7 @@ class SiteModel:
     problems: tuple[Problem, ...] = ()
     # Bundles of every entity type (node, taxonomy_term, user, comment…) by entity type, then name.
     entity_bundles: Mapping[str, Mapping[str, Bundle]] = field(default_factory=dict)
+    timezone: SiteTimeZone = SiteTimeZone()
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,11 @@ def inspect_data(
             {"table": p.table, "row": p.row, "field": p.field, "message": p.message}
             for p in model.problems
         ],
+        "timezone": {
+            "name": model.timezone.name,
+            "setting": model.timezone.setting,
+            "note": model.timezone.note,
+        },
     }
     if facts is not None:
         _add_facts(data, facts)
@@ -140,8 +145,18 @@ def diff_data(sites: Mapping[str, InspectData]) -> DiffData:
         having = {n: s["bundles"][bundle] for n, s in sites.items() if bundle in s["bundles"]}
         _field_rows(rows, bundle, having, names)
     _latin1(rows, sites, names)
+    _timezones(rows, sites, names)
     _site_facts(rows, sites, names)
     return {"format": INSPECT_FORMAT, "sites": names, "differences": rows}
+
+
+def _timezones(rows: list[DiffRow], sites: Mapping[str, InspectData], names: list[str]) -> None:
+    """Add a row when sites turn Unix times into dates in different time zones."""
+    zones: dict[str, DiffValue] = {
+        n: sites[n]["timezone"]["name"] if "timezone" in sites[n] else "UTC" for n in names
+    }
+    if len(set(zones.values())) > 1:
+        rows.append(_row("site", "timezone", zones))
 
 
 def _site_facts(rows: list[DiffRow], sites: Mapping[str, InspectData], names: list[str]) -> None:

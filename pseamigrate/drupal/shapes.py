@@ -80,6 +80,14 @@ class ProblemData(TypedDict):
     message: str
 
 
+class TimeZoneData(TypedDict):
+    """The site's time zone: Unix times become calendar dates in it (#22)."""
+
+    name: str  # the IANA zone name (UTC when the site sets none)
+    setting: str  # where the site says it; "" when it says nothing usable
+    note: str  # why UTC is used instead ("" when the site has its own zone)
+
+
 class InspectData(TypedDict):
     """`inspect --json` of one site (format 1)."""
 
@@ -94,6 +102,7 @@ class InspectData(TypedDict):
     unknown_field_types: list[UnknownType]
     latin1_tables: list[str]
     problems: list[ProblemData]
+    timezone: TimeZoneData
     # Site facts (#14, pseamigrate/drupal/facts.py); absent from callers that pass no facts.
     charsets: NotRequired[dict[str, int]]
     default_language: NotRequired[str]

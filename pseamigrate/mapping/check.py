@@ -32,6 +32,7 @@ from pseamigrate.mapping.model import (
     split_source,
 )
 from pseamigrate.mapping.types import BASE_KINDS, REFERENCE_KINDS, accepts, field_kind
+from pseamigrate.mapping.zones import unix_dates
 from pseamigrate.target.model import CanonicalModel, Column, Entity, load_model
 from pseamigrate.yamldoc import LocDict, Problem
 
@@ -77,8 +78,46 @@ def check_findings(
     _check_bundles(ctx)
     for entity_mapping in mapping.entities:
         _check_entity(ctx, entity_mapping)
+        _check_time_zones(ctx, entity_mapping)
     ctx.warnings.extend(review_warnings(mapping))
     return Findings(sorted(ctx.problems, key=_order), sorted(ctx.warnings, key=_order))
+
+
+def _check_time_zones(ctx: _Context, em: EntityMapping) -> None:
+    """Warn where Unix times become dates in a zone the mapping does not name, or in a zone
+    other than the site's (the date of a moment near midnight depends on it)."""
+    site_zone = ctx.site.timezone.name
+    for found in unix_dates(em, ctx.model.entities.get(em.destination)):
+        if found.zone is None:
+            message = (
+                f"{found.column}: Unix times become dates in the site's time zone {site_zone} "
+                f"(read from the site); write to_timezone: {site_zone} to make it explicit"
+            )
+        elif found.zone != site_zone:
+            message = (
+                f"{found.column}: Unix times become dates in {found.zone}, but the site's "
+                f"time zone is {site_zone}"
+            )
+        else:
+            continue
+        ctx.warn(found.step.where, message)
+    for pf, step in _datetime_steps(ctx, em):
+        zone = step.options.get("to_timezone", "UTC")
+        if zone != "UTC":
+            message = f"{pf.destination} is a datetime column, which holds UTC, not {zone}"
+            ctx.warn(step.where, message)
+
+
+def _datetime_steps(ctx: _Context, em: EntityMapping) -> list[tuple[ProcessField, Step]]:
+    """Return the format_date steps writing a datetime column (created_at, changed_at…)."""
+    entity = ctx.model.entities.get(em.destination)
+    found = []
+    for pf in em.process:
+        column = entity.column(pf.destination) if entity is not None else None
+        kind = column.type if column is not None else BASE_DESTINATIONS.get(pf.destination)
+        if kind == "datetime":
+            found += [(pf, step) for step in pf.steps if step.plugin == "format_date"]
+    return found
 
 
 def review_warnings(mapping: SiteMapping) -> list[Problem]:

@@ -8,33 +8,65 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from pseamigrate.config import Settings, SiteSettings
+from pseamigrate.config import SiteSettings
 from pseamigrate.drupal.model import SiteModel
 from pseamigrate.errors import ConfigError, MappingError, RefusedForSafety, UsageProblem
 from pseamigrate.mapping.check import check_findings, review_warnings
 from pseamigrate.mapping.load import load_mapping
-from pseamigrate.mapping.scaffold import UNMAPPED_MODES, scaffold_mapping
+from pseamigrate.mapping.scaffold import UNMAPPED_MODES, ValueCounts, scaffold_mapping
 from pseamigrate.target.model import CanonicalModel, load_model
 from pseamigrate.yamldoc import Problem
+
+# What a check covered, from least to most: the file alone (`--offline`, or the site could not
+# be reached), the file against the site's content model, or every row through the run's
+# transforms (the default: `pseamigrate.migrate.rehearse`).
+FILE_ONLY, CONTENT_MODEL, ROWS = "file", "content model", "rows"
+
+
+@dataclass(frozen=True)
+class RowFailures:
+    """Source rows the run would fail for one reason in one step, with every source id."""
+
+    step: str  # the run's step label: "complaint", "complaint revisions", "complaint notes"…
+    entity: str  # the ledger's source entity: node:complaint, node_revision:complaint…
+    column: str  # the column the reason names ("" when the row's parent failed)
+    reason: str  # as the run words it, without ids or values
+    ids: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class SiteCheck:
-    """The outcome of checking one site's mapping: its file, every problem and every warning."""
+    """The outcome of checking one site's mapping: its file, every problem and every warning,
+    what the check covered (`scope`) and, when it ran the transforms, every failing row."""
 
     site: str
     mapping: str
     problems: tuple[Problem, ...]
     warnings: tuple[Problem, ...] = ()
+    scope: str = CONTENT_MODEL
+    rows: int = 0  # source rows run through the transforms (scope ROWS)
+    failures: tuple[RowFailures, ...] = ()
+    note: str = ""  # why the check covered less than the rows (offline, unreachable)
 
     def passed(self, strict: bool = False) -> bool:
         """Tell whether the mapping passes (`strict`: warnings count as failures too)."""
-        return not self.problems and not (strict and self.warnings)
+        return not self.problems and not self.failures and not (strict and self.warnings)
+
+    def failed_rows(self) -> int:
+        """Return how many distinct rows would fail (a row may fail for several reasons)."""
+        return len({(f.entity, i) for f in self.failures for i in f.ids})
 
 
 def read_site_model(site: SiteSettings) -> SiteModel:
     """Introspect a live legacy site through the reader (read-only)."""
+    return read_site(site)[0]
+
+
+def read_site(site: SiteSettings) -> tuple[SiteModel, dict[tuple[str, str], dict[str, int]]]:
+    """Introspect a live legacy site and count the values its nodes hold in each list field
+    (current revisions; "" for none): the scaffold writes decisions with their row counts."""
     from pseamigrate.db import connection, reading
     from pseamigrate.drupal import open_site
 
@@ -44,7 +76,34 @@ def read_site_model(site: SiteSettings) -> SiteModel:
         open_site(conn, site.table_prefix, where=what) as opened,
     ):
         model: SiteModel = opened.model
-        return model
+        counts: dict[tuple[str, str], dict[str, int]] = {}
+        for bundle in model.bundles.values():
+            listed = [
+                f.field_name
+                for f in bundle.fields
+                if not f.deleted and _is_list(model, f.entity_type, f.field_name)
+            ]
+            if listed:
+                _count_values(opened.iter_entities(bundle.name), bundle.name, listed, counts)
+        return model, counts
+
+
+def _is_list(model: SiteModel, entity_type: str, field: str) -> bool:
+    storage = model.fields.get((entity_type, field))
+    return storage is not None and bool(storage.allowed_values)
+
+
+def _count_values(
+    batches: Any, bundle: str, fields: list[str], counts: dict[tuple[str, str], dict[str, int]]
+) -> None:
+    for batch in batches:
+        for record in batch:
+            for field in fields:
+                held = counts.setdefault((bundle, field), {})
+                deltas = record.fields.get(field) or ()
+                values = [str(d.get("value")) for d in deltas if d.get("value") not in (None, "")]
+                for value in values or [""]:
+                    held[value] = held.get(value, 0) + 1
 
 
 def scaffold_path(site: SiteSettings, output: Path | None, force: bool = False) -> Path:
@@ -62,11 +121,13 @@ def scaffold_text(
     site_model: SiteModel,
     model: CanonicalModel | None = None,
     unmapped: str = "todo",
+    counts: ValueCounts | None = None,
 ) -> str:
     """Return the first mapping of a site (see `pseamigrate.mapping.scaffold`)."""
     if unmapped not in UNMAPPED_MODES:
         raise UsageProblem(f"--unmapped must be one of {', '.join(UNMAPPED_MODES)}")
-    return scaffold_mapping(site_model, model or load_model(), site.name, site.tenant, unmapped)
+    canonical = model or load_model()
+    return scaffold_mapping(site_model, canonical, site.name, site.tenant, unmapped, counts)
 
 
 def check_file(path: Path, site_model: SiteModel, model: CanonicalModel | None = None) -> SiteCheck:
@@ -77,21 +138,6 @@ def check_file(path: Path, site_model: SiteModel, model: CanonicalModel | None =
         return SiteCheck("", str(path), _problems(exc))
     findings = check_findings(mapping, site_model, model)
     return SiteCheck(mapping.site, str(path), tuple(findings.problems), tuple(findings.warnings))
-
-
-def check_sites(
-    settings: Settings, names: list[str], model: CanonicalModel | None = None
-) -> list[SiteCheck]:
-    """Check the named sites' mappings (all sites if none named) against the live sites."""
-    settings.require_file()
-    model = model or load_model()
-    results = []
-    for name in names or list(settings.sites):
-        site = settings.site(name)
-        if site.mapping is None:
-            raise ConfigError(f"site {name!r} has no 'mapping:' path in the project file")
-        results.append(check_file(site.mapping, read_site_model(site), model))
-    return results
 
 
 def validate_files(paths: list[Path]) -> list[SiteCheck]:
@@ -126,7 +172,8 @@ def scaffold_site(
     if unmapped not in UNMAPPED_MODES:
         raise UsageProblem(f"--unmapped must be one of {', '.join(UNMAPPED_MODES)}")
     path = scaffold_path(site, output, force or dry_run)
-    text = scaffold_text(site, read_site_model(site), model, unmapped)
+    site_model, counts = read_site(site)
+    text = scaffold_text(site, site_model, model, unmapped, counts)
     if not dry_run:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

@@ -29,6 +29,7 @@ from pseamigrate.mapping.model import (
     VocabularyMapping,
     Where,
 )
+from pseamigrate.mapping.zones import TIMEZONE_OPTIONS, is_zone, zone_shown
 from pseamigrate.resources import MAPPINGS_DIR
 from pseamigrate.yamldoc import (
     LocDict,
@@ -258,7 +259,19 @@ def _step_specifics(plugin: str, doc: LocDict, path: str, problems: _Problems) -
         problems.at(doc, "method", f"{path}.method", "must be 'row' or 'process'")
     if plugin == "sub_process" and "process" in doc and not isinstance(doc["process"], LocDict):
         problems.at(doc, "process", f"{path}.process", "must be a mapping of column to steps")
+    if plugin == "format_date":
+        _timezones(doc, path, problems)
     _fallback_and_review(plugin, doc, path, problems)
+
+
+def _timezones(doc: LocDict, path: str, problems: _Problems) -> None:
+    """A time zone must be a name this machine knows (a typo would fail every row)."""
+    for option in TIMEZONE_OPTIONS:
+        if option in doc and not is_zone(doc[option]):
+            message = (
+                f"unknown time zone '{zone_shown(doc[option])}' (a name such as UTC, Asia/Baghdad)"
+            )
+            problems.at(doc, option, f"{path}.{option}", message)
 
 
 def _fallback_and_review(plugin: str, doc: LocDict, path: str, problems: _Problems) -> None:

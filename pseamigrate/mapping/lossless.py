@@ -17,6 +17,7 @@ from typing import Any
 from pseamigrate.drupal.model import FieldStorage, SiteModel
 from pseamigrate.mapping.model import EXTRA_PREFIX, extra_key
 from pseamigrate.mapping.types import accepts, field_kind, main_column
+from pseamigrate.mapping.zones import UNIX_TIME, is_zone
 from pseamigrate.target.model import Child, Column
 
 DROPPED_COLUMNS = ("format", "display")
@@ -189,7 +190,54 @@ def _date_pipeline(
         step["review"] = f"free text read as a date; values that do not parse stay in {key}"
     else:
         return None, f"{storage.type} does not fit the {column.type} column {column.name}"
-    return {**step, "from_format": from_format, "to_format": to_format, "on_error": "extra"}, ""
+    zones = date_zones(storage, column, site, from_format)
+    return {
+        **step,
+        "from_format": from_format,
+        "to_format": to_format,
+        **zones,
+        "on_error": "extra",
+    }, ""
+
+
+def date_zones(
+    storage: FieldStorage | None, column: Column | None, site: SiteModel, from_format: Any
+) -> dict[str, str]:
+    """Return the `from_timezone`/`to_timezone` a scaffolded `format_date` writes (#22).
+
+    Unix times and Drupal datetimes stored in UTC with a time of day become dates (`date`
+    columns) in the site's time zone, since that is the date the site shows; calendar dates stay
+    as written; `datetime` columns (`column` None: created_at, changed_at) hold UTC."""
+    stored = _stored_zone(storage, site)
+    if column is None or column.type != "date":
+        return {"from_timezone": stored, "to_timezone": "UTC"}
+    if from_format == UNIX_TIME or (storage is not None and _stores_time_of_day(storage, site)):
+        return {"from_timezone": stored, "to_timezone": site.timezone.name}
+    return {"from_timezone": stored, "to_timezone": stored}
+
+
+def _stored_zone(storage: FieldStorage | None, site: SiteModel) -> str:
+    """Return the zone a field's values are written in (Drupal stores UTC unless told so)."""
+    if storage is None or site.layout != "d7":
+        return "UTC"
+    settings = storage.settings
+    if settings.get("tz_handling") == "none" and _stores_time_of_day(storage, site, any_zone=True):
+        return site.timezone.name  # Drupal 7 "no conversion": the wall clock of the site
+    zone = settings.get("timezone_db")
+    return str(zone) if is_zone(zone) else "UTC"
+
+
+def _stores_time_of_day(storage: FieldStorage, site: SiteModel, *, any_zone: bool = False) -> bool:
+    """Tell whether a Drupal date field keeps a time of day (converted by Drupal, `any_zone`:
+    or not)."""
+    if field_kind(storage) != "rawdate":
+        return False
+    settings = storage.settings
+    if site.layout != "d7":
+        return settings.get("datetime_type") != "date"
+    granularity = settings.get("granularity")
+    hours = isinstance(granularity, dict) and bool(granularity.get("hour"))
+    return hours and (any_zone or settings.get("tz_handling") != "none")
 
 
 def drupal_date_format(storage: FieldStorage, site: SiteModel) -> str:

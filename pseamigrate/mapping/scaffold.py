@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
@@ -23,6 +24,7 @@ from pseamigrate.drupal.model import Bundle, FieldInstance, FieldStorage, SiteMo
 from pseamigrate.mapping.lossless import (
     Fed,
     child_pipeline,
+    date_zones,
     drupal_date_format,
     keep_in_extra,
     lookup_step,
@@ -61,19 +63,35 @@ REVIEW_HEADER = (
     "# `review:` (or its reason starts with REVIEW) and `mappings check` lists it as a warning.\n"
     "# Delete the marker when you agree, or change the mapping.\n"
 )
+UTC_ZONES = {"from_timezone": "UTC", "to_timezone": "UTC"}
 BASE_PROCESS: dict[str, Any] = {
     "title": "title",
     "author_id": {"plugin": "lookup", "source": "uid", "entity": "user"},
     "published": "status",
-    "created_at": {"plugin": "format_date", "source": "created", "from_format": "U"},
-    "changed_at": {"plugin": "format_date", "source": "changed", "from_format": "U"},
+    # Moments: datetime columns hold UTC (#22), and the scaffold says so.
+    "created_at": {"plugin": "format_date", "source": "created", "from_format": "U", **UTC_ZONES},
+    "changed_at": {"plugin": "format_date", "source": "changed", "from_format": "U", **UTC_ZONES},
 }
 
 
+# Stored values per (bundle, field): how many current nodes hold each (EMPTY_VALUE: none).
+ValueCounts = Mapping[tuple[str, str], Mapping[str, int]]
+EMPTY_VALUE = ""
+
+
 def scaffold_mapping(
-    site: SiteModel, model: CanonicalModel, name: str, tenant: str, unmapped: str = "todo"
+    site: SiteModel,
+    model: CanonicalModel,
+    name: str,
+    tenant: str,
+    unmapped: str = "todo",
+    counts: ValueCounts | None = None,
 ) -> str:
-    """Return the YAML text of a first mapping of `site` into `model` (`unmapped`: see above)."""
+    """Return the YAML text of a first mapping of `site` into `model` (`unmapped`: see above).
+
+    With `counts` (the values the nodes hold), a required coded column's stored values the
+    model lacks become `TODO (N rows)` in both modes: only a person can decide what they mean,
+    and `check` fails until one has; nodes without a value get a `default_value` TODO."""
     extra = unmapped == "extra"
     doc: dict[str, Any] = {"version": MAPPING_VERSION, "site": name, "tenant": tenant}
     vocabularies, ignored_vocabularies = _vocabularies(site, model, extra)
@@ -88,6 +106,7 @@ def scaffold_mapping(
             ignored_bundles[bundle.name] = REVIEW_BUNDLE if extra else TODO_BUNDLE
         else:
             entities[bundle.name] = _entity(site, bundle, entity, fed if extra else None)
+            _decisions(entities[bundle.name], bundle.name, entity, counts or {})
     doc["ignore"] = {"bundles": ignored_bundles, "vocabularies": ignored_vocabularies}
     doc["entities"] = entities
     header = (
@@ -99,6 +118,23 @@ def scaffold_mapping(
         header = header.replace("Resolve every TODO", "Review every warning") + REVIEW_HEADER
     body = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=200)
     return header + _note_deleted(body, site)
+
+
+def _decisions(mapped: dict[str, Any], bundle: str, entity: Entity, counts: ValueCounts) -> None:
+    """Turn a required coded column's stored values without a model value into TODOs, with
+    how many nodes hold each; nodes holding none need a default a person picks."""
+    for column in (c for c in entity.columns if c.required and c.values):
+        step = mapped["process"].get(column.name)
+        if not isinstance(step, dict) or step.get("plugin") != "static_map":
+            continue
+        held = counts.get((bundle, str(step.get("source"))), {})
+        table = step.setdefault("map", {})
+        for value, rows in held.items():
+            if value != EMPTY_VALUE and rows and table.get(value) in (None, "TODO"):
+                table[value] = f"TODO ({rows} rows)"
+        empty = held.get(EMPTY_VALUE, 0)
+        if empty and "default_value" not in step:
+            step["default_value"] = f"TODO ({empty} rows have no value)"
 
 
 def _note_deleted(body: str, site: SiteModel) -> str:
@@ -218,14 +254,16 @@ def _pipeline(storage: FieldStorage, column: Column, site: SiteModel) -> Any:
     source = storage.name
     if column.type in ("term", "ref", "file", "member"):
         return lookup_step(storage, column)
-    if column.type in ("date", "datetime") and field_kind(storage) == "rawdate":
+    unix_time = column.type == "date" and field_kind(storage) == "integer"
+    if column.type in ("date", "datetime") and (field_kind(storage) == "rawdate" or unix_time):
         to_format = "Y-m-d" if column.type == "date" else "Y-m-d H:i:s"
-        from_format = drupal_date_format(storage, site)
+        from_format = "U" if unix_time else drupal_date_format(storage, site)
         return {
             "plugin": "format_date",
             "source": source,
             "from_format": from_format,
             "to_format": to_format,
+            **date_zones(storage, column, site, from_format),
         }
     if column.values and storage.allowed_values:
         matched = value_map(storage, column)

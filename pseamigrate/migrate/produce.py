@@ -14,12 +14,19 @@ from typing import Any
 from pseamigrate.drupal.model import EntityRecord, SiteModel
 from pseamigrate.errors import UnmappedValue
 from pseamigrate.mapping.model import EntityMapping, ProcessField
+from pseamigrate.mapping.zones import site_dated
 from pseamigrate.memo import IdentityCache
 from pseamigrate.migrate.items import IGNORED, Child, Item
 from pseamigrate.migrate.lookups import IdMaps, source_key
 from pseamigrate.migrate.values import check_values, plain_json
 from pseamigrate.target import model as cm
-from pseamigrate.transform.process import Context, SkipRow, read_source, transform_row
+from pseamigrate.transform.process import (
+    Context,
+    PipelineFailed,
+    SkipRow,
+    read_source,
+    transform_row,
+)
 from pseamigrate.transform.rows import source_row
 
 BASE_KEYS = ("title", "author_id", "published", "created_at", "changed_at", "source_language")
@@ -50,6 +57,8 @@ def transformed(
 ) -> dict[str, Any] | None:
     """Run the mapping on one record; None when the row failed or was skipped."""
     row = source_row(record, scope.site)
+    # Unix times become dates in the site's own time zone, unless the mapping names one.
+    em = site_dated(em, scope.model.entities.get(em.destination), scope.site.timezone.name)
     ctx = Context(lookup=scope.ids.get)
     try:
         result = transform_row(em, row, ctx)
@@ -71,8 +80,9 @@ def transformed(
 
 
 def _reason(exc: Exception) -> str:
-    """Say why a transform failed without quoting the value (only UnmappedValue names a step)."""
-    return str(exc) if isinstance(exc, UnmappedValue) else type(exc).__name__
+    """Say why a transform failed without quoting the value: UnmappedValue names the step,
+    PipelineFailed the destination and the error's kind."""
+    return str(exc) if isinstance(exc, (UnmappedValue, PipelineFailed)) else type(exc).__name__
 
 
 def _translation(translation: Any) -> dict[str, Any]:

@@ -32,6 +32,7 @@ LOST_CONNECTION = {2006, 2013, 2003, 2055, 4031}  # gone away, lost, cannot conn
 # needed; the server rolled the batch back, and the whole batch is tried again.
 CONFLICT = {1213, 1205}
 Progress = Callable[[str, int, int | None], None]  # (step label, rows done, total or None)
+Seen = Callable[[p.Step, Item], None]  # each item as produced (`mappings check` keeps failures)
 
 
 @dataclass(frozen=True)
@@ -93,11 +94,13 @@ class StepRunner:
         link: Link,
         renew: Callable[[Connection], None],
         item_filter: ItemFilter | None = None,
+        on_item: Seen | None = None,
     ) -> None:
         self.site, self.mapping, self.scope, self.target = site, mapping, scope, target
         self.files, self.options = files, options
         self.link, self.renew = link, renew
         self.item_filter = item_filter
+        self.on_item = on_item
         self._counts: Any = None
 
     @property
@@ -214,6 +217,8 @@ class StepRunner:
         item = self._item(step, record)
         if self.item_filter is not None:
             self.item_filter.item(item)
+        if self.on_item is not None:
+            self.on_item(step, item)
         return item
 
     def _copy(self, uri: str, filesize: object = None) -> Any:

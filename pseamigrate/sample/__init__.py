@@ -190,6 +190,7 @@ def _tally(expected: dict[str, Any], bundle: BundleSpec, chunk: NodeChunk) -> No
 
 def _drift(spec: SiteSpec, layout: str, charset: str, prefix: str, w: Writer) -> dict[str, Any]:
     drift: dict[str, Any] = {"language": spec.language, "charset": charset}
+    drift["timezone"] = spec.timezone
     drift |= {k: v for k, v in spec.drift.items()}
     drift["double_encoded"] = charset == "latin1"
     drift["table_prefix"] = prefix

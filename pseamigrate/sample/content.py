@@ -7,16 +7,18 @@ which referrals point at).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import random
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pseamigrate.sample import text
 from pseamigrate.sample.comments import Comment, CommentMaker
-from pseamigrate.sample.sites import BundleSpec, FieldSpec, SiteSpec
+from pseamigrate.sample.sites import STATUSES, BundleSpec, FieldSpec, SiteSpec
 
 EPOCH = 1514764800  # 2018-01-01: the oldest CRP content
 SPAN = 7 * 365 * 86400
@@ -159,6 +161,8 @@ class SiteContent:
             "big_narrative": [],
             "shared_emails": [u.uid for u in self.users[self._own_users() :]],
             "missing_files": [],
+            "midnight_dates": [],
+            "unmodelled_statuses": [],
         }
 
     def count(self, bundle: BundleSpec) -> int:
@@ -284,12 +288,25 @@ class SiteContent:
             if "field_complaint_status" in values:
                 step = min(number + (len(STATUS_FLOW) - count), len(STATUS_FLOW) - 1)
                 rev_values["field_complaint_status"] = [STATUS_FLOW[step]]
+                if number == count - 1:
+                    self._unmodelled_status(bundle, index, node, rev_values)
             status = published if number == count - 1 else 1
             stamp = created + number * 86400 * rng.randint(1, 20)
             log = f"synthetic revision {number + 1}" if number else ""
             rev = Revision(self._vid, node.uid, stamp, title, status, log, rev_values)
             node.revisions.append(rev)
         return node
+
+    def _unmodelled_status(
+        self, bundle: BundleSpec, index: int, node: Node, values: dict[str, Any]
+    ) -> None:
+        """Give two complaints in five a status of the site's own (Iraq: awaiting_review,
+        escalated), as real clones hold: their current revision only, no randomness drawn."""
+        status = next(f for f in bundle.fields if f.name == "field_complaint_status")
+        own = [key for key, _ in status.allowed if key not in STATUS_FLOW]
+        if own and index % 5 in (1, 3):
+            values["field_complaint_status"] = [own[(index % 5 // 2) % len(own)]]
+            self.planted["unmodelled_statuses"].append(node.nid)
 
     def _plant(
         self, bundle: BundleSpec, index: int, node: Node, values: dict[str, Any], title: str
@@ -336,9 +353,14 @@ class SiteContent:
     def _scalar(self, spec: FieldSpec, node: Node, index: int) -> Value:
         rng, kind = self.rng, spec.kind
         if kind == "list":
-            return rng.choice(spec.allowed)[0]
+            # A status is overwritten by STATUS_FLOW; the draw stays the template's, so a site's
+            # own statuses (`_unmodelled_status`) change no other value of the site.
+            allowed = STATUSES if spec.name == "field_complaint_status" else spec.allowed
+            return rng.choice(allowed)[0]
         if kind == "date":
             return _date(node.created - rng.randrange(86400 * 10))
+        if kind == "unixdate":
+            return self._unix_date(node, index, rng.randrange(86400 * 10))
         if kind == "bool":
             return rng.randint(0, 1)
         if kind == "int":
@@ -352,6 +374,22 @@ class SiteContent:
         if spec.name == "field_complaint_code":
             return f"CRP-{self.spec.code}-{index + 1:05d}"
         return f"{spec.name.removeprefix('field_')}-{rng.randint(1, 999):03d}"
+
+    def _unix_date(self, node: Node, index: int, back: int) -> int:
+        """Return a Unix time on the day `back` seconds before `node` was created, in the site's
+        time zone: in office hours, or (every 11th node from the 6th) near midnight on the side
+        where UTC has another calendar date; note the nodes whose UTC date differs."""
+        zone = ZoneInfo(self.spec.timezone)
+        day = dt.datetime.fromtimestamp(node.created - back, zone).date()
+        offset = dt.datetime.combine(day, dt.time(12), zone).utcoffset() or dt.timedelta()
+        if index % 11 == 5 and offset:
+            clock = dt.time(0, 40) if offset > dt.timedelta() else dt.time(23, 20)
+        else:
+            clock = dt.time(9 + back % 8, back // 8 % 60)
+        stamp = int(dt.datetime.combine(day, clock, zone).timestamp())
+        if _date(stamp) != day.isoformat():
+            self.planted["midnight_dates"].append(node.nid)
+        return stamp
 
     def _file(self, delta: int) -> tuple[int, str]:
         self._fid += 1

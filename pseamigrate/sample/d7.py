@@ -249,7 +249,7 @@ def _variables(spec: SiteSpec) -> dict[str, bytes]:
         "file_public_path": php("sites/default/files"),
         "file_private_path": php("sites/default/files/private"),
         "file_default_scheme": php("private"),
-        "date_default_timezone": php("UTC"),
+        "date_default_timezone": php(spec.timezone),
     } | {
         # COMMENT_NODE_OPEN (2) where handlers write case notes, hidden (0) elsewhere
         f"comment_{b.name}": php("2" if b.name in COMMENTED else "0")

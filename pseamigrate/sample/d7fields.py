@@ -104,6 +104,8 @@ TYPES = {
         ("number_integer", "number"),
     ),
 }
+# A date kept as Unix time in a plain integer field, as sites built on core do (#22).
+TYPES["unixdate"] = TYPES["int"]
 FOREIGN = {
     "text": {"format": {"table": "filter_format", "columns": {"format": "format"}}},
     "longtext": {"format": {"table": "filter_format", "columns": {"format": "format"}}},

@@ -29,6 +29,7 @@ def write_config(site: D8Site) -> None:
         ("", "core.extension", d8config.core_extension(lang)),
         ("", "system.site", d8config.system_site(f"CRP {spec.name.upper()} (synthetic)", lang,
                                                  uuids("system.site"))),
+        ("", "system.date", d8config.system_date(spec.timezone)),
     ]  # fmt: skip
     rows += [("", name, data) for name, data in d8config.roles(uuids, lang)]
     for weight, vocab in enumerate(spec.vocabularies):

@@ -187,6 +187,13 @@ def system_site(name: str, language: str, uuid: str) -> bytes:
     return php(data)
 
 
+def system_date(timezone: str) -> bytes:
+    """Return `system.date` as core's filled fixtures hold it, with the site's time zone."""
+    user = {"configurable": True, "default": 0, "warn": False}
+    data = {"first_day": 0, "country": {"default": ""}}
+    return php(data | {"timezone": {"default": timezone, "user": user}})
+
+
 def deleted_state(
     field: FieldSpec, bundle: str, label: str, uuids: Uuids, language: str
 ) -> tuple[bytes, bytes]:

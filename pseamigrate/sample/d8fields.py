@@ -99,6 +99,8 @@ TYPES = {
         ("target_id",),
     ),
 }
+# A date kept as Unix time in a plain integer field (#22).
+TYPES["unixdate"] = TYPES["int"]
 COMMON: tuple[tuple[str, Schema], ...] = (
     ("bundle", {"type": "varchar_ascii", "length": 128, "not null": True, "default": "",
                 "description": "The field instance bundle to which this row belongs, "
@@ -223,7 +225,7 @@ def storage_settings(field: FieldSpec) -> Schema:
         return {"datetime_type": "date"}
     if kind == "text":
         return {"max_length": 255, "case_sensitive": False, "is_ascii": False}
-    if kind == "int":
+    if kind in ("int", "unixdate"):
         return {"unsigned": False, "size": "normal"}
     if kind == "comment":
         return {"comment_type": "comment"}

@@ -1,7 +1,8 @@
 """The four CRP sample sites: their shared content model and the drift each clone carries.
 
 Field kinds here are layout-neutral (`text`, `date`, `list`, `term`, `bool`, `longtext`, `file`,
-`noderef`, `int`); `d7.py` and `d8.py` turn them into Drupal 7 or Drupal 8+ field types.
+`noderef`, `int`, `unixdate`: a date as Unix time in an integer field); `d7.py` and `d8.py` turn
+them into Drupal 7 or Drupal 8+ field types.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class SiteSpec:
     bundles: tuple[BundleSpec, ...]
     vocabularies: tuple[VocabularySpec, ...]
     d7_charset: str = "utf8mb3"  # d8 layouts are always utf8mb4
+    timezone: str = "UTC"  # D7 `date_default_timezone`, D8+ config `system.date`
     arabic: bool = False
     drift: dict[str, object] = field(default_factory=dict)
 
@@ -195,18 +197,29 @@ LOCATION_FIELDS = (FieldSpec("field_location_code", "text", "Location code", "Co
 # Iraq's drift: one extra complaint field and one extra intake channel value.
 CAMP_FIELD = FieldSpec("field_camp_name", "text", "Camp name")
 EXTRA_CHANNEL = ("camp_committee", "Camp committee")
+# ... and two statuses of its own, which the model's required `status` lacks (#22): a scaffold
+# that keeps them only in extra leaves the column empty and the row fails.
+EXTRA_STATUSES = (("awaiting_review", "Awaiting review"), ("escalated", "Escalated"))
 # DRC's drift: a field whose only instance was deleted; its data rows remain.
 OLD_CASE_FIELD = FieldSpec(
     "field_old_case_number", "text", "Old case number", "Ancien numéro", deleted=True
 )
 
 
+# Iraq's and DRC's drift (#22): the date received is Unix time in an integer field, and the site
+# is hours away from UTC (Iraq +03; DRC was left at its installer's Port-au-Prince, -05/-04), so
+# a complaint received near midnight falls on another calendar day in UTC.
+UNIX_DATE_RECEIVED = "field_date_received"
+
+
+def _unix_dates(fields: tuple[FieldSpec, ...]) -> tuple[FieldSpec, ...]:
+    return tuple(replace(f, kind="unixdate") if f.name == UNIX_DATE_RECEIVED else f for f in fields)
+
+
 def _iraq_complaint() -> BundleSpec:
-    fields = tuple(
-        replace(f, allowed=f.allowed + (EXTRA_CHANNEL,)) if f.name == "field_intake_channel" else f
-        for f in COMPLAINT.fields
-    )
-    return replace(COMPLAINT, fields=fields + (CAMP_FIELD,))
+    more = {"field_intake_channel": (EXTRA_CHANNEL,), "field_complaint_status": EXTRA_STATUSES}
+    fields = tuple(replace(f, allowed=f.allowed + more.get(f.name, ())) for f in COMPLAINT.fields)
+    return replace(COMPLAINT, fields=_unix_dates(fields) + (CAMP_FIELD,))
 
 
 SITES: dict[str, SiteSpec] = {
@@ -220,9 +233,14 @@ SITES: dict[str, SiteSpec] = {
         VOCABULARIES,
         d7_charset="latin1",
         arabic=True,
+        timezone="Asia/Baghdad",
         drift={
             "extra_fields": {"complaint": [CAMP_FIELD.name]},
-            "extra_list_values": {"field_intake_channel": [EXTRA_CHANNEL[0]]},
+            "extra_list_values": {
+                "field_intake_channel": [EXTRA_CHANNEL[0]],
+                "field_complaint_status": [key for key, _ in EXTRA_STATUSES],
+            },
+            "unix_dates": {"complaint": [UNIX_DATE_RECEIVED]},
         },
     ),
     "drc": SiteSpec(
@@ -230,9 +248,17 @@ SITES: dict[str, SiteSpec] = {
         "DRC",
         "fr",
         2000,
-        (replace(COMPLAINT, fields=COMPLAINT.fields + (OLD_CASE_FIELD,)), REFERRAL, AWARENESS),
+        (
+            replace(COMPLAINT, fields=_unix_dates(COMPLAINT.fields) + (OLD_CASE_FIELD,)),
+            REFERRAL,
+            AWARENESS,
+        ),
         VOCABULARIES,
-        drift={"deleted_fields": {"complaint": [OLD_CASE_FIELD.name]}},
+        timezone="America/Port-au-Prince",
+        drift={
+            "deleted_fields": {"complaint": [OLD_CASE_FIELD.name]},
+            "unix_dates": {"complaint": [UNIX_DATE_RECEIVED]},
+        },
     ),
     "syria": SiteSpec(
         "syria",

@@ -22,7 +22,20 @@ keep each tenant's source ids in a link table (`memberships`, `<vocabulary>_term
 `imported_at`/`updated_at` say when pseamigrate wrote the row; `created_at`/`changed_at` are the
 source's own timestamps. Country-only fields go to the JSON `extra` column, never dropped.
 Types are the logical ones `pseamigrate schema show` prints (the same on MySQL and MariaDB).
+
+Time zones: every `datetime` column holds **UTC** (`created_at`, `changed_at`, `imported_at`,
+`updated_at` and the model's own datetime columns), with no zone stored beside it; convert to a
+local time when showing it. A `date` column holds the calendar date as the source site showed it:
+a Unix time becomes a date in the site's own time zone (Drupal 7 `date_default_timezone`, 8+
+`system.date`) unless the mapping names another (`format_date`'s `to_timezone`,
+[mappings.md](mappings.md#format_date--convert-dates)).
 """
+
+
+ZONE_NOTES = {
+    "date": "A date as the site showed it (its own time zone).",
+    "datetime": "UTC.",
+}
 
 
 def render_schema_docs(model: CanonicalModel) -> str:
@@ -74,6 +87,8 @@ def _describe(column: Column) -> str:
         text = f"{text} One of: {', '.join(f'`{v}`' for v in column.values)}.".strip()
     if column.vocabulary:
         text = f"{text} Term of `{column.vocabulary}`.".strip()
+    if column.type in ZONE_NOTES:
+        text = f"{text} {ZONE_NOTES[column.type]}".strip()
     return text
 
 

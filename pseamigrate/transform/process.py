@@ -43,6 +43,14 @@ class SkipRow(Exception):
         super().__init__(f"{where}: {message or 'skipped: empty value'}")
 
 
+class PipelineFailed(ValueError):
+    """A step raised on a value: names the destination and the error's kind, never the value."""
+
+    def __init__(self, destination: str, error: Exception) -> None:
+        self.destination, self.kind = destination, type(error).__name__
+        super().__init__(f"{destination}: {self.kind}")
+
+
 class _StopPipeline(Exception):
     """`skip_on_empty` with `method: process`: the destination is left unset."""
 
@@ -116,7 +124,12 @@ def transform_row(
     result: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     for pf in em.process:
-        done, value = run_pipeline(pf, row, ctx)
+        try:
+            done, value = run_pipeline(pf, row, ctx)
+        except (ValueError, TypeError, OverflowError) as exc:
+            if isinstance(exc, PipelineFailed):
+                raise
+            raise PipelineFailed(pf.destination, exc) from exc
         if not done:
             continue
         if pf.destination.startswith(EXTRA_PREFIX):

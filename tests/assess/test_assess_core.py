@@ -72,7 +72,7 @@ def test_assess_drupal_11_core_fixture(
     assert found["languages"][0]["message"].startswith("default language en")
 
 
-def test_an_unreachable_site_is_a_blocker_and_the_others_are_assessed(
+def test_an_unreachable_site_is_an_error_with_the_reason(
     drupal_core: dict[str, URL], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from pseamigrate.servers.instance import free_port
@@ -85,9 +85,12 @@ def test_an_unreachable_site_is_a_blocker_and_the_others_are_assessed(
         "  core:\n    tenant: c\n    connection: {url_env: PSEA_CORE_URL}\n"
     )
     result = runner.invoke(app, ["--config", str(config), "assess", "--json"])
-    assert result.exit_code == 3
-    down, core = json.loads(result.stdout)["sites"]
-    assert [f["check"] for f in down["findings"]] == ["unreadable"]
-    assert "cannot connect to site 'down'" in down["findings"][0]["message"]
-    assert core["layout"] == "d7" and len(core["findings"]) > 5
+    assert result.exit_code == 1  # an error, not a blocker of a "Drupal 0" site (#22)
+    assert "cannot connect to site 'down'" in result.stderr
+    assert '"drupal_version": 0' not in result.stdout
     assert "never-shown" not in result.stdout + result.stderr
+    alone = runner.invoke(app, ["--config", str(config), "assess", "core", "--json"])
+    (core,) = json.loads(alone.stdout)["sites"]
+    assert core["layout"] == "d7" and len(core["findings"]) > 5
+    (missing,) = [f for f in core["findings"] if f["check"] == "mapping"]
+    assert missing["action"] == "run pseamigrate mappings scaffold core"

@@ -72,10 +72,15 @@ def planted(built: dict[str, tuple[URL, SiteReport]]) -> set[tuple[Any, ...]]:
             }
         if drift.get("double_encoded"):
             rows.add(("encoding", None, None, "latin1_tables"))
+        # Unix-time dates (#22): an integer field where the others have a date field.
+        for bundle, fields in drift.get("unix_dates", {}).items():
+            rows |= {("field", bundle, field, "type") for field in fields}
     # Site facts (#14): the sites' charsets and default languages differ by design.
     drifts = [report.drift for _, report in built.values()]
     if len({d["charset"] for d in drifts}) > 1:
         rows.add(("encoding", None, None, "charsets"))
+    if len({d["timezone"] for d in drifts}) > 1:  # #22: Iraq and DRC are not in UTC
+        rows.add(("site", None, None, "timezone"))
     if len({d["language"] for d in drifts}) > 1:
         rows.add(("site", None, None, "default_language"))
         if any(report.layout == "d8" for _, report in built.values()):

@@ -4,13 +4,15 @@ They follow `pseamigrate.sample.sites` (branch `sample`, issue #3): complaint, r
 awareness session, four vocabularies, a free-text `field_incident_date` on complaints and (8+)
 the `comment` field on complaints and referrals; Iraq adds `field_camp_name` and the intake
 channel value `camp_committee`; DRC is French and keeps the deleted instance
-`field_old_case_number`; Syria replicates Demo.
+`field_old_case_number`; Iraq (Asia/Baghdad) and DRC (America/Port-au-Prince) keep the date
+received as Unix time in an integer field; Syria replicates Demo.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from pseamigrate.drupal.facts import TIMEZONE_SETTINGS
 from pseamigrate.drupal.model import (
     AllowedValue,
     Bundle,
@@ -18,6 +20,7 @@ from pseamigrate.drupal.model import (
     FieldStorage,
     Layout,
     SiteModel,
+    SiteTimeZone,
     Vocabulary,
 )
 
@@ -81,6 +84,8 @@ TYPES: dict[str, tuple[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...]]]
     "int": (("number_integer", ("value",)), ("integer", ("value",))),
     "comment": (("comment", ("status",)), ("comment", ("status",))),  # Drupal 8+ only
 }
+# Sites whose time zone is not UTC (the others set UTC).
+TIMEZONES = {"iraq": "Asia/Baghdad", "drc": "America/Port-au-Prince"}
 TARGET_TYPES = {"term": "taxonomy_term", "noderef": "node", "file": "file"}
 
 
@@ -112,6 +117,8 @@ def _storage(name: str, spec: Spec, layout: Layout, deleted: bool = False) -> Fi
 def _bundles(site: str, layout: Layout) -> dict[str, dict[str, Spec]]:
     complaint = dict(COMPLAINT)
     referral = dict(REFERRAL)
+    if site in TIMEZONES:  # the date received as Unix time (#22)
+        complaint["field_date_received"] = ("int", 1, "", [])
     if site == "iraq":
         complaint["field_intake_channel"] = ("list", 1, "", INTAKE + [("camp_committee", "Camp")])
         complaint["field_camp_name"] = ("text", 1, "", [])
@@ -139,4 +146,8 @@ def crp_site(site: str = "demo", layout: Layout = "d7") -> SiteModel:
         name: Vocabulary(name, name, str(i) if layout == "d7" else name, int(name == "location"))
         for i, name in enumerate(names, 1)
     }
-    return SiteModel(7 if layout == "d7" else 10, layout, "", bundles, fields, vocabularies)
+    setting = TIMEZONE_SETTINGS[layout]
+    zone = SiteTimeZone(TIMEZONES.get(site, "UTC"), setting)
+    return SiteModel(
+        7 if layout == "d7" else 10, layout, "", bundles, fields, vocabularies, timezone=zone
+    )

@@ -192,7 +192,9 @@ def test_a_required_child_column_must_be_mapped(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("site", ["demo", "iraq", "drc", "syria"])
 def test_hand_built_sites_mirror_the_sample_generator(site: str) -> None:
-    from pseamigrate.sample.sites import site_spec
+    from pseamigrate.sample.sites import EXTRA_STATUSES, site_spec
+
+    EXTRA_STATUS_KEYS = {key for key, _ in EXTRA_STATUSES}  # noqa: N806
 
     spec = site_spec(site)
     model = crp_site(site)
@@ -205,7 +207,10 @@ def test_hand_built_sites_mirror_the_sample_generator(site: str) -> None:
             storage = model.fields[("node", field.name)]
             assert instances[field.name].deleted == field.deleted
             assert storage.cardinality == field.cardinality
-            assert [v.key for v in storage.allowed_values] == [key for key, _ in field.allowed]
+            # The hand-built Iraq leaves out the generator's own statuses (#22: awaiting_review,
+            # escalated), which the live-site tests and tests/migrate/test_check_law.py cover.
+            generated = [key for key, _ in field.allowed if key not in EXTRA_STATUS_KEYS]
+            assert [v.key for v in storage.allowed_values] == generated
             assert storage.target_bundles == tuple(
                 t for t in (field.vocabulary, field.target_bundle) if t
             )

@@ -117,7 +117,12 @@ def test_scaffold_maps_by_model_hints_and_layout(tmp_path: Path) -> None:
     complaint = next(e for e in d7 if e.bundle == "complaint")
     date = complaint.field("date_received")
     assert date is not None
-    assert dict(date.steps[0].options) == {"from_format": "Y-m-d H:i:s", "to_format": "Y-m-d"}
+    assert dict(date.steps[0].options) == {
+        "from_format": "Y-m-d H:i:s",
+        "to_format": "Y-m-d",
+        "from_timezone": "UTC",  # a calendar date stays as written (#22)
+        "to_timezone": "UTC",
+    }
     location = complaint.field("location_id")
     assert location is not None
     assert (location.steps[0].plugin, location.steps[0].options["vocabulary"]) == (

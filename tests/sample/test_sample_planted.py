@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, text
@@ -141,3 +143,33 @@ def test_utf8mb3_site_reads_byte_exact(any_server, make_db, engine_for) -> None:
     assert any("é" in (v or "") for v in read.values())
     assert all(len(ch.encode()) < 4 for v in read.values() if v for ch in v)
     assert any(not t.isascii() for t in terms)  # "Harcèlement sexuel"
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("site", ["iraq", "drc", "demo"])
+def test_unix_dates_near_midnight(mariadb_server, make_db, engine_for, site, layout) -> None:
+    """Iraq and DRC keep the date received as Unix time and set a zone hours from UTC; the
+    complaints whose date there is another day in UTC are the ones `midnight_dates` names."""
+    url = make_db(mariadb_server)
+    report = build_site(url, site, layout, seed=11, scale=0.5)
+    engine = engine_for(url)
+    if layout == "d7":
+        [(setting,)] = sql(
+            engine, "SELECT value FROM variable WHERE name = 'date_default_timezone'"
+        )
+    else:
+        [(setting,)] = sql(engine, "SELECT data FROM config WHERE name = 'system.date'")
+    zone = re.findall(rb'"([A-Za-z]+/[A-Za-z_-]+|UTC)"', setting)[0].decode()
+    assert zone == {"iraq": "Asia/Baghdad", "drc": "America/Port-au-Prince"}.get(site, "UTC")
+    if site == "demo":  # a date field, in UTC: nothing to plant
+        assert report.planted["midnight_dates"] == []
+        return
+    table = field_table(layout, "field_date_received")
+    stamps = dict(sql(engine, f"SELECT entity_id, field_date_received_value FROM {table}"))
+    local = {nid: dt.datetime.fromtimestamp(s, ZoneInfo(zone)) for nid, s in stamps.items()}
+    utc = {nid: dt.datetime.fromtimestamp(s, dt.UTC).date() for nid, s in stamps.items()}
+    moved = sorted(nid for nid in stamps if local[nid].date() != utc[nid])
+    assert moved == report.planted["midnight_dates"]
+    assert len(moved) >= 4  # every 11th of 60 complaints, a few left empty
+    assert all(local[nid].hour in (0, 23) for nid in moved)
+    assert all(9 <= local[nid].hour < 17 for nid in stamps if nid not in moved)

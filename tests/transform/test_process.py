@@ -156,7 +156,8 @@ def test_a_shipped_mapping_transforms_a_drupal_7_complaint() -> None:
         base={"title": "C-12", "uid": 3, "status": 1, "created": 86400, "changed": 86400},
         fields={
             "field_complaint_code": ({"value": " IRQ-12 ", "format": None},),
-            "field_date_received": ({"value": "2024-01-31 00:00:00"},),
+            # Unix time: 2024-01-31 00:40 in Baghdad, still the 30th in UTC (#22)
+            "field_date_received": ({"value": 1706650800},),
             "field_intake_channel": ({"value": "camp_committee"},),
             "field_complaint_status": (),
             "field_location": ({"tid": 8},),
