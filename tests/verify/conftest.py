@@ -17,11 +17,12 @@ IGNORED_FIELD = "field_old_case_number"
 def ignore_old_case_number(project: Project) -> None:
     """Edit the project's DRC mapping: the old case number is ignored on purpose."""
     path = project.path.parent / "mappings" / "sites" / "drc.yaml"
+    shipped = path.read_text("utf-8")
+    mapped = f"      extra/old_case_number: {IGNORED_FIELD}\n"
+    assert mapped in shipped  # the rest of the shipped mapping (its dates' time zone) stays
+    ignored = f"    ignore:\n      {IGNORED_FIELD}: superseded by the case code\n"
     path.write_text(
-        "version: 1\nsite: drc\ntenant: drc\ninclude: ../shared/crp-template.yaml\n"
-        "entities:\n  complaint:\n    ignore:\n"
-        f"      {IGNORED_FIELD}: superseded by the case code\n",
-        "utf-8",
+        shipped.replace(mapped, "").replace("    process:\n", ignored + "    process:\n"), "utf-8"
     )
 
 
