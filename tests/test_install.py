@@ -52,13 +52,15 @@ print(len(names), "MySQLdb" in sys.modules)
 """
 
 
-def _run(args: list[str], cwd: Path, env: dict[str, str], code: int = 0) -> str:
+def _run(
+    args: list[str], cwd: Path, env: dict[str, str], code: int = 0, stdout_only: bool = False
+) -> str:
     done = subprocess.run(
         args, cwd=cwd, env=env, capture_output=True, text=True, timeout=900, check=False
     )
     said = f"{done.stdout[-3000:]}{done.stderr[-3000:]}"
     assert done.returncode == code, f"{args[:4]} exit {done.returncode}:\n{said}"
-    return done.stdout + done.stderr
+    return done.stdout if stdout_only else done.stdout + done.stderr
 
 
 def _environment(path: str) -> dict[str, str]:
@@ -103,6 +105,11 @@ class Installed:
     def tool(self, *args: str, code: int = 0) -> str:
         """Run the installed `pseamigrate` from a folder outside the checkout."""
         return _run([str(self.home / "bin" / "pseamigrate"), *args], self.workdir, self.env, code)
+
+    def json(self, *args: str) -> Any:
+        """Run the installed `pseamigrate` and parse what it printed on stdout as JSON."""
+        home = str(self.home / "bin" / "pseamigrate")
+        return json.loads(_run([home, *args], self.workdir, self.env, stdout_only=True))
 
     def python(self, *args: str) -> str:
         """Run the venv's interpreter with `args` (`-c CODE`, `-m MODULE ...`)."""
@@ -184,13 +191,13 @@ def _runs_the_tool(installed: Installed, sites: Sites, target: str) -> dict[str,
     assert "mappings" in installed.tool("--help")
     config = ["--config", str(_project(installed, sites, target))]
     installed.tool(*config, "mappings", "scaffold", "core", "--unmapped", "extra")
-    checked = json.loads(installed.tool(*config, "mappings", "check", "core", "--json"))
+    checked = installed.json(*config, "mappings", "check", "core", "--json")
     assert checked and all(report["ok"] for report in checked), checked
     installed.tool(*config, "target", "init")
     installed.tool(*config, "schema", "create")
     installed.tool(*config, "encryption", "status")  # exit 3 on any FAIL: the target is encrypted
     installed.tool(*config, "migrate", "demo")
-    verified: dict[str, Any] = json.loads(installed.tool(*config, "verify", "demo", "--json"))
+    verified: dict[str, Any] = installed.json(*config, "verify", "demo", "--json")
     return verified
 
 
