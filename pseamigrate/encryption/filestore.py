@@ -26,6 +26,7 @@ from pseamigrate.encryption.keys import (
     generate_keys,
     key_lines,
     parse_key_lines,
+    sync_folder,
     write_new_secret,
 )
 from pseamigrate.encryption.sealed import (
@@ -165,15 +166,6 @@ def require_sealed_store(spec: StoreSpec) -> None:
     if failed:
         why = "; ".join(f"{c.name}: {c.detail}" for c in failed)
         raise RefusedForSafety(f"the {spec.label}'s file store is not safe to write: {why}")
-
-
-def sync_folder(folder: Path) -> None:
-    """fsync a folder, so a rename into it survives a power cut."""
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def partial_of(path: Path) -> Path:

@@ -49,10 +49,10 @@ def write_secret(path: Path, data: bytes) -> None:
     finally:
         os.close(fd)
     os.replace(partial, path)
-    _sync_folder(path.parent)
+    sync_folder(path.parent)
 
 
-def _sync_folder(folder: Path) -> None:
+def sync_folder(folder: Path) -> None:
     """fsync a folder, so a rename in it survives a power cut (the file alone is not enough)."""
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:

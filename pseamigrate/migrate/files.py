@@ -19,7 +19,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from pseamigrate.encryption.filestore import partial_of, sync_folder
+from pseamigrate.encryption.filestore import PARTIAL, partial_of
+from pseamigrate.encryption.keys import sync_folder
 from pseamigrate.encryption.sealed import (
     TamperedFile,
     is_sealed,
@@ -132,7 +133,7 @@ class FileStore:
         private_folder(folder)  # the store's parents too, not only the leaf
         with os.scandir(folder) as entries:
             for entry in entries:
-                if entry.name.startswith(".") and ".partial-" in entry.name and entry.is_file():
+                if entry.name.startswith(".") and PARTIAL in entry.name and entry.is_file():
                     os.unlink(entry.path)
 
     def put(
@@ -205,7 +206,7 @@ def _copy_checked(origin: Path, destination: Path) -> Copied:
         digest = sha256_of(origin)
         if sha256_of(destination) == digest:
             return Copied(size, digest)
-    partial = destination.with_name(f".{destination.name}.partial-{os.getpid()}")
+    partial = partial_of(destination)
     digest = _copy_hashing(origin, partial)
     if sha256_of(partial) != digest or partial.stat().st_size != size:
         partial.unlink()
