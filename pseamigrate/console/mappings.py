@@ -108,6 +108,8 @@ def show_values(columns: Sequence[CodedColumn], json_out: bool) -> None:
     if json_out:
         print_json([_coded_json(c) for c in columns])
         return
+    if not columns:  # say so: an empty screen reads like a crash
+        out.print(Text("no coded column: no list field of the mapping feeds a column with values"))
     for coded in columns:
         need = "required" if coded.required else "optional"
         title = (

@@ -365,3 +365,25 @@ def test_assess_names_every_node_a_status_the_model_lacks_fails(iraq: Site) -> N
     result = runner.invoke(app, ["--config", str(iraq.config), "assess", "iraq", "--json"])
     findings = json.loads(result.stdout)["sites"][0]["findings"]
     assert not [f for f in findings if f["check"] == "undecided_values"]
+
+
+def test_values_says_so_when_a_site_has_no_coded_column(
+    drupal_core: dict[str, URL], mariadb_server: LocalServer, make_db: Any, tmp_path: Path
+) -> None:
+    """Drupal core's D7 site has no list field the shipped model codes: `values` says so rather
+    than printing nothing (an empty screen reads like a crash), and its JSON is an empty list."""
+    _environ("PM_VALUESCORE_SITE", drupal_core["d7"])
+    _environ("PM_VALUESCORE_TARGET", make_db(mariadb_server))
+    config = tmp_path / "pseamigrate.yaml"
+    config.write_text(
+        "sites:\n  core:\n    tenant: core\n    connection: {url_env: PM_VALUESCORE_SITE}\n"
+        f"    mapping: {tmp_path / 'core.yaml'}\n"
+        "target:\n  connection: {url_env: PM_VALUESCORE_TARGET}\n",
+        encoding="utf-8",
+    )
+    args = ["--config", str(config), "mappings"]
+    assert runner.invoke(app, [*args, "scaffold", "core"]).exit_code == 0
+    shown = runner.invoke(app, [*args, "values", "core"])
+    assert shown.exit_code == 0 and "no coded column" in shown.stdout, shown.stdout
+    as_json = runner.invoke(app, [*args, "values", "core", "--json"])
+    assert as_json.exit_code == 0 and json.loads(as_json.stdout) == []
