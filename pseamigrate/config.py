@@ -21,13 +21,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from pseamigrate.errors import ConfigError, UnknownSite
+from pseamigrate.errors import ConfigError, NoProjectFile, UnknownSite
 from pseamigrate.names import is_name
-from pseamigrate.yamldoc import secret_looking, unknown_keys
+from pseamigrate.yamldoc import (
+    Problem,
+    YamlSyntaxError,
+    duplicate_problems,
+    located_mappings,
+    parse_located,
+    secret_looking,
+    unknown_keys,
+)
 
 CONFIG_ENV = "PSEAMIGRATE_CONFIG"
 DEFAULT_CONFIG = Path("pseamigrate.yaml")
@@ -176,7 +183,7 @@ class Settings:
         """Return the project file's path, or say how to name one (and `or_else`, if given)."""
         if self.path is None:
             ways = ["pass --config", "set $PSEAMIGRATE_CONFIG", *([or_else] if or_else else [])]
-            raise ConfigError(f"no project file: {', '.join(ways[:-1])} or {ways[-1]}")
+            raise NoProjectFile(f"no project file: {', '.join(ways[:-1])} or {ways[-1]}")
         return self.path
 
     def site(self, name: str) -> SiteSettings:
@@ -247,20 +254,37 @@ def load_settings(explicit: Path | None = None) -> Settings:
     if path is None:
         return Settings(path=None)
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        document = parse_located(path.read_text(encoding="utf-8"), str(path)) or {}
     except OSError as exc:
         raise ConfigError(f"cannot read project file {path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}:{where} is not valid YAML") from None
-    except RecursionError:  # PyYAML composes recursively; thousands of nested brackets
-        raise ConfigError(f"{path}: YAML nested too deeply") from None
+    except YamlSyntaxError as exc:  # the parser's reason, line and column; never the text
+        raise ConfigError(str(exc.problem)) from None
+    # With lines: a duplicated site key would otherwise silently win (issue #24 item 6).
+    located = [str(found) for found in duplicate_problems(document) + _secret_problems(document)]
     problems: list[str] = []
     settings = _parse_settings(path, document, problems)
-    if problems:
-        raise ConfigError("\n".join(f"{path}: {problem}" for problem in problems))
+    if located or problems:
+        raise ConfigError("\n".join(located + [f"{path}: {problem}" for problem in problems]))
     return settings
+
+
+# Keys that can only hold a secret; `password_env` and `password_prompt` name where one comes from.
+_SECRET_KEYS = frozenset({"password", "passwd", "pwd", "pass", "secret", "token", "url"})
+
+
+def _secret_problems(document: Any) -> list[Problem]:
+    """Refuse a secret written anywhere in the project file, naming its line and never its value.
+
+    `url` counts: a database URL carries its password (`mysql://user:pw@host/db`)."""
+    return [
+        Problem(node.file, node.key_line(key), f"{where}.{key}".lstrip("."), _SECRET_RULE)
+        for node, where in located_mappings(document)
+        for key in node
+        if str(key).lower() in _SECRET_KEYS
+    ]
+
+
+_SECRET_RULE = "secrets never go here: use url_env or an option file"
 
 
 def _parse_settings(path: Path, document: Any, problems: list[str]) -> Settings:
@@ -374,10 +398,8 @@ def _parse_connection(doc: Any, where: str, problems: list[str]) -> ConnectionSp
     if not isinstance(doc, dict):
         problems.append(f"{where}: required, e.g. {{url_env: PSEA_SITE_URL}}")
         return None
-    secrets = {"password", "url"} & set(doc)
+    secrets = _SECRET_KEYS & set(doc)  # refused with their lines by `_secret_problems`
     _unknown_keys(doc, CONNECTION_KEYS | secrets, f"{where}.", problems)
-    if secrets:
-        problems.append(f"{where}: secrets do not belong in the project file; use url_env")
     if bool(doc.get("url_env")) == bool(doc.get("option_file")):
         problems.append(f"{where}: give exactly one of url_env or option_file")
         return None

@@ -3,8 +3,9 @@
 The tree::
 
     PseamigrateError          exit 1  an operation failed
-    ├── ConfigError                   project file missing or malformed
-    │   └── UnknownSite               a site name the project file does not define
+    ├── ConfigError                   project file malformed or a setting wrong
+    │   ├── NoProjectFile     exit 2  no project file named or found
+    │   └── UnknownSite       exit 2  a site name the project file does not define (did you mean)
     ├── ConnectionFailed              a database cannot be reached (names the site, no password)
     │   └── PingFailed                `ping`: some databases or files_dirs failed (all listed)
     ├── WriteFailed                   a statement failed: server code and table, never values
@@ -37,6 +38,7 @@ docs/architecture.md, "Errors and exit codes".
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 from collections.abc import Sequence
 from typing import Any
@@ -72,13 +74,23 @@ class ConfigError(PseamigrateError):
     """The project file or the settings it names are missing or wrong."""
 
 
+class NoProjectFile(ConfigError):
+    """No project file was named (--config, $PSEAMIGRATE_CONFIG) nor found: a usage error."""
+
+    exit_code = EXIT_USAGE
+
+
 class UnknownSite(ConfigError):
-    """A site name that the project file does not define."""
+    """A site name that the project file does not define: a usage error, with a suggestion."""
+
+    exit_code = EXIT_USAGE
 
     def __init__(self, name: str, known: list[str]) -> None:
         self.name, self.known = name, known
         choices = ", ".join(known) if known else "none are defined"
-        super().__init__(f"unknown site {name!r} (known sites: {choices})")
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        super().__init__(f"unknown site {name!r} (known sites: {choices}){hint}")
 
 
 class ConnectionFailed(PseamigrateError):

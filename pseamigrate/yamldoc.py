@@ -136,7 +136,8 @@ def parse_located(text: str, name: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        reason = exc.problem or "invalid YAML"
+        column = f" (column {mark.column + 1})" if mark else ""
+        reason = f"{exc.problem or 'invalid YAML'}{column}"
         raise YamlSyntaxError(Problem(name, line, "", f"YAML syntax error: {reason}")) from None
     except yaml.YAMLError:
         raise YamlSyntaxError(Problem(name, 1, "", "YAML syntax error")) from None
@@ -155,7 +156,7 @@ def duplicate_problems(doc: Any, path: str = "") -> list[Problem]:
     """Report every duplicate key anywhere in a located document (each object visited once)."""
     problems = [
         Problem(node.file, line, _join(where, key), "duplicate key")
-        for node, where in _mappings(doc, path)
+        for node, where in located_mappings(doc, path)
         for key, line in node.duplicates
     ]
     return sorted(problems, key=lambda problem: (problem.file, problem.line))
@@ -170,14 +171,14 @@ def secret_note_problems(doc: Any, path: str = "") -> list[Problem]:
     """Report every note (`x-…` key) with a secret-looking name anywhere in a document."""
     problems = [
         Problem(node.file, node.key_line(key), _join(where, key), "notes must not hold secrets")
-        for node, where in _mappings(doc, path)
+        for node, where in located_mappings(doc, path)
         for key in node
         if secret_looking(key)
     ]
     return sorted(problems, key=lambda problem: (problem.file, problem.line))
 
 
-def _mappings(doc: Any, path: str) -> list[tuple[LocDict, str]]:
+def located_mappings(doc: Any, path: str = "") -> list[tuple[LocDict, str]]:
     """Return each mapping of a document once with its path, however often aliases reuse it."""
     found: list[tuple[LocDict, str]] = []
     seen: set[int] = set()

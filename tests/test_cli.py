@@ -110,10 +110,29 @@ def test_ping_a_real_server(
     assert expected in result.stdout
 
 
-def test_unknown_site_exits_1(tmp_path: Path) -> None:
+def test_an_unknown_site_is_a_usage_error_with_a_suggestion(tmp_path: Path) -> None:
     result = runner.invoke(app, ["--config", str(project(tmp_path)), "ping", "narnia"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "unknown site 'narnia' (known sites: iraq)" in result.stderr
+    assert "did you mean" not in result.stderr  # nothing close: no guess
+    result = runner.invoke(app, ["--config", str(project(tmp_path)), "ping", "irak"])
+    assert result.exit_code == 2
+    assert "unknown site 'irak' (known sites: iraq); did you mean 'iraq'?" in result.stderr
+
+
+def test_sites_without_a_project_file_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["sites"], env={"PSEAMIGRATE_CONFIG": ""})
+    assert result.exit_code == 2
+    assert "no project file" in result.stderr and "None" not in result.stdout
+
+
+def test_health_usage_errors_are_nagios_unknown() -> None:
+    result = runner.invoke(app, ["health", "--bogus"])
+    assert result.exit_code == 3  # Nagios reads 2 as CRITICAL
+    assert result.stdout.startswith("PSEAMIGRATE UNKNOWN - No such option: --bogus")
 
 
 def test_debug_shows_the_real_exception(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

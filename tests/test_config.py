@@ -112,7 +112,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     assert "sites.iraq.conection: unknown key" in message
     assert "sites.iraq.connection: required" in message
     assert "sites.drc.tenant: required" in message
-    assert "sites.drc.connection: secrets do not belong in the project file" in message
+    assert f"{path}:6: sites.drc.connection.password: secrets never go here" in message
     assert "targt: unknown key" in message
     assert "hunter2" not in message
     assert message.count(str(path)) == 5
@@ -125,8 +125,31 @@ def test_x_keys_are_allowed_for_notes(tmp_path: Path) -> None:
 
 def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
     path = write_project(tmp_path, "sites:\n  iraq: {tenant: iq\n")
-    with pytest.raises(ConfigError, match=r"line \d+ is not valid YAML"):
+    with pytest.raises(ConfigError) as caught:
         load_settings(path)
+    # the parser's own reason, its line and column (issue #24 item 6), and never the text
+    assert str(caught.value).startswith(f"{path}:3: YAML syntax error: ")
+    assert "(column " in str(caught.value)
+    assert "iraq" not in str(caught.value).replace(str(path), "")
+
+
+def test_a_duplicated_site_key_is_refused_with_both_lines(tmp_path: Path) -> None:
+    second = "  iraq:\n    tenant: iq2\n    connection: {url_env: PSEA_OTHER}\ntarget:\n"
+    text = PROJECT.replace("target:\n", second, 1)
+    assert text.count("\n  iraq:\n") == 2, "the duplicate must be a second key under sites"
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write_project(tmp_path, text))
+    assert "sites.iraq: duplicate key" in str(caught.value)
+
+
+@pytest.mark.parametrize("key", ["password", "url", "token"])
+def test_a_secret_anywhere_in_the_project_file_is_refused(tmp_path: Path, key: str) -> None:
+    text = PROJECT.replace("    tenant: iq\n", f"    tenant: iq\n    {key}: hunter2-value\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write_project(tmp_path, text))
+    message = str(caught.value)
+    assert f"sites.iraq.{key}: secrets never go here: use url_env or an option file" in message
+    assert "hunter2" not in message
 
 
 def test_unknown_site_lists_the_known(tmp_path: Path) -> None:

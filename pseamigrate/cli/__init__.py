@@ -22,6 +22,8 @@ from pseamigrate import __version__, console
 from pseamigrate.cli.options import ConfigOption
 from pseamigrate.errors import EXIT_FAILED, EXIT_USAGE, PseamigrateError
 
+NAGIOS_UNKNOWN = 3  # Nagios: the check itself could not run (usage error, no target, …)
+
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
@@ -75,9 +77,16 @@ def _database_error(ctx: Any, exc: Exception) -> None:
 
 
 def _usage_error(exc: UsageError) -> None:
-    """Print a usage error on one line (click prints four) and exit 2."""
+    """Print a usage error on one line (click prints four) and exit 2.
+
+    `health` is read by Nagios, where 2 means CRITICAL: its usage errors are UNKNOWN (3), said
+    on stdout as its other verdicts are (plugin guidelines)."""
     command = exc.ctx.command_path if exc.ctx else "pseamigrate"
-    console.error(f"{exc.format_message()} (see '{command} --help')")
+    message = f"{exc.format_message()} (see '{command} --help')"
+    if exc.ctx is not None and exc.ctx.info_name == "health":
+        console.out.print(f"PSEAMIGRATE UNKNOWN - {message}", soft_wrap=True)
+        raise typer.Exit(NAGIOS_UNKNOWN)
+    console.error(message)
     raise typer.Exit(EXIT_USAGE)
 
 

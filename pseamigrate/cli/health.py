@@ -8,11 +8,9 @@ from typing import Annotated
 import typer
 
 from pseamigrate import console
-from pseamigrate.cli import app, target_url
+from pseamigrate.cli import NAGIOS_UNKNOWN, app, target_url
 from pseamigrate.cli.options import JsonFlag, UrlEnvOption
 from pseamigrate.console import health as health_view
-
-UNKNOWN = 3  # Nagios: the check itself could not run (no target configured, …)
 
 HealthBasedir = Annotated[
     Path | None,
@@ -62,7 +60,7 @@ def health(
         report = checks.check_health(target_url(ctx, url_env), basedir, marker, limits)
     except PseamigrateError as exc:
         console.out.print(f"PSEAMIGRATE UNKNOWN - {str(exc).splitlines()[0]}", soft_wrap=True)
-        raise typer.Exit(UNKNOWN) from None
+        raise typer.Exit(NAGIOS_UNKNOWN) from None
     if prometheus is not None:
         checks.write_prometheus(report, prometheus)
     health_view.show_health(report, json_out)

@@ -20,7 +20,9 @@ def sites(ctx: typer.Context) -> None:
 
     Example: pseamigrate --config pseamigrate.yaml sites
     """
-    project_view.show_sites(settings(ctx))
+    project = settings(ctx)
+    project.require_file()  # "Sites in None" would say nothing; naming the file is a usage error
+    project_view.show_sites(project)
 
 
 @app.command()

@@ -35,6 +35,9 @@ def show_sites(settings: Settings) -> None:
     print_table(f"Sites in {settings.path}", columns, rows)
     if settings.target is not None:
         out.print(f"target: credentials from {settings.target.describe()}", soft_wrap=True)
+    if settings.test_target is not None:
+        described = settings.test_target.describe()
+        out.print(f"test_target: credentials from {described}", soft_wrap=True)
 
 
 def reader_line(driver: ReadDriver) -> str:

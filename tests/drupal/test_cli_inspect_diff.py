@@ -124,7 +124,7 @@ def test_diff_between_versions_lists_bundles(drupal_core, tmp_path, monkeypatch)
 def test_unknown_site(drupal_core, tmp_path, monkeypatch) -> None:
     config = project(tmp_path, monkeypatch, demo=drupal_core["d10"])
     code, _, err = invoke(config, "inspect", "nowhere")
-    assert code == 1
+    assert code == 2
     assert "unknown site 'nowhere' (known sites: demo)" in err
 
 

@@ -45,7 +45,7 @@ def test_validate_json(tmp_path: Path) -> None:
 
 def test_check_needs_a_project_file(tmp_path: Path) -> None:
     result = runner.invoke(app, ["mappings", "check"], env={"PSEAMIGRATE_CONFIG": ""})
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "no project file" in result.stderr
 
 

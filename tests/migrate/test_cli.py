@@ -76,7 +76,7 @@ def test_usage_errors_are_one_line_and_exit_2(one_project: Project) -> None:
     code, _, err = _run(one_project, "migrate", "--idlist", "1,x")
     assert code == 2 and "--idlist" in err
     code, _, err = _run(one_project, "migrate", "nowhere")
-    assert code == 1 and "unknown site 'nowhere'" in err
+    assert code == 2 and "unknown site 'nowhere'" in err
 
 
 def test_each_command_has_help_with_an_example() -> None:
