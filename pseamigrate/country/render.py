@@ -42,7 +42,13 @@ def environment(template: Template) -> jinja2.Environment:
 def render_files(template: Template, values: dict[str, Any]) -> dict[Path, str]:
     """Render every `*.j2` of the template; return relative path -> text, each valid YAML."""
     env = environment(template)
-    context = {**values, "template": {"name": template.name, "version": template.version}}
+    context = {
+        **values,
+        "template": {"name": template.name, "version": template.version},
+        # The variable each input was read from: a file names it instead of holding a personal
+        # value such as the administrator's e-mail (docs/operations.md: never in YAML).
+        "env": {item.name: item.env for item in template.inputs if item.env},
+    }
     rendered: dict[Path, str] = {}
     for source in sorted(template.files_dir.rglob("*.j2")):
         relative = source.relative_to(template.files_dir)

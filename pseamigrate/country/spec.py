@@ -6,12 +6,14 @@ messages name files and keys, never the values (e-mails, names).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from pseamigrate.config import is_env_name
 from pseamigrate.country.template import CODE_RE, EMAIL_RE
 from pseamigrate.errors import ConfigError, UsageProblem
 from pseamigrate.names import check_tenant_code
@@ -81,10 +83,7 @@ def load_country(folder: Path) -> CountrySpec:
     code = _need(country, "code", path)
     if code != folder.name:
         raise ConfigError(f"{path}: code: must be the folder's name {folder.name!r}")
-    admin = _need(country, "administrator", path, dict)
-    email = str(admin.get("email", ""))
-    if not EMAIL_RE.match(email):
-        raise ConfigError(f"{path}: administrator.email: not an e-mail address")
+    email = _admin_email(_need(country, "administrator", path, dict), path)
     roles = _roles(folder / "roles.yaml")
     focal_points = _focal_points(country, path)
     if focal_points and FOCAL_ROLE not in {source for source, _name in roles}:
@@ -101,6 +100,24 @@ def load_country(folder: Path) -> CountrySpec:
         organisations=_organisations(folder / "vocabularies.yaml"),
         folder=folder,
     )
+
+
+def _admin_email(admin: dict[str, Any], path: Path) -> str:
+    """Read the administrator's e-mail from the variable `email_env` names (#24 item 10)."""
+    if "email" in admin:
+        raise ConfigError(
+            f"{path}: administrator.email: an e-mail never goes in YAML; put it in an environment "
+            "variable and name it with email_env (e.g. email_env: PSEA_ADMIN_EMAIL)"
+        )
+    name = admin.get("email_env")
+    if not is_env_name(name):
+        raise ConfigError(f"{path}: administrator.email_env: required, e.g. PSEA_ADMIN_EMAIL")
+    email = os.environ.get(name, "")
+    if not email:
+        raise ConfigError(f"{path}: administrator.email_env: set ${name} to the e-mail")
+    if not EMAIL_RE.match(email):
+        raise ConfigError(f"{path}: administrator.email_env: ${name} is not an e-mail address")
+    return email
 
 
 def _focal_points(country: dict[str, Any], path: Path) -> tuple[str, ...]:

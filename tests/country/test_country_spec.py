@@ -9,7 +9,7 @@ import pytest
 from pseamigrate.country.plan import desired_rows, seed_id, term_name_key
 from pseamigrate.country.spec import load_country
 from pseamigrate.errors import ConfigError
-from tests.country.helpers import new_country
+from tests.country.helpers import ADMIN, new_country
 
 
 @pytest.fixture
@@ -26,6 +26,8 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 def test_the_rendered_folder_loads(folder: Path) -> None:
     spec = load_country(folder)
+    assert spec.admin_email == ADMIN  # read from $PSEA_ADMIN_EMAIL, which the file only names
+    assert ADMIN not in (folder / "country.yaml").read_text()  # #24 item 10: no e-mail in YAML
     assert spec.code == "iq" and spec.template == "crp" and spec.template_version == "1.0.0"
     assert [p.code for p in spec.locations] == ["IQ-BG", "IQ-NI", "IQ-BG-K"]
     assert spec.focal_points == ("fp@example.org",)
@@ -40,7 +42,14 @@ def stat_mode(path: Path) -> int:
     ("file", "old", "new", "message"),
     [
         ("country.yaml", 'code: "iq"', 'code: "cd"', "code: must be the folder's name 'iq'"),
-        ("country.yaml", '"country.admin@example.org"', '"nobody"', "administrator.email: not an"),
+        (
+            "country.yaml",
+            'email_env: "PSEA_ADMIN_EMAIL"',
+            'email: "country.admin@example.org"',
+            "administrator.email: an e-mail never goes in YAML",
+        ),
+        ("country.yaml", 'email_env: "PSEA_ADMIN_EMAIL"', "email_env: x", "email_env: required"),
+        ("country.yaml", '"PSEA_ADMIN_EMAIL"', '"PSEA_UNSET_EMAIL"', "set $PSEA_UNSET_EMAIL"),
         ("country.yaml", 'focal_points: ["fp@example.org"]', "focal_points: [x]", "focal_points"),
         (
             "roles.yaml",
