@@ -153,6 +153,11 @@ def encryption_rotate(
     plan = rotate_keys(target_url(ctx, url_env), dry_run=sql or dry_run, on_step=console.info)
     if sql or dry_run:
         encryption_view.show_statements(plan, sql=sql)
+        return
+    # The keyring now holds keys no backup has: losing the host now would lose the data.
+    console.info(
+        "keys rotated: now run `pseamigrate encryption backup-key` (health warns until then)"
+    )
 
 
 @encryption_app.command("backup-key")

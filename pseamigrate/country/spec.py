@@ -110,7 +110,7 @@ def _admin_email(admin: dict[str, Any], path: Path) -> str:
             "variable and name it with email_env (e.g. email_env: PSEA_ADMIN_EMAIL)"
         )
     name = admin.get("email_env")
-    if not is_env_name(name):
+    if not isinstance(name, str) or not is_env_name(name):
         raise ConfigError(f"{path}: administrator.email_env: required, e.g. PSEA_ADMIN_EMAIL")
     email = os.environ.get(name, "")
     if not email:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from pseamigrate.db import connection, server_version, where
 from pseamigrate.encryption.base import Check, Outcome
 from pseamigrate.encryption.commands import encryption_status
 from pseamigrate.encryption.keys import file_mode_check
-from pseamigrate.errors import PseamigrateError
+from pseamigrate.errors import PseamigrateError, UsageProblem
 
 NAGIOS = {Outcome.PASS: 0, Outcome.WARN: 1, Outcome.FAIL: 2}
 STATUS_NAMES = ("OK", "WARNING", "CRITICAL")
@@ -38,8 +38,42 @@ class Thresholds:
     backup_warn_hours: float = 26.0
     backup_crit_hours: float = 72.0
     run_warn_hours: float | None = None  # no threshold: the age is only reported
+    run_crit_hours: float | None = None
     disk_warn_percent: float = 15.0
     disk_crit_percent: float = 5.0
+
+    def overridden(self, warning: list[str], critical: list[str]) -> Thresholds:
+        """Return these thresholds with `--warning/--critical NAME=VALUE` applied.
+
+        NAME is one of `OVERRIDABLE` (ages in hours, with an optional `h`; free space in %)."""
+        changes: dict[str, float] = {}
+        for level, option, given in (("warn", "warning", warning), ("crit", "critical", critical)):
+            for item in given:
+                name, _, raw = item.partition("=")
+                if name not in OVERRIDABLE:
+                    known = ", ".join(OVERRIDABLE)
+                    raise UsageProblem(f"--{option}: {name!r} is not a threshold (one of {known})")
+                field_name, unit = OVERRIDABLE[name]
+                changes[field_name.format(level=level)] = _threshold_value(item, raw, unit)
+        return replace(self, **changes)
+
+
+# NAME of --warning/--critical -> (Thresholds field, unit); the perfdata labels use the same names.
+OVERRIDABLE = {
+    "backup_age": ("backup_{level}_hours", "h"),
+    "run_age": ("run_{level}_hours", "h"),
+    "datadir_free": ("disk_{level}_percent", "%"),
+}
+
+
+def _threshold_value(item: str, raw: str, unit: str) -> float:
+    try:
+        value = float(raw.removesuffix(unit))
+    except ValueError:
+        raise UsageProblem(f"{item!r}: give NAME=NUMBER{unit}, e.g. backup_age=30{unit}") from None
+    if value < 0 or value != value:  # negative or NaN
+        raise UsageProblem(f"{item!r}: a threshold is a number of 0 or more")
+    return value
 
 
 @dataclass(frozen=True)
@@ -51,6 +85,35 @@ class Metric:
     labels: tuple[tuple[str, str], ...] = ()
 
 
+@dataclass(frozen=True)
+class Perf:
+    """One Nagios performance value: label, value with its unit, warning and critical ranges."""
+
+    label: str
+    value: float
+    uom: str = ""
+    warn: str = ""
+    crit: str = ""
+    low: str = ""
+    high: str = ""
+
+    def __str__(self) -> str:
+        fields = [f"{_number(self.value)}{self.uom}", self.warn, self.crit, self.low, self.high]
+        return f"{self.label}=" + ";".join(fields).rstrip(";")
+
+
+def _number(value: float) -> str:
+    """Return a value exactly: whole numbers without a fraction, others as Python's shortest."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _range(limit: float | None, *, below: bool = False) -> str:
+    """Return a Nagios range: alert above `limit`, or below it (`N:`) for free space."""
+    if limit is None:
+        return ""
+    return f"{_number(limit)}:" if below else _number(limit)
+
+
 @dataclass
 class HealthReport:
     """Every check and metric of one `health` run, and the Nagios verdict over them."""
@@ -58,6 +121,7 @@ class HealthReport:
     target: str
     checks: list[Check] = field(default_factory=list)
     metrics: list[Metric] = field(default_factory=list)
+    perfdata: list[Perf] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -76,7 +140,9 @@ class HealthReport:
             text_ = f"{len(bad)} of {len(self.checks)} checks not OK: {named}"
         fails = sum(c.outcome is Outcome.FAIL for c in self.checks)
         warns = sum(c.outcome is Outcome.WARN for c in self.checks)
-        return f"PSEAMIGRATE {status} - {text_} | critical={fails} warning={warns}"
+        counts = [Perf("critical", fails, low="0"), Perf("warning", warns, low="0")]
+        perf = " ".join(str(item) for item in counts + self.perfdata)
+        return f"PSEAMIGRATE {status} - {text_} | {perf}"
 
     def as_dict(self) -> dict[str, Any]:
         """Return the report as JSON-ready data."""
@@ -89,6 +155,7 @@ class HealthReport:
             "metrics": [
                 {"name": m.name, "labels": dict(m.labels), "value": m.value} for m in self.metrics
             ],
+            "perfdata": [str(item) for item in self.perfdata],
         }
 
 
@@ -109,6 +176,7 @@ def check_health(
     ]
     if basedir is not None:
         report.checks += key_file_checks(basedir)
+        report.checks.append(key_backup_check(basedir, report))
     with connection(url) as conn:
         report.checks.append(_disk_check(conn, limits, report))
         _run_ages(conn, limits, report)
@@ -159,13 +227,41 @@ def key_file_checks(basedir: Path) -> list[Check]:
     return checks
 
 
+def key_backup_check(basedir: Path, report: HealthReport) -> Check:
+    """WARNING when no key backup was recorded, or keys changed after the last one."""
+    from pseamigrate.encryption.keyrecord import changed_since, read_record
+    from pseamigrate.encryption.setup import key_files
+    from pseamigrate.servers import existing_server
+
+    name = "key backup"
+    record = read_record(basedir)
+    if record is None:
+        return Check(name, Outcome.WARN, "no key backup recorded: run `encryption backup-key`")
+    report.metrics.append(
+        Metric("pseamigrate_last_key_backup_timestamp_seconds", record.at.timestamp())
+    )
+    age_hours = (time.time() - record.at.timestamp()) / 3600
+    report.perfdata.append(Perf("key_backup_age", round(age_hours * 3600), "s", low="0"))
+    changed = changed_since(record, key_files(existing_server(basedir)))
+    report.metrics.append(Metric("pseamigrate_key_backup_current", 0 if changed else 1))
+    if changed:
+        detail = f"keys changed after the last key backup ({', '.join(changed)})"
+        return Check(name, Outcome.WARN, f"{detail}: run `encryption backup-key`")
+    proof = "verified" if record.verified else "not verified by a scratch restore"
+    return Check(name, Outcome.PASS, f"{age_hours:.1f} h ago, {proof}")
+
+
 def _disk_check(conn: Connection, limits: Thresholds, report: HealthReport) -> Check:
     datadir = Path(str(conn.execute(text("SELECT @@datadir")).scalar()))
     if not datadir.is_dir():
         return Check("free disk in datadir", Outcome.PASS, f"{datadir} is not on this host")
     usage = shutil.disk_usage(datadir)
     free = 100.0 * usage.free / usage.total
-    report.metrics.append(Metric("pseamigrate_datadir_free_ratio", round(free / 100, 4)))
+    report.metrics.append(Metric("pseamigrate_datadir_free_ratio", usage.free / usage.total))
+    warn, crit = (
+        _range(limit, below=True) for limit in (limits.disk_warn_percent, limits.disk_crit_percent)
+    )
+    report.perfdata.append(Perf("datadir_free", round(free, 2), "%", warn, crit, "0", "100"))
     outcome = Outcome.PASS
     if free < limits.disk_crit_percent:
         outcome = Outcome.FAIL
@@ -177,10 +273,13 @@ def _disk_check(conn: Connection, limits: Thresholds, report: HealthReport) -> C
 def backup_check(marker: Path, limits: Thresholds, report: HealthReport) -> Check:
     """Check the age of the last backup from the marker file the `backup` recipe touches."""
     try:
-        age = time.time() - os.stat(marker).st_mtime
+        stamp = os.stat(marker).st_mtime
     except OSError:
         return Check("last backup", Outcome.WARN, f"no backup recorded ({marker} is missing)")
-    report.metrics.append(Metric("pseamigrate_last_backup_age_seconds", round(age)))
+    age = time.time() - stamp
+    report.metrics.append(Metric("pseamigrate_last_backup_timestamp_seconds", stamp))
+    warn, crit = (_range(h * 3600) for h in (limits.backup_warn_hours, limits.backup_crit_hours))
+    report.perfdata.append(Perf("backup_age", round(age), "s", warn, crit, "0"))
     hours = age / 3600
     detail = f"{hours:.1f} h ago"
     if hours > limits.backup_crit_hours:
@@ -203,13 +302,25 @@ def _run_ages(conn: Connection, limits: Thresholds, report: HealthReport) -> Non
             report.checks.append(Check(name, Outcome.PASS, "no run yet"))
             continue
         assert isinstance(now, datetime)
-        age = (now - finished).total_seconds()
+        age = (now - finished).total_seconds()  # both in the server's clock and zone
         labels = (("tenant", str(code)),)
-        report.metrics.append(Metric("pseamigrate_last_run_age_seconds", round(age), labels))
-        late = limits.run_warn_hours is not None and age / 3600 > limits.run_warn_hours
-        failed = str(status) in FAILED_RUN_STATUSES
-        outcome = Outcome.WARN if late or failed else Outcome.PASS
-        report.checks.append(Check(name, outcome, f"{age / 3600:.1f} h ago, {status}"))
+        stamp = time.time() - age
+        report.metrics.append(Metric("pseamigrate_last_run_timestamp_seconds", stamp, labels))
+        warn, crit = (
+            _range(h and h * 3600) for h in (limits.run_warn_hours, limits.run_crit_hours)
+        )
+        report.perfdata.append(Perf(f"run_age_{code}", round(age), "s", warn, crit, "0"))
+        report.checks.append(
+            Check(name, _run_outcome(age, str(status), limits), f"{age / 3600:.1f} h ago, {status}")
+        )
+
+
+def _run_outcome(age: float, status: str, limits: Thresholds) -> Outcome:
+    hours = age / 3600
+    if limits.run_crit_hours is not None and hours > limits.run_crit_hours:
+        return Outcome.FAIL
+    late = limits.run_warn_hours is not None and hours > limits.run_warn_hours
+    return Outcome.WARN if late or status in FAILED_RUN_STATUSES else Outcome.PASS
 
 
 # The last finished migration run of each tenant (dry runs and rollbacks are not migrations).
@@ -224,25 +335,33 @@ ORDER BY t.code
 FAILED_RUN_STATUSES = {"failed", "stopped"}
 
 
+# Every family written, with its HELP (Prometheus: times as `*_timestamp_seconds`, not ages).
+FAMILIES = {
+    "pseamigrate_health_status": "0 OK, 1 WARNING, 2 CRITICAL (pseamigrate health).",
+    "pseamigrate_check_status": "Each check of pseamigrate health: 0 OK, 1 WARNING, 2 CRITICAL.",
+    "pseamigrate_up": "1 when the target answered, else 0.",
+    "pseamigrate_datadir_free_ratio": "Free share (0 to 1) of the file system of the datadir.",
+    "pseamigrate_last_backup_timestamp_seconds": "Unix time of the last backup (its marker).",
+    "pseamigrate_last_key_backup_timestamp_seconds": "Unix time of the last key backup.",
+    "pseamigrate_key_backup_current": "1 when no key changed after the last key backup, else 0.",
+    "pseamigrate_last_run_timestamp_seconds": "Unix time a tenant's last migration run finished.",
+}
+
+
 def prometheus_text(report: HealthReport) -> str:
-    """Return the report as a node-exporter textfile (gauges; labels escaped)."""
-    lines = [
-        "# HELP pseamigrate_health_status 0 OK, 1 WARNING, 2 CRITICAL (pseamigrate health).",
-        "# TYPE pseamigrate_health_status gauge",
-        f"pseamigrate_health_status {report.exit_code}",
-        "# TYPE pseamigrate_check_status gauge",
-    ]
-    lines += [
-        f'pseamigrate_check_status{{check="{_label(c.name)}"}} {NAGIOS[c.outcome]}'
+    """Return the report as a node-exporter textfile (gauges, HELP and TYPE on every family)."""
+    checks = [
+        Metric("pseamigrate_check_status", NAGIOS[c.outcome], (("check", c.name),))
         for c in report.checks
     ]
-    for name in sorted({m.name for m in report.metrics}):
-        lines.append(f"# TYPE {name} gauge")
-        for metric in (m for m in report.metrics if m.name == name):
+    metrics = [Metric("pseamigrate_health_status", report.exit_code), *checks, *report.metrics]
+    lines = []
+    for name in dict.fromkeys(m.name for m in metrics):  # first-seen order
+        lines += [f"# HELP {name} {FAMILIES[name]}", f"# TYPE {name} gauge"]
+        for metric in (m for m in metrics if m.name == name):
             labels = ",".join(f'{k}="{_label(v)}"' for k, v in metric.labels)
-            lines.append(
-                f"{name}{{{labels}}} {metric.value:g}" if labels else f"{name} {metric.value:g}"
-            )
+            series = f"{name}{{{labels}}}" if labels else name
+            lines.append(f"{series} {_number(metric.value)}")
     return "\n".join(lines) + "\n"
 
 

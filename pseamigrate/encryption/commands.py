@@ -15,6 +15,7 @@ from pseamigrate.encryption import backend_for, status_checks
 from pseamigrate.encryption.backup import BackupReport, backup_and_verify, new_mariadb_key
 from pseamigrate.encryption.base import Check, Outcome, Statement
 from pseamigrate.encryption.filestore import StoreSpec, store_checks
+from pseamigrate.encryption.keyrecord import write_record
 from pseamigrate.encryption.residual import has_rows, record_residual
 from pseamigrate.encryption.residual import purge_binlogs as purge_old_binlogs
 from pseamigrate.encryption.setup import (
@@ -22,6 +23,7 @@ from pseamigrate.encryption.setup import (
     apply_setup,
     check_key_sets,
     cnf_change,
+    key_files,
     plan_setup,
 )
 from pseamigrate.errors import RefusedForSafety, VerificationMismatch
@@ -191,5 +193,12 @@ def add_key_id(basedir: Path, dry_run: bool = False) -> int:
 def backup_key(
     basedir: Path, dest: Path, verify: bool = True, dry_run: bool = False
 ) -> BackupReport:
-    """Copy a local server's key files to `dest` and (with `verify`) prove they open the data."""
-    return backup_and_verify(existing_server(basedir), dest, verify, dry_run)
+    """Copy a local server's key files to `dest` and (with `verify`) prove they open the data.
+
+    A finished backup is recorded in the basedir, for `health` (encryption/keyrecord.py)."""
+    server = existing_server(basedir)
+    report = backup_and_verify(server, dest, verify, dry_run)
+    if not dry_run:
+        sources = [path for path in key_files(server) if path.exists()]
+        write_record(server.basedir, report.files, sources, report.verified_tables is not None)
+    return report

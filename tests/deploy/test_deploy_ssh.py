@@ -4,6 +4,7 @@ failing step stops the recipe naming it; an unreachable host is a clear message 
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import sys
@@ -39,6 +40,7 @@ def provisioned(
 ) -> Iterator[tuple[Path, URL]]:
     """Run provision-target over SSH once per flavor; stop the server it started afterwards."""
     basedir = tmp_path_factory.mktemp(f"provisioned-{request.param}") / "db"
+    keys = basedir.parent / "keys"
     port = free_port()
     with pytest.MonkeyPatch.context() as monkeypatch:
         code, out, err = _deploy(
@@ -48,10 +50,11 @@ def provisioned(
             basedir=str(basedir),
             flavor=request.param,
             port=str(port),
+            key_dest=str(keys),
         )
     try:
         assert code == 0, err
-        assert "[9/9] encryption status" in err and "done on" in out
+        assert "[10/10] encryption status" in err and "done on" in out
         yield (
             basedir,
             URL.create(
@@ -79,6 +82,15 @@ def test_provision_target_ends_with_every_encryption_check_passing(
     assert [c.name for c in report.checks if c.outcome is not Outcome.PASS] == []
 
 
+def test_provision_backs_up_the_keys_it_made(provisioned: tuple[Path, URL]) -> None:
+    basedir, _url = provisioned
+    copies = list((basedir.parent / "keys").iterdir())
+    assert copies and all(stat.S_IMODE(os.stat(p).st_mode) == 0o600 for p in copies)
+    record = json.loads((basedir / "key-backup.json").read_text())
+    assert record["verified"] is True  # the scratch restore opened the data with the copies
+    assert sorted(record["digests"]) == sorted(p.name for p in copies)
+
+
 def test_provision_again_keeps_what_is_there(
     provisioned: tuple[Path, URL], ssh_server: SSHServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -91,8 +103,11 @@ def test_provision_again_keeps_what_is_there(
         basedir=str(basedir),
         flavor=flavor,
         port=str(url.port),
+        key_dest=str(basedir.parent / "keys-again"),
     )
     assert code == 0, err
+    assert "key backup" in err and "skipped (already done)" in err
+    assert not (basedir.parent / "keys-again").exists()  # one key backup is recorded already
     assert "already a server directory" not in err  # the remote's messages stay remote
     assert not encryption_status(url).failed
 
@@ -133,14 +148,13 @@ def test_backup_with_restore_check_then_health(
     basedir, url = provisioned
     monkeypatch.setenv("PSEA_BACKUP_PASSPHRASE", "backup-pass-Zq81")
     marker = tmp_path / "state" / "last-backup"
-    dest, keys = tmp_path / "dumps", tmp_path / "keys"
+    dest = tmp_path / "dumps"
     code, out, err = _deploy(
         monkeypatch,
         ssh_server,
         "backup",
         basedir=str(basedir),
         dest=str(dest),
-        key_dest=str(keys),
         marker=str(marker),
     )
     assert code == 0, err
@@ -149,12 +163,11 @@ def test_backup_with_restore_check_then_health(
     assert len(dumps) == 1 and dumps[0].read_bytes()[:8] == b"Salted__"  # encrypted, not SQL
     assert stat.S_IMODE(os.stat(dumps[0]).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(dest).st_mode) == 0o700
-    assert all(stat.S_IMODE(os.stat(p).st_mode) == 0o600 for p in keys.iterdir())
     code, out, _err = cli(
         monkeypatch, url, "health", "--basedir", str(basedir), "--backup-marker", str(marker)
     )
     assert code == 0, out
-    assert "PASS last backup" in out
+    assert "PASS last backup" in out and "PASS key backup" in out  # provision's key backup
 
 
 def test_a_failing_step_stops_the_recipe_naming_it(
@@ -169,13 +182,12 @@ def test_a_failing_step_stops_the_recipe_naming_it(
         "backup",
         basedir=str(not_a_server),
         dest=str(tmp_path / "d"),
-        key_dest=str(tmp_path / "k"),
         marker=str(tmp_path / "m"),
     )
     assert code == 1
-    assert "recipe backup stopped at step 1/6 'dump': exit 1" in err
+    assert "recipe backup stopped at step 1/3 'dump': exit 1" in err
     assert "is not a server directory" in err
-    assert "[2/6]" not in err and not (tmp_path / "m").exists()
+    assert "[2/3]" not in err and not (tmp_path / "m").exists()
 
 
 def test_unreachable_host_is_a_clear_message_within_30s(
@@ -191,6 +203,8 @@ def test_unreachable_host_is_a_clear_message_within_30s(
         str(ssh_server.identity),
         "--set",
         f"basedir={tmp_path}",
+        "--set",
+        f"key_dest={tmp_path / 'keys'}",
     ]
     started = time.monotonic()
     code, _out, err = cli(monkeypatch, None, *args)
@@ -215,6 +229,8 @@ def test_unknown_host_key_is_refused(
         str(empty),
         "--set",
         f"basedir={tmp_path}",
+        "--set",
+        f"key_dest={tmp_path / 'keys'}",
     ]
     code, _out, err = cli(monkeypatch, None, *args)
     assert code == 1 and "cannot connect to the host" in err

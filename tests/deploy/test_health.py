@@ -17,7 +17,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL
 
 from pseamigrate.db import connection
-from pseamigrate.encryption.setup import key_files
+from pseamigrate.encryption.commands import backup_key, rotate_keys
+from pseamigrate.encryption.keyrecord import RECORD_NAME
+from pseamigrate.encryption.setup import MARIADB_KEY_FILE, MYSQL_KEYRING, key_files
 from pseamigrate.servers import LocalServer
 from pseamigrate.servers.instance import free_port
 from pseamigrate.target.commands import create_schema
@@ -41,6 +43,8 @@ def healthy(enc_server: LocalServer, tmp_path_factory: pytest.TempPathFactory) -
                 "FROM tenants"
             )
         )
+    # A key backup of today's keys (unverified: that needs the server stopped), recorded.
+    backup_key(enc_server.basedir, tmp_path_factory.mktemp("keys") / "k", verify=False)
     return url
 
 
@@ -71,10 +75,17 @@ def test_healthy_target_is_ok_with_metrics(
     assert out.splitlines()[0].startswith("PSEAMIGRATE OK - "), out
     assert code == 0, out + err
     assert "PASS encryption: keyring loaded" in out and "PASS last migration run iq" in out
+    assert "PASS key backup: 0.0 h ago, not verified by a scratch restore" in out
     metrics = prom.read_text()
     assert "pseamigrate_health_status 0\n" in metrics and "pseamigrate_up 1\n" in metrics
-    assert 'pseamigrate_last_run_age_seconds{tenant="iq"}' in metrics
-    assert "pseamigrate_last_backup_age_seconds" in metrics
+    assert 'pseamigrate_last_run_timestamp_seconds{tenant="iq"}' in metrics
+    assert f"pseamigrate_last_backup_timestamp_seconds {marker.stat().st_mtime!r}\n" in metrics
+    assert "pseamigrate_key_backup_current 1\n" in metrics
+    # every family has its HELP and TYPE once, HELP first (issue #24 item 7)
+    families = [line.split()[2] for line in metrics.splitlines() if line.startswith("# TYPE ")]
+    helped = [line.split()[2] for line in metrics.splitlines() if line.startswith("# HELP ")]
+    assert families == helped and len(families) == len(set(families)) >= 7
+    assert "age_seconds" not in metrics  # times are timestamps, the Prometheus convention
 
     code, out, _err = _health(monkeypatch, healthy, enc_server, marker, "--json")
     document = json.loads(out)
@@ -178,3 +189,69 @@ def test_no_target_configured_is_unknown(monkeypatch: pytest.MonkeyPatch, tmp_pa
     monkeypatch.delenv("PSEAMIGRATE_CONFIG", raising=False)
     code, out, _err = cli(monkeypatch, None, "health")
     assert code == 3 and out.startswith("PSEAMIGRATE UNKNOWN - no project file")
+
+
+def test_perfdata_has_units_and_the_thresholds_in_force(
+    healthy: URL, enc_server: LocalServer, marker: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, _err = _health(monkeypatch, healthy, enc_server, marker)
+    perf = dict(item.split("=", 1) for item in out.splitlines()[0].split(" | ")[1].split())
+    assert code == 0 and perf["critical"] == "0;;;0" and perf["warning"] == "0;;;0"
+    assert perf["backup_age"].endswith("s;93600;259200;0")
+    assert perf["datadir_free"].endswith("%;15:;5:;0;100")
+    assert perf["run_age_iq"].startswith("72") and perf["run_age_iq"].endswith("s;;;0")
+    assert perf["key_backup_age"].endswith("s;;;0")
+    extra = (
+        "--warning",
+        "backup_age=0h",
+        "--critical",
+        "run_age=1h",
+        "--warning",
+        "datadir_free=101%",
+    )
+    code, out, _err = _health(monkeypatch, healthy, enc_server, marker, *extra)
+    perf = dict(item.split("=", 1) for item in out.splitlines()[0].split(" | ")[1].split())
+    assert code == 2, out  # the run is 2 h old: over the critical 1 h
+    assert perf["backup_age"].endswith("s;0;259200;0") and ";3600;0" in perf["run_age_iq"]
+    assert "FAIL last migration run iq" in out and "WARN free disk in datadir" in out
+
+
+def test_a_bad_threshold_is_unknown(
+    healthy: URL, enc_server: LocalServer, marker: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, _err = _health(monkeypatch, healthy, enc_server, marker, "--warning", "disk=3")
+    assert code == 3 and out.startswith(
+        "PSEAMIGRATE UNKNOWN - --warning: 'disk' is not a threshold"
+    )
+    code, out, _err = _health(monkeypatch, healthy, enc_server, marker, "--critical", "run_age=x")
+    assert code == 3 and "give NAME=NUMBERh" in out
+
+
+def test_keys_rotated_after_the_last_key_backup_warn_until_backed_up(
+    healthy: URL,
+    enc_server: LocalServer,
+    marker: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    record = enc_server.basedir / RECORD_NAME
+    kept = record.read_bytes()
+    record.unlink()
+    code, out, _err = _health(monkeypatch, healthy, enc_server, marker)
+    assert code == 1 and "WARN key backup: no key backup recorded" in out
+    record.write_bytes(kept)
+    if enc_server.flavor == "mysql":
+        rotate_keys(healthy)  # a new master key in the keyring file
+        changed = MYSQL_KEYRING
+    else:
+        code, out, _err = cli(
+            monkeypatch, None, "encryption", "rotate", "--basedir", str(enc_server.basedir)
+        )
+        assert code == 0, out  # a new key id in the key file (used after a restart)
+        changed = MARIADB_KEY_FILE
+    code, out, _err = _health(monkeypatch, healthy, enc_server, marker)
+    assert code == 1 and "WARN key backup: keys changed after the last key backup (" in out
+    assert changed in out.split("WARN key backup:")[1].splitlines()[0]
+    backup_key(enc_server.basedir, tmp_path / "after-rotation", verify=False)
+    code, out, _err = _health(monkeypatch, healthy, enc_server, marker)
+    assert code == 0 and "PASS key backup" in out, out

@@ -50,7 +50,7 @@ def test_unknown_recipe(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_dry_run_lists_commands_and_secret_names_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PSEA_BACKUP_PASSPHRASE", "pass-Zq81-never-shown")
     args = ["deploy", "backup", "--host", "root@db.invalid:2222", "--dry-run", "--json"]
-    args += ["--set", "basedir=/srv/db", "--set", "dest=/b", "--set", "key_dest=/k"]
+    args += ["--set", "basedir=/srv/db", "--set", "dest=/b"]
     code, out, err = cli(monkeypatch, None, *args)
     assert code == 0, err
     plan = json.loads(out)
