@@ -67,12 +67,13 @@ def demo(
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Show the toolkit working end to end on throwaway servers, in five stages.
+    """Show the toolkit working end to end on throwaway servers, in seven stages.
 
     1 sources: build the four sample CRP sites; 2 read back: the reader agrees with the
     generator; 3 mappings: each site against its shipped mapping; 4 target: encrypt an empty
-    target, create the schema, check encryption; 5 what comes next. Counts and verdicts only
-    (never content); exits 3 if any verdict fails.
+    target, create the schema, check encryption; 5 migrate the four sites; 6 run again, which
+    must change nothing; 7 verify every site and write the HTML QA report. Counts and verdicts
+    only (never content); exits 3 if any verdict fails.
 
     Example: pseamigrate demo --layout d8
     """
