@@ -10,10 +10,12 @@ from dataclasses import dataclass
 
 from pseamigrate.config import ConnectionSpec, Settings
 from pseamigrate.db import connection, reading, server_version, where
-from pseamigrate.errors import ConnectionFailed, PingFailed, PseamigrateError
+from pseamigrate.errors import ConfigError, ConnectionFailed, PingFailed, PseamigrateError
 from pseamigrate.sitefiles import FilesDirStatus, check_files_dir
 
 TARGET = "target"
+TEST_TARGET = "test_target"
+TARGETS = (TARGET, TEST_TARGET)
 UNKNOWN_DATABASE = "MySQL error 1049"
 
 
@@ -38,9 +40,14 @@ def ping(name: str, spec: ConnectionSpec) -> PingResult:
 
     A site is reached through the driver that reads it (`db.reading`), so ok means the reader
     can connect too (mysqlclient speaks TLS through its own library)."""
-    url = spec.resolve() if name == TARGET else reading(spec.resolve())
-    with connection(url, f"site {name!r}" if name != TARGET else "the target") as conn:
+    url = spec.resolve() if name in TARGETS else reading(spec.resolve())
+    with connection(url, _what(name)) as conn:
         return PingResult(name, where(url), server_version(conn))
+
+
+def _what(name: str) -> str:
+    """Name a database for messages: the target, the test target, or a site."""
+    return {TARGET: "the target", TEST_TARGET: "the test target"}.get(name, f"site {name!r}")
 
 
 def _ping_one(name: str, spec: ConnectionSpec) -> PingResult:
@@ -49,24 +56,31 @@ def _ping_one(name: str, spec: ConnectionSpec) -> PingResult:
         return ping(name, spec)
     except ConnectionFailed as exc:
         reason = exc.reason
-        if name == TARGET and reason.startswith(UNKNOWN_DATABASE):
-            reason += " (create it with 'pseamigrate target init')"
+        if name in TARGETS and reason.startswith(UNKNOWN_DATABASE):
+            variable = spec.url_env if name == TEST_TARGET and spec.url_env else ""
+            reason += f" (create it with 'pseamigrate target init{_url_env_flag(variable)}')"
         return PingResult(name, exc.where, reason=reason)
     except PseamigrateError as exc:  # e.g. an environment variable that is not set
         return PingResult(name, spec.describe(), reason=str(exc))
 
 
+def _url_env_flag(variable: str) -> str:
+    return f" --url-env {variable}" if variable else ""
+
+
 def ping_all(settings: Settings, names: list[str]) -> list[PingResult]:
-    """Ping the named sites (or every site and the target) and check each site's files_dir."""
+    """Ping the named sites (or every site, the target and the test target) and check each
+    site's files_dir."""
     project = settings.require_file()
-    wanted = names or [*settings.sites, *([TARGET] if settings.target else [])]
+    targets = {TARGET: settings.target, TEST_TARGET: settings.test_target}
+    wanted = names or [*settings.sites, *(name for name, spec in targets.items() if spec)]
     for name in wanted:  # an unknown name is a usage mistake: say so before connecting
-        if name != TARGET:
+        if name not in TARGETS:
             settings.site(name)
     results = []
     for name in wanted:
-        if name == TARGET:
-            results.append(_ping_one(name, settings.target_connection()))
+        if name in TARGETS:
+            results.append(_ping_one(name, _target_spec(settings, name)))
             continue
         site = settings.site(name)
         result = _ping_one(name, site.connection)
@@ -75,11 +89,19 @@ def ping_all(settings: Settings, names: list[str]) -> list[PingResult]:
     return results
 
 
+def _target_spec(settings: Settings, name: str) -> ConnectionSpec:
+    if name == TARGET:
+        return settings.target_connection()
+    if settings.test_target is None:
+        raise ConfigError(f"{settings.path}: no 'test_target' section")
+    return settings.test_target
+
+
 def require_ok(results: list[PingResult]) -> None:
     """Raise `PingFailed` naming every database or files_dir that failed."""
     failures = []
     for result in results:
-        what = "the target" if result.name == TARGET else f"site {result.name!r}"
+        what = _what(result.name)
         if result.reason:
             failures.append(f"cannot connect to {what} at {result.where}: {result.reason}")
         if result.files is not None and not result.files.ok:

@@ -110,6 +110,25 @@ def test_ping_a_real_server(
     assert expected in result.stdout
 
 
+def test_ping_and_sites_include_the_test_target(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, any_server: LocalServer
+) -> None:
+    monkeypatch.setenv("PSEA_IRAQ_URL", f"mysql://root@127.0.0.1:{any_server.port}/mysql")
+    monkeypatch.setenv("PSEA_TARGET_URL", f"mysql://root@127.0.0.1:{any_server.port}/")
+    monkeypatch.setenv("PSEA_TEST_URL", f"mysql://root@127.0.0.1:{any_server.port}/no_such_db")
+    path = project(tmp_path)
+    path.write_text(path.read_text() + "test_target:\n  connection: {url_env: PSEA_TEST_URL}\n")
+    result = runner.invoke(app, ["--config", str(path), "sites"])
+    assert result.exit_code == 0 and "test_target: credentials from $PSEA_TEST_URL" in result.stdout
+    result = runner.invoke(app, ["--config", str(path), "ping"])
+    assert result.exit_code == 1  # the test target's database does not exist yet
+    assert f"ok      target: 127.0.0.1:{any_server.port}" in result.stdout
+    assert "FAILED  test_target:" in result.stdout and "pseamigrate target init --url-env PSEA_TEST_URL" in result.stdout
+    assert "cannot connect to the test target" in result.stderr
+    result = runner.invoke(app, ["--config", str(path), "ping", "test_target"])
+    assert result.exit_code == 1 and "iraq" not in result.stdout
+
+
 def test_an_unknown_site_is_a_usage_error_with_a_suggestion(tmp_path: Path) -> None:
     result = runner.invoke(app, ["--config", str(project(tmp_path)), "ping", "narnia"])
     assert result.exit_code == 2

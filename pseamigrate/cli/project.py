@@ -16,7 +16,7 @@ from pseamigrate.console import project as project_view
 
 @app.command()
 def sites(ctx: typer.Context) -> None:
-    """List the legacy sites and the target named in the project file (no secrets shown).
+    """List the legacy sites, the target and the test target of the project file (no secrets).
 
     Example: pseamigrate --config pseamigrate.yaml sites
     """
@@ -30,11 +30,14 @@ def ping(
     ctx: typer.Context,
     names: Annotated[
         list[str] | None,
-        typer.Argument(help="Sites to check, or 'target' (default: every site and the target)."),
+        typer.Argument(
+            help="Sites to check, 'target' or 'test_target' (default: all the project names)."
+        ),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Check every legacy site and the target: reachable with its credentials, files_dir readable.
+    """Check every legacy site, the target and the test target: reachable with its credentials,
+    each site's files_dir readable.
 
     Reports each one, ok or the reason, then exits 1 if any failed.
     Example: pseamigrate ping iraq drc
