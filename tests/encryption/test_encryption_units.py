@@ -135,7 +135,7 @@ def test_status_needs_a_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     missing = run_cli("encryption", "status", "--url-env", "NO_SUCH_VAR")
     assert missing.exit_code == 1 and "NO_SUCH_VAR is not set" in missing.stderr
     none = run_cli("encryption", "status")
-    assert none.exit_code == 1 and "--url-env" in none.stderr
+    assert none.exit_code == 2 and "--url-env" in none.stderr  # no project file: usage
 
 
 def _fake_server_dir(tmp_path: Path, mysql: bool) -> Path:

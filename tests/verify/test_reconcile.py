@@ -183,7 +183,7 @@ def test_a_plaintext_target_is_refused_and_bad_input_is_one_line(migrated: Proje
     assert refused.exit_code == 4, refused.output
     assert "keyring" in refused.output or "not encrypted" in refused.output
     unknown = _cli(migrated, "atlantis")
-    assert unknown.exit_code == 1 and "atlantis" in unknown.output
+    assert unknown.exit_code == 2 and "atlantis" in unknown.output  # a usage error (#24)
     assert len([line for line in unknown.output.splitlines() if line.strip()]) == 1
 
 
