@@ -123,7 +123,10 @@ def test_ping_and_sites_include_the_test_target(
     result = runner.invoke(app, ["--config", str(path), "ping"])
     assert result.exit_code == 1  # the test target's database does not exist yet
     assert f"ok      target: 127.0.0.1:{any_server.port}" in result.stdout
-    assert "FAILED  test_target:" in result.stdout and "pseamigrate target init --url-env PSEA_TEST_URL" in result.stdout
+    assert (
+        "FAILED  test_target:" in result.stdout
+        and "pseamigrate target init --url-env PSEA_TEST_URL" in result.stdout
+    )
     assert "cannot connect to the test target" in result.stderr
     result = runner.invoke(app, ["--config", str(path), "ping", "test_target"])
     assert result.exit_code == 1 and "iraq" not in result.stdout
