@@ -10,6 +10,10 @@ written anywhere; the target must be encrypted unless the override (recorded in 
 from __future__ import annotations
 
 import datetime as dt
+import getpass
+import hashlib
+import os
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,8 +23,9 @@ from typing import Any
 from sqlalchemy import MetaData, func, inspect, select
 from sqlalchemy.engine import URL, Connection
 
+from pseamigrate import __version__
 from pseamigrate.config import Settings, SiteSettings
-from pseamigrate.db import connection, reading, server_version
+from pseamigrate.db import connection, reading, server_version, where
 from pseamigrate.db import engine as checked_engine
 from pseamigrate.drupal import open_site
 from pseamigrate.drupal.read import DrupalSite
@@ -84,6 +89,7 @@ def verify(
     started = time.monotonic()
     result = r.Reconciliation(started_at=_now(), sample=options.sample)
     result.accepted_pending = options.accept_pending
+    result.provenance = provenance(settings, url)
     metadata = build_metadata(canonical)
     with connection(url, "the target") as conn:
         schema = str(url.database)
@@ -112,6 +118,27 @@ def _verify_worker(task: SiteTask) -> r.SiteCheck:
         return verify_site(
             conn, metadata, task.site, task.settings, task.model, task.options, progress
         )
+
+
+def provenance(settings: Settings, url: URL) -> dict[str, str]:
+    """Say who verified what with which tool: what a QA lead signs off (#24 item 1)."""
+    project = settings.require_file()
+    return {
+        "pseamigrate": __version__,
+        "operator": _operator(),
+        "host": socket.gethostname(),
+        "project_file": str(project.resolve()),
+        "project_sha256": hashlib.sha256(project.read_bytes()).hexdigest(),
+        "target": where(url),
+    }
+
+
+def _operator() -> str:
+    """Return the login running verify (the environment's, else the uid's), for the report."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry for the uid (some containers)
+        return f"uid {os.getuid()}"
 
 
 def _now() -> str:
@@ -152,10 +179,12 @@ def verify_site(
     ledger = Ledger(metadata)
     check.tenant_id = writer.find_tenant(conn, metadata.tables["tenants"], site.tenant)
     _last_run(conn, ledger, check)
-    where = f"site {site.name!r}"
+    what = f"site {site.name!r}"
+    source_url = site.connection.resolve()
+    check.source_where = where(source_url)
     with (
-        checked_engine(reading(site.connection.resolve()), where) as source,
-        open_site(source, site.table_prefix, where=where) as opened,
+        checked_engine(reading(source_url), what) as source,
+        open_site(source, site.table_prefix, where=what) as opened,
     ):
         _check(mapping, opened, model)
         with source.connect() as sconn:

@@ -55,6 +55,14 @@ class EntityCheck:
     merged: int = 0  # rows merged into another of the tenant (accounts by e-mail, terms by name)
     merged_across: int = 0  # rows sharing their account or term with another tenant
 
+    def state(self) -> str:
+        """Return this entity's verdict, as the site's is made (mismatch, pending, reconciled)."""
+        if self.mismatches:
+            return MISMATCH
+        return (
+            PENDING if self.pending_ids() or (self.expected() and not self.target) else RECONCILED
+        )
+
     def explain(self, why: str, source_id: str, reason: str = "") -> None:
         """Record a difference the ledger or the mapping explains."""
         self.explained.setdefault(why, []).append(source_id)
@@ -101,6 +109,7 @@ class EntityCheck:
             "target_digest": self.target_digest,
             "merged": self.merged,
             "merged_across_tenants": self.merged_across,
+            "state": self.state(),
             "sample": self.sampled,
         }
 
@@ -116,6 +125,7 @@ class SiteCheck:
     last_run_id: int | None = None
     last_run_digest: str = ""
     source_version: str = ""
+    source_where: str = ""  # host:port/database of the legacy site (no user, no password)
     layout: str = ""
     entities: list[EntityCheck] = field(default_factory=list)
     tables: list[dict[str, Any]] = field(default_factory=list)  # rows the ledger cannot explain
@@ -172,6 +182,7 @@ class SiteCheck:
             "last_run_id": self.last_run_id,
             "last_run_mapping_digest": self.last_run_digest,
             "source_server": self.source_version,
+            "source_where": self.source_where,
             "layout": self.layout,
             "mismatched": self.mismatched(),
             "state": self.state(),
@@ -194,6 +205,9 @@ class Reconciliation:
     seconds: float = 0.0
     sample: int = 0
     accepted_pending: bool = False  # `--accept-pending`: pending rows signed off (recorded)
+    # Who ran it with what, for a sign-off (#24 item 1): version, operator, project file and
+    # its sha256, the target's host:port/database. Names and paths, never a secret.
+    provenance: dict[str, str] = field(default_factory=dict)
 
     def mismatched(self) -> int:
         """Return every site's mismatches."""
@@ -230,6 +244,7 @@ class Reconciliation:
             "target_schema": self.target_schema,
             "encryption": self.encryption,
             "started_at": self.started_at,
+            "provenance": self.provenance,
             "seconds": round(self.seconds, 3),
             "sample": self.sample,
             "sites": [site.as_dict() for site in self.sites],

@@ -58,3 +58,32 @@ def background_hosts(workdir: Path) -> frozenset[str]:
     blank.write_text("<!DOCTYPE html><title>blank</title>", "utf-8")
     _, urls = run(blank, workdir / "blank")
     return frozenset(hosts(urls))
+
+
+def scroll_width(page: Path, workdir: Path, width: int) -> int:
+    """Return the page's scrollWidth in a window `width` px wide.
+
+    The report allows no script (its CSP), so a copy without the CSP and with one line that
+    writes the width into the DOM is measured; the layout is the report's own."""
+    html = page.read_text("utf-8")
+    html = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", html)
+    probe = (
+        "<script>document.body.dataset.scrollWidth=document.documentElement.scrollWidth</script>"
+    )
+    measured = workdir / f"measured-{page.name}"
+    workdir.mkdir(parents=True, exist_ok=True)
+    measured.write_text(html.replace("</body>", probe + "</body>"), "utf-8")
+    dom, _ = run(measured, workdir / "width", "--dump-dom", f"--window-size={width},900")
+    found = re.search(r'data-scroll-width="(\d+)"', dom)
+    assert found, "the probe did not run"
+    return int(found.group(1))
+
+
+def pdf_pages(page: Path, workdir: Path) -> int:
+    """Print the page to PDF as a person would (A4 from its CSS) and return the page count."""
+    pdf = workdir / f"{page.stem}.pdf"
+    run(page, workdir / "pdf", f"--print-to-pdf={pdf}", "--no-pdf-header-footer")
+    counts = re.findall(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)", pdf.read_bytes())
+    counts += re.findall(rb"/Count\s+(\d+)[^>]*?/Type\s*/Pages\b", pdf.read_bytes())
+    assert counts, "no page tree found in the PDF"
+    return max(int(count) for count in counts)

@@ -113,4 +113,4 @@ def test_a_row_deleted_in_the_source_is_pending_until_accepted(
     assert "pending accepted (--accept-pending, recorded)" in accepted.stdout
     html = (tmp_path / "accepted" / "syria.html").read_text("utf-8")
     assert "accepted with --accept-pending (recorded)" in html
-    assert '<td id="accepted-pending">yes</td>' in html
+    assert 'id="accepted-pending">yes</' in html
