@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -25,15 +26,35 @@ def render_html(assessment: Assessment, generated: dt.datetime | None = None) ->
         autoescape=True,
     )
     moment = generated or dt.datetime.now(dt.UTC)
+    report = assessment.as_dict()
     try:
         return env.get_template("assess.html.j2").render(
-            report=assessment.as_dict(),
+            report=report,
+            matrix=summary_matrix(report),
             severities=SEVERITIES,
             generated=moment.strftime("%Y-%m-%d %H:%M UTC"),
             version=__version__,
         )
     except jinja2.TemplateError as exc:
         raise PseamigrateError(f"template assess.html.j2 failed: {exc}") from None
+
+
+def summary_matrix(report: dict[str, Any]) -> dict[str, Any]:
+    """Return the site x check matrix at the top of the page (#24 item 2): per cell the rows
+    found and the worst severity among that check's findings at that site."""
+    rank = {severity: index for index, severity in enumerate(SEVERITIES)}
+    checks = sorted({f["check"] for site in report["sites"] for f in site["findings"]})
+    rows = []
+    for site in report["sites"]:
+        cells: list[dict[str, Any] | None] = []
+        for check in checks:
+            found = [f for f in site["findings"] if f["check"] == check]
+            worst = min((f["severity"] for f in found), key=rank.__getitem__, default="")
+            cells.append(
+                {"count": sum(f["count"] for f in found), "severity": worst} if found else None
+            )
+        rows.append({"site": site["site"], "cells": cells})
+    return {"checks": checks, "rows": rows}
 
 
 def write_html(assessment: Assessment, path: Path) -> Path:

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy.engine import URL
 from typer.testing import CliRunner
 
+from pseamigrate.assess.findings import SEVERITIES as SEVERITY_ORDER
 from pseamigrate.assess.identities import normalise
 from pseamigrate.cli import app
 from pseamigrate.resources import MAPPINGS_DIR
@@ -21,6 +22,7 @@ from pseamigrate.sample import SiteReport, build_site
 from pseamigrate.servers import LocalServer
 from tests.conftest import _admin
 from tests.drupal.helpers import query, run
+from tests.verify import chromium
 
 runner = CliRunner()
 SITES = ("demo", "iraq", "drc", "syria")
@@ -296,3 +298,25 @@ def test_exit_3_on_blockers_and_no_value_in_any_output(
     assert len(values) > 100
     leaked = [v for v in values if any(v in text for text in outputs)]
     assert leaked == []
+
+
+def test_the_html_report_fits_any_width_with_a_site_by_check_matrix(
+    assessed: dict[str, Any], tmp_path: Path
+) -> None:
+    page = tmp_path / "assess.html"
+    page.write_text(assessed["html"], "utf-8")
+    data = assessed["data"]
+    dom, urls = chromium.run(page, tmp_path / "dom", "--dump-dom")
+    matrix = dom.split('id="matrix"')[1].split("</table>")[0]
+    assert matrix.count("<tr><th>") == 1 + len(data["sites"])  # the header, then a row a site
+    for site in data["sites"]:
+        for check in {f["check"] for f in site["findings"]}:
+            found = [f for f in site["findings"] if f["check"] == check]
+            worst = min(found, key=lambda f: SEVERITY_ORDER.index(f["severity"]))["severity"]
+            assert f'data-severity="{worst}">{sum(f["count"] for f in found)}</td>' in matrix
+    for severity, count in data["counts"].items():  # "0 blockers" is no red badge
+        badge = f'">{count} {severity}'
+        assert (f'class="{severity}{badge}' if count else f'class="none{badge}') in dom
+    assert chromium.hosts(urls) <= chromium.background_hosts(tmp_path.parent / "blank")
+    assert chromium.scroll_width(page, tmp_path / "w", 1024) <= 1024
+    assert chromium.scroll_width(page, tmp_path / "w", 600) <= 600  # wraps at any width
