@@ -54,10 +54,20 @@ class _Group(TyperGroup):
             console.error(str(exc))
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
-            console.error("interrupted")
+            console.error(_interrupted(ctx.invoked_subcommand))
             raise typer.Exit(130) from None
         except Exception as exc:  # a driver error no library call turned into a typed one
             _database_error(ctx, exc)
+
+
+def _interrupted(command: str | None) -> str:
+    """Say what a Ctrl-C left behind: a migration keeps every batch it committed."""
+    if command == "migrate":
+        return (
+            "interrupted: the batches committed so far stay in the target (the ledger knows "
+            "them); run the same command again to resume"
+        )
+    return "interrupted"
 
 
 def _database_error(ctx: Any, exc: Exception) -> None:

@@ -13,8 +13,11 @@ from pseamigrate.cli.options import (
     DryRunFlag,
     JobsOption,
     JsonFlag,
+    ProgressEvery,
+    ProgressMode,
 )
 from pseamigrate.console import migrate as view
+from pseamigrate.console.progress import DEFAULT_EVERY, site_progress
 from pseamigrate.errors import MigrationFailed, UsageProblem
 
 if TYPE_CHECKING:
@@ -51,6 +54,8 @@ def migrate(
     allow_plaintext: AllowPlaintextFlag = False,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Rows per batch.")] = 500,
     jobs: JobsOption = DEFAULT_JOBS,
+    progress_mode: ProgressMode = "auto",
+    progress_every: ProgressEvery = DEFAULT_EVERY,
     sanitized: Annotated[
         bool,
         typer.Option(
@@ -75,7 +80,7 @@ def migrate(
     options = Options(dry_run, update, limit, _idlist(idlist), allow_plaintext, batch_size, jobs)
     project = settings(ctx)
     item_filter = _sanitizer() if sanitized else None
-    with view.step_progress() as progress:
+    with site_progress(progress_mode, progress_every) as progress:
         report = run(project, names or [], options, on_progress=progress, item_filter=item_filter)
     view.show_migration(report, json_out=json_out)
     if report.failed_rows():

@@ -71,3 +71,26 @@ JobsOption = Annotated[
     ),
 ]
 DEFAULT_JOBS = 4  # the four legacy sites at once; more processes than cores still overlap waits
+
+
+def _progress_mode(value: str) -> str:
+    from pseamigrate.console.progress import MODES
+
+    if value not in MODES:
+        raise typer.BadParameter(f"choose from {', '.join(MODES)}")
+    return value
+
+
+ProgressMode = Annotated[
+    str,
+    typer.Option(
+        "--progress",
+        callback=_progress_mode,
+        help="auto (bars on a terminal, else heartbeat lines), bar, plain (a line every "
+        "--progress-every seconds on stderr) or off.",
+    ),
+]
+ProgressEvery = Annotated[
+    float,
+    typer.Option("--progress-every", min=0.1, help="Seconds between heartbeat lines (plain)."),
+]

@@ -8,10 +8,17 @@ from typing import Annotated
 import typer
 
 from pseamigrate.cli import app, settings
-from pseamigrate.cli.options import DEFAULT_JOBS, AllowPlaintextFlag, JobsOption, JsonFlag
-from pseamigrate.console import migrate as progress_view
+from pseamigrate.cli.options import (
+    DEFAULT_JOBS,
+    AllowPlaintextFlag,
+    JobsOption,
+    JsonFlag,
+    ProgressEvery,
+    ProgressMode,
+)
 from pseamigrate.console import print_json
 from pseamigrate.console import verify as view
+from pseamigrate.console.progress import DEFAULT_EVERY, site_progress
 from pseamigrate.errors import VerificationMismatch
 
 SitesArgument = Annotated[
@@ -39,6 +46,8 @@ def verify(
     allow_plaintext: AllowPlaintextFlag = False,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Rows per chunk.")] = 500,
     jobs: JobsOption = DEFAULT_JOBS,
+    progress_mode: ProgressMode = "auto",
+    progress_every: ProgressEvery = DEFAULT_EVERY,
     accept_pending: Annotated[
         bool,
         typer.Option(
@@ -72,7 +81,7 @@ def verify(
     from pseamigrate.verify.report import as_json, write_private
 
     options = VerifyOptions(sample, allow_plaintext, batch_size, jobs, accept_pending)
-    with progress_view.step_progress() as progress:
+    with site_progress(progress_mode, progress_every) as progress:
         result = reconcile(settings(ctx), names or [], options, on_progress=progress)
     if json_out:
         print_json(result.as_dict())

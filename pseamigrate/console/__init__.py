@@ -13,11 +13,9 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -47,39 +45,32 @@ def print_json(data: object) -> None:
     out.print_json(json.dumps(data, sort_keys=True, default=str))
 
 
-def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    """Print a simple table on stdout; every cell is literal text."""
-    table = Table(title=Text(title), title_justify="left")
-    for column in columns:
-        table.add_column(Text(column), overflow="fold")  # wrap long names, never cut them
+def print_table(
+    title: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    total: Sequence[object] | None = None,
+) -> None:
+    """Print a simple table on stdout; every cell is literal text. Columns whose values are all
+    numbers are right-aligned; `total`, if given, is a last row set apart by a rule."""
+    table = Table(title=Text(title), title_justify="left", show_footer=total is not None)
+    numeric = [all(_is_number(row[i]) for row in rows) and bool(rows) for i in range(len(columns))]
+    for index, column in enumerate(columns):
+        table.add_column(
+            Text(column),
+            footer=Text(str(total[index])) if total is not None else "",
+            justify="right" if numeric[index] else "left",
+            overflow="fold",  # wrap long names, never cut them
+        )
     for row in rows:
         table.add_row(*(Text(str(value)) for value in row))
     out.print(table)
 
 
-@contextmanager
-def progress(description: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
-    """Show a progress bar on stderr (none when stderr is not a terminal); yields a callback
-    taking the number of items done since the last call.
-
-    Kept without a caller for now: `pseamigrate migrate` feeds it from the library's
-    `on_progress` callbacks (issue 13 keeps it on purpose)."""
-    bar = Progress(
-        TextColumn("{task.description}", markup=False),
-        BarColumn(),
-        TaskProgressColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=False,
-        disable=not err.is_terminal,
-    )
-    with bar:
-        task = bar.add_task(description, total=total)
-
-        def advance(count: int = 1) -> None:
-            bar.advance(task, count)
-
-        yield advance
+def _is_number(value: object) -> bool:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return True
+    return isinstance(value, str) and value.replace(".", "", 1).isdigit()
 
 
 def print_raw(text: str) -> None:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
-
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pseamigrate.console import err, out, print_json, print_table, verdict
 from pseamigrate.migrate.rollback import RollbackReport
@@ -15,29 +12,6 @@ from pseamigrate.migrate.status import SiteStatus
 
 SUMMARY = ["site", "step", "read", "inserted", "updated", "unchanged", "skipped", "failed"]
 SUMMARY += ["warnings", "seconds"]
-
-
-@contextmanager
-def step_progress() -> Iterator[Callable[[str, str, int, int | None], None]]:
-    """Show one progress bar per site and step on stderr (none when it is not a terminal)."""
-    bars = Progress(
-        TextColumn("{task.description}", markup=False),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        disable=not err.is_terminal,
-    )
-    tasks: dict[tuple[str, str], Any] = {}
-
-    def update(site: str, step: str, done: int, total: int | None) -> None:
-        key = (site, step)
-        if key not in tasks:
-            tasks[key] = bars.add_task(f"{site} {step}", total=total)
-        bars.update(tasks[key], completed=done, total=total)
-
-    with bars:
-        yield update
 
 
 def show_migration(report: MigrationReport, *, json_out: bool) -> None:
@@ -54,11 +28,18 @@ def show_migration(report: MigrationReport, *, json_out: bool) -> None:
             for s in site["steps"]
         ]
         title = f"Migrate {site['site']} → tenant {site['tenant']}: {mode}, {site['status']}"
-        print_table(title, SUMMARY, rows)
+        print_table(title, SUMMARY, rows, total=_total_row(site["steps"]))
         if site["allowed_plaintext_target"]:
             err.print("warning: the target is not encrypted (--allow-plaintext-target, recorded)")
         _show_reasons(site["steps"])
     verdict(closing_line(report), not report.failed_rows())
+
+
+def _total_row(steps: Sequence[dict[str, Any]]) -> list[object]:
+    """Return the table's total row (like pgloader's): every count summed over the steps."""
+    counted = ["read", "inserted", "updated", "unchanged", "skipped", "failed", "warnings"]
+    seconds = sum(step["seconds"] for step in steps)
+    return ["total", "", *(sum(step[key] for step in steps) for key in counted), f"{seconds:.1f}"]
 
 
 def closing_line(report: MigrationReport) -> str:

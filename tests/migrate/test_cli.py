@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
@@ -43,10 +44,17 @@ def test_every_command_prints_counts_and_ids_never_values(one_project: Project) 
     code, out, err = _run(one_project, "migrate", "--dry-run", "--allow-plaintext-target")
     assert code == 0, err
     assert "dry run (nothing written)" in out and one_project.count("complaints") == 0
+    assert re.search(r"^progress: \w+ \S+ \d+(/\d+)? rows", err, re.M)  # no terminal: lines
     outputs += [out, err]
-    code, out, err = _run(one_project, "migrate", "--allow-plaintext-target")
+    every = ("--progress", "plain", "--progress-every", "0.1")
+    code, out, err = _run(one_project, "migrate", "--allow-plaintext-target", *every)
     assert code == 0, err
     assert "every row was written" in out
+    assert {line.split()[1] for line in err.splitlines() if line.startswith("progress: ")} == set(
+        SITES
+    )
+    totals = [line for line in out.splitlines() if line.strip("│ ").startswith("total")]
+    assert len(totals) == len(SITES)  # a total row closes each site's table
     outputs += [out, err]
     code, out, err = _run(one_project, "status", "--json")
     assert code == 0, err
@@ -68,6 +76,15 @@ def test_every_command_prints_counts_and_ids_never_values(one_project: Project) 
     everything = "\n".join(outputs)
     leaked = [value for value in _sensitive_values(one_project) if value in everything]
     assert leaked == []
+
+
+def test_progress_can_be_switched_off_and_a_bad_mode_is_a_usage_error(
+    one_project: Project,
+) -> None:
+    code, _, err = _run(one_project, "migrate", "iraq", "--dry-run", "--progress", "off")
+    assert code == 0 and "progress:" not in err
+    code, _, err = _run(one_project, "migrate", "--progress", "loud")
+    assert code == 2 and "choose from auto, bar, plain, off" in err
 
 
 def test_usage_errors_are_one_line_and_exit_2(one_project: Project) -> None:

@@ -144,6 +144,8 @@ def test_ctrl_c_stops_a_parallel_run_cleanly(one_project: Project) -> None:
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
+    assert "run the same command again to resume" in stderr
+    assert "progress: " in stderr  # without a terminal, heartbeat lines (#24 item 3)
     assert _all_gone(workers)
     assert one_project.count("pm_locks") == 0  # the lock was given back
     assert one_project.count("pm_runs", "WHERE status = 'stopped'") >= 1
