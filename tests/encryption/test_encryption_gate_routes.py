@@ -156,6 +156,7 @@ def test_binlogs_written_before_encryption_fail_the_gate_until_purge_residual(
         args = ["encryption", "purge-residual", "--basedir", str(basedir), "--schema", "late"]
         dry = run_cli(*args, "--dry-run")
         assert dry.exit_code == 0, dry.stderr
+        assert "plaintext now: binlog.000001\n" in dry.stdout
         assert (server.datadir / "binlog.000001").exists()
         purged = run_cli(*args)
         assert purged.exit_code == 0, purged.stderr
