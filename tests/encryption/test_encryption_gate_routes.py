@@ -122,6 +122,9 @@ def test_mariadb_audit_and_error_logs_and_deadlock_reports_fail_the_gate_until_o
         assert not later.failed, later.failed
         outcomes = {c.name: c.outcome.value for c in later.checks if c.name in routes}
         assert outcomes == {"audit log": "PASS", "deadlock reports": "PASS"}
+        sql(server.url(), "SET GLOBAL innodb_status_output = ON")  # its monitor: latest deadlock
+        monitor = encryption_status(server.url("dl"))
+        assert {c.name for c in monitor.failed} == {"deadlock reports"}, monitor.failed
 
 
 @pytest.mark.parametrize("flavor", ["mysql", "mariadb"])
