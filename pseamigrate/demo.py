@@ -431,7 +431,7 @@ def prepare_target(server: LocalServer, model: CanonicalModel, say: Say) -> Targ
     say("target: restarting the server so the keyring loads")
     server.restart()
     say("target: encrypting the empty target")
-    enable_encryption(url, on_step=say)
+    enable_encryption(url, on_step=say, purge_binlogs=True)  # a fresh server: nothing to keep
     tables = _create_schema(url, model, say)
     encrypted = _require_encrypted(url, say)
     report = encryption_status(url)

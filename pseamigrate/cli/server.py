@@ -83,7 +83,7 @@ def server_migration_account(
         ),
     ] = None,
 ) -> None:
-    """Create or rotate the migration account (the target's DDL, tenant views, CREATE USER).
+    """Create or rotate the migration account (target DDL, tenant views, the account routine).
 
     Example: pseamigrate server migration-account --basedir /srv/psea-db --database psea
     """

@@ -24,11 +24,13 @@ from pathlib import Path
 
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
 
 from pseamigrate.db import connection
 from pseamigrate.encryption.keys import write_secret
-from pseamigrate.errors import ConfigError, UsageProblem
+from pseamigrate.errors import ConfigError, RefusedForSafety, UsageProblem
 from pseamigrate.names import check_tenant_code, quote_account, quote_name
+from pseamigrate.target.tenant_accounts import REFUSED, ROUTINE, routine_available
 
 WRITE = "SELECT, INSERT, UPDATE, DELETE"
 READ = "SELECT"
@@ -123,12 +125,38 @@ def plan_grant(conn: Connection, database: str, code: str, client_host: str) -> 
         if made is not None:
             steps.append(GrantStep(made[0], f"view {schema}.{table}"))
             views[table] = made[1]
-    steps += _account_steps(account, schema, views)
+    steps += _account_steps(account, schema, client_host, views, routine_available(conn))
     return GrantPlan(code, int(tenant_id), account, client_host, schema, tuple(steps), views)
 
 
-def _account_steps(account: str, schema: str, views: dict[str, str]) -> list[GrantStep]:
-    steps = [
+def _account_steps(
+    account: str, schema: str, host: str, views: dict[str, str], via_routine: bool
+) -> list[GrantStep]:
+    """The account's own steps (created, password set, earlier grants revoked), then grants.
+
+    `schema` is also the account's user name; it and `host` passed `quote_account`."""
+    if via_routine:  # the administrator's routine: the caller needs no CREATE USER (#30 S10)
+        steps = [
+            GrantStep(
+                f"CALL {ROUTINE}('{schema}', '{host}', :password)",
+                f"account {account} (created or rotated by {ROUTINE})",
+                secret=True,
+            )
+        ]
+    else:  # no routine installed: an administrator's own connection does it directly
+        steps = _direct_account_steps(account)
+    for view, privileges in views.items():
+        target = f"{quote_name(schema)}.{quote_name(view)}"
+        steps.append(
+            GrantStep(
+                f"GRANT {privileges} ON {target} TO {account}", f"{privileges} on {schema}.{view}"
+            )
+        )
+    return steps
+
+
+def _direct_account_steps(account: str) -> list[GrantStep]:
+    return [
         GrantStep(
             f"CREATE USER IF NOT EXISTS {account} IDENTIFIED BY :password",
             f"account {account}",
@@ -143,19 +171,21 @@ def _account_steps(account: str, schema: str, views: dict[str, str]) -> list[Gra
             f"REVOKE ALL PRIVILEGES, GRANT OPTION FROM {account}", f"earlier grants of {account}"
         ),
     ]
-    for view, privileges in views.items():
-        target = f"{quote_name(schema)}.{quote_name(view)}"
-        steps.append(
-            GrantStep(
-                f"GRANT {privileges} ON {target} TO {account}", f"{privileges} on {schema}.{view}"
-            )
-        )
-    return steps
 
 
 def shown_sql(step: GrantStep) -> str:
     """Return a step's SQL as a plan may show it (the password as a placeholder)."""
     return step.sql.replace(":password", "'<password>'")
+
+
+def _run_step(conn: Connection, step: GrantStep, password: str) -> None:
+    try:
+        conn.execute(text(step.sql), {"password": password} if step.secret else {})
+    except DBAPIError as exc:
+        code, message = (exc.orig.args + (0, ""))[:2] if exc.orig is not None else (0, "")
+        if code == REFUSED:  # the routine's own words: no secret, no value in them
+            raise RefusedForSafety(f"{step.label}: {message}") from None
+        raise
 
 
 def option_file_text(url: URL, plan: GrantPlan, password: str) -> str:
@@ -187,7 +217,7 @@ def grant_tenant(
             return plan
         password = secrets.token_urlsafe(24)
         for step in plan.steps:
-            conn.execute(text(step.sql), {"password": password} if step.secret else {})
+            _run_step(conn, step, password)
     # Written after the commit: a failed grant leaves the old file (and password) working.
     write_secret(option_file, option_file_text(url, plan, password).encode())
     return plan

@@ -21,9 +21,11 @@ from sqlalchemy import text
 from pseamigrate.db import connection
 from pseamigrate.encryption.base import quote_name
 from pseamigrate.encryption.keys import write_secret
-from pseamigrate.errors import ServerError
+from pseamigrate.errors import ServerError, UsageProblem
+from pseamigrate.names import check_name, quote_account
 from pseamigrate.servers import LocalServer, existing_server, new_server
 from pseamigrate.servers.instance import START_TIMEOUT, _answers
+from pseamigrate.target.tenant_accounts import ADMIN_SCHEMA, admin_statements, register_statements
 
 
 def init_server(flavor: str, basedir: Path, port: int) -> LocalServer:
@@ -100,14 +102,18 @@ MIGRATION_ACCOUNT = "psea_migrate"
 
 def migration_grants(database: str, account: str, flavor: str) -> list[str]:
     """Return the grants of the migration account: the target's DDL and data, the tenant
-    schemas `<database>_<code>` (views, with grant option for `country grant`), CREATE USER,
-    and what the encryption checks run before every write read (PROCESS for the INNODB_*
-    tables, REPLICATION CLIENT for the binary log list, MySQL's keyring status)."""
+    schemas `<database>_<code>` (views, with grant option for `country grant`), the routine
+    that creates tenant accounts (never CREATE USER itself: with it the account could alter
+    every other account, on MariaDB root included; issue #30 S10), and what the encryption
+    checks run before every write read (PROCESS for the INNODB_* tables, REPLICATION CLIENT for
+    the binary logs, MySQL's keyring status)."""
     tenants = database.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%") + "\\_%"
     grants = [
         f"GRANT ALL PRIVILEGES ON {quote_name(database)}.* TO {account}",
         f"GRANT ALL PRIVILEGES ON {quote_name(tenants)}.* TO {account} WITH GRANT OPTION",
-        f"GRANT CREATE USER, PROCESS, REPLICATION CLIENT ON *.* TO {account}",
+        f"REVOKE CREATE USER ON *.* FROM {account}",  # granted by versions before issue #30
+        f"GRANT PROCESS, REPLICATION CLIENT ON *.* TO {account}",
+        *register_statements(database, account),
     ]
     if flavor == "mysql":  # key ids and status only, never key material
         for table in ("keyring_component_status", "keyring_keys"):
@@ -120,10 +126,15 @@ def create_migration_account(
 ) -> str:
     """Create (or rotate) the account migrations and `country` commands use; write its option
     file (0600, never printed). Returns the account name."""
+    check_name(database, "the target database name")
+    if database == ADMIN_SCHEMA:
+        raise UsageProblem(f"{ADMIN_SCHEMA} holds the tenant account routine: name another one")
     server = existing_server(basedir)
-    account = f"'{MIGRATION_ACCOUNT}'@'{client_host}'"
+    account = quote_account(MIGRATION_ACCOUNT, client_host)
     password = secrets.token_urlsafe(24)
     with connection(server.url(), begin=True) as conn:
+        for statement in admin_statements():
+            conn.execute(text(statement))
         conn.execute(
             text(f"CREATE USER IF NOT EXISTS {account} IDENTIFIED BY :pw"), {"pw": password}
         )

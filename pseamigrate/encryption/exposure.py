@@ -14,7 +14,15 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-from pseamigrate.encryption.base import Check, Outcome, is_on, setting_check, variables
+from pseamigrate.encryption.base import (
+    Check,
+    Outcome,
+    active_plugin,
+    is_on,
+    setting_check,
+    variables,
+)
+from pseamigrate.encryption.binlogs import binlog_files_check
 from pseamigrate.encryption.keys import file_mode_check
 from pseamigrate.encryption.volumes import protection
 
@@ -38,7 +46,15 @@ VARIABLES = (
     "innodb_temp_data_file_path",
     "innodb_data_home_dir",
     "ssl_key",
+    "log_error",
+    "innodb_print_all_deadlocks",
+    "innodb_status_output",
+    "server_audit_logging",
+    "server_audit_output_type",
+    "server_audit_file_path",
+    "sql_error_log_filename",
 )
+LOCAL_VARIABLES = ("hostname", "datadir")  # what `server_is_local` reads
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 # (check name, switch, file variable, table in the mysql schema when log_output=TABLE)
 LOGS = (
@@ -59,6 +75,9 @@ def exposure_checks(conn: Connection, flavor: str, declared: Sequence[str]) -> l
     checks = [_log_check(values, log, declared, local) for log in LOGS]
     checks += tmp_checks(values, flavor, declared, local)
     checks.append(relay_check(conn, values, flavor))
+    checks.append(binlog_files_check(conn, local))
+    checks += plugin_log_checks(conn, values, declared, local)
+    checks.append(deadlock_check(values, declared, local))
     checks.append(transport_check(values))
     if local and values.get("ssl_key"):  # a TLS key readable by others lets them impersonate
         key = _in_datadir(values, values["ssl_key"])
@@ -140,6 +159,68 @@ def _temp_tablespaces_check(values: dict[str, str], declared: Sequence[str], loc
     return _places_check(
         "temporary tablespaces", "InnoDB temporary tables", places, declared, local, fix
     )
+
+
+def plugin_log_checks(
+    conn: Connection, values: dict[str, str], declared: Sequence[str], local: bool
+) -> list[Check]:
+    """Check MariaDB's audit plugin and SQL error log: both write statement text to a file.
+
+    server_audit logs every query (narratives included) when server_audit_logging=ON;
+    sql_errlog logs every statement that failed, values and all (a duplicate key, a check
+    option) as long as the plugin is loaded.
+    """
+    checks = []
+    if active_plugin(conn, "PLUGIN_NAME = 'SERVER_AUDIT'"):
+        checks.append(_audit_check(values, declared, local))
+    if active_plugin(conn, "PLUGIN_NAME = 'SQL_ERROR_LOG'"):
+        place = _in_datadir(values, values.get("sql_error_log_filename") or "sql_errors.log")
+        fix = "UNINSTALL SONAME 'sql_errlog'"
+        checks.append(
+            _places_check("SQL error log", "sql_errlog loaded", [place], declared, local, fix)
+        )
+    return checks
+
+
+def _audit_check(values: dict[str, str], declared: Sequence[str], local: bool) -> Check:
+    if not is_on(values.get("server_audit_logging")):
+        return Check("audit log", Outcome.PASS, "server_audit loaded, server_audit_logging=OFF")
+    if values.get("server_audit_output_type", "file").lower() != "file":
+        return Check(
+            "audit log",
+            Outcome.FAIL,
+            "server_audit_logging=ON writes every query to syslog, which cannot be proven "
+            "encrypted (set server_audit_logging=OFF)",
+            "4.10",
+        )
+    place = _in_datadir(values, values.get("server_audit_file_path") or "server_audit.log")
+    fix = "set server_audit_logging=OFF"
+    return _places_check("audit log", "server_audit_logging=ON", [place], declared, local, fix)
+
+
+# Switches that copy deadlocked statements and row bytes into the error log: every deadlock, or
+# the InnoDB monitor's "LATEST DETECTED DEADLOCK" section every 15 seconds.
+DEADLOCK_SWITCHES = ("innodb_print_all_deadlocks", "innodb_status_output")
+
+
+def deadlock_check(values: dict[str, str], declared: Sequence[str], local: bool) -> Check:
+    """Check that no deadlock report (statements, row bytes) reaches an error log on disk;
+    parallel migrations (`--jobs`) meet deadlocks by design."""
+    on = [name for name in DEADLOCK_SWITCHES if is_on(values.get(name))]
+    if not on:
+        off = ", ".join(f"{name}=OFF" for name in DEADLOCK_SWITCHES)
+        return Check("deadlock reports", Outcome.PASS, off)
+    log = values.get("log_error", "")
+    head = ", ".join(f"{name}=ON" for name in on)
+    fix = f"set {', '.join(f'{name}=OFF' for name in on)}"
+    if log in ("", "stderr"):  # wherever the service manager sends it: nothing proves it safe
+        return Check(
+            "deadlock reports",
+            Outcome.FAIL,
+            f"{head}: statements and rows go to the error log on stderr ({fix})",
+            "4.10",
+        )
+    return _places_check("deadlock reports", head, [_in_datadir(values, log)], declared, local, fix)
 
 
 def relay_check(conn: Connection, values: dict[str, str], flavor: str) -> Check:

@@ -27,6 +27,8 @@ from pseamigrate.encryption.base import (
     setting_check,
     variables,
 )
+from pseamigrate.encryption.binlogs import plaintext_binlogs
+from pseamigrate.encryption.exposure import LOCAL_VARIABLES, server_is_local
 from pseamigrate.encryption.keys import file_mode_check
 from pseamigrate.errors import PseamigrateError
 
@@ -219,8 +221,8 @@ class MariaDBFileKeys:
         return alter_tables(schema, older, f"ENCRYPTED = YES ENCRYPTION_KEY_ID = {int(default)}")
 
     def plaintext_binlogs(self, conn: Connection) -> list[str]:
-        """Return [] : MariaDB's SHOW BINARY LOGS does not say which files are encrypted."""
-        return []
+        """Return the binary log files with no Start_encryption event after their header."""
+        return plaintext_binlogs(conn, server_is_local(variables(conn, LOCAL_VARIABLES)))
 
     def wait_until_encrypted(self, conn: Connection, timeout: float = 60.0) -> None:
         """Wait for the background threads to finish encrypting system tablespaces."""

@@ -27,6 +27,8 @@ from pseamigrate.encryption.base import (
     setting_check,
     variables,
 )
+from pseamigrate.encryption.binlogs import plaintext_binlogs
+from pseamigrate.encryption.exposure import LOCAL_VARIABLES, server_is_local
 from pseamigrate.encryption.keys import file_mode_check
 
 # What `status` requires ON (CIS 4.10) and `enable` sets with SET PERSIST, which survives
@@ -173,25 +175,11 @@ class MySQLKeyring:
                 Check("binlog_encryption", Outcome.PASS, "binary log disabled", "2.2.1"),
             ]
         checks.append(setting_check(values, "binlog_encryption", "2.2.1"))
-        plain = self.plaintext_binlogs(conn)
-        if plain:
-            checks.append(
-                Check(
-                    "binary log files",
-                    Outcome.WARN,
-                    f"{len(plain)} written before encryption are plaintext "
-                    f"(back them up, then `enable --purge-binlogs`): {', '.join(plain)}",
-                    "2.2.1",
-                )
-            )
-        return checks
+        return checks  # the files themselves: `binlogs.binlog_files_check` (exposure checks)
 
     def plaintext_binlogs(self, conn: Connection) -> list[str]:
-        """Return the binary log files that are not encrypted (SHOW BINARY LOGS 'Encrypted')."""
-        if not is_on(variables(conn, ["log_bin"]).get("log_bin")):
-            return []
-        rows = conn.execute(text("SHOW BINARY LOGS"))
-        return [str(row[0]) for row in rows if str(row[-1]) == "No"]
+        """Return the binary log files that are not encrypted (their header magic)."""
+        return plaintext_binlogs(conn, server_is_local(variables(conn, LOCAL_VARIABLES)))
 
     def _schema_checks(self, conn: Connection, schema: str) -> list[Check]:
         default = _schema_default(conn, schema)

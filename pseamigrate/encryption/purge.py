@@ -18,7 +18,7 @@ See docs/encryption.md, "Residual plaintext".
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from pseamigrate.db import connection
+from pseamigrate.encryption.binlogs import plaintext_binlogs
 from pseamigrate.encryption.residual import (
     doublewrite_files,
     mark_purged,
@@ -49,8 +50,11 @@ class PurgePlan:
     next_step: str
 
 
-def plan_purge(server: LocalServer, schema: str, record: bool = False) -> PurgePlan:
-    """Return the steps of the purge's first part (or, with `record`, of its last part)."""
+def plan_purge(
+    server: LocalServer, schema: str, record: bool = False, plaintext: Sequence[str] = ()
+) -> PurgePlan:
+    """Return the steps of the purge's first part (or, with `record`, of its last part);
+    `plaintext`: the binary log files not encrypted now (`binlogs.plaintext_binlogs`)."""
     again = f"pseamigrate encryption purge-residual --basedir {server.basedir} --schema {schema}"
     if record:
         done = f"record the purge in {schema}.{RESIDUAL_TABLE} (clears the status WARN)"
@@ -58,7 +62,7 @@ def plan_purge(server: LocalServer, schema: str, record: bool = False) -> PurgeP
     steps = [
         "purge the binary logs written before binlog encryption (FLUSH BINARY LOGS, then PURGE "
         "BINARY LOGS TO the new one): point-in-time recovery before now is lost, so back them "
-        "up to encrypted storage first"
+        "up to encrypted storage first; plaintext now: " + (", ".join(plaintext) or "none")
     ]
     if server.flavor == "mysql":
         steps.append("rebuild every active undo tablespace (inactive, emptied, active again)")
@@ -81,9 +85,10 @@ def purge_until_restart(
 ) -> PurgePlan:
     """Run the purge's first part on the server in `basedir`; it ends with the server stopped."""
     server = existing_server(basedir)
-    plan = plan_purge(server, schema)
-    if dry_run:
-        return plan
+    with connection(server.url(), "the server", autocommit=True) as conn:
+        plan = plan_purge(server, schema, plaintext=plaintext_binlogs(conn, local=True))
+        if dry_run:
+            return plan
     tell = say or (lambda _message: None)
     with connection(server.url(), "the server", autocommit=True) as conn:
         tell(f"purged binary logs: {', '.join(purge_binlogs(conn)) or 'none'}")

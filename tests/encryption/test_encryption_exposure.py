@@ -135,7 +135,7 @@ def test_mysql_temporary_tablespaces_are_plaintext_until_they_are_on_tmpfs(
     with running_server("mysql", disk_path / "mysql", {"innodb_buffer_pool_size": "8M"}) as server:
         apply_setup(server, plan_setup(server, tmpdir=False))
         server.restart()
-        enable_encryption(server.url())
+        enable_encryption(server.url(), purge_binlogs=True)  # binlog.000001 predates encryption
         report = encryption_status(server.url())
         failed = {c.name: c.detail for c in report.failed}
         assert list(failed) == ["temporary files", "temporary tablespaces"], failed
@@ -269,12 +269,14 @@ def test_relay_logs_are_plaintext_on_a_replica_until_binlog_encryption(
         report = encryption_status(replica.url("rel"))
         failed = {c.name: c.detail for c in report.failed}
         assert "is a replica" in failed.pop("relay logs", ""), report.failed
-        assert set(failed) <= {key}, failed  # MySQL replicas keep a binary log of their own
+        # MySQL replicas keep a binary log of their own, plaintext while the key is off
+        assert set(failed) <= {key, "binary log files"}, failed
         relay = [p for p in scan(replica.basedir, first) if "relay" in p.name]
         assert relay, scan(replica.basedir, first)  # the row image, in plaintext
 
         apply_setup(replica, plan_setup(replica))  # binlog encryption ON again
         replica.restart()
+        enable_encryption(replica.url(), purge_binlogs=True)  # those written while it was off
         sql(replica.url(), start)
         later = make_canary("relayed-encrypted")
         sql(source.url(), f"INSERT INTO rel.t VALUES (2, '{later}')")
