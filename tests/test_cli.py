@@ -54,6 +54,19 @@ def test_every_command_has_help_with_an_example(command: list[str]) -> None:
     assert "Example" in result.stdout or "Commands" in result.stdout
 
 
+@pytest.mark.parametrize("command", all_commands(), ids=" ".join)
+def test_every_command_exits_2_on_a_bad_option_health_3(command: list[str]) -> None:
+    """One exit-code scheme (#24 item 5): a usage error is 2 everywhere, one line on stderr;
+    `health` speaks Nagios, where 2 is CRITICAL, so its usage errors are UNKNOWN (3)."""
+    result = runner.invoke(app, [*command, "--no-such-option"])
+    if command == ["health"]:
+        assert result.exit_code == 3 and result.stdout.startswith("PSEAMIGRATE UNKNOWN - ")
+        return
+    assert result.exit_code == 2, (command, result.output)
+    assert "No such option: --no-such-option" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 def test_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0
