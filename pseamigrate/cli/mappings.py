@@ -1,4 +1,4 @@
-"""`pseamigrate mappings scaffold|check|validate`: per-site YAML mappings (#5)."""
+"""`pseamigrate mappings scaffold|check|values|init|validate`: per-site YAML mappings (#5)."""
 
 from __future__ import annotations
 
@@ -131,6 +131,30 @@ def mappings_values(
     mappings_view.show_values(found, json_out)
     if any(coded.failing() for coded in found):
         raise typer.Exit(EXIT_FAILED)
+
+
+@mappings_app.command("init")
+def mappings_init(
+    ctx: typer.Context,
+    folder: Annotated[
+        Path, typer.Argument(help="Where the copies go (relative to the project file).")
+    ] = Path("mappings"),
+    dry_run: DryRunFlag = False,
+) -> None:
+    """Copy the shipped site mappings into the project and name the folder in the project file.
+
+    Edit your copies, never the files inside the installed package (an upgrade replaces those).
+    Refuses a non-empty folder and a project file that already names another mappings folder.
+    Example: pseamigrate mappings init mappings --dry-run
+    """
+    from pseamigrate.mapping.project_copy import copy_shipped_mappings
+
+    done = copy_shipped_mappings(settings(ctx), folder, dry_run)
+    verb = "would copy" if dry_run else "copied"
+    console.print_lines([f"{verb} {len(done.files)} mapping files into {done.folder}"])
+    if done.set_key:
+        said = "would set" if dry_run else "set"
+        console.info(f"{said} mappings: in {done.project_file}")
 
 
 @mappings_app.command("validate")
