@@ -160,7 +160,8 @@ def test_references_to_deleted_complaints(planted: Planted, assessed: dict[str, 
         assert expected, f"{site}: the generator plants a referral to a deleted complaint"
         if site == "drc":
             expected = sorted({*expected, planted.int_ref})  # and the integer field planted here
-        found = _find(assessed["data"], site, "dangling_reference", "referral.field_complaint_ref")
+        link = "field_case_nid" if site == "iraq" else "field_complaint_ref"  # Iraq's own name
+        found = _find(assessed["data"], site, "dangling_reference", f"referral.{link}")
         assert (found["count"], found["ids"]) == (len(expected), expected[:20])
         assert found["severity"] == "warning"
         assert "the reference will be left empty, the source id kept in extra" in found["action"]
