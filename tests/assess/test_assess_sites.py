@@ -68,6 +68,9 @@ def _plant_integer_reference(url: URL) -> int:
         "WHERE field_name = 'field_complaint_ref'",
         "ALTER TABLE field_data_field_complaint_ref CHANGE field_complaint_ref_target_id "
         "field_complaint_ref_value INT NULL",
+        # …in both tables: assess now runs check's row pass, which reads revisions too (#22)
+        "ALTER TABLE field_revision_field_complaint_ref CHANGE field_complaint_ref_target_id "
+        "field_complaint_ref_value INT NULL",
         "UPDATE field_data_field_complaint_ref SET field_complaint_ref_value = 777777 "
         "WHERE entity_id = :r",
         params={"r": referral},
