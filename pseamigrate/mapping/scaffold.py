@@ -1,11 +1,14 @@
 """Write a first mapping from a site's content model, so people edit rather than type.
 
 Bundles, vocabularies and fields are matched to the canonical model by name and by the model's
-`from:` hints. What cannot be matched depends on `unmapped`:
+`from:` hints, then by what the site says (#22): a vocabulary by what its term fields are used
+as (`_used_as`), a reference field by what it points at (`_by_target`). What cannot be matched
+depends on `unmapped`:
 
-- `todo` (the default): an ignore entry whose reason starts with `TODO`, and list values the
-  model lacks are mapped to `TODO`: `mappings check` rejects both, so nothing falls through
-  silently before a person decides;
+- `todo` (the default): an ignore entry whose reason starts with `TODO` (also for a field that
+  matches a column it does not fit, with the reason), and list values the model lacks are
+  mapped to `TODO`: `mappings check` rejects these and nothing else the scaffold wrote, so
+  nothing falls through silently before a person decides;
 - `extra`: a mapping that `check` accepts as it is and that loses nothing (`lossless.py`): fields
   without a place in the model are kept in `extra`, bundles and vocabularies without one are
   ignored with the reason; each such decision is marked for review (a warning of `check`).
