@@ -3,7 +3,9 @@
 For each flavor it starts a throwaway server and runs the toolkit's stages on it, all through
 library calls: build the four sample CRP sites (sources), read each back with the reader and
 compare with what the generator wrote (read back), check each site against its shipped mapping
-(mappings), then set up an encrypted target on a second throwaway server and create the schema
+(mappings; before it, a first mapping
+scaffolded from the site, in which check names the traps the shipped mapping resolves), then
+set up an encrypted target on a second throwaway server and create the schema
 in it (target), migrate the four sites of the first layout into it (migrate) and run again, which
 must change nothing (re-run), then reconcile every site with the target (verify), writing
 the HTML QA report into the work folder (or a kept temporary folder). Every stage returns
@@ -35,6 +37,7 @@ from pseamigrate.encryption.commands import enable_encryption, encryption_status
 from pseamigrate.encryption.filestore import FILES_KEY
 from pseamigrate.encryption.setup import apply_setup, key_dir, plan_setup
 from pseamigrate.errors import RefusedForSafety, VerificationMismatch
+from pseamigrate.mapping.commands import SiteCheck, read_site, scaffold_text
 from pseamigrate.migrate.rehearse import check_site
 from pseamigrate.migrate.run import MigrationReport, migrate
 from pseamigrate.migrate.steps import Options
@@ -81,12 +84,15 @@ class ReadBack:
 
 @dataclass(frozen=True)
 class MappingCheck:
-    """The shipped mapping of a site checked against the built site's model."""
+    """The shipped mapping of a site checked against the built site's model; before it, the
+    site's first mapping (`scaffold --unmapped extra`) and what check names in it: the traps
+    the sample sites plant (Iraq's statuses the model lacks), which the shipped mapping resolves."""
 
     site: str
     layout: str
     mapping: str
     problems: tuple[str, ...]  # `file:line: path: message`, names only
+    first_named: tuple[str, ...] = ()  # what check names in the scaffolded first mapping
 
 
 @dataclass(frozen=True)
@@ -195,6 +201,7 @@ def _run_dict(run: DemoRun) -> dict[str, Any]:
         ],
         "mappings": [
             {"site": m.site, "layout": m.layout, "mapping": m.mapping, "problems": m.problems}
+            | {"first_mapping": {"named_by_check": m.first_named}}
             for m in run.mappings
         ],
         "target": dataclasses.asdict(run.target) if run.target else None,
@@ -409,18 +416,42 @@ def _check_mapping(built: DemoSite, sources: Path, plan: _Plan) -> MappingCheck:
         mapping=path,
         files_dir=str(plan.base / "files" / built.flavor / built.database),
     )
+    first = _first_mapping(settings, built, plan)
     checked = check_site(settings, plan.model)
     plan.say(
         f"checked {path.name} against {site} ({built.layout}): {len(checked.problems)} "
         f"problems, {checked.rows} rows through the transforms, {checked.failed_rows()} would fail"
     )
+    return MappingCheck(site, built.layout, path.name, _named(checked), first)
+
+
+def _first_mapping(settings: SiteSettings, built: DemoSite, plan: _Plan) -> tuple[str, ...]:
+    """Scaffold the site's first mapping as a new user would (`--unmapped extra`: it loses
+    nothing) and check it: return what check names in it — the decisions only a person can make,
+    such as Iraq's statuses `awaiting_review` and `escalated`, which the model lacks."""
+    folder = plan.base / f"{built.flavor}-first-mappings"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{settings.name}-{built.layout}.yaml"
+    site_model, counts = read_site(settings)
+    path.write_text(scaffold_text(settings, site_model, plan.model, "extra", counts).text, "utf-8")
+    checked = check_site(dataclasses.replace(settings, mapping=path), plan.model)
+    plan.say(
+        f"scaffolded a first mapping of {settings.name} ({built.layout}) with --unmapped extra: "
+        f"check names {len(checked.problems)} problem(s), {checked.failed_rows()} failing row(s)"
+    )
+    return _named(checked)
+
+
+def _named(checked: SiteCheck) -> tuple[str, ...]:
+    """Return what a check named: each problem (`file:line: path: message`), each reason rows
+    fail (step, column, count, ids)."""
     problems = tuple(str(problem) for problem in checked.problems)
     failures = tuple(
         f"{' '.join(filter(None, (f.step, f.column)))}: {len(f.ids)} row(s) would fail: "
         f"{f.reason}; ids {', '.join(f.ids)}"
         for f in checked.failures
     )
-    return MappingCheck(site, built.layout, path.name, problems + failures)
+    return problems + failures
 
 
 def prepare_target(server: LocalServer, model: CanonicalModel, say: Say) -> TargetCheck:

@@ -56,6 +56,15 @@ def test_demo_reaches_a_server_and_stops_it(tmp_path: Path) -> None:
     assert f"verify: HTML QA report written to {tmp_path / 'verify-mariadb.html'}" in result.stdout
     assert (tmp_path / "verify-mariadb.html").read_text("utf-8").count('data-tenant="') == 4
     assert "demo passed" in result.stdout
+    # Stage 3 shows a trap being named by check in a first mapping scaffolded from the site
+    # (Iraq's statuses the model lacks: a decision only a person can make), then the shipped
+    # mapping resolving it (#22).
+    assert "iraq (d7): check names in the first mapping (scaffold --unmapped extra):" in (
+        result.stdout
+    )
+    assert "maps 'awaiting_review' to 'TODO (" in result.stdout
+    assert "maps 'escalated' to 'TODO (" in result.stdout
+    assert "the shipped iraq.yaml resolves them" in result.stdout
     for site in ("demo", "iraq", "drc", "syria"):
         assert f"building {site} (d7)" in result.stderr
     assert processes_under(tmp_path) == []
@@ -74,6 +83,9 @@ def test_demo_json_holds_every_stage_with_its_verdict(tmp_path: Path) -> None:
     assert all(s["expected"]["bundles"]["complaint"]["count"] > 0 for s in run["sources"])
     assert {r["site"]: r["agrees"] for r in run["read_back"]} == dict.fromkeys(SITE_NAMES, True)
     assert {m["site"]: m["problems"] for m in run["mappings"]} == dict.fromkeys(SITE_NAMES, [])
+    (iraq,) = [m for m in run["mappings"] if m["site"] == "iraq"]
+    named = " ".join(iraq["first_mapping"]["named_by_check"])
+    assert "'awaiting_review' to 'TODO (" in named and "'escalated' to 'TODO (" in named
     target = run["target"]
     model_tables = len(build_metadata(load_model()).tables)
     assert target["tables_created"] == target["model_tables"] == model_tables

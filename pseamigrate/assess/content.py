@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from pseamigrate.assess.context import SiteContext, subject
 from pseamigrate.assess.fate import Fate, from_formats
 from pseamigrate.assess.findings import Finding, Severity, capped
+from pseamigrate.assess.rows import judge
 from pseamigrate.assess.tables import FieldTable
 from pseamigrate.transform.process import parse_any
 
@@ -31,10 +32,15 @@ def content_findings(ctx: SiteContext) -> Iterator[Finding]:
     """Run every value check on every live field of every bundle."""
     for table in ctx.field_tables():
         fate = ctx.fate(table)
-        yield from _present(dangling_references(ctx, table, fate))
-        yield from _present(bad_dates(ctx, table, fate))
-        yield from long_texts(ctx, table, fate)
-        yield from four_byte_text(ctx, table, fate)
+        found = [
+            *_present(dangling_references(ctx, table, fate)),
+            *_present(bad_dates(ctx, table, fate)),
+            *long_texts(ctx, table, fate),
+            *four_byte_text(ctx, table, fate),
+        ]
+        # Judged by check's row pass: the run's own transforms say which rows fail (rows.py).
+        entity = f"{table.storage.entity_type}:{table.bundle}"
+        yield from (judge(finding, entity, ctx.rows) for finding in found)
     yield from four_byte_titles(ctx)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pseamigrate.assess.fate import Fate, MappingView
+from pseamigrate.assess.rows import RowPass
 from pseamigrate.assess.tables import FieldTable
 from pseamigrate.drupal.facts import SiteFacts
 from pseamigrate.drupal.model import Bundle, SiteModel
@@ -21,6 +22,7 @@ class SiteContext:
     site: DrupalSite
     facts: SiteFacts
     view: MappingView
+    rows: RowPass | None = None  # check's row pass, when the site has a mapping that loads
 
     @property
     def source(self) -> Source:

@@ -14,6 +14,7 @@ from pseamigrate.assess.fate import MappingView
 from pseamigrate.assess.files import file_findings
 from pseamigrate.assess.findings import Assessment, Finding, SiteAssessment
 from pseamigrate.assess.identities import Identities, collect, identity_findings
+from pseamigrate.assess.rows import check_findings, row_pass
 from pseamigrate.assess.structure import structure_findings
 from pseamigrate.assess.zones import timezone_findings
 from pseamigrate.config import Settings, SiteSettings
@@ -96,7 +97,9 @@ def assess_site(
         open_site(conn, site.table_prefix, where=at) as s,
     ):
         facts = site_facts(s.source, s.model.layout)
-        ctx = SiteContext(site.name, s, facts, MappingView(mapping, model))
+        # check's own pass over the rows: its verdict is assess's (rows.py)
+        rows = row_pass(s, site, mapping, model) if mapping is not None else None
+        ctx = SiteContext(site.name, s, facts, MappingView(mapping, model), rows)
         result = SiteAssessment(
             site.name, s.model.layout, s.model.drupal_version, str(site.mapping or "") or None
         )
@@ -107,6 +110,8 @@ def assess_site(
         result.findings.extend(content_findings(ctx))
         if mapping is not None:
             result.findings.extend(_undecided(site.name, s, mapping, model))
+        if rows is not None:
+            result.findings.extend(check_findings(site.name, rows))
         result.findings.extend(file_findings(ctx, files_root(site, project)))
         collect(ctx, identities)
         return result
@@ -155,10 +160,10 @@ def _mapping(site: SiteSettings) -> tuple[SiteMapping | None, Finding | None]:
     try:
         return load_mapping(site.mapping), None
     except MappingError as exc:
-        return None, Finding(
+        return None, Finding(  # mappings check fails on it: so is it a blocker here (#22)
             site.name,
             "mapping",
-            "warning",
+            "blocker",
             str(site.mapping),
             f"the mapping does not load ({len(exc.problems)} problem(s)): assessed without it",
             len(exc.problems),

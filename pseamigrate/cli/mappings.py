@@ -62,13 +62,13 @@ def mappings_scaffold(
     from pseamigrate.mapping.commands import scaffold_site
 
     site_settings = settings(ctx).site(site)
-    path, text = scaffold_site(
+    path, written = scaffold_site(
         site_settings, output, canonical_model(ctx, model), force, dry_run, unmapped.value
     )
     if dry_run:
-        console.print_raw(text)
+        console.print_raw(written.text)
     else:
-        mappings_view.show_scaffolded(path, text)
+        mappings_view.show_scaffolded(path, written.todos, written.decisions)
 
 
 @mappings_app.command("check")

@@ -19,17 +19,10 @@ if TYPE_CHECKING:
 MAX_IDS = 20  # ids a terminal line shows; --json carries them all
 
 
-def show_scaffolded(path: Path, text: str) -> None:
-    """Say where the scaffold went and what is left to a person (TODOs, review notes)."""
-    todo = text.count("TODO")
-    review = sum(1 for line in text.splitlines() if _is_review(line))
-    info(f"wrote {path}: {todo} TODO(s) to resolve, {review} decision(s) to review")
-
-
-def _is_review(line: str) -> bool:
-    """Tell whether a scaffold line is a review note (`review:` or a REVIEW reason)."""
-    stripped = line.strip()
-    return stripped.startswith("review:") or ": 'REVIEW" in line or ": REVIEW" in line
+def show_scaffolded(path: Path, todos: int, decisions: int) -> None:
+    """Say where the scaffold went and what is left to a person (TODOs, decisions to review),
+    as the scaffold counted them."""
+    info(f"wrote {path}: {todos} TODO(s) to resolve, {decisions} decision(s) to review")
 
 
 def show_mapping_checks(results: Sequence[SiteCheck], json_out: bool, strict: bool = False) -> None:

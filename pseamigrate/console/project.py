@@ -130,12 +130,22 @@ def _show_demo_checks(run: DemoRun) -> None:
     )
     print_table(
         f"3. Mappings on {run.flavor}",
-        ["site", "layout", "mapping", "problems"],
-        [(m.site, m.layout, m.mapping, len(m.problems)) for m in run.mappings],
+        ["site", "layout", "first mapping: named by check", "shipped mapping", "problems"],
+        [(m.site, m.layout, len(m.first_named), m.mapping, len(m.problems)) for m in run.mappings],
     )
     for mapping in run.mappings:
+        if mapping.first_named:  # the traps a new user meets, then how the shipped file fares
+            out.print(
+                f"{mapping.site} ({mapping.layout}): check names in the first mapping "
+                "(scaffold --unmapped extra):",
+                soft_wrap=True,
+            )
+            for named in mapping.first_named:
+                out.print(Text(f"  {named}"), soft_wrap=True)
+            resolved = "resolves them" if not mapping.problems else "does NOT resolve them"
+            out.print(f"  the shipped {mapping.mapping} {resolved}", soft_wrap=True)
         for problem in mapping.problems:
-            out.print(f"  {problem}", soft_wrap=True)
+            out.print(Text(f"  {problem}"), soft_wrap=True)
     target = run.target
     if target is not None:
         o = target.outcomes

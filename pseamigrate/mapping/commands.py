@@ -15,7 +15,7 @@ from pseamigrate.drupal.model import SiteModel
 from pseamigrate.errors import ConfigError, MappingError, RefusedForSafety, UsageProblem
 from pseamigrate.mapping.check import check_findings, review_warnings
 from pseamigrate.mapping.load import load_mapping
-from pseamigrate.mapping.scaffold import UNMAPPED_MODES, ValueCounts, scaffold_mapping
+from pseamigrate.mapping.scaffold import UNMAPPED_MODES, Scaffold, ValueCounts, scaffold
 from pseamigrate.target.model import CanonicalModel, load_model
 from pseamigrate.yamldoc import Problem
 
@@ -122,12 +122,12 @@ def scaffold_text(
     model: CanonicalModel | None = None,
     unmapped: str = "todo",
     counts: ValueCounts | None = None,
-) -> str:
-    """Return the first mapping of a site (see `pseamigrate.mapping.scaffold`)."""
+) -> Scaffold:
+    """Return the first mapping of a site with its counts (see `pseamigrate.mapping.scaffold`)."""
     if unmapped not in UNMAPPED_MODES:
         raise UsageProblem(f"--unmapped must be one of {', '.join(UNMAPPED_MODES)}")
     canonical = model or load_model()
-    return scaffold_mapping(site_model, canonical, site.name, site.tenant, unmapped, counts)
+    return scaffold(site_model, canonical, site.name, site.tenant, unmapped, counts)
 
 
 def check_file(path: Path, site_model: SiteModel, model: CanonicalModel | None = None) -> SiteCheck:
@@ -163,8 +163,8 @@ def scaffold_site(
     force: bool = False,
     dry_run: bool = False,
     unmapped: str = "todo",
-) -> tuple[Path, str]:
-    """Write a site's first mapping (unless `dry_run`); return its path and text.
+) -> tuple[Path, Scaffold]:
+    """Write a site's first mapping (unless `dry_run`); return its path and the scaffold.
 
     Refuses an existing file before reading the site, unless `force` (a dry run writes nothing,
     so it never refuses). `unmapped` is `todo` or `extra` (`pseamigrate.mapping.scaffold`).
@@ -173,8 +173,8 @@ def scaffold_site(
         raise UsageProblem(f"--unmapped must be one of {', '.join(UNMAPPED_MODES)}")
     path = scaffold_path(site, output, force or dry_run)
     site_model, counts = read_site(site)
-    text = scaffold_text(site, site_model, model, unmapped, counts)
+    written = scaffold_text(site, site_model, model, unmapped, counts)
     if not dry_run:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return path, text
+        path.write_text(written.text, encoding="utf-8")
+    return path, written

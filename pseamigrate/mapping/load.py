@@ -127,7 +127,8 @@ def _include_line(doc: LocDict, index: int) -> int:
 
 
 def _merge(base: LocDict, local: LocDict, path: str) -> LocDict:
-    """Merge `local` over `base`; a process entry (a pipeline) is replaced, not merged."""
+    """Merge `local` over `base`; a process entry (a pipeline) is replaced, not merged, and a
+    key `local` sets to null (`~`) drops what `base` says there (a site's clone renamed it)."""
     result = LocDict()
     result.file, result.line = local.file, local.line
     for source in (base, local):
@@ -135,6 +136,9 @@ def _merge(base: LocDict, local: LocDict, path: str) -> LocDict:
             if key == "include":
                 continue
             old = result.get(key)
+            if value is None and source is local and key in result:
+                del result[key]
+                continue
             key_path = f"{path}.{key}" if path else str(key)
             replace = path.endswith(".process") or not isinstance(old, LocDict)
             if isinstance(value, LocDict) and isinstance(old, LocDict) and not replace:

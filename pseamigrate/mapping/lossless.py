@@ -75,6 +75,18 @@ def lossless_entries(
     return {target.name: pipeline, **_secondary(storage, target)}
 
 
+def fit_problem(storage: FieldStorage, target: Column | Child, site: SiteModel, fed: Fed) -> str:
+    """Return why a field cannot go to the column or child table it matched ("" if it can):
+    the same judgement `lossless_entries` makes before keeping a field in extra instead."""
+    if isinstance(target, Child):
+        fits = _fits_child(storage, target, site, fed)
+        return "" if fits else f"does not fit child table {target.name}"
+    if storage.cardinality != 1:
+        return f"holds several values and {target.name} takes one"
+    pipeline, why = column_pipeline(storage, target, site, fed)
+    return why if pipeline is None else ""
+
+
 def _secondary(storage: FieldStorage, column: Column) -> dict[str, Any]:
     """Keep a field's other data columns (a summary, an end date…) beside its main value."""
     main = main_column(storage)

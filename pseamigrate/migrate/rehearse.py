@@ -42,6 +42,7 @@ from pseamigrate.target.schema import build_metadata
 from pseamigrate.yamldoc import Problem
 
 Say = Callable[[str], None]
+Watch = Callable[[p.Step, Item], None]  # sees each row of the pass (assess judges by them)
 OFFLINE_NOTE = "offline: the file alone was checked (keys, steps, callbacks), not the site"
 STATIC_NOTE = "the rows were not run: the mapping has problems against the site's content model"
 # "its node 12 is not in the target": one reason for every row whose node failed or is missing.
@@ -98,15 +99,26 @@ def _live(
         db.engine(db.reading(site.connection.resolve()), where) as source,
         open_site(source, site.table_prefix, where=where) as opened,
     ):
-        found = check_findings(mapping, opened.model, model)
-        problems, warnings = tuple(found.problems), tuple(found.warnings)
-        if problems:
-            return SiteCheck(
-                mapping.site, path, problems, warnings, CONTENT_MODEL, note=STATIC_NOTE
-            )
-        decisions = tuple(_undecided(opened, mapping, model))
-        rows, failures = rehearse(opened, mapping, site, model)
-        return SiteCheck(mapping.site, path, decisions, warnings, ROWS, rows, failures)
+        return check_opened(opened, site, mapping, model, path)
+
+
+def check_opened(
+    opened: DrupalSite,
+    site: SiteSettings,
+    mapping: SiteMapping,
+    model: cm.CanonicalModel,
+    path: str,
+    watch: Watch | None = None,
+) -> SiteCheck:
+    """Check a mapping against an opened site: its content model, then every row (`watch` sees
+    each row the pass produces; `assess` judges its findings by them, as check does)."""
+    found = check_findings(mapping, opened.model, model)
+    problems, warnings = tuple(found.problems), tuple(found.warnings)
+    if problems:
+        return SiteCheck(mapping.site, path, problems, warnings, CONTENT_MODEL, note=STATIC_NOTE)
+    decisions = tuple(_undecided(opened, mapping, model))
+    rows, failures = rehearse(opened, mapping, site, model, watch)
+    return SiteCheck(mapping.site, path, decisions, warnings, ROWS, rows, failures)
 
 
 def _undecided(opened: DrupalSite, mapping: SiteMapping, model: cm.CanonicalModel) -> list[Problem]:
@@ -120,16 +132,23 @@ def _undecided(opened: DrupalSite, mapping: SiteMapping, model: cm.CanonicalMode
 
 
 def rehearse(
-    opened: DrupalSite, mapping: SiteMapping, site: SiteSettings, model: cm.CanonicalModel
+    opened: DrupalSite,
+    mapping: SiteMapping,
+    site: SiteSettings,
+    model: cm.CanonicalModel,
+    watch: Watch | None = None,
 ) -> tuple[int, tuple[RowFailures, ...]]:
     """Run every planned step of a site as a dry run without a target; return the rows read
-    and every failing row, grouped by step and reason (all ids, in the order read)."""
+    and every failing row, grouped by step and reason (all ids, in the order read). `watch`
+    sees every row produced, failed or not (its status and messages)."""
     metadata = build_metadata(model)
     ids = IdMaps(p.lookup_sources(mapping), lambda _entities: {})
     target = Target(metadata, Ledger(metadata), 0, 0, ids, dry_run=True)
     groups: dict[tuple[str, str, str, str], list[str]] = {}
 
     def keep(step: p.Step, item: Item) -> None:
+        if watch is not None:
+            watch(step, item)
         if item.status != FAILED:
             return
         for level, text in item.messages:

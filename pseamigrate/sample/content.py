@@ -187,7 +187,7 @@ class SiteContent:
         }
         terms: list[Term] = []
         for vocabulary in self.spec.vocabularies:
-            for weight, group in enumerate(names[vocabulary.machine_name]):
+            for weight, group in enumerate(names[vocabulary.role]):
                 parent = len(terms) + 1
                 for i, name in enumerate(group):
                     tid = len(terms) + 1
@@ -314,7 +314,8 @@ class SiteContent:
         """Plant the per-node problems: a referral to a deleted complaint, the big narrative,
         and note the nodes whose title or narrative holds the emoji."""
         if bundle.name == "referral" and index == 0:
-            values["field_complaint_ref"] = list(self.planted["deleted_complaints"][-1:])
+            link = next(f.name for f in bundle.fields if f.kind == "noderef")
+            values[link] = list(self.planted["deleted_complaints"][-1:])
             self.planted["dangling_complaint_ref"].append(node.nid)
         if bundle.name == "complaint" and index == 1 and self.big_narrative_bytes > 0:
             size = self.big_narrative_bytes

@@ -46,6 +46,12 @@ class VocabularySpec:
     label: str
     label_fr: str
     hierarchical: bool = False
+    terms: str = ""  # whose term names it holds (a renamed vocabulary); default machine_name
+
+    @property
+    def role(self) -> str:
+        """Return the template vocabulary this one is (its own name unless renamed)."""
+        return self.terms or self.machine_name
 
 
 @dataclass(frozen=True)
@@ -200,6 +206,11 @@ EXTRA_CHANNEL = ("camp_committee", "Camp committee")
 # ... and two statuses of its own, which the model's required `status` lacks (#22): a scaffold
 # that keeps them only in extra leaves the column empty and the row fails.
 EXTRA_STATUSES = (("awaiting_review", "Awaiting review"), ("escalated", "Escalated"))
+# ... and (#22) the template's topics vocabulary and referral → complaint link under names of its
+# own, which neither the model's vocabulary name nor its column name matches: the scaffold must
+# find them by what references them and what they point at.
+TOPICS_VOCABULARY = "crp_topics"
+CASE_LINK = "field_case_nid"
 # DRC's drift: a field whose only instance was deleted; its data rows remain.
 OLD_CASE_FIELD = FieldSpec(
     "field_old_case_number", "text", "Old case number", "Ancien numéro", deleted=True
@@ -216,6 +227,25 @@ def _unix_dates(fields: tuple[FieldSpec, ...]) -> tuple[FieldSpec, ...]:
     return tuple(replace(f, kind="unixdate") if f.name == UNIX_DATE_RECEIVED else f for f in fields)
 
 
+def _iraq_renamed(bundle: BundleSpec) -> BundleSpec:
+    """Point the topics field at Iraq's own vocabulary and name its complaint link its way."""
+
+    def renamed(f: FieldSpec) -> FieldSpec:
+        if f.vocabulary == "awareness_topic":
+            return replace(f, vocabulary=TOPICS_VOCABULARY)
+        return replace(f, name=CASE_LINK) if f.name == "field_complaint_ref" else f
+
+    return replace(bundle, fields=tuple(renamed(f) for f in bundle.fields))
+
+
+IRAQ_VOCABULARIES = tuple(
+    replace(v, machine_name=TOPICS_VOCABULARY, terms=v.machine_name)
+    if v.machine_name == "awareness_topic"
+    else v
+    for v in VOCABULARIES
+)
+
+
 def _iraq_complaint() -> BundleSpec:
     more = {"field_intake_channel": (EXTRA_CHANNEL,), "field_complaint_status": EXTRA_STATUSES}
     fields = tuple(replace(f, allowed=f.allowed + more.get(f.name, ())) for f in COMPLAINT.fields)
@@ -229,8 +259,8 @@ SITES: dict[str, SiteSpec] = {
         "IRQ",
         "en",
         1000,
-        (_iraq_complaint(), REFERRAL, AWARENESS),
-        VOCABULARIES,
+        (_iraq_complaint(), _iraq_renamed(REFERRAL), _iraq_renamed(AWARENESS)),
+        IRAQ_VOCABULARIES,
         d7_charset="latin1",
         arabic=True,
         timezone="Asia/Baghdad",
@@ -241,6 +271,8 @@ SITES: dict[str, SiteSpec] = {
                 "field_complaint_status": [key for key, _ in EXTRA_STATUSES],
             },
             "unix_dates": {"complaint": [UNIX_DATE_RECEIVED]},
+            "renamed_vocabularies": {"awareness_topic": TOPICS_VOCABULARY},
+            "renamed_fields": {"referral": {"field_complaint_ref": CASE_LINK}},
         },
     ),
     "drc": SiteSpec(

@@ -70,6 +70,9 @@ def _plant_integer_reference(url: URL) -> int:
         "WHERE field_name = 'field_complaint_ref'",
         "ALTER TABLE field_data_field_complaint_ref CHANGE field_complaint_ref_target_id "
         "field_complaint_ref_value INT NULL",
+        # …in both tables: assess now runs check's row pass, which reads revisions too (#22)
+        "ALTER TABLE field_revision_field_complaint_ref CHANGE field_complaint_ref_target_id "
+        "field_complaint_ref_value INT NULL",
         "UPDATE field_data_field_complaint_ref SET field_complaint_ref_value = 777777 "
         "WHERE entity_id = :r",
         params={"r": referral},
@@ -162,7 +165,8 @@ def test_references_to_deleted_complaints(planted: Planted, assessed: dict[str, 
         assert expected, f"{site}: the generator plants a referral to a deleted complaint"
         if site == "drc":
             expected = sorted({*expected, planted.int_ref})  # and the integer field planted here
-        found = _find(assessed["data"], site, "dangling_reference", "referral.field_complaint_ref")
+        link = "field_case_nid" if site == "iraq" else "field_complaint_ref"  # Iraq's own name
+        found = _find(assessed["data"], site, "dangling_reference", f"referral.{link}")
         assert (found["count"], found["ids"]) == (len(expected), expected[:20])
         assert found["severity"] == "warning"
         assert "the reference will be left empty, the source id kept in extra" in found["action"]

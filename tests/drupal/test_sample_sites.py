@@ -75,6 +75,12 @@ def planted(built: dict[str, tuple[URL, SiteReport]]) -> set[tuple[Any, ...]]:
         # Unix-time dates (#22): an integer field where the others have a date field.
         for bundle, fields in drift.get("unix_dates", {}).items():
             rows |= {("field", bundle, field, "type") for field in fields}
+        # Names a clone changed (#22): both names are present in some sites, not in others.
+        for old, new in drift.get("renamed_vocabularies", {}).items():
+            rows |= {("vocabulary", name, None, "present") for name in (old, new)}
+        for bundle, renamed in drift.get("renamed_fields", {}).items():
+            for old, new in renamed.items():
+                rows |= {("field", bundle, name, "present") for name in (old, new)}
     # Site facts (#14): the sites' charsets and default languages differ by design.
     drifts = [report.drift for _, report in built.values()]
     if len({d["charset"] for d in drifts}) > 1:

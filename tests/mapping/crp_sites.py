@@ -3,7 +3,8 @@
 They follow `pseamigrate.sample.sites` (branch `sample`, issue #3): complaint, referral and
 awareness session, four vocabularies, a free-text `field_incident_date` on complaints and (8+)
 the `comment` field on complaints and referrals; Iraq adds `field_camp_name` and the intake
-channel value `camp_committee`; DRC is French and keeps the deleted instance
+channel value `camp_committee`, and calls the topics vocabulary `crp_topics` and the referral's
+link `field_case_nid`; DRC is French and keeps the deleted instance
 `field_old_case_number`; Iraq (Asia/Baghdad) and DRC (America/Port-au-Prince) keep the date
 received as Unix time in an integer field; Syria replicates Demo.
 """
@@ -86,6 +87,7 @@ TYPES: dict[str, tuple[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...]]]
 }
 # Sites whose time zone is not UTC (the others set UTC).
 TIMEZONES = {"iraq": "Asia/Baghdad", "drc": "America/Port-au-Prince"}
+IRAQ_TOPICS, IRAQ_LINK = "crp_topics", "field_case_nid"
 TARGET_TYPES = {"term": "taxonomy_term", "noderef": "node", "file": "file"}
 
 
@@ -119,12 +121,16 @@ def _bundles(site: str, layout: Layout) -> dict[str, dict[str, Spec]]:
     referral = dict(REFERRAL)
     if site in TIMEZONES:  # the date received as Unix time (#22)
         complaint["field_date_received"] = ("int", 1, "", [])
+    session = dict(SESSION)
     if site == "iraq":
         complaint["field_intake_channel"] = ("list", 1, "", INTAKE + [("camp_committee", "Camp")])
         complaint["field_camp_name"] = ("text", 1, "", [])
+        # Renamed by Iraq's clone (#22): the topics vocabulary and the link to the complaint.
+        session["field_session_topics"] = ("term", -1, IRAQ_TOPICS, [])
+        referral = {IRAQ_LINK: referral.pop("field_complaint_ref"), **referral}
     if layout == "d8":  # Drupal 8+ nodes that take comments have a `comment` field
         complaint["comment"] = referral["comment"] = ("comment", 1, "", [])
-    return {"complaint": complaint, "referral": referral, "awareness_session": SESSION}
+    return {"complaint": complaint, "referral": referral, "awareness_session": session}
 
 
 def crp_site(site: str = "demo", layout: Layout = "d7") -> SiteModel:
@@ -141,7 +147,8 @@ def crp_site(site: str = "demo", layout: Layout = "d7") -> SiteModel:
             fields[("node", name)] = _storage(name, ("text", 1, "", []), layout, deleted=True)
             instances.append(FieldInstance(name, "node", bundle, "Ancien numéro", False, True))
         bundles[bundle] = Bundle("node", bundle, bundle.replace("_", " "), tuple(instances))
-    names = ["organisation", "allegation_type", "location", "awareness_topic"]
+    topics = IRAQ_TOPICS if site == "iraq" else "awareness_topic"
+    names = ["organisation", "allegation_type", "location", topics]
     vocabularies = {
         name: Vocabulary(name, name, str(i) if layout == "d7" else name, int(name == "location"))
         for i, name in enumerate(names, 1)

@@ -68,7 +68,10 @@ def test_review_markers_are_warnings_not_problems(tmp_path: Path) -> None:
     )
     site = crp_site("iraq")
     extra = (
-        "entities:\n  complaint:\n    process:\n"
+        "vocabularies: {awareness_topic: ~, crp_topics: awareness_topic}\n"  # Iraq's names
+        "entities:\n  referral:\n    process:\n"
+        "      complaint_id: {plugin: lookup, source: field_case_nid, entity: complaint}\n"
+        "  complaint:\n    process:\n"
         "      intake_channel: {plugin: static_map, source: field_intake_channel,\n"
         "        map: {hotline: hotline}, unmatched: extra}\n"
         "    ignore:\n      field_camp_name: 'REVIEW: the model has no column for it'\n"

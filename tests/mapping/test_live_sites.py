@@ -6,6 +6,7 @@ through a project file whose connections name environment variables.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -185,3 +186,58 @@ def test_scaffold_extra_passes_check_and_loses_no_value(
         checked, messages = assert_lossless(urls[site], load_mapping(targets[site]))
         assert checked > 100, site  # field values of many nodes were followed
         assert all(MESSAGE.fullmatch(m) for m in messages), messages
+
+
+# --- the scaffold uses what the site says and what the model has (#22 item 4) ------------------
+
+
+def _summary(stderr: str) -> tuple[int, int]:
+    found = re.search(r"(\d+) TODO\(s\) to resolve, (\d+) decision\(s\) to review", stderr)
+    assert found is not None, stderr
+    return int(found.group(1)), int(found.group(2))
+
+
+def test_scaffold_finds_iraqs_renamed_topics_and_case_link(
+    live_sites: tuple[str, dict[str, URL]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Iraq's clone calls the topics vocabulary `crp_topics` and the referral's link to its
+    complaint `field_case_nid`: neither name is the model's, yet the scaffold maps both by what
+    references them and what they point at, in both modes; the default scaffold leaves only
+    TODOs to `check`, and its summary counts every one of them and every decision."""
+    _, urls = live_sites
+    engine = make_engine(urls["iraq"])
+    try:
+        with open_site(engine) as site:  # the generator planted both traps
+            assert "awareness_topic" not in site.model.vocabularies
+            topics = site.model.fields[("node", "field_session_topics")]
+            link = site.model.fields[("node", "field_case_nid")]
+    finally:
+        engine.dispose()
+    assert topics.target_bundles == ("crp_topics",)
+    assert (link.target_type, link.target_bundles) == ("node", ("complaint",))
+    targets = {site: tmp_path / f"{site}.yaml" for site in SITES}
+    config = ["--config", str(_project(tmp_path, urls, targets, monkeypatch))]
+    for mode in ("todo", "extra"):
+        args = [*config, "mappings", "scaffold", "iraq", "--unmapped", mode, "--force"]
+        scaffolded = runner.invoke(app, args)
+        assert scaffolded.exit_code == 0, scaffolded.stderr
+        mapping = load_mapping(targets["iraq"])
+        assert {(v.source, v.destination) for v in mapping.vocabularies} >= {
+            ("crp_topics", "awareness_topic")
+        }
+        assert not mapping.ignore_vocabularies
+        referral = next(e for e in mapping.entities if e.bundle == "referral")
+        (link_step,) = next(pf for pf in referral.process if pf.destination == "complaint_id").steps
+        assert (link_step.plugin, link_step.source) == ("lookup", "field_case_nid")
+        assert link_step.options["entity"] == "complaint"
+        session = next(e for e in mapping.entities if e.bundle == "awareness_session")
+        assert "topics" in {pf.destination for pf in session.process}
+        todos, decisions = _summary(scaffolded.stderr)
+        checked = runner.invoke(app, [*config, "mappings", "check", "iraq", "--json"])
+        (result,) = json.loads(checked.stdout)
+        problems, warnings = result["problems"], result["warnings"]
+        # Every problem is a TODO the scaffold wrote and counted: nothing of its own.
+        assert [p for p in problems if "TODO" not in p["message"]] == []
+        assert todos == len(problems) > 0  # Iraq's own statuses are a decision in both modes
+        reviews = [w for w in warnings if w["message"].startswith("to review: ")]
+        assert decisions == len(reviews)

@@ -145,6 +145,24 @@ def test_include_merges_and_the_local_value_wins(tmp_path: Path) -> None:
     assert mapping.tenant == "iq"
 
 
+def test_a_null_drops_what_an_included_file_says(tmp_path: Path) -> None:
+    """A clone that renamed a vocabulary or a field drops the shared file's name with `~`
+    (Iraq: `awareness_topic: ~`), instead of copying the whole shared file (#22)."""
+    base = GOOD.replace("site: demo\ntenant: demo\n", "vocabularies: {topics: awareness_topic}\n")
+    _write(tmp_path, base, "base.yaml")
+    local = _write(
+        tmp_path,
+        "version: 1\nsite: s\ntenant: t\ninclude: base.yaml\n"
+        "vocabularies: {topics: ~, crp_topics: awareness_topic}\n"
+        "entities:\n  complaint:\n    process:\n      status: ~\n",
+    )
+    mapping = load_mapping(local)
+    assert [(v.source, v.destination) for v in mapping.vocabularies] == [
+        ("crp_topics", "awareness_topic")
+    ]
+    assert [pf.destination for pf in mapping.entities[0].process] == ["code"]
+
+
 def test_problems_in_an_included_file_name_that_file(tmp_path: Path) -> None:
     _write(tmp_path, GOOD.replace("callable: trim", "callable: nope"), "base.yaml")
     local = _write(tmp_path, "version: 1\nsite: s\ntenant: t\ninclude: base.yaml\n")

@@ -387,3 +387,55 @@ def test_values_says_so_when_a_site_has_no_coded_column(
     assert shown.exit_code == 0 and "no coded column" in shown.stdout, shown.stdout
     as_json = runner.invoke(app, [*args, "values", "core", "--json"])
     assert as_json.exit_code == 0 and json.loads(as_json.stdout) == []
+
+
+# `code` from the free-text incident date, read as a date with `on_error: extra`: where it is
+# not a date the required column gets no value, so those complaints fail (with their revisions
+# and notes), though check's static part finds nothing wrong: only the row pass sees it.
+CODE_TRAP = (
+    "      code: {plugin: format_date, source: field_incident_date, "
+    f"{DATE_FORMATS}, on_error: extra}}\n"
+    "      extra/complaint_code: field_complaint_code\n"
+)
+
+
+def _assess_json(site: Site) -> tuple[int, list[dict[str, Any]]]:
+    result = runner.invoke(app, ["--config", str(site.config), "assess", "iraq", "--json"])
+    assert result.stdout, result.stderr
+    return result.exit_code, json.loads(result.stdout)["sites"][0]["findings"]
+
+
+def test_assess_blocks_on_what_check_fails_with_the_same_ids(iraq: Site) -> None:
+    """assess's verdict is check's (#22): every reason rows fail in check's row pass is an
+    assess blocker carrying the same source ids; a problem that stops check before the rows
+    is one too; the shipped mapping, which check passes, gives neither."""
+    iraq.mapping.write_text(_shipped(iraq).replace(INCIDENT, INCIDENT + CODE_TRAP), "utf-8")
+    code, found = check(iraq.config)
+    assert code == 1 and found["failures"], found
+    assert any(f["column"] == "code" for f in found["failures"])
+    exit_code, findings = _assess_json(iraq)
+    assert exit_code == 3
+    fails = [f for f in findings if f["check"] == "row_fails"]
+    assert all(f["severity"] == "blocker" for f in fails)
+    assert sorted((f["count"], f["ids"]) for f in fails) == sorted(
+        (f["count"], f["ids"]) for f in found["failures"]
+    )
+    # The date finding is judged by the same pass: on_error: extra keeps the values, yet the
+    # rows fail (the old fate table said "the rows migrate").
+    (dates,) = [f for f in findings if f["subject"] == "complaint.field_incident_date"]
+    (complaints,) = [f for f in found["failures"] if f["step"] == "complaint"]
+    assert dates["severity"] == "blocker" and "fail" in dates["action"]
+    assert {str(i) for i in dates["ids"]} >= set(complaints["ids"])
+    # A problem of the mapping stops check before the rows: a blocker of assess too.
+    iraq.mapping.write_text(_shipped(iraq).replace(INCIDENT, ""), "utf-8")
+    code, found = check(iraq.config)
+    assert code == 1 and found["scope"] == "content model"
+    exit_code, findings = _assess_json(iraq)
+    problems = [(f["subject"], f["message"]) for f in findings if f["check"] == "mapping_check"]
+    assert exit_code == 3
+    assert problems == [(p["path"], p["message"]) for p in found["problems"]]
+    iraq.mapping.write_text(_shipped(iraq), encoding="utf-8")
+    code, found = check(iraq.config)
+    exit_code, findings = _assess_json(iraq)
+    assert code == 0 and exit_code == 0
+    assert not [f for f in findings if f["check"] in ("row_fails", "mapping_check")]

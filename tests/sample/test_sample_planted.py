@@ -57,8 +57,10 @@ def test_planted_node_problems(mariadb_server, make_db, engine_for, site, layout
     nodes = "node" if layout == "d7" else "node_field_data"
     existing = {nid for (nid,) in sql(engine, f"SELECT nid FROM {nodes}")}
     # A referral points at a complaint nid that was used, then deleted
-    ref_table = field_table(layout, "field_complaint_ref")
-    refs = sql(engine, f"SELECT entity_id, field_complaint_ref_target_id FROM {ref_table}")
+    # (Iraq's clone names the link field_case_nid, #22)
+    link = next(f.name for f in site_spec(site).bundle("referral").fields if f.kind == "noderef")
+    ref_table = field_table(layout, link)
+    refs = sql(engine, f"SELECT entity_id, {link}_target_id FROM {ref_table}")
     dangling = {nid: target for nid, target in refs if target not in existing}
     assert sorted(dangling) == planted["dangling_complaint_ref"] != []
     assert sorted(set(dangling.values())) == planted["deleted_complaints"]
