@@ -38,6 +38,7 @@ from pseamigrate.encryption.sealed import (
     seal,
 )
 from pseamigrate.errors import PseamigrateError, RefusedForSafety
+from pseamigrate.paths import private_folder
 
 FILES_KEY = "files.key"
 PARTIAL = ".partial-"  # marks a file being written (`.name.partial-PID`), removed by the next run
@@ -86,7 +87,7 @@ def load_files_keys(key: Path) -> dict[int, bytes]:
 
 def create_files_key(key: Path) -> Path:
     """Write a new master key file (0600) with key id 1; never replace an existing one."""
-    key.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_folder(key.parent)
     return write_new_secret(key, key_lines(generate_keys((1,))))
 
 

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from pseamigrate.encryption.base import Check, Outcome
 from pseamigrate.errors import PseamigrateError
+from pseamigrate.paths import private_folder
 from pseamigrate.servers import LocalServer
 
 SALT_HEADER = b"Salted__"
@@ -35,7 +36,7 @@ class KeyFileError(PseamigrateError):
 
 def write_secret(path: Path, data: bytes) -> None:
     """Write `data` to `path` readable and writable by the owner only (0600), atomically."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_folder(path.parent)
     partial = path.with_name(path.name + ".partial")
     # A leftover (a killed run) or a planted `.partial` is removed, never written through: a
     # symlink there would otherwise receive the secret (#30). O_EXCL|O_NOFOLLOW then refuse

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -143,9 +144,11 @@ def test_export_gives_back_every_file_byte_for_byte_and_never_into_a_store(
     config = ["--config", str(settings.path), "files", "export"]
     into_store = runner.invoke(app, [*config, "--all", str(one_project.store / "out")])
     assert into_store.exit_code == 4 and "plaintext never goes there" in into_store.stderr
-    dest = tmp_path / "export"
+    dest = tmp_path / "out" / "export"  # neither exists: every folder made 0700 (#30 lows)
     result = runner.invoke(app, [*config, "iraq", str(dest), "--json"])
     assert result.exit_code == 0, result.stderr
+    folders = [dest.parent, *(p for p in dest.rglob("*") if p.is_dir())]
+    assert {stat.S_IMODE(p.stat().st_mode) for p in folders} == {0o700}
     exported = json.loads(result.stdout)
     engine = create_engine(one_project.target)
     with engine.connect() as conn:
