@@ -173,6 +173,9 @@ def verify_key_backup(server: LocalServer, backup: Path, scratch: Path) -> int:
         server.stop()
     _refuse_if_running_elsewhere(server)
     copy = new_server(server.flavor, scratch, {"skip-networking": ""})  # socket only
+    # Data and keys together: killed outright if we die, even while it starts (it ignores
+    # SIGTERM then); the next `backup-key` removes the folder left behind.
+    copy.parent_death_signal = signal.SIGKILL
     try:
         shutil.copytree(server.datadir, copy.datadir, symlinks=True)
     finally:
