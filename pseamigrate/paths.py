@@ -58,3 +58,18 @@ def create_private_folders(folder: Path) -> list[Path]:
         path.mkdir(mode=0o700, exist_ok=True)
         os.chmod(path, 0o700)  # whatever the umask
     return created
+
+
+def sync_folder(folder: Path) -> None:
+    """fsync a folder, so a rename in it survives a power cut (the file alone is not enough)."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def move_into_place(partial: Path, path: Path) -> None:
+    """Rename a written (and fsynced) temporary file to its name, then fsync the folder."""
+    os.replace(partial, path)
+    sync_folder(path.parent)

@@ -30,7 +30,7 @@ from pseamigrate.encryption.filestore import (
 )
 from pseamigrate.encryption.sealed import TamperedFile, is_sealed, private_file, unseal
 from pseamigrate.errors import PseamigrateError, RefusedForSafety, UsageProblem
-from pseamigrate.paths import inside, private_folder
+from pseamigrate.paths import inside, move_into_place, private_folder
 from pseamigrate.target.model import load_model
 from pseamigrate.target.schema import build_metadata
 from pseamigrate.target.store import relative_path
@@ -96,7 +96,7 @@ def _export_one(
         partial.unlink()
         report.tampered += 1
         return
-    os.replace(partial, out)
+    move_into_place(partial, out)
     report.files += 1
 
 
