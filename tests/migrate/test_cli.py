@@ -40,11 +40,15 @@ def _sensitive_values(project: Project) -> set[str]:
 
 def test_every_command_prints_counts_and_ids_never_values(one_project: Project) -> None:
     outputs = []
-    code, out, err = _run(one_project, "migrate", "--dry-run", "--allow-plaintext-target")
+    code, out, err = _run(
+        one_project, "migrate", "--dry-run", "--allow-plaintext-target", "--allow-plaintext-files"
+    )
     assert code == 0, err
     assert "dry run (nothing written)" in out and one_project.count("complaints") == 0
     outputs += [out, err]
-    code, out, err = _run(one_project, "migrate", "--allow-plaintext-target")
+    code, out, err = _run(
+        one_project, "migrate", "--allow-plaintext-target", "--allow-plaintext-files"
+    )
     assert code == 0, err
     assert "every row was written" in out
     outputs += [out, err]
