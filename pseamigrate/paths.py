@@ -41,12 +41,35 @@ def file_uri_path(files_dir: Path, uri: str, what: str) -> Path:
 def private_folder(folder: Path) -> Path:
     """Create `folder` and every missing parent 0700 (`mkdir(parents=True, mode=…)` gives the
     mode to the last folder only, the parents get 0755); existing folders are left alone."""
+    create_private_folders(folder)
+    return folder
+
+
+def create_private_folders(folder: Path) -> list[Path]:
+    """Create `folder` and every missing parent 0700, whatever the umask; return the folders
+    created, outermost first (a caller giving them to another account chowns each)."""
     missing = []
     at = folder
     while not at.exists():
         missing.append(at)
         at = at.parent
-    for path in reversed(missing):
+    created = list(reversed(missing))
+    for path in created:
         path.mkdir(mode=0o700, exist_ok=True)
         os.chmod(path, 0o700)  # whatever the umask
-    return folder
+    return created
+
+
+def sync_folder(folder: Path) -> None:
+    """fsync a folder, so a rename in it survives a power cut (the file alone is not enough)."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def move_into_place(partial: Path, path: Path) -> None:
+    """Rename a written (and fsynced) temporary file to its name, then fsync the folder."""
+    os.replace(partial, path)
+    sync_folder(path.parent)

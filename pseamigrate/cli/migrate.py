@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -9,6 +10,7 @@ import typer
 from pseamigrate.cli import app, settings
 from pseamigrate.cli.options import (
     DEFAULT_JOBS,
+    AllowPlaintextFilesFlag,
     AllowPlaintextFlag,
     DryRunFlag,
     JobsOption,
@@ -52,6 +54,7 @@ def migrate(
         str | None, typer.Option("--idlist", help="Only these node ids (comma-separated).")
     ] = None,
     allow_plaintext: AllowPlaintextFlag = False,
+    allow_plaintext_files: AllowPlaintextFilesFlag = False,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Rows per batch.")] = 500,
     jobs: JobsOption = DEFAULT_JOBS,
     progress_mode: ProgressMode = "auto",
@@ -78,6 +81,7 @@ def migrate(
     from pseamigrate.migrate.steps import Options
 
     options = Options(dry_run, update, limit, _idlist(idlist), allow_plaintext, batch_size, jobs)
+    options = dataclasses.replace(options, allow_plaintext_files=allow_plaintext_files)
     project = settings(ctx)
     item_filter = _sanitizer() if sanitized else None
     with site_progress(progress_mode, progress_every) as progress:

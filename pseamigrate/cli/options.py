@@ -61,6 +61,14 @@ AllowPlaintextFlag = Annotated[
         help="Work on a target that is not encrypted at rest (recorded in pm_runs or the report).",
     ),
 ]
+AllowPlaintextFilesFlag = Annotated[
+    bool,
+    typer.Option(
+        "--allow-plaintext-files",
+        help="With --allow-plaintext-target and no files_key: copy attachments into the store "
+        "unencrypted (refused otherwise; recorded in the run's messages).",
+    ),
+]
 JobsOption = Annotated[
     int,
     typer.Option(

@@ -31,6 +31,8 @@ def show_migration(report: MigrationReport, *, json_out: bool) -> None:
         print_table(title, SUMMARY, rows, total=_total_row(site["steps"]))
         if site["allowed_plaintext_target"]:
             err.print("warning: the target is not encrypted (--allow-plaintext-target, recorded)")
+        if site["plaintext_files"]:
+            err.print("warning: attachments copied unencrypted (--allow-plaintext-files, recorded)")
         _show_reasons(site["steps"])
     verdict(closing_line(report), not report.failed_rows())
 

@@ -19,6 +19,8 @@ from sqlalchemy import text
 from pseamigrate.db import connection
 from pseamigrate.encryption.base import quote_name
 from pseamigrate.errors import PseamigrateError, UsageProblem, VerificationMismatch
+from pseamigrate.names import check_name
+from pseamigrate.paths import private_folder
 from pseamigrate.servers import LocalServer, existing_server
 
 PASSPHRASE_ENV = "PSEA_BACKUP_PASSPHRASE"
@@ -46,8 +48,9 @@ def _client(server: LocalServer, program: str) -> tuple[list[str], dict[str, str
 
 def dump_database(basedir: Path, database: str, dest: Path) -> Path:
     """Dump `database` compressed and encrypted into `dest` (0700); return the file (0600)."""
+    check_name(database, "the database name")  # it names the dump file
     server, env = existing_server(basedir), _secret_env()
-    dest.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_folder(dest)
     dest.chmod(0o700)
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
     target = dest / f"{database}-{stamp}.sql.gz.enc"
@@ -123,6 +126,7 @@ def restore_check(basedir: Path, dump: Path, database: str) -> tuple[int, int]:
     Returns (tables, rows) compared; raises `VerificationMismatch` when any count differs.
     The scratch database is dropped afterwards, also on failure.
     """
+    check_name(database, "the database name")  # it goes into the sed script of `_load`
     server, env = existing_server(basedir), _secret_env()
     scratch = f"{database}_restore_check"[:64]
     argv, client_env = _client(server, "mysql")
@@ -146,7 +150,11 @@ def restore_check(basedir: Path, dump: Path, database: str) -> tuple[int, int]:
 def _load(
     dump: Path, database: str, scratch: str, client: list[str], envs: list[dict[str, str]]
 ) -> None:
-    """Decrypt, decompress and load `dump` into `scratch` (its USE statement rewritten)."""
+    """Decrypt, decompress and load `dump` into `scratch` (its USE statement rewritten).
+
+    Both names are plain identifiers (`check_name`): nothing in them means anything to sed."""
+    check_name(database, "the database name")
+    check_name(scratch, "the scratch database name")
     rename = [
         "sed",
         "-e",
@@ -168,6 +176,7 @@ def _load(
 
 def newest_dump(dest: Path, database: str) -> Path:
     """Return the newest dump of `database` in `dest`, or raise `UsageProblem`."""
+    check_name(database, "the database name")  # a glob pattern is built from it
     dumps = sorted(dest.glob(f"{database}-*.sql.gz.enc"))
     if not dumps:
         raise UsageProblem(f"no dump of {database} in {dest}")

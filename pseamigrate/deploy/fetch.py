@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from pseamigrate.deploy.run import Host, ssh_connect
 from pseamigrate.encryption.volumes import declared_volumes, protection
 from pseamigrate.errors import PseamigrateError, RefusedForSafety, UsageProblem
+from pseamigrate.paths import private_folder
 
 MANIFEST = "MANIFEST.sha256"
 CHUNK = 1 << 20
@@ -67,7 +68,7 @@ def fetch_files(
             "onto an encrypted volume (--encrypted-volume DIR, $PSEAMIGRATE_ENCRYPTED_VOLUMES, "
             "dm-crypt) or tmpfs"
         )
-    dest.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_folder(dest)
     conn = ssh_connect(host, identity, known_hosts)
     try:
         sftp = conn.sftp()
@@ -97,7 +98,7 @@ def _copy_tree(
             continue
         mode = entry.st_mode or 0
         if stat.S_ISDIR(mode):
-            (dest / relative / name).mkdir(mode=0o700, exist_ok=True)
+            private_folder(dest / relative / name)
             _copy_tree(sftp, remote, dest, relative / name, lines, totals)
         elif stat.S_ISREG(mode):
             digest, size = _copy_file(sftp, str(remote / relative / name), dest / relative / name)

@@ -42,6 +42,7 @@ from pseamigrate.encryption.setup import (
     plan_setup,
 )
 from pseamigrate.errors import PseamigrateError, RefusedForSafety
+from pseamigrate.paths import private_folder
 from pseamigrate.servers import LocalServer, new_server
 from pseamigrate.servers.cnf import plan_block
 
@@ -75,8 +76,7 @@ def backup_keys(server: LocalServer, dest: Path, dry_run: bool = False) -> list[
         )
     if dry_run:
         return [dest / source.name for source in sources]
-    if not dest.exists():
-        dest.mkdir(mode=0o700, parents=True)
+    private_folder(dest)  # a new folder and its new parents 0700; an existing one as it is
     copies = [write_new_secret(dest / source.name, source.read_bytes()) for source in sources]
     if (dest / FILES_KEY).exists():
         load_files_keys(dest / FILES_KEY)  # the file store's master keys read back whole
@@ -173,6 +173,9 @@ def verify_key_backup(server: LocalServer, backup: Path, scratch: Path) -> int:
         server.stop()
     _refuse_if_running_elsewhere(server)
     copy = new_server(server.flavor, scratch, {"skip-networking": ""})  # socket only
+    # Data and keys together: killed outright if we die, even while it starts (it ignores
+    # SIGTERM then); the next `backup-key` removes the folder left behind.
+    copy.parent_death_signal = signal.SIGKILL
     try:
         shutil.copytree(server.datadir, copy.datadir, symlinks=True)
     finally:

@@ -26,7 +26,6 @@ from pseamigrate.encryption.keys import (
     generate_keys,
     key_lines,
     parse_key_lines,
-    sync_folder,
     write_new_secret,
 )
 from pseamigrate.encryption.sealed import (
@@ -38,6 +37,7 @@ from pseamigrate.encryption.sealed import (
     seal,
 )
 from pseamigrate.errors import PseamigrateError, RefusedForSafety
+from pseamigrate.paths import move_into_place, private_folder
 
 FILES_KEY = "files.key"
 PARTIAL = ".partial-"  # marks a file being written (`.name.partial-PID`), removed by the next run
@@ -86,7 +86,7 @@ def load_files_keys(key: Path) -> dict[int, bytes]:
 
 def create_files_key(key: Path) -> Path:
     """Write a new master key file (0600) with key id 1; never replace an existing one."""
-    key.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_folder(key.parent)
     return write_new_secret(key, key_lines(generate_keys((1,))))
 
 
@@ -207,8 +207,7 @@ def _seal_in_place(root: Path, path: Path, keys: dict[int, bytes]) -> None:
     partial = partial_of(path)
     with open(path, "rb") as reading, private_file(partial) as writing:
         seal(reading, writing, keys, name_in_store(root, path))
-    os.replace(partial, path)
-    sync_folder(path.parent)
+    move_into_place(partial, path)
 
 
 def rotate_files_key(spec: StoreSpec, dry_run: bool = False) -> StoreChange:
@@ -242,7 +241,6 @@ def _rewrap_one(root: Path, path: Path, keys: dict[int, bytes], change: StoreCha
         change.unchanged += 1
     else:
         change.changed += 1
-        sync_folder(path.parent)
 
 
 def _require_key(spec: StoreSpec) -> Path:

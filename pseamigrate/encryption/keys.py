@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from pseamigrate.encryption.base import Check, Outcome
 from pseamigrate.errors import PseamigrateError
+from pseamigrate.paths import move_into_place, private_folder, sync_folder
 from pseamigrate.servers import LocalServer
 
 SALT_HEADER = b"Salted__"
@@ -35,7 +36,7 @@ class KeyFileError(PseamigrateError):
 
 def write_secret(path: Path, data: bytes) -> None:
     """Write `data` to `path` readable and writable by the owner only (0600), atomically."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_folder(path.parent)
     partial = path.with_name(path.name + ".partial")
     # A leftover (a killed run) or a planted `.partial` is removed, never written through: a
     # symlink there would otherwise receive the secret (#30). O_EXCL|O_NOFOLLOW then refuse
@@ -48,17 +49,7 @@ def write_secret(path: Path, data: bytes) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-    os.replace(partial, path)
-    sync_folder(path.parent)
-
-
-def sync_folder(folder: Path) -> None:
-    """fsync a folder, so a rename in it survives a power cut (the file alone is not enough)."""
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    move_into_place(partial, path)
 
 
 def write_new_secret(path: Path, data: bytes) -> Path:
@@ -71,6 +62,7 @@ def write_new_secret(path: Path, data: bytes) -> Path:
         raise PseamigrateError(f"{path} already exists; not replaced") from None
     finally:
         partial.unlink()
+        sync_folder(path.parent)  # the new name (and the partial's removal) reach the disk
     return path
 
 

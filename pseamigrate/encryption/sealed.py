@@ -39,6 +39,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from pseamigrate.errors import VerificationMismatch
+from pseamigrate.paths import move_into_place
 
 MAGIC = b"PMSEAL\x00\x01"
 KEY_BYTES = 32
@@ -215,7 +216,7 @@ def rewrap(path: Path, keys: dict[int, bytes], name: str, partial: Path) -> int:
             writing.write(fresh)
             while block := handle.read(1 << 20):
                 writing.write(block)
-    os.replace(partial, path)
+    move_into_place(partial, path)
     return opened.key_id
 
 

@@ -33,6 +33,7 @@ from pseamigrate.encryption.keys import (
 from pseamigrate.encryption.tls import make_server_certificates
 from pseamigrate.encryption.volumes import filesystem_of
 from pseamigrate.errors import PseamigrateError, RefusedForSafety
+from pseamigrate.paths import create_private_folders
 from pseamigrate.servers import LocalServer
 from pseamigrate.servers.cnf import CnfChange, plan_block, plan_dropin
 
@@ -320,8 +321,9 @@ def _keep(path: Path) -> str:
 
 
 def _make_private_dir(path: Path, account: tuple[int, int] | None) -> None:
-    """Create `path` 0700 (or make our own existing key directory 0700), owned by the server."""
-    if not path.exists():
-        path.mkdir(mode=0o700, parents=True)
+    """Create `path` 0700 (or make our own existing key directory 0700), owned by the server;
+    new parents are 0700 too, and the server's, so it can reach what is inside."""
+    for created in create_private_folders(path):
+        chown_to(created, account)
     path.chmod(0o700)
     chown_to(path, account)

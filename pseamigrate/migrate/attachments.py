@@ -30,7 +30,7 @@ from pseamigrate.encryption.filestore import (
 )
 from pseamigrate.encryption.sealed import TamperedFile, is_sealed, private_file, unseal
 from pseamigrate.errors import PseamigrateError, RefusedForSafety, UsageProblem
-from pseamigrate.paths import inside
+from pseamigrate.paths import inside, move_into_place, private_folder
 from pseamigrate.target.model import load_model
 from pseamigrate.target.schema import build_metadata
 from pseamigrate.target.store import relative_path
@@ -58,7 +58,7 @@ def export_files(
         raise UsageProblem(f"{dest} is not empty: export into a new folder")
     keys = load_files_keys(spec.key) if spec.key is not None else {}
     tenants = dict.fromkeys(settings.site(name).tenant for name in sites or settings.sites)
-    dest.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_folder(dest)
     report = ExportReport()
     for tenant in tenants:
         folder = spec.root / tenant
@@ -80,7 +80,7 @@ def _export_one(
         return
     name = name_in_store(root, path)
     out = dest / name
-    out.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_folder(out.parent)
     partial = partial_of(out)
     try:
         with open(path, "rb") as reading, private_file(partial) as writing:
@@ -96,7 +96,7 @@ def _export_one(
         partial.unlink()
         report.tampered += 1
         return
-    os.replace(partial, out)
+    move_into_place(partial, out)
     report.files += 1
 
 

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pseamigrate.encryption.filestore import PARTIAL, partial_of
-from pseamigrate.encryption.keys import sync_folder
 from pseamigrate.encryption.sealed import (
     TamperedFile,
     is_sealed,
@@ -30,7 +29,7 @@ from pseamigrate.encryption.sealed import (
     seal,
     sealed_size,
 )
-from pseamigrate.paths import private_folder
+from pseamigrate.paths import move_into_place, private_folder
 from pseamigrate.target.store import relative_path
 
 # Where a site's files_dir may keep public:// files: `files/` (as Drupal's sites/*/files), or
@@ -187,7 +186,7 @@ def write_stored(destination: Path, name: str, body: bytes, keys: dict[int, byte
             writing.write(body)
         else:
             seal(io.BytesIO(body), writing, keys, name)
-    os.replace(partial, destination)
+    move_into_place(partial, destination)
 
 
 def _size_problem(size: int, expected: object) -> str:
@@ -211,7 +210,7 @@ def _copy_checked(origin: Path, destination: Path) -> Copied:
     if sha256_of(partial) != digest or partial.stat().st_size != size:
         partial.unlink()
         return Copied(None, None, "the copy did not match the source (size or sha256)")
-    os.replace(partial, destination)
+    move_into_place(partial, destination)
     return Copied(size, digest)
 
 
@@ -233,8 +232,7 @@ def _seal_checked(origin: Path, destination: Path, keys: dict[int, bytes], name:
     if not matches:
         partial.unlink()
         return Copied(None, None, "the copy did not match the source (size or sha256)")
-    os.replace(partial, destination)
-    sync_folder(destination.parent)
+    move_into_place(partial, destination)
     return Copied(size, digest)
 
 
@@ -261,4 +259,6 @@ def _copy_hashing(origin: Path, partial: Path) -> str:
         while chunk := reading.read(CHUNK):
             digest.update(chunk)
             writing.write(chunk)
+        writing.flush()
+        os.fsync(writing.fileno())  # the bytes on disk before the rename makes them the file
     return digest.hexdigest()

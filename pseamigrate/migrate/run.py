@@ -27,7 +27,7 @@ from pseamigrate.drupal import open_site
 from pseamigrate.drupal.read import DrupalSite
 from pseamigrate.encryption import require_encrypted_target
 from pseamigrate.encryption.filestore import StoreSpec, load_files_keys, require_sealed_store
-from pseamigrate.errors import ConfigError, MappingError
+from pseamigrate.errors import ConfigError, MappingError, RefusedForSafety
 from pseamigrate.mapping.check import check_mapping
 from pseamigrate.mapping.load import load_mapping
 from pseamigrate.mapping.model import SiteMapping
@@ -42,7 +42,7 @@ from pseamigrate.migrate.steps import Link, Options, Progress, StepReport, StepR
 from pseamigrate.migrate.write import Counts, Target
 from pseamigrate.target import model as cm
 from pseamigrate.target import writer
-from pseamigrate.target.ledger import Ledger
+from pseamigrate.target.ledger import Ledger, Message
 from pseamigrate.target.schema import build_metadata
 
 SiteProgress = Callable[[str, str, int, int | None], None]  # site, step, done, total
@@ -59,6 +59,7 @@ class SiteRun:
     status: str = "running"
     mapping_digest: str = ""
     allowed_plaintext: bool = False
+    plaintext_files: bool = False  # attachments copied unencrypted (--allow-plaintext-files)
     steps: list[StepReport] = field(default_factory=list)
 
     def failed_rows(self) -> int:
@@ -100,6 +101,7 @@ class MigrationReport:
                     "status": s.status,
                     "mapping_digest": s.mapping_digest,
                     "allowed_plaintext_target": s.allowed_plaintext,
+                    "plaintext_files": s.plaintext_files,
                     "steps": [_step_dict(step) for step in s.steps],
                 }
                 for s in self.sites
@@ -375,11 +377,27 @@ def _require_target(
         raise ConfigError("the target has no schema yet: run `pseamigrate schema create` first")
     if options.allow_plaintext:
         run.allowed_plaintext = True
+        run.plaintext_files = _plaintext_files(store, options)
         return
     with engine.connect() as conn:
         require_encrypted_target(conn, str(engine.url.database))
     if store is not None:
         require_sealed_store(store)
+
+
+def _plaintext_files(store: StoreSpec | None, options: Options) -> bool:
+    """Tell whether attachments go into the store unencrypted: a store without a files_key,
+    under the override. The target's override does not cover them (a plaintext table is not a
+    photo of a handwritten complaint on disk): refused unless `--allow-plaintext-files`."""
+    if store is None or store.key is not None:
+        return False
+    if not options.allow_plaintext_files:
+        raise RefusedForSafety(
+            f"the {store.label}'s file store has no files_key: attachments would be copied "
+            "unencrypted. Name the key `encryption setup` wrote (files_key: keys/files.key), "
+            "or add --allow-plaintext-files to copy them in plaintext (recorded in the run)"
+        )
+    return True
 
 
 def _tenant(
@@ -409,6 +427,11 @@ def _start(
             mapping_digest=run.mapping_digest,
             allowed_plaintext=run.allowed_plaintext,
         )
+        if run.plaintext_files:
+            said = "attachments copied unencrypted into the file store (--allow-plaintext-files)"
+            ledger.add_messages(
+                conn, run_id, tenant_id, [Message("run", site.name, "warning", said)]
+            )
         return run_id
 
 

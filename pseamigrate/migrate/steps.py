@@ -46,6 +46,9 @@ class Options:
     allow_plaintext: bool = False
     batch_size: int = 500
     jobs: int = 1  # sites migrated at once, each in its own process (migrate/parallel.py)
+    # With `allow_plaintext` and a store without a files_key: copy attachments as they are
+    # (otherwise such a run is refused). Recorded in the run's messages.
+    allow_plaintext_files: bool = False
 
 
 @dataclass

@@ -42,7 +42,7 @@ def test_fetch_copies_regular_files_with_hashes(
     source = tmp_path / "site-files"
     expected = _source_tree(source)
     project = _project(tmp_path, f"ssh://{ssh_server.user}@127.0.0.1:{ssh_server.port}{source}")
-    dest = tmp_path / "copy"
+    dest = tmp_path / "fetched" / "copy"  # neither exists: both made 0700 (#30 lows)
     code, out, err = cli(
         monkeypatch,
         None,
@@ -66,7 +66,9 @@ def test_fetch_copies_regular_files_with_hashes(
         copy = dest / relative
         assert copy.read_bytes() == content
         assert stat.S_IMODE(os.stat(copy).st_mode) == 0o600
-    assert stat.S_IMODE(os.stat(dest / "private").st_mode) == 0o700
+    folders = [dest.parent, dest, *(p for p in dest.rglob("*") if p.is_dir())]
+    assert {stat.S_IMODE(os.stat(p).st_mode) for p in folders} == {0o700}
+    assert len(folders) == 5  # fetched, copy, private, private/complaint-17, public
     assert not (dest / "public" / "escape").exists()
     manifest = dict(
         reversed(line.split("  ", 1))

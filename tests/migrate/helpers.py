@@ -49,6 +49,7 @@ class Project:
     def migrate(self, sites: list[str] | None = None, **options: Any) -> MigrationReport:
         """Run (or dry-run) the migration in-process."""
         options.setdefault("allow_plaintext", True)
+        options.setdefault("allow_plaintext_files", True)  # the store has no files_key
         return migrate(self.settings(), sites or [], Options(**options))
 
     def count(self, table: str, where: str = "") -> int:

@@ -43,7 +43,9 @@ def test_a_20_mb_narrative_arrives_byte_identical(any_server: LocalServer, tmp_p
         "target:\n  connection: {url_env: PM_BIG_TARGET}\n",
         encoding="utf-8",
     )
-    result = migrate(load_settings(project), [], Options(allow_plaintext=True))
+    result = migrate(
+        load_settings(project), [], Options(allow_plaintext=True, allow_plaintext_files=True)
+    )
     assert result.failed_rows() == 0
     with open_site(create_engine(any_server.url(source))) as site:
         (record,) = [r for b in site.iter_entities("complaint") for r in b if r.id == nid]

@@ -41,13 +41,16 @@ def _sensitive_values(project: Project) -> set[str]:
 
 def test_every_command_prints_counts_and_ids_never_values(one_project: Project) -> None:
     outputs = []
-    code, out, err = _run(one_project, "migrate", "--dry-run", "--allow-plaintext-target")
+    code, out, err = _run(
+        one_project, "migrate", "--dry-run", "--allow-plaintext-target", "--allow-plaintext-files"
+    )
     assert code == 0, err
     assert "dry run (nothing written)" in out and one_project.count("complaints") == 0
     assert re.search(r"^progress: \w+ \S+ \d+(/\d+)? rows", err, re.M)  # no terminal: lines
     outputs += [out, err]
     every = ("--progress", "plain", "--progress-every", "0.1")
-    code, out, err = _run(one_project, "migrate", "--allow-plaintext-target", *every)
+    plain = ("--allow-plaintext-target", "--allow-plaintext-files")
+    code, out, err = _run(one_project, "migrate", *plain, *every)
     assert code == 0, err
     assert "every row was written" in out
     assert {line.split()[1] for line in err.splitlines() if line.startswith("progress: ")} == set(

@@ -55,9 +55,19 @@ def _cli(project: Project, *args: str) -> Any:
 
 def _migrate(project: Project, *args: str) -> tuple[Any, dict[str, Any]]:
     """Run `migrate syria` twice as the CLI does: the closing line, then the JSON counts."""
-    text = _cli(project, "migrate", "syria", "--allow-plaintext-target", *args)
+    text = _cli(
+        project, "migrate", "syria", "--allow-plaintext-target", "--allow-plaintext-files", *args
+    )
     # --json replaces the table and the closing line: a dry run tells the counts again.
-    data = _cli(project, "migrate", "syria", "--allow-plaintext-target", "--dry-run", "--json")
+    data = _cli(
+        project,
+        "migrate",
+        "syria",
+        "--allow-plaintext-target",
+        "--allow-plaintext-files",
+        "--dry-run",
+        "--json",
+    )
     return text, json.loads(data.stdout)
 
 
@@ -79,7 +89,9 @@ def test_failed_rows_are_retried_counted_and_pending_until_written(
 ) -> None:
     p = one_project
     damage_channels(p.sources["syria"])
-    first = _cli(p, "migrate", "syria", "--allow-plaintext-target", "--json")
+    first = _cli(
+        p, "migrate", "syria", "--allow-plaintext-target", "--allow-plaintext-files", "--json"
+    )
     assert first.exit_code == 1, first.output
     assert first.stdout, first.stderr
     failed = _step(json.loads(first.stdout), "complaint")["failed"]
@@ -117,7 +129,9 @@ def test_failed_rows_are_retried_counted_and_pending_until_written(
     assert "pseamigrate messages syria" in verified.stdout
 
     damage_channels(p.sources["syria"], undo=True)  # the cause fixed: a plain run writes them
-    fixed = _cli(p, "migrate", "syria", "--allow-plaintext-target", "--json")
+    fixed = _cli(
+        p, "migrate", "syria", "--allow-plaintext-target", "--allow-plaintext-files", "--json"
+    )
     assert fixed.exit_code == 0, fixed.output
     assert _step(json.loads(fixed.stdout), "complaint")["inserted"] == failed
     assert _failed_ids(p) == set()
@@ -128,7 +142,7 @@ def test_failed_rows_are_retried_counted_and_pending_until_written(
 
 def test_closing_lines_say_what_was_written(one_project: Project) -> None:
     p = one_project
-    dry = _cli(p, "migrate", "--dry-run", "--allow-plaintext-target")
+    dry = _cli(p, "migrate", "--dry-run", "--allow-plaintext-target", "--allow-plaintext-files")
     assert dry.exit_code == 0, dry.output
     planned = p.migrate(dry_run=True).totals()
     assert planned.inserted > 0 and p.count("complaints") == 0
@@ -138,11 +152,11 @@ def test_closing_lines_say_what_was_written(one_project: Project) -> None:
     ) in dry.stdout
     assert "every row was written" not in dry.stdout
 
-    first = _cli(p, "migrate", "--allow-plaintext-target")
+    first = _cli(p, "migrate", "--allow-plaintext-target", "--allow-plaintext-files")
     assert first.exit_code == 0, first.output
     assert f"every row was written ({planned.inserted} inserted, 0 updated" in first.stdout
 
-    again = _cli(p, "migrate", "--allow-plaintext-target")
+    again = _cli(p, "migrate", "--allow-plaintext-target", "--allow-plaintext-files")
     assert again.exit_code == 0, again.output
     assert "nothing written: every row was already in the target (0 inserted, 0 updated, " in (
         again.stdout
@@ -151,7 +165,14 @@ def test_closing_lines_say_what_was_written(one_project: Project) -> None:
 
     damage_channels(p.sources["syria"])
     try:
-        broken = _cli(p, "migrate", "syria", "--dry-run", "--allow-plaintext-target")
+        broken = _cli(
+            p,
+            "migrate",
+            "syria",
+            "--dry-run",
+            "--allow-plaintext-target",
+            "--allow-plaintext-files",
+        )
         fails = p.migrate(["syria"], dry_run=True).totals()
     finally:
         damage_channels(p.sources["syria"], undo=True)

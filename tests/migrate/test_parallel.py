@@ -63,7 +63,15 @@ def test_a_site_with_bad_input_stops_a_parallel_run_before_any_site_writes(
     broken = one_project.path.with_name("broken-files.yaml")
     original = one_project.path.read_text(encoding="utf-8")
     broken.write_text(original.replace(str(one_project.files["iraq"]), "/nonexistent/x"), "utf-8")
-    args = ["--config", str(broken), "migrate", "--allow-plaintext-target", "--jobs", "4"]
+    args = [
+        "--config",
+        str(broken),
+        "migrate",
+        "--allow-plaintext-target",
+        "--allow-plaintext-files",
+        "--jobs",
+        "4",
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 1, result.output
     assert "site 'iraq': files_dir /nonexistent/x does not exist" in result.stderr
@@ -76,7 +84,13 @@ def test_a_parallel_run_honours_the_lock_of_another_run(one_project: Project) ->
     try:
         expires = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(minutes=5)
         hold_lock(one_project, socket.gethostname(), holder.pid, expires)
-        args = ["--config", str(one_project.path), "migrate", "--allow-plaintext-target"]
+        args = [
+            "--config",
+            str(one_project.path),
+            "migrate",
+            "--allow-plaintext-target",
+            "--allow-plaintext-files",
+        ]
         result = runner.invoke(app, [*args, "--jobs", "2"])
         assert result.exit_code == 4
         assert f"pid {holder.pid}" in result.stderr
@@ -95,7 +109,15 @@ def test_kill_9_of_a_parallel_run_kills_its_workers_and_a_run_then_completes(
     reset_target(one_project)
     command = [sys.executable, "-m", "pseamigrate", "--config", str(one_project.path), "migrate"]
     process = subprocess.Popen(
-        [*command, "--allow-plaintext-target", "--batch-size", "10", "--jobs", "4"],
+        [
+            *command,
+            "--allow-plaintext-target",
+            "--allow-plaintext-files",
+            "--batch-size",
+            "10",
+            "--jobs",
+            "4",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=os.environ.copy(),
@@ -126,7 +148,15 @@ def test_kill_9_of_a_parallel_run_kills_its_workers_and_a_run_then_completes(
 def test_ctrl_c_stops_a_parallel_run_cleanly(one_project: Project) -> None:
     command = [sys.executable, "-m", "pseamigrate", "--config", str(one_project.path), "migrate"]
     process = subprocess.Popen(
-        [*command, "--allow-plaintext-target", "--batch-size", "10", "--jobs", "2"],
+        [
+            *command,
+            "--allow-plaintext-target",
+            "--allow-plaintext-files",
+            "--batch-size",
+            "10",
+            "--jobs",
+            "2",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -238,7 +268,7 @@ def _gone_after_preflight(project: Project, monkeypatch: pytest.MonkeyPatch, nam
 def _migrate(
     project: Project, jobs: int, on_progress: Callable[[Event], None] | None = None
 ) -> MigrationReport:
-    options = Options(allow_plaintext=True, jobs=jobs)
+    options = Options(allow_plaintext=True, jobs=jobs, allow_plaintext_files=True)
     progress = None
     if on_progress is not None:
         sink = on_progress

@@ -152,7 +152,15 @@ def test_json_summary_names_ids_and_counts(project: Project) -> None:
     from pseamigrate.cli import app
 
     result = CliRunner().invoke(
-        app, ["--config", str(project.path), "migrate", "--allow-plaintext-target", "--json"]
+        app,
+        [
+            "--config",
+            str(project.path),
+            "migrate",
+            "--allow-plaintext-target",
+            "--allow-plaintext-files",
+            "--json",
+        ],
     )
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)

@@ -43,23 +43,37 @@ def test_a_second_run_is_refused_while_a_live_process_holds_the_lock(one_project
     holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         hold_lock(one_project, socket.gethostname(), holder.pid, _utc_in(5))
-        result = _cli(one_project, "migrate", "demo", "--allow-plaintext-target")
+        result = _cli(
+            one_project, "migrate", "demo", "--allow-plaintext-target", "--allow-plaintext-files"
+        )
         assert result.exit_code == 4
         assert f"pid {holder.pid}" in result.stderr and "holds the lock" in result.stderr
         assert one_project.count("complaints") == 0
     finally:
         holder.kill()
         holder.wait()
-    result = _cli(one_project, "migrate", "demo", "--allow-plaintext-target")
+    result = _cli(
+        one_project, "migrate", "demo", "--allow-plaintext-target", "--allow-plaintext-files"
+    )
     assert result.exit_code == 0, result.stderr  # its holder is gone: taken over at once
     assert one_project.count("pm_locks") == 0
 
 
 def test_a_lock_from_another_host_waits_for_its_expiry(one_project: Project) -> None:
     hold_lock(one_project, "elsewhere.example", 4242, _utc_in(5))
-    assert _cli(one_project, "migrate", "demo", "--allow-plaintext-target").exit_code == 4
+    assert (
+        _cli(
+            one_project, "migrate", "demo", "--allow-plaintext-target", "--allow-plaintext-files"
+        ).exit_code
+        == 4
+    )
     hold_lock(one_project, "elsewhere.example", 4242, _utc_in(-1))
-    assert _cli(one_project, "migrate", "demo", "--allow-plaintext-target").exit_code == 0
+    assert (
+        _cli(
+            one_project, "migrate", "demo", "--allow-plaintext-target", "--allow-plaintext-files"
+        ).exit_code
+        == 0
+    )
 
 
 def test_a_files_dir_that_does_not_exist_stops_before_writing(one_project: Project) -> None:
@@ -68,7 +82,10 @@ def test_a_files_dir_that_does_not_exist_stops_before_writing(one_project: Proje
     broken.write_text(
         text_.replace(str(one_project.files["demo"]), "/nonexistent/psea-files"), "utf-8"
     )
-    result = runner.invoke(app, ["--config", str(broken), "migrate", "--allow-plaintext-target"])
+    result = runner.invoke(
+        app,
+        ["--config", str(broken), "migrate", "--allow-plaintext-target", "--allow-plaintext-files"],
+    )
     assert result.exit_code == 1
     assert "files_dir /nonexistent/psea-files does not exist" in result.stderr
     assert one_project.count("pm_runs") == 0
@@ -146,7 +163,7 @@ def _kill_when(project: Project, rows: int) -> None:
     """Start `pseamigrate migrate` in a process and SIGKILL it once the ledger holds `rows`."""
     command = [sys.executable, "-m", "pseamigrate", "--config", str(project.path), "migrate"]
     process = subprocess.Popen(
-        [*command, "--allow-plaintext-target", "--batch-size", "10"],
+        [*command, "--allow-plaintext-target", "--allow-plaintext-files", "--batch-size", "10"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=os.environ.copy(),
@@ -194,12 +211,14 @@ def test_a_target_lost_mid_run_stops_cleanly_and_the_next_run_completes(
             migrate(
                 settings,
                 ["demo"],
-                Options(allow_plaintext=True, batch_size=5),
+                Options(allow_plaintext=True, batch_size=5, allow_plaintext_files=True),
                 on_progress=stop_mid_run,
             )
         assert "run again to resume" in str(lost.value)
         server.start()
-        report = migrate(settings, ["demo"], Options(allow_plaintext=True))
+        report = migrate(
+            settings, ["demo"], Options(allow_plaintext=True, allow_plaintext_files=True)
+        )
         assert report.failed_rows() == 0
         assert canonical_dump(url) == clean
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -143,9 +144,11 @@ def test_export_gives_back_every_file_byte_for_byte_and_never_into_a_store(
     config = ["--config", str(settings.path), "files", "export"]
     into_store = runner.invoke(app, [*config, "--all", str(one_project.store / "out")])
     assert into_store.exit_code == 4 and "plaintext never goes there" in into_store.stderr
-    dest = tmp_path / "export"
+    dest = tmp_path / "out" / "export"  # neither exists: every folder made 0700 (#30 lows)
     result = runner.invoke(app, [*config, "iraq", str(dest), "--json"])
     assert result.exit_code == 0, result.stderr
+    folders = [dest.parent, *(p for p in dest.rglob("*") if p.is_dir())]
+    assert {stat.S_IMODE(p.stat().st_mode) for p in folders} == {0o700}
     exported = json.loads(result.stdout)
     engine = create_engine(one_project.target)
     with engine.connect() as conn:
@@ -193,15 +196,28 @@ def test_encryption_status_fails_on_a_plaintext_file_in_the_target_or_test_targe
     assert store_outcomes()["file store (target)"] == "PASS"
 
 
-def test_without_a_files_key_the_migration_refuses_unless_plaintext_is_allowed(
+def test_without_a_files_key_attachments_need_their_own_recorded_opt_in(
     one_project: Project,
 ) -> None:
-    """No `files_key`: the store's gate FAILs; `--allow-plaintext-target` copies as before."""
+    """No `files_key`: the store's gate FAILs; `--allow-plaintext-target` alone no longer copies
+    attachments unencrypted (#30 lows): the run is refused before it writes anything, naming
+    `--allow-plaintext-files`; with it they are copied as they are, said and recorded."""
     spec = StoreSpec("target", one_project.store, None)
     assert store_checks(spec)[0].outcome is Outcome.FAIL
-    report = one_project.migrate(["iraq"])  # allow_plaintext: files copied as they are
-    assert report.failed_rows() == 0 and report.sites[0].allowed_plaintext
-    assert not all(is_sealed(p) for p in one_project.store.rglob("*") if p.is_file())
+    with pytest.raises(RefusedForSafety, match="--allow-plaintext-files"):
+        one_project.migrate(["iraq"], allow_plaintext_files=False)
+    config = ["--config", str(one_project.path), "migrate", "iraq", "--allow-plaintext-target"]
+    refused = runner.invoke(app, config)
+    assert refused.exit_code == 4 and "--allow-plaintext-files" in refused.stderr
+    assert one_project.count("pm_runs") == one_project.count("files") == 0
+    assert not any(p.is_file() for p in one_project.store.rglob("*"))
+    copied = runner.invoke(app, [*config, "--allow-plaintext-files"])
+    assert copied.exit_code == 0, copied.stderr
+    assert "attachments copied unencrypted (--allow-plaintext-files" in copied.stderr
+    stored = [p for p in one_project.store.rglob("*") if p.is_file()]
+    assert stored and not any(is_sealed(p) for p in stored)
+    said = "WHERE source_entity = 'run' AND message LIKE '%--allow-plaintext-files%'"
+    assert one_project.count("pm_messages", said) == 1
 
 
 @pytest.fixture(scope="module")
