@@ -103,3 +103,19 @@ def test_sealing_and_rewrapping_a_store_sync_each_folder(
     events.clear()
     assert rotate_files_key(spec).changed == 1
     assert_durable(events, plain)
+
+
+def test_verify_reports_are_durable_and_never_written_through_a_link(
+    events: list[Event], tmp_path: Path
+) -> None:
+    from pseamigrate.verify.report import write_private
+
+    report = tmp_path / "qa" / "v.html"
+    report.parent.mkdir()
+    planted = report.with_name(f".{report.name}.partial-{os.getpid()}")
+    elsewhere = tmp_path / "elsewhere"
+    planted.symlink_to(elsewhere)
+    write_private(report, "<!DOCTYPE html>")
+    assert_durable(events, report)
+    assert report.read_text() == "<!DOCTYPE html>" and not elsewhere.exists()
+    assert report.stat().st_mode & 0o777 == 0o600

@@ -26,6 +26,7 @@ from sqlalchemy.engine import URL
 
 from pseamigrate.db import Flavor
 from pseamigrate.errors import ServerError
+from pseamigrate.paths import private_folder
 
 PR_SET_PDEATHSIG = 1
 START_TIMEOUT = 90.0
@@ -112,7 +113,7 @@ class LocalServer:
         (self.basedir / "run").mkdir(parents=True, exist_ok=True)
         tmpdir = Path(self.options.get("tmpdir") or self.basedir / "tmp")
         if not tmpdir.exists():
-            tmpdir.mkdir(mode=0o700, parents=True)
+            private_folder(tmpdir)  # and any missing parent: 0700 too (#30 lows)
 
     def _private_options(self) -> dict[str, str]:
         """Options every kind needs to keep the instance to itself and to loopback."""

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from pseamigrate.paths import move_into_place
 from pseamigrate.verify.results import Reconciliation
 
 
@@ -19,10 +20,14 @@ def write_private(path: Path, text: str) -> Path:
     """Write a report readable by its owner only (it names tenants and ids), atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    partial.unlink(missing_ok=True)  # never written through: a planted symlink is removed
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        os.fchmod(fd, 0o600)  # whatever the umask
         handle.write(text)
-    os.replace(partial, path)
+        handle.flush()
+        os.fsync(fd)
+    move_into_place(partial, path)
     return path
 
 
