@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 DEFAULT_THRESHOLD = 5
 
@@ -50,23 +51,89 @@ def with_margins(counts: Sequence[Sequence[int]]) -> Grid:
 
 
 def suppression_mask(grid: Grid, threshold: int = DEFAULT_THRESHOLD) -> set[Cell]:
-    """Return the cells to hide: the small ones, then enough others that no line holds exactly
-    one hidden cell (so no hidden cell is total minus published cells)."""
+    """Return the cells to hide: the small ones, then enough others that no hidden cell can be
+    solved from the published ones, neither as one line's total minus the rest nor by
+    combining lines (checked by linear algebra, `determined`)."""
     hidden = {
         (r, c)
         for r, row in enumerate(grid.cells)
         for c, value in enumerate(row)
         if 0 < value < threshold
     }
+    while hidden:
+        _two_per_line(grid, hidden)
+        solvable = determined(grid, hidden)
+        if not solvable:
+            break
+        hidden.add(_protector(grid, min(solvable), hidden))
+    return hidden
+
+
+def _two_per_line(grid: Grid, hidden: set[Cell]) -> None:
+    """Hide more cells until no line holds exactly one hidden cell."""
     lines = grid.lines()
-    changed = bool(hidden)
+    changed = True
     while changed:
         changed = False
         for line in lines:
             if sum(cell in hidden for cell in line) == 1:
                 hidden.add(_complement(grid, line, hidden))
                 changed = True
-    return hidden
+
+
+def _protector(grid: Grid, cell: Cell, hidden: set[Cell]) -> Cell:
+    """Return a published cell to hide so that `cell` is no longer solvable: the smallest one
+    sharing a line with it, else the smallest anywhere."""
+    near = [c for line in grid.lines() if cell in line for c in line if c not in hidden]
+    anywhere = [
+        (r, c) for r, row in enumerate(grid.cells) for c in range(len(row)) if (r, c) not in hidden
+    ]
+    return min(
+        near or anywhere, key=lambda c: (grid.cells[c[0]][c[1]] == 0, grid.cells[c[0]][c[1]], c)
+    )
+
+
+def determined(grid: Grid, hidden: set[Cell]) -> set[Cell]:
+    """Return the hidden cells whose value follows from the published ones: those whose unit
+    vector lies in the row space of the lines' equations restricted to the hidden cells."""
+    unknowns = sorted(hidden)
+    index = {cell: i for i, cell in enumerate(unknowns)}
+    rows = []
+    for line in grid.lines():
+        row = [Fraction(0)] * len(unknowns)
+        *parts, total = line
+        for cell in parts:
+            if cell in index:
+                row[index[cell]] += 1
+        if total in index:
+            row[index[total]] -= 1
+        if any(row):
+            rows.append(row)
+    basis = _echelon(rows)
+    rank = len(basis)
+    return {
+        cell
+        for cell in unknowns
+        if len(_echelon([*basis, [Fraction(int(i == index[cell])) for i in range(len(unknowns))]]))
+        == rank
+    }
+
+
+def _echelon(rows: list[list[Fraction]]) -> list[list[Fraction]]:
+    """Return a basis of the row space of `rows` (Gaussian elimination, exact fractions)."""
+    basis: list[list[Fraction]] = []
+    pivots: list[int] = []
+    for original in rows:
+        row = list(original)
+        for pivot, base in zip(pivots, basis, strict=True):
+            if row[pivot]:
+                factor = row[pivot] / base[pivot]
+                row = [a - factor * b for a, b in zip(row, base, strict=True)]
+        lead = next((i for i, value in enumerate(row) if value), None)
+        if lead is not None:
+            basis.append(row)
+            pivots.append(lead)
+    return basis
 
 
 def _complement(grid: Grid, line: list[Cell], hidden: set[Cell]) -> Cell:
