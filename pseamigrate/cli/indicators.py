@@ -11,6 +11,7 @@ from pseamigrate.cli import app, settings
 from pseamigrate.cli.options import AllowPlaintextFlag, JsonFlag
 from pseamigrate.console import indicators as view
 from pseamigrate.console import print_json
+from pseamigrate.errors import VerificationMismatch
 
 SitesArgument = Annotated[
     list[str] | None,
@@ -49,11 +50,20 @@ def indicators(
         ),
     ] = False,
     allow_plaintext: AllowPlaintextFlag = False,
+    compare: Annotated[
+        bool,
+        typer.Option(
+            "--compare",
+            help="Also compute every indicator from each source site through its mapping; "
+            "exit 3 naming each differing cell.",
+        ),
+    ] = False,
 ) -> None:
     """Compute the CRP indicators (counts per month and by coded dimension) on the target.
 
     Cells counting cases or people below the threshold are suppressed (x), with the cells that
-    would reveal them. Exit 4 if the target is not encrypted.
+    would reveal them. Exit 4 if the target is not encrypted; with --compare, 3 when a cell
+    differs between the sources and the target.
 
     Example: pseamigrate indicators iraq syria --period 2024-01..2024-12 --csv out/
     """
@@ -67,9 +77,18 @@ def indicators(
         allow_plaintext=allow_plaintext,
     )
     report = compute_indicators(settings(ctx), names or [], options)
+    differences = None
+    if compare:
+        from pseamigrate.indicators.compare import compare_with_sources
+
+        differences = compare_with_sources(settings(ctx), names or [], report)
     if json_out:
-        print_json(report.as_dict())
+        print_json(view.as_json(report, differences))
     else:
         view.show_indicators(report)
+        if differences is not None:
+            view.show_differences(differences)
     if csv_dir is not None:
         view.written(write_csv(csv_dir, report))
+    if differences:
+        raise VerificationMismatch(f"{len(differences)} indicator cells differ from the sources")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from pseamigrate.console import info, out, print_table
+from pseamigrate.console import info, out, print_table, verdict
+from pseamigrate.indicators.compare import Difference
 from pseamigrate.indicators.compute import TOTAL, IndicatorReport
 from pseamigrate.indicators.output import SUPPRESSED, cell_text
 
@@ -33,3 +35,23 @@ def show_indicators(report: IndicatorReport) -> None:
 def written(paths: list[Path]) -> None:
     """Say where the CSV files went."""
     info(f"wrote {len(paths)} CSV files to {paths[0].parent}")
+
+
+def as_json(report: IndicatorReport, differences: list[Difference] | None) -> dict[str, Any]:
+    """Return the report for `--json`, with the comparison when one was made."""
+    data = report.as_dict()
+    if differences is not None:
+        data["compare"] = {"differences": [d.as_dict() for d in differences]}
+    return data
+
+
+def show_differences(differences: list[Difference]) -> None:
+    """List each cell that differs between the sources and the target (names, no counts)."""
+    for d in differences:
+        out.print(f"differs: {d.indicator} {d.tenant} {d.label}")
+    if differences:
+        verdict(
+            f"{len(differences)} indicator cells differ between the sources and the target", False
+        )
+    else:
+        verdict("every indicator is equal on the sources and the target", True)

@@ -94,6 +94,9 @@ class IndicatorReport:
     target_server: str = ""
     target_schema: str = ""
     tables: list[IndicatorTable] = field(default_factory=list)
+    # Unsuppressed counts {indicator: {(tenant code, label): count}}, for `--compare` only:
+    # never serialised.
+    raw: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the report for `--json` (counts and labels only)."""
@@ -157,6 +160,10 @@ def compute_indicators(
         for indicator in indicators:
             counts = _counts(conn, metadata.tables[indicator.table], indicator, ids, options)
             report.tables.append(_table(indicator, tenants, ids, counts, options))
+            code_of = dict(zip(ids, tenants, strict=True))
+            report.raw[indicator.name] = {
+                (code_of[t], label): n for (t, label), n in counts.items()
+            }
     return report
 
 

@@ -238,3 +238,51 @@ def test_csv_files_are_private_and_no_output_carries_a_value(
     sensitive = _sensitive_values(migrated)
     assert sensitive  # the scan has something to look for
     assert [value for value in sensitive if value in everything] == []
+
+
+def _execute(project: Project, *statements: str) -> None:
+    engine = create_engine(project.target)
+    try:
+        with engine.begin() as conn:
+            for statement in statements:
+                conn.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+def test_compare_is_clean_after_the_migration_and_names_a_planted_change(
+    migrated: Project,
+) -> None:
+    code, out, err = _run(migrated, "indicators", "--compare")
+    assert code == 0, err + out
+    assert "every indicator is equal on the sources and the target" in out
+    tenant = "(SELECT id FROM tenants WHERE code = 'iraq')"
+    row = migrated.scalar(
+        f"SELECT id FROM complaints WHERE tenant_id = {tenant} AND date_received IS NOT NULL "
+        "AND referred_to_victim_assistance = 1 ORDER BY id LIMIT 1"
+    )
+    moved_from = str(migrated.scalar(f"SELECT date_received FROM complaints WHERE id = {row}"))
+    # The last day of the month before: the date crosses a month boundary.
+    moved_to = (dt.date.fromisoformat(moved_from).replace(day=1) - dt.timedelta(days=1)).isoformat()
+    _execute(
+        migrated,
+        f"UPDATE complaints SET date_received = '{moved_to}', "
+        f"referred_to_victim_assistance = 0 WHERE id = {row}",
+    )
+    try:
+        code, out, err = _run(migrated, "indicators", "iraq", "--compare", "--json")
+    finally:
+        _execute(
+            migrated,
+            f"UPDATE complaints SET date_received = '{moved_from}', "
+            f"referred_to_victim_assistance = 1 WHERE id = {row}",
+        )
+    assert code == 3, err
+    differences = json.loads(out)["compare"]["differences"]
+    assert sorted((d["indicator"], d["tenant"], d["cell"]) for d in differences) == [
+        ("complaints_per_month", "iraq", moved_to[:7]),
+        ("complaints_per_month", "iraq", moved_from[:7]),
+        ("complaints_referred_to_victim_assistance", "iraq", "no"),
+        ("complaints_referred_to_victim_assistance", "iraq", "yes"),
+    ]
+    assert "indicator cells differ from the sources" in err
