@@ -109,31 +109,40 @@ def determined(grid: Grid, hidden: set[Cell]) -> set[Cell]:
             row[index[total]] -= 1
         if any(row):
             rows.append(row)
-    basis = _echelon(rows)
-    rank = len(basis)
+    basis, pivots = _echelon(rows)
     return {
         cell
         for cell in unknowns
-        if len(_echelon([*basis, [Fraction(int(i == index[cell])) for i in range(len(unknowns))]]))
-        == rank
+        if not any(
+            _reduce([Fraction(int(i == index[cell])) for i in range(len(unknowns))], basis, pivots)
+        )
     }
 
 
-def _echelon(rows: list[list[Fraction]]) -> list[list[Fraction]]:
-    """Return a basis of the row space of `rows` (Gaussian elimination, exact fractions)."""
+def _echelon(rows: list[list[Fraction]]) -> tuple[list[list[Fraction]], list[int]]:
+    """Return a basis of the row space of `rows` and each basis row's pivot (exact Gaussian
+    elimination)."""
     basis: list[list[Fraction]] = []
     pivots: list[int] = []
     for original in rows:
-        row = list(original)
-        for pivot, base in zip(pivots, basis, strict=True):
-            if row[pivot]:
-                factor = row[pivot] / base[pivot]
-                row = [a - factor * b for a, b in zip(row, base, strict=True)]
+        row = _reduce(original, basis, pivots)
         lead = next((i for i, value in enumerate(row) if value), None)
         if lead is not None:
             basis.append(row)
             pivots.append(lead)
-    return basis
+    return basis, pivots
+
+
+def _reduce(
+    vector: list[Fraction], basis: list[list[Fraction]], pivots: list[int]
+) -> list[Fraction]:
+    """Return `vector` minus its part along the basis: all zeros iff it lies in the row space."""
+    row = list(vector)
+    for pivot, base in zip(pivots, basis, strict=True):
+        if row[pivot]:
+            factor = row[pivot] / base[pivot]
+            row = [a - factor * b for a, b in zip(row, base, strict=True)]
+    return row
 
 
 def _complement(grid: Grid, line: list[Cell], hidden: set[Cell]) -> Cell:
