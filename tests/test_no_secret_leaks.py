@@ -88,6 +88,7 @@ def _arguments(project: Project, command: str) -> list[str]:
         "messages": ["iraq"],
         "rollback": ["--site", "iraq", "--dry-run"],
         "sanitize": ["--dry-run"],
+        "indicators": ["iraq", "--allow-plaintext-target"],
         "assess": ["iraq", "--json"],
         "target init": ["--dry-run"],
         "health": [],
@@ -227,6 +228,7 @@ EXPECTED = {
     "messages": {1, 2},
     "rollback": {1, 2},
     "sanitize": {1, 4},
+    "indicators": {1},  # the target has no schema yet
     "assess": {0, 3},
     "mappings values": {0, 1},  # 1: a stored value fails its rows (a decision is left)
     "target init": {0, 3},

@@ -203,5 +203,6 @@ from pseamigrate.cli import deploy  # noqa: E402, F401
 from pseamigrate.cli import server  # noqa: E402, F401
 from pseamigrate.cli import target  # noqa: E402, F401
 from pseamigrate.cli import assess  # noqa: E402, F401
+from pseamigrate.cli import indicators  # noqa: E402, F401
 
 # isort: on
