@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pseamigrate.console import info, out, print_table, verdict
-from pseamigrate.indicators.compare import Difference
-from pseamigrate.indicators.compute import TOTAL, IndicatorReport
-from pseamigrate.indicators.output import SUPPRESSED, cell_text
+
+if TYPE_CHECKING:  # the engine loads when the command runs, not for every command's --help
+    from pseamigrate.indicators.compare import Difference
+    from pseamigrate.indicators.compute import IndicatorReport
 
 
 def show_indicators(report: IndicatorReport) -> None:
     """Print every indicator, then how it was made (suppression, period, overrides)."""
+    from pseamigrate.indicators.compute import TOTAL
+    from pseamigrate.indicators.output import SUPPRESSED, cell_text
+
     for table in report.tables:
         rows = [
             [row, *(cell_text(value) for value in cells)]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pseamigrate.console import err, out, print_json, print_table, verdict
-from pseamigrate.migrate.rollback import RollbackReport
-from pseamigrate.migrate.run import MigrationReport
-from pseamigrate.migrate.status import SiteStatus
+
+if TYPE_CHECKING:
+    from pseamigrate.migrate.rollback import RollbackReport
+    from pseamigrate.migrate.run import MigrationReport
+    from pseamigrate.migrate.status import SiteStatus
 
 SUMMARY = ["site", "step", "read", "inserted", "updated", "unchanged", "skipped", "failed"]
 SUMMARY += ["warnings", "seconds"]

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pseamigrate.console import out, print_json, print_table, verdict
-from pseamigrate.sanitize.check import SanitizedCheck
-from pseamigrate.sanitize.run import SanitizeReport
+
+if TYPE_CHECKING:
+    from pseamigrate.sanitize.check import SanitizedCheck
+    from pseamigrate.sanitize.run import SanitizeReport
 
 
 def show_report(report: SanitizeReport, *, json_out: bool) -> None:
