@@ -23,6 +23,8 @@ from tests.country.isolation import (
     two_tenants,
 )
 
+SIGNALLED = 1644  # SIGNAL SQLSTATE 45000 in a routine
+
 
 @pytest.fixture(scope="module", params=["mariadb", "mysql"])
 def target(
@@ -120,3 +122,31 @@ def test_s3_no_password_hash_is_visible_to_a_tenant(target: TwoTenants) -> None:
     for table in ("accounts", "memberships"):
         hashes = attempt(target.tenant, f"SELECT password_hash FROM `{table}`")
         assert hashes is not None, f"{table}.password_hash is readable"
+
+
+def test_a_tenant_still_writes_its_own_rows_and_links_accounts_by_email(
+    target: TwoTenants,
+) -> None:
+    row = own_row(target.tenant, "complaints")
+    row.pop("id")
+    row["source_id"] = 900_000_010
+    assert attempt(target.tenant, clone_insert("INSERT", "complaints", row), row) is None
+    made = tenant_query(target.tenant, "SELECT id FROM complaints WHERE source_id = 900000010")
+    assert len(made) == 1
+    renamed = "UPDATE complaints SET title = 'renamed' WHERE source_id = 900000010"
+    assert attempt(target.tenant, renamed) is None
+    stranger, email = target.admin_rows(
+        "SELECT id, email FROM accounts WHERE id NOT IN (SELECT account_id FROM memberships "
+        "WHERE tenant_id = :t AND account_id IS NOT NULL) ORDER BY id LIMIT 1",
+        t=target.attacker,
+    )[0]
+    member = own_row(target.tenant, "memberships")["id"]
+    assert attempt(target.tenant, "CALL link_account(:m, :e)", {"m": member, "e": email}) is None
+    seen = tenant_query(target.tenant, "SELECT id, email FROM accounts WHERE id = :i", i=stranger)
+    assert seen == [(stranger, email)]
+    # Another tenant's membership is out of the routine's reach, and it says nothing.
+    victims = "SELECT id, account_id FROM memberships WHERE tenant_id = :t ORDER BY id LIMIT 1"
+    victim, before = target.admin_rows(victims, t=target.victim)[0]
+    call = "CALL link_account(:m, :e)"
+    assert attempt(target.tenant, call, {"m": victim, "e": "x@example.org"}) == SIGNALLED
+    assert target.admin_rows(victims, t=target.victim)[0] == (victim, before)
