@@ -3,7 +3,6 @@ the isolation tests (#30 S1-S3 and the hostile-statement battery)."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ from pseamigrate.config import ConnectionSpec
 from pseamigrate.country.grant import grant_tenant
 from pseamigrate.servers import LocalServer
 from tests.conftest import _admin as admin
-from tests.migrate.helpers import Project, make_project, tenant_rows
+from tests.migrate.helpers import Project, make_project
 from tests.sites import SiteCache
 
 ATTACKER, VICTIM = "demo", "iraq"
@@ -43,18 +42,55 @@ class TwoTenants:
         finally:
             engine.dispose()
 
-    def others(self) -> str:
-        """A digest of every row the attacker must not change: other tenants' and shared rows."""
-        rows = tenant_rows(self.project.target, self.attacker)
-        return hashlib.sha256(repr(sorted(rows.items())).encode()).hexdigest()
+    def others(self) -> dict[str, tuple[Any, ...]]:
+        """Per table, the count and row checksums of every row the attacker must not change:
+        the other tenants' rows and the shared tables' (computed by the server, as the
+        migration account)."""
+        engine = create_engine(self.project.target)
+        try:
+            with engine.connect() as conn:
+                return {
+                    table: tuple(conn.execute(text(_digest_sql(table, cols, self.attacker))).one())
+                    for table, cols in _tables(conn).items()
+                }
+        finally:
+            engine.dispose()
+
+
+def _tables(conn: Any) -> dict[str, list[str]]:
+    rows = conn.execute(
+        text(
+            "SELECT c.TABLE_NAME, c.COLUMN_NAME FROM information_schema.COLUMNS c "
+            "JOIN information_schema.TABLES t USING (TABLE_SCHEMA, TABLE_NAME) "
+            "WHERE c.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE = 'BASE TABLE' "
+            "AND c.TABLE_NAME NOT LIKE 'pm\\_%' ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION"
+        )
+    )
+    tables: dict[str, list[str]] = {}
+    for table, column in rows:
+        tables.setdefault(str(table), []).append(str(column))
+    return tables
+
+
+def _digest_sql(table: str, columns: list[str], attacker: int) -> str:
+    """Count, XOR and sum of a CRC32 and the XOR of a SHA-256 prefix of each row's every column
+    (NULL marked), over the rows not the attacker's."""
+    row = "CONCAT_WS(0x1f, " + ", ".join(f"COALESCE(`{c}`, 0x00)" for c in columns) + ")"
+    where = f"WHERE tenant_id <> {attacker}" if "tenant_id" in columns else ""
+    return (
+        f"SELECT COUNT(*), BIT_XOR(CRC32({row})), SUM(CRC32({row})), "
+        f"BIT_XOR(CAST(CONV(LEFT(SHA2({row}, 256), 15), 16, 10) AS UNSIGNED)) "
+        f"FROM `{table}` {where}"
+    )
 
 
 def two_tenants(
-    server: LocalServer, sites: SiteCache, workdir: Path, name: str
+    server: LocalServer, sites: SiteCache, workdir: Path, name: str, every_site: bool = False
 ) -> tuple[TwoTenants, str]:
-    """Migrate the demo and iraq sites; grant demo its account; return them and the account."""
+    """Migrate the demo and iraq sites (or all four); grant demo its account; return them and
+    the account."""
     project = make_project(server, workdir, name, "d7", sites=sites)
-    report = project.migrate([ATTACKER, VICTIM])
+    report = project.migrate([] if every_site else [ATTACKER, VICTIM])
     assert report.failed_rows() == 0
     option_file = workdir / "demo.cnf"
     plan = grant_tenant(project.target, ATTACKER, option_file)
