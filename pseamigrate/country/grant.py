@@ -14,7 +14,7 @@ rights), never on the target schema itself; the ledger (`pm_*`) gets no view at 
   `memberships.account_id` (#30 S1-S3);
 - `tenants`: SELECT of its own row; `accounts`: SELECT of its members' accounts;
 - shared vocabularies (no `tenant_id`, e.g. `organisation_terms`): SELECT;
-- no view has a `password_hash` (nor `accounts.first_tenant_id`, which names another tenant);
+- no view has a `password_hash`; `accounts` shows only `id`, `email_key` and `email`;
 - `link_account(membership_id, email)`: a `SQL SECURITY DEFINER` procedure in the tenant's
   schema, the tenant id written into it like the views', that links one of the tenant's
   memberships to the account with that e-mail (created when missing) and returns nothing.
@@ -41,7 +41,9 @@ from pseamigrate.target.init import COLLATION  # e-mails compare as the target s
 READ = "SELECT"
 LEDGER_PREFIX = "pm_"
 HIDDEN = {"password_hash"}  # in no view: a hash is an offline attack on a person's password
-HIDDEN_IN = {"accounts": {"first_tenant_id"}}  # which country met the person first
+# Which country met the person first, and since when the account exists: after `link_account`
+# an old stamp would tell that another country knows that e-mail.
+HIDDEN_IN = {"accounts": {"first_tenant_id", "created_at", "imported_at", "updated_at"}}
 NEVER_INSERTED = {"id"}  # the server numbers rows: a tenant never names an id
 NEVER_UPDATED = {"id", "tenant_id"}
 LINKED_ONLY = {"memberships": {"account_id"}}  # set by `link_account` only
