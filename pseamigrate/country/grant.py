@@ -8,9 +8,16 @@ insert or update cannot move a row to another tenant. The account is granted pri
 those views only (`SQL SECURITY DEFINER`: the views read the tables with their creator's
 rights), never on the target schema itself; the ledger (`pm_*`) gets no view at all.
 
-- tenant tables (`tenant_id`): SELECT, INSERT, UPDATE, DELETE on `WHERE tenant_id = N`;
+- tenant tables (`tenant_id`): SELECT, DELETE, and INSERT and UPDATE of named columns only, on
+  `WHERE tenant_id = N`: never `id` (rows get fresh ids, so no ODKU or REPLACE can name another
+  tenant's row), `tenant_id` only on INSERT (the check option holds it to N), and never
+  `memberships.account_id` (#30 S1-S3);
 - `tenants`: SELECT of its own row; `accounts`: SELECT of its members' accounts;
-- shared vocabularies (no `tenant_id`, e.g. `organisation_terms`): SELECT.
+- shared vocabularies (no `tenant_id`, e.g. `organisation_terms`): SELECT;
+- no view has a `password_hash`; `accounts` shows only `id`, `email_key` and `email`;
+- `link_account(membership_id, email)`: a `SQL SECURITY DEFINER` procedure in the tenant's
+  schema, the tenant id written into it like the views', that links one of the tenant's
+  memberships to the account with that e-mail (created when missing) and returns nothing.
 
 The password is generated here, bound as a parameter (never in the SQL text a plan shows) and
 written only to the option file (0600); `--dry-run` shows the statements with `<password>`.
@@ -30,11 +37,19 @@ from pseamigrate.db import connection
 from pseamigrate.encryption.keys import write_secret
 from pseamigrate.errors import ConfigError, RefusedForSafety, UsageProblem
 from pseamigrate.names import check_tenant_code, quote_account, quote_name
+from pseamigrate.target.init import COLLATION  # e-mails compare as the target stores them
 from pseamigrate.target.tenant_accounts import REFUSED, ROUTINE, routine_available
 
-WRITE = "SELECT, INSERT, UPDATE, DELETE"
 READ = "SELECT"
 LEDGER_PREFIX = "pm_"
+HIDDEN = {"password_hash"}  # in no view: a hash is an offline attack on a person's password
+# Which country met the person first, and since when the account exists: after `link_account`
+# an old stamp would tell that another country knows that e-mail.
+HIDDEN_IN = {"accounts": {"first_tenant_id", "created_at", "imported_at", "updated_at"}}
+NEVER_INSERTED = {"id"}  # the server numbers rows: a tenant never names an id
+NEVER_UPDATED = {"id", "tenant_id"}
+LINKED_ONLY = {"memberships": {"account_id"}}  # set by `link_account` only
+LINK_ROUTINE = "link_account"
 
 
 @dataclass(frozen=True)
@@ -84,18 +99,31 @@ def _columns(conn: Connection, database: str) -> dict[str, list[str]]:
     return tables
 
 
+def _write_privileges(table: str, columns: list[str]) -> str:
+    """SELECT, DELETE, and INSERT and UPDATE of the columns a tenant may set (never `id`)."""
+    linked = LINKED_ONLY.get(table, set())
+    inserted = [c for c in columns if c not in NEVER_INSERTED | linked]
+    updated = [c for c in columns if c not in NEVER_UPDATED | linked]
+    return (
+        f"SELECT, DELETE, INSERT ({', '.join(quote_name(c) for c in inserted)}), "
+        f"UPDATE ({', '.join(quote_name(c) for c in updated)})"
+    )
+
+
 def _view(
     source: str, target: str, table: str, columns: list[str], tenant_id: int
 ) -> tuple[str, str] | None:
     """Return (SQL, privileges) of the tenant's view of `table`, or None when it gets none."""
     if table.startswith(LEDGER_PREFIX):
         return None
+    hidden = HIDDEN | HIDDEN_IN.get(table, set())
+    columns = [c for c in columns if c not in hidden]
     select = ", ".join(quote_name(c) for c in columns)
     base = f"{quote_name(source)}.{quote_name(table)}"
     head = f"CREATE OR REPLACE SQL SECURITY DEFINER VIEW {quote_name(target)}.{quote_name(table)}"
     if "tenant_id" in columns:
         where = f"WHERE tenant_id = {tenant_id} WITH CASCADED CHECK OPTION"
-        return f"{head} AS SELECT {select} FROM {base} {where}", WRITE
+        return f"{head} AS SELECT {select} FROM {base} {where}", _write_privileges(table, columns)
     if table == "tenants":
         return f"{head} AS SELECT {select} FROM {base} WHERE id = {tenant_id}", READ
     if table == "accounts":
@@ -125,8 +153,46 @@ def plan_grant(conn: Connection, database: str, code: str, client_host: str) -> 
         if made is not None:
             steps.append(GrantStep(made[0], f"view {schema}.{table}"))
             views[table] = made[1]
+    steps += _link_routine_steps(database, schema, int(tenant_id))
     steps += _account_steps(account, schema, client_host, views, routine_available(conn))
     return GrantPlan(code, int(tenant_id), account, client_host, schema, tuple(steps), views)
+
+
+def _link_routine_steps(source: str, schema: str, tenant_id: int) -> list[GrantStep]:
+    """(Re)create `link_account`: the one way a tenant ties a membership to an account.
+
+    The tenant names an e-mail it already knows; the routine finds (or creates) the account by
+    its normalised e-mail and sets the membership's `account_id` only when the membership is
+    the tenant's own. It returns nothing, so another tenant's data never comes out of it; the
+    tenant id is a literal here, as in the views, and only this tenant may execute it."""
+    routine = f"{quote_name(schema)}.{quote_name(LINK_ROUTINE)}"
+    accounts = f"{quote_name(source)}.accounts"
+    memberships = f"{quote_name(source)}.memberships"
+    body = f"""CREATE PROCEDURE {routine}
+  (IN membership BIGINT, IN address VARCHAR(254) CHARACTER SET utf8mb4)
+MODIFIES SQL DATA SQL SECURITY DEFINER
+BEGIN
+  DECLARE address_key VARCHAR(254) CHARACTER SET utf8mb4 COLLATE {COLLATION}
+    DEFAULT LOWER(TRIM(address));
+  DECLARE found BIGINT DEFAULT NULL;
+  IF address_key = '' OR NOT EXISTS (SELECT 1 FROM {memberships}
+      WHERE tenant_id = {tenant_id} AND id = membership) THEN
+    SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'no such membership, or no e-mail';
+  END IF;
+  SELECT id INTO found FROM {accounts} WHERE email_key = address_key;
+  IF found IS NULL THEN
+    INSERT INTO {accounts} (email_key, email, first_tenant_id, imported_at)
+      VALUES (address_key, TRIM(address), {tenant_id}, UTC_TIMESTAMP());
+    SET found = LAST_INSERT_ID();
+  END IF;
+  UPDATE {memberships} SET account_id = found WHERE tenant_id = {tenant_id} AND id = membership;
+END"""
+    return [
+        GrantStep(
+            f"DROP PROCEDURE IF EXISTS {routine}", f"earlier routine {schema}.{LINK_ROUTINE}"
+        ),
+        GrantStep(body, f"routine {schema}.{LINK_ROUTINE}"),
+    ]
 
 
 def _account_steps(
@@ -152,6 +218,13 @@ def _account_steps(
                 f"GRANT {privileges} ON {target} TO {account}", f"{privileges} on {schema}.{view}"
             )
         )
+    routine = f"{quote_name(schema)}.{quote_name(LINK_ROUTINE)}"
+    steps.append(
+        GrantStep(
+            f"GRANT EXECUTE ON PROCEDURE {routine} TO {account}",
+            f"EXECUTE on {schema}.{LINK_ROUTINE}",
+        )
+    )
     return steps
 
 

@@ -247,7 +247,12 @@ def _delete_dependents(
         if child.name.startswith("pm_") or child is table:
             continue
         for fk in child.foreign_keys:
-            if fk.column.table is table and _is_child(child, fk.parent.name):
+            # `id` elements only: tenant_id is also in the composite same-tenant keys (#30)
+            if (
+                fk.column.table is table
+                and fk.column.name == "id"
+                and _is_child(child, fk.parent.name)
+            ):
                 mine = _of_tenant(child, fk.parent.name, ids, tenant_id)
                 _count(report, child.name, _delete(conn, child, mine))
 

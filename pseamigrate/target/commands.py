@@ -2,8 +2,11 @@
 
 Each command plans first (a list of `Change`, each with its SQL) and executes only without
 `dry_run`. `create` refuses a non-empty database unless it already is exactly the model;
-`upgrade` only adds (tables, columns, indexes, foreign keys) and reports what it would drop or
-alter, raising `SchemaMismatch` after the additions.
+`upgrade` adds (tables, columns, indexes, foreign keys) and reports what it would drop or
+alter, raising `SchemaMismatch` after the additions. The one change it makes in place is a
+tightening of keys that drops no data (#30): a primary key the model extends (`(id)` →
+`(id, tenant_id)`), and a foreign key or index the model replaces by one that starts with the
+same columns (`(author_id)` → `(author_id, tenant_id)`).
 """
 
 from __future__ import annotations
@@ -90,8 +93,10 @@ def upgrade_schema(
 ) -> SchemaResult:
     """Add the model's missing tables, columns, indexes and keys; never drop or alter."""
     metadata, wanted, existing = _compare(conn, model)
-    changes = plan_additions(metadata, wanted, existing)
-    removals = tuple(plan_removals(wanted, existing))
+    loosen, tighten, drop_after = plan_key_changes(wanted, existing)
+    changes = loosen + tighten + plan_additions(metadata, wanted, existing) + drop_after
+    replaced = {f"{c.kind} {c.table}.{c.name}" for c in loosen + drop_after}
+    removals = tuple(r for r in plan_removals(wanted, existing) if r not in replaced)
     if not dry_run and changes:
         _apply(conn, changes)
         conn.commit()
@@ -148,6 +153,56 @@ def _table_additions(
             sql = _sql(AddConstraint(fk))
             changes.append(Change("add foreign key", table.name, str(fk.name), sql))
     return changes
+
+
+def plan_key_changes(
+    wanted: logical.Schema, existing: logical.Schema
+) -> tuple[list[Change], list[Change], list[Change]]:
+    """Return the in-place tightening of keys (#30), in the order it must run: the foreign keys
+    the model replaces (dropped first: a primary key they use cannot change), the primary keys
+    the model extends, and, after the additions, the indexes the model replaces."""
+    drop_fks: list[Change] = []
+    primary: list[Change] = []
+    drop_indexes: list[Change] = []
+    for name in sorted(set(wanted) & set(existing)):
+        want, have = wanted[name], existing[name]
+        table = quote_name(name)
+        want_fks = {f.name for f in want.foreign_keys}
+        for fk in have.foreign_keys:
+            if fk.name not in want_fks and _fk_replaced(fk, want.foreign_keys):
+                sql = f"ALTER TABLE {table} DROP FOREIGN KEY {quote_name(fk.name)}"
+                drop_fks.append(Change("drop foreign key", name, fk.name, sql))
+        if _extends(want.primary_key, have.primary_key):
+            columns = ", ".join(quote_name(c) for c in want.primary_key)
+            sql = f"ALTER TABLE {table} DROP PRIMARY KEY, ADD PRIMARY KEY ({columns})"
+            primary.append(Change("extend primary key", name, "PRIMARY", sql))
+        want_indexes = {i.name for i in want.indexes}
+        for index in have.indexes:
+            if index.name not in want_indexes and _index_replaced(index, want.indexes):
+                sql = f"DROP INDEX {quote_name(index.name)} ON {table}"
+                drop_indexes.append(Change("drop index", name, index.name, sql))
+    return drop_fks, primary, drop_indexes
+
+
+def _extends(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
+    return len(longer) > len(shorter) > 0 and longer[: len(shorter)] == shorter
+
+
+def _fk_replaced(
+    fk: logical.LogicalForeignKey, wanted: tuple[logical.LogicalForeignKey, ...]
+) -> bool:
+    """True when the model has a foreign key to the same table that extends this one."""
+    return any(
+        w.referred_table == fk.referred_table
+        and _extends(w.columns, fk.columns)
+        and _extends(w.referred_columns, fk.referred_columns)
+        for w in wanted
+    )
+
+
+def _index_replaced(index: logical.LogicalIndex, wanted: tuple[logical.LogicalIndex, ...]) -> bool:
+    """True when a plain index is led by the columns of a wider index of the model."""
+    return not index.unique and any(_extends(w.columns, index.columns) for w in wanted)
 
 
 def plan_removals(wanted: logical.Schema, existing: logical.Schema) -> list[str]:

@@ -96,11 +96,12 @@ def _table(table: Table, logical_table: logical.LogicalTable, notes: dict[str, s
     lines = [f"### `{table.name}`\n", "| column | type | null | notes |", "|---|---|---|---|"]
     for column in logical_table.columns:
         note = notes.get(column.name, "")
-        fk = next((f for f in logical_table.foreign_keys if column.name in f.columns), None)
+        fk = next((f for f in logical_table.foreign_keys if f.columns[0] == column.name), None)
         if fk is not None:
-            note = f"→ `{fk.referred_table}.{fk.referred_columns[0]}`. {note}".strip()
+            same = ", same tenant" if len(fk.columns) > 1 else ""
+            note = f"→ `{fk.referred_table}.{fk.referred_columns[0]}`{same}. {note}".strip()
         if column.name in logical_table.primary_key:
-            note = "primary key"
+            note = f"primary key{', ' + note if fk is not None else ''}"
         null = "yes" if column.nullable else "no"
         lines.append(f"| `{column.name}` | {column.type} | {null} | {note} |")
     uniques = [i for i in logical_table.indexes if i.unique]

@@ -10,6 +10,12 @@ ledger (`pm_*`, defined in `pseamigrate/ledger.py`) the migrate engine uses.
 Every table derived from a source row carries `tenant_id`, its source ids (unique per tenant) and
 timestamps. Rows merged across tenants (accounts, shared terms) keep their per-tenant source ids in
 a link table (memberships, `<name>_term_sources`) that carries them.
+
+Tenant isolation by construction (#30): a tenant table's primary key is `(id, tenant_id)` (`id`
+still auto-increments, first in the key as InnoDB wants), every unique key includes `tenant_id`,
+and a reference from a tenant row to another tenant row is a composite foreign key
+`(x_id, tenant_id)` → `(id, tenant_id)`. A row with another tenant's `id` therefore never collides
+with that tenant's row (no ODKU or REPLACE reaches it) and no row can point into another tenant.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -55,6 +62,8 @@ def build_metadata(model: cm.CanonicalModel) -> MetaData:
     for entity in model.entities.values():
         _entity_tables(metadata, model, entity)
     ledger_tables(metadata)
+    for table in list(metadata.tables.values()):
+        _reference_keys(metadata, table)
     for table in metadata.tables.values():
         _index_foreign_keys(table)
     return metadata
@@ -64,8 +73,34 @@ def _id() -> Column[Any]:
     return Column("id", BigInteger, primary_key=True, autoincrement=True)
 
 
-def _tenant(nullable: bool = False) -> Column[Any]:
-    return Column("tenant_id", Integer, ForeignKey("tenants.id"), nullable=nullable)
+def _tenant() -> Column[Any]:
+    """`tenant_id`, second column of a tenant table's primary key `(id, tenant_id)`."""
+    return Column("tenant_id", Integer, ForeignKey("tenants.id"), primary_key=True, nullable=False)
+
+
+REFERS = "refers"  # Column.info key: the table a reference column points at
+
+
+def _ref(name: str, table: str, nullable: bool = True) -> Column[Any]:
+    """A reference to `table`'s id; its foreign key is added by `_reference_keys`, composite
+    with `tenant_id` when both tables are tenant tables."""
+    return Column(name, BigInteger, nullable=nullable, info={REFERS: table})
+
+
+def _reference_keys(metadata: MetaData, table: Table) -> None:
+    """Add the foreign key of each reference column of `table`: `(x_id, tenant_id)` →
+    `(id, tenant_id)` between tenant tables, so no row points at another tenant's row."""
+    for column in table.columns:
+        target = column.info.get(REFERS)
+        if target is None:
+            continue
+        if "tenant_id" in table.c and "tenant_id" in metadata.tables[target].c:
+            key = ForeignKeyConstraint(
+                [column.name, "tenant_id"], [f"{target}.id", f"{target}.tenant_id"]
+            )
+        else:
+            key = ForeignKeyConstraint([column.name], [f"{target}.id"])
+        table.append_constraint(key)
 
 
 def _stamps() -> list[Column[Any]]:
@@ -105,7 +140,7 @@ def _fixed_tables(metadata: MetaData) -> None:
         "memberships",
         _id(),
         _tenant(),
-        Column("account_id", BigInteger, ForeignKey("accounts.id")),  # NULL: no usable email
+        _ref("account_id", "accounts"),  # NULL: no usable email
         Column("source_id", BigInteger, nullable=False),  # the Drupal uid
         Column("username", String(255), nullable=False),
         Column("active", Boolean, nullable=False),
@@ -135,8 +170,8 @@ def _roles_and_files(metadata: MetaData) -> None:
         "membership_roles",
         _id(),
         _tenant(),
-        Column("membership_id", BigInteger, ForeignKey("memberships.id"), nullable=False),
-        Column("role_id", BigInteger, ForeignKey("roles.id"), nullable=False),
+        _ref("membership_id", "memberships", nullable=False),
+        _ref("role_id", "roles", nullable=False),
         *_stamps(),
         UniqueConstraint("tenant_id", "membership_id", "role_id"),
     )
@@ -146,7 +181,7 @@ def _roles_and_files(metadata: MetaData) -> None:
         _id(),
         _tenant(),
         Column("source_id", BigInteger, nullable=False),  # the Drupal fid
-        Column("owner_id", BigInteger, ForeignKey("memberships.id")),
+        _ref("owner_id", "memberships"),
         Column("filename", String(255), nullable=False),
         Column("uri", String(512), nullable=False),
         Column("mime", String(255)),
@@ -165,7 +200,7 @@ def _vocabulary_tables(metadata: MetaData, vocabulary: cm.Vocabulary) -> None:
     common = [
         _id(),
         Column("name", String(255), nullable=False),
-        Column("parent_id", BigInteger, ForeignKey(f"{name}.id")),
+        _ref("parent_id", name),
         Column("weight", Integer, nullable=False, default=0),
         Column("extra", JSON),
         *_stamps(),
@@ -189,7 +224,7 @@ def _vocabulary_tables(metadata: MetaData, vocabulary: cm.Vocabulary) -> None:
         _id(),
         _tenant(),
         Column("source_id", BigInteger, nullable=False),
-        Column("term_id", BigInteger, ForeignKey(f"{name}.id"), nullable=False),
+        _ref("term_id", name, nullable=False),
         Column("extra", JSON),  # the tenant's own description, term fields, parents
         *_stamps(),
         UniqueConstraint("tenant_id", "source_id"),
@@ -206,7 +241,7 @@ def _entity_tables(metadata: MetaData, model: cm.CanonicalModel, entity: cm.Enti
         Column("source_revision_id", BigInteger),  # vid of the current revision
         Column("source_language", String(12)),
         Column("title", String(255)),
-        Column("author_id", BigInteger, ForeignKey("memberships.id")),
+        _ref("author_id", "memberships"),
         Column("published", Boolean),
         Column("created_at", DateTime),
         Column("changed_at", DateTime),
@@ -222,7 +257,7 @@ def _entity_tables(metadata: MetaData, model: cm.CanonicalModel, entity: cm.Enti
             child.table,
             _id(),
             _tenant(),
-            Column(parent_fk, BigInteger, ForeignKey(f"{entity.table}.id"), nullable=False),
+            _ref(parent_fk, entity.table, nullable=False),
             Column("source_id", BigInteger, nullable=False),  # the parent's nid
             Column("delta", Integer, nullable=False),
             *(_model_column(model, column) for column in child.columns),
@@ -242,12 +277,12 @@ def _notes_table(metadata: MetaData, entity: cm.Entity, notes: cm.Notes) -> None
         notes.table,
         _id(),
         _tenant(),
-        Column(f"{entity.name}_id", BigInteger, ForeignKey(f"{entity.table}.id"), nullable=False),
+        _ref(f"{entity.name}_id", entity.table, nullable=False),
         Column("source_id", BigInteger, nullable=False),  # the Drupal cid
         Column("source_entity_id", BigInteger, nullable=False),  # the nid commented on
-        Column("parent_id", BigInteger, ForeignKey(f"{notes.table}.id")),  # a reply's parent
+        _ref("parent_id", notes.table),  # a reply's parent
         Column("thread", String(255), nullable=False),  # Drupal's vancode: thread order
-        Column("author_id", BigInteger, ForeignKey("memberships.id")),
+        _ref("author_id", "memberships"),
         Column("subject", String(255)),
         Column("body", long_text()),
         Column("body_format", String(64)),
@@ -270,10 +305,10 @@ def _revision_table(
         revisions.table,
         _id(),
         _tenant(),
-        Column(f"{entity.name}_id", BigInteger, ForeignKey(f"{entity.table}.id"), nullable=False),
+        _ref(f"{entity.name}_id", entity.table, nullable=False),
         Column("source_id", BigInteger, nullable=False),  # nid
         Column("source_revision_id", BigInteger, nullable=False),  # vid
-        Column("author_id", BigInteger, ForeignKey("memberships.id")),  # who changed it
+        _ref("author_id", "memberships"),  # who changed it
         Column("revised_at", DateTime),  # when
         Column("log", long_text()),
         *(_model_column(model, column, required=False) for column in tracked),
@@ -289,7 +324,7 @@ def _model_column(
     nullable = not column.required if required is None else not required
     target = _reference_target(model, column)
     if target is not None:
-        return Column(column.name, BigInteger, ForeignKey(f"{target}.id"), nullable=nullable)
+        return _ref(column.name, target, nullable=nullable)
     return Column(column.name, sql_type(column), nullable=nullable)
 
 
@@ -316,19 +351,23 @@ def sql_type(column: cm.Column) -> TypeEngine[Any]:
 
 
 def _index_foreign_keys(table: Table) -> None:
-    """Index each foreign key column not led by another index, so both servers agree.
+    """Index each foreign key's columns not led by another index, so both servers agree.
 
     MySQL and MariaDB would otherwise create their own index for it, named differently.
     """
-    leading = {
-        list(c.columns)[0].name for c in table.constraints if isinstance(c, UniqueConstraint)
-    }
-    leading |= {list(i.columns)[0].name for i in table.indexes}
-    for column in _fk_columns(table):
-        if column.name not in leading:
-            Index(f"ix_{table.name}_{column.name}", column)
-            leading.add(column.name)
+    keys = [c for c in table.constraints if isinstance(c, UniqueConstraint)]
+    leading = {tuple(col.name for col in c.columns) for c in keys}
+    leading |= {tuple(col.name for col in i.columns) for i in table.indexes}
+    leading.add(tuple(col.name for col in table.primary_key.columns))
+    for columns in _fk_columns(table):
+        names = tuple(column.name for column in columns)
+        if not any(index[: len(names)] == names for index in leading):
+            Index(f"ix_{table.name}_{'_'.join(names)}", *columns)
+            leading.add(names)
 
 
-def _fk_columns(table: Table) -> Iterable[Column[Any]]:
-    return [column for column in table.columns if column.foreign_keys]
+def _fk_columns(table: Table) -> Iterable[list[Column[Any]]]:
+    constraints = sorted(
+        table.foreign_key_constraints, key=lambda c: [col.name for col in c.columns]
+    )
+    return [list(constraint.columns) for constraint in constraints]

@@ -224,7 +224,9 @@ def _rows(
         values = []
         for name in names:
             value = row._mapping[name]
-            fks = list(table.c[name].foreign_keys)
+            # The element naming an `id`: tenant_id is also the second column of the composite
+            # same-tenant keys (#30), which point at another table's tenant_id.
+            fks = [fk for fk in table.c[name].foreign_keys if fk.column.name == "id"]
             if fks and value is not None:
                 value = keys.get(fks[0].column.table.name, {}).get(value, ("?", value))
             elif name == "target_id" and value is not None:

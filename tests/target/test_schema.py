@@ -105,7 +105,10 @@ def test_dry_run_writes_nothing(any_db: URL, monkeypatch: pytest.MonkeyPatch) ->
     assert "  create table complaints\n" in err
     assert "complaints.complaints" not in err
     assert "CREATE TABLE complaints (" in out
-    assert "CREATE INDEX ix_complaints_location_id ON complaints (location_id);" in out
+    assert (
+        "CREATE INDEX ix_complaints_location_id_tenant_id ON complaints (location_id, tenant_id);"
+        in out
+    )
     with connection(any_db) as conn:
         assert show_schema(conn) == {}
 
@@ -139,14 +142,16 @@ def test_upgrade_adds_a_missing_table_and_index(any_db: URL) -> None:
     with connection(any_db) as conn:
         create_schema(conn)
         conn.exec_driver_sql("DROP TABLE awareness_session_topics")
-        conn.exec_driver_sql("ALTER TABLE referrals DROP FOREIGN KEY fk_referrals_author_id")
-        conn.exec_driver_sql("DROP INDEX ix_referrals_author_id ON referrals")
+        conn.exec_driver_sql(
+            "ALTER TABLE referrals DROP FOREIGN KEY fk_referrals_author_id_tenant_id"
+        )
+        conn.exec_driver_sql("DROP INDEX ix_referrals_author_id_tenant_id ON referrals")
         conn.commit()
         result = upgrade_schema(conn, dry_run=True)
         kinds = sorted((c.kind, c.name) for c in result.changes)
         assert kinds == [
-            ("add foreign key", "fk_referrals_author_id"),
-            ("add index", "ix_referrals_author_id"),
+            ("add foreign key", "fk_referrals_author_id_tenant_id"),
+            ("add index", "ix_referrals_author_id_tenant_id"),
             ("create table", "awareness_session_topics"),
         ]
         upgrade_schema(conn)
