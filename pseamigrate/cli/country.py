@@ -145,13 +145,23 @@ def country_grant(
     sql: Annotated[
         bool, typer.Option("--sql", help="Print the statements (the password as a placeholder).")
     ] = False,
+    rotate_password: Annotated[
+        bool,
+        typer.Option(
+            "--rotate-password",
+            help="Set a new password, rewriting the option file (else the file's is kept).",
+        ),
+    ] = False,
 ) -> None:
-    """Create or rotate the tenant's runtime account: its own rows only, through views.
+    """Create the tenant's runtime account, or renew its views and grants: its own rows only.
+
+    A re-run keeps the password of the existing option file, so the application's login keeps
+    working; --rotate-password sets a new one and rewrites the file in the same step.
 
     Example: pseamigrate country grant iq --option-file /etc/psea/iq.cnf --client-host 10.0.0.5
     """
     from pseamigrate.country.grant import grant_tenant
 
     url = target_url(ctx, url_env)
-    plan = grant_tenant(url, code, option_file, client_host, dry_run or sql)
+    plan = grant_tenant(url, code, option_file, client_host, dry_run or sql, rotate_password)
     country_view.show_grant(plan, option_file, applied=not (dry_run or sql), sql=sql)

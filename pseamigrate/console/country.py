@@ -89,4 +89,7 @@ def show_grant(plan: GrantPlan, option_file: Path, *, applied: bool, sql: bool) 
             out.print(f"would run: {step.label}", soft_wrap=True)
         return
     out.print(f"account {plan.account}: {len(plan.views)} views in schema {plan.schema}")
-    verdict(f"credentials written to {option_file} (0600)", True)
+    if plan.password_kept:
+        verdict(f"password kept from {option_file} (--rotate-password sets a new one)", True)
+    else:
+        verdict(f"new password; credentials written to {option_file} (0600)", True)

@@ -26,13 +26,14 @@ written only to the option file (0600); `--dry-run` shows the statements with `<
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
+from pseamigrate.config import read_option_file
 from pseamigrate.db import connection
 from pseamigrate.encryption.keys import write_secret
 from pseamigrate.errors import ConfigError, RefusedForSafety, UsageProblem
@@ -72,6 +73,7 @@ class GrantPlan:
     schema: str
     steps: tuple[GrantStep, ...]
     views: dict[str, str]  # view name -> privileges granted
+    password_kept: bool = False  # the option file's password was set again, not a new one
 
 
 def tenant_schema(database: str, code: str) -> str:
@@ -276,9 +278,19 @@ def option_file_text(url: URL, plan: GrantPlan, password: str) -> str:
 
 
 def grant_tenant(
-    url: URL, code: str, option_file: Path, client_host: str = "%", dry_run: bool = False
+    url: URL,
+    code: str,
+    option_file: Path,
+    client_host: str = "%",
+    dry_run: bool = False,
+    rotate_password: bool = False,
 ) -> GrantPlan:
-    """Create (or rotate) the tenant's account and views; write its option file (0600)."""
+    """Create the tenant's account and views (again: grants and views are renewed); write its
+    option file (0600).
+
+    The password in an existing option file of this account is kept, so a re-run (a recipe run
+    twice) never breaks the running application's login; `rotate_password` sets a new one and
+    rewrites the file in the same step (#24 item 8)."""
     if not url.database:
         raise ConfigError("the target URL names no database")
     if "'" in client_host or "\\" in client_host:
@@ -286,11 +298,25 @@ def grant_tenant(
     check_tenant_code(code)  # before anything is looked up: a code is put into names
     with connection(url, begin=True) as conn:
         plan = plan_grant(conn, url.database, code, client_host)
+        kept = None if rotate_password else kept_password(option_file, plan.schema)
+        plan = replace(plan, password_kept=kept is not None)
         if dry_run:
             return plan
-        password = secrets.token_urlsafe(24)
+        password = kept or secrets.token_urlsafe(24)
         for step in plan.steps:
             _run_step(conn, step, password)
     # Written after the commit: a failed grant leaves the old file (and password) working.
     write_secret(option_file, option_file_text(url, plan, password).encode())
     return plan
+
+
+def kept_password(option_file: Path, user: str) -> str | None:
+    """Return the password an earlier grant wrote for `user`, or None (no file, another user).
+
+    A file others may read is refused by the reader, as everywhere (#30)."""
+    if not option_file.exists():
+        return None
+    client = read_option_file(option_file, "client")
+    if client.get("user") != user or not client.get("password"):
+        return None
+    return client["password"]

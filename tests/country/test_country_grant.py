@@ -135,20 +135,26 @@ def _cannot_reach_the_target_or_ledger(conn: object, target: str) -> None:
         conn.rollback()
 
 
-def test_grant_again_rotates_the_password(
+def test_grant_again_keeps_the_password_unless_told_to_rotate_it(
     any_db: URL, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _two_tenants(any_db, tmp_path, monkeypatch)
     option_file = tmp_path / "bb.cnf"
     args = ("country", "grant", "bb", "--option-file", str(option_file))
     assert cli(monkeypatch, any_db, *args)[0] == 0
-    old_url = ConnectionSpec(option_file=option_file).resolve()
-    assert cli(monkeypatch, any_db, *args)[0] == 0
+    first_url = ConnectionSpec(option_file=option_file).resolve()
+    code, out, _err = cli(monkeypatch, any_db, *args)  # a recipe run twice (#24 item 8)
+    assert code == 0 and "password kept from" in out
+    assert ConnectionSpec(option_file=option_file).resolve().password == first_url.password
+    with connection(first_url) as conn:  # the running application's login still works
+        assert conn.execute(text("SELECT COUNT(*) FROM roles")).scalar() == 6
+    code, out, _err = cli(monkeypatch, any_db, *args, "--rotate-password")
+    assert code == 0 and "new password" in out
     new_url = ConnectionSpec(option_file=option_file).resolve()
-    assert old_url.password != new_url.password
+    assert first_url.password != new_url.password
     with connection(new_url) as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM roles")).scalar() == 6
-    with pytest.raises(ConnectionFailed, match="MySQL error 1045"), connection(old_url) as conn:
+    with pytest.raises(ConnectionFailed, match="MySQL error 1045"), connection(first_url) as conn:
         conn.execute(text("SELECT 1"))
 
 
