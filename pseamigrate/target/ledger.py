@@ -60,6 +60,7 @@ class Ledger:
         self.id_map: Table = metadata.tables["pm_id_map"]
         self.messages: Table = metadata.tables["pm_messages"]
         self.locks: Table = metadata.tables["pm_locks"]
+        self.marks: Table = metadata.tables["pm_marks"]
         self._compiled: dict[tuple[Dialect, tuple[str, ...]], tuple[str, list[str]]] = {}
 
     # --- runs -------------------------------------------------------------------------------
@@ -195,6 +196,73 @@ class Ledger:
                     self.id_map.c.tenant_id == tenant_id, self.id_map.c.id.in_(list(ids))
                 )
             )
+
+    def statuses(self, conn: Connection, tenant_id: int, source_entity: str) -> dict[str, str]:
+        """Return source id → status of every id map row of a tenant's source entity ("redo":
+        an imported row whose hash was cleared)."""
+        c = self.id_map.c
+        query = select(c.source_id, c.status, c.row_hash.is_(None).label("unhashed")).where(
+            c.tenant_id == tenant_id, c.source_entity == source_entity
+        )
+        # An imported row without a hash was unlinked by `migrate --sync`: it is read again.
+        return {
+            str(row.source_id): "redo" if row.unhashed and row.status == "imported" else row.status
+            for row in conn.execute(query)
+        }
+
+    def entries_of(
+        self, conn: Connection, tenant_id: int, source_entity: str, source_ids: Sequence[str]
+    ) -> list[tuple[int, str | None, int | None]]:
+        """Return (id map row id, target table, target id) of some source ids of an entity."""
+        c = self.id_map.c
+        found: list[tuple[int, str | None, int | None]] = []
+        wanted = list(source_ids)
+        for start in range(0, len(wanted), 1000):
+            query = select(c.id, c.target_table, c.target_id).where(
+                c.tenant_id == tenant_id,
+                c.source_entity == source_entity,
+                c.source_id.in_(wanted[start : start + 1000]),
+            )
+            found += [(int(r.id), r.target_table, r.target_id) for r in conn.execute(query)]
+        return found
+
+    def unhash(
+        self, conn: Connection, tenant_id: int, target_table: str, target_ids: Sequence[int]
+    ) -> None:
+        """Clear the hash of the entries of some target rows: the next run writes them again
+        (`migrate --sync` unlinked a reference of theirs)."""
+        c = self.id_map.c
+        wanted = list(target_ids)
+        for start in range(0, len(wanted), 1000):
+            conn.execute(
+                update(self.id_map)
+                .where(
+                    c.tenant_id == tenant_id,
+                    c.target_table == target_table,
+                    c.target_id.in_(wanted[start : start + 1000]),
+                )
+                .values(row_hash=None)
+            )
+
+    # --- high-water marks -------------------------------------------------------------------
+
+    def read_marks(self, conn: Connection, tenant_id: int, site: str) -> dict[str, Any] | None:
+        """Return the marks row of a tenant's site (None: no completed run set them)."""
+        c = self.marks.c
+        query = select(self.marks).where(c.tenant_id == tenant_id, c.site == site)
+        row = conn.execute(query).first()
+        return dict(row._mapping) if row is not None else None
+
+    def write_marks(self, conn: Connection, tenant_id: int, site: str, **values: Any) -> None:
+        """Replace the marks row of a tenant's site."""
+        c = self.marks.c
+        conn.execute(delete(self.marks).where(c.tenant_id == tenant_id, c.site == site))
+        row = {"tenant_id": tenant_id, "site": site, "updated_at": now(), **values}
+        conn.execute(insert(self.marks).values(**row))
+
+    def forget_marks(self, conn: Connection, tenant_id: int) -> None:
+        """Drop a tenant's marks: its next run reads everything (after a rollback)."""
+        conn.execute(delete(self.marks).where(self.marks.c.tenant_id == tenant_id))
 
     # --- messages ---------------------------------------------------------------------------
 
