@@ -33,10 +33,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def basis_digest(mapping_digest_: str, model: Any, version: str) -> str:
-    """Return the digest of everything that shapes a site's target rows besides its source:
-    the mapping, the canonical model (its file's place left out) and the tool's version. A
-    delta run is only allowed while the last completed run had the same (migrate/marks.py)."""
+def basis_digest(mapping_digest_: str, model: Any, site: Any, version: str) -> str:
+    """Return the digest of everything that shapes a site's target rows besides its rows: the
+    mapping, the canonical model (its file's place left out), the site's content model (its
+    fields, its time zone) and the tool's version. A delta run is only allowed while the last
+    completed run had the same (migrate/marks.py)."""
     shape = {k: v for k, v in _plain(model).items() if k != "path"}
-    encoded = json.dumps([mapping_digest_, shape, version], sort_keys=True, default=str)
+    encoded = json.dumps(
+        [mapping_digest_, shape, _plain(site), version], sort_keys=True, default=str
+    )
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()

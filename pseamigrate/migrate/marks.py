@@ -74,6 +74,7 @@ class Survey:
 
     clock: int
     gone: dict[str, list[str]]  # ledger source entity → source ids no longer in the source
+    basis: str  # the digest of what shapes the rows (digest.basis_digest)
     delta: Delta | None = None
     reason: str = ""
 
@@ -245,7 +246,10 @@ def full_reason(marks: dict[str, Any] | None, basis: str, asked: str) -> str:
     if marks is None:
         return "no completed run left marks"
     if marks["basis"] != basis:
-        return "the mapping, the model or the tool changed since the last completed run"
+        return (
+            "the mapping, the canonical model, the site's content model or the tool changed "
+            "since the last completed run"
+        )
     return ""
 
 
@@ -264,7 +268,7 @@ def survey(
     clock = changes.clock()
     ledger_ids = known(conn, ledger, tenant_id, entities(mapping, model, changes))
     ids = source_ids(changes, mapping, model, vocabularies)
-    found = Survey(clock, gone(ids, ledger_ids))
+    found = Survey(clock, gone(ids, ledger_ids), basis)
     marks = ledger.read_marks(conn, tenant_id, site) if conn is not None and tenant_id else None
     found.reason = full_reason(marks, basis, asked)
     if not found.reason and marks is not None:
@@ -290,7 +294,6 @@ def keep(
     run_id: int,
     found: Survey,
     steps: list[tuple[p.Step, int]],
-    basis: str,
 ) -> None:
     """Record a completed run's marks: the clock its read began at, the rows still gone, and
     its steps (`steps`: each with the rows an ignored step counted) for `status`."""
@@ -303,7 +306,7 @@ def keep(
         conn,
         tenant_id,
         site,
-        basis=basis,
+        basis=found.basis,
         since=found.clock,
         run_id=run_id,
         gone=found.gone,

@@ -388,7 +388,7 @@ def _survey(
     """Find the rows gone from the source and whether this run may read only what changed."""
     conn, ledger, tenant_id = where
     changes = Changes(opened.source, opened.model.drupal_version)
-    basis = basis_digest(run.mapping_digest, job.model, __version__)
+    basis = _basis(job, run, opened)
     with _reading(conn):
         found = marks.survey(
             changes,
@@ -401,6 +401,10 @@ def _survey(
         )
     run.gone, run.delta, run.full_reason = found.gone, found.delta is not None, found.reason
     return found
+
+
+def _basis(job: SiteJob, run: SiteRun, opened: DrupalSite) -> str:
+    return basis_digest(run.mapping_digest, job.model, opened.model, __version__)
 
 
 def _asked_full(options: Options) -> str:
@@ -439,9 +443,8 @@ def _keep_marks(
     if job.options.dry_run or partial or run.run_id is None:
         return
     counted = [(step, report.counts.read) for step, report in zip(steps, run.steps, strict=True)]
-    basis = basis_digest(run.mapping_digest, job.model, __version__)
     with job.engine.begin() as conn:
-        marks.keep(conn, (ledger, tenant_id, job.site.name), run.run_id, found, counted, basis)
+        marks.keep(conn, (ledger, tenant_id, job.site.name), run.run_id, found, counted)
 
 
 def _steps(runner: StepRunner, steps: list[p.Step], run: SiteRun, job: SiteJob) -> None:
