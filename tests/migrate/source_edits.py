@@ -89,7 +89,8 @@ def add_revision(url: URL, bundle: str, offset: int = 1) -> tuple[int, int]:
 
 
 def add_comment_and_reply(url: URL, bundle: str) -> tuple[int, int]:
-    """Add a comment to an old node of `bundle` and a reply to it; return both cids."""
+    """Add a comment and a reply to it on an old node of `bundle` (the last one with comments:
+    nothing else of it changes); return both cids."""
     tables = columns(url)
     if "comment_field_data" in tables:
         data, node = "comment_field_data", "entity_id"
@@ -98,7 +99,7 @@ def add_comment_and_reply(url: URL, bundle: str) -> tuple[int, int]:
     first, nid = run(
         url,
         f"SELECT c.cid, c.{node} FROM `{data}` c JOIN node n ON n.nid = c.{node} "
-        f"WHERE n.type = '{bundle}' ORDER BY c.cid LIMIT 1",
+        f"WHERE n.type = '{bundle}' ORDER BY c.{node} DESC, c.cid LIMIT 1",
     )[0]
     new = int(run(url, "SELECT MAX(cid) FROM comment")[0][0]) + 1
     statements = []
