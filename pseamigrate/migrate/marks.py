@@ -167,8 +167,10 @@ def delta(
     ids: SourceIds,
     ledger_ids: Known,
     marks: dict[str, Any],
+    unresolved: dict[str, set[int]],
 ) -> Delta:
-    """Return what a run reads after the last completed run's `marks`."""
+    """Return what a run reads after the last completed run's `marks` (`unresolved`: per
+    bundle, the nodes whose target row keeps a reference it could not resolve)."""
     since = int(marks["since"])
     start = since - OVERLAP
     changed_comments = changes.changed_comments(start)
@@ -176,6 +178,7 @@ def delta(
     for em in mapping.entities:
         b = em.bundle
         nids = _family_nids(changes, b, ids, ledger_ids, start, changed_comments)
+        nids |= unresolved.get(b, set()) & ids.plain[f"node:{b}"]
         nodes[b] = frozenset(nids)
         revs = ids.family.get(f"node_revision:{b}", {})
         revisions[b] = frozenset(vid for vid, nid in revs.items() if nid in nids)
@@ -272,8 +275,28 @@ def survey(
     marks = ledger.read_marks(conn, tenant_id, site) if conn is not None and tenant_id else None
     found.reason = full_reason(marks, basis, asked)
     if not found.reason and marks is not None:
-        found.delta = delta(changes, mapping, ids, ledger_ids, marks)
+        assert conn is not None
+        pending = _unresolved(conn, ledger, tenant_id, mapping, model)
+        found.delta = delta(changes, mapping, ids, ledger_ids, marks, pending)
     return found
+
+
+def _unresolved(
+    conn: Connection, ledger: Ledger, tenant_id: int, mapping: SiteMapping, model: cm.CanonicalModel
+) -> dict[str, set[int]]:
+    """Return, per bundle, the nodes written with a reference left empty (the row it names was
+    not in the target then): each run reads them again, as a full run would resolve them once
+    that row arrives."""
+    out = {}
+    for em in mapping.entities:
+        keys = [
+            f"{pf.destination}_source_id"
+            for pf in em.process
+            if any(step.plugin == "lookup" for step in pf.steps)
+        ]
+        table = model.entities[em.destination].table
+        out[em.bundle] = ledger.unresolved(conn, tenant_id, table, keys)
+    return out
 
 
 def step_entity(step: p.Step) -> str | None:
@@ -299,7 +322,14 @@ def keep(
     its steps (`steps`: each with the rows an ignored step counted) for `status`."""
     ledger, tenant_id, site = where
     listed = [
-        {"label": s.label, "kind": s.kind, "entity": step_entity(s), "reason": s.reason, "rows": n}
+        {
+            "label": s.label,
+            "kind": s.kind,
+            "entity": step_entity(s),
+            "reason": s.reason,
+            # The rows of an ignored bundle or vocabulary, which no ledger entry counts.
+            "rows": n if step_entity(s) is None else None,
+        }
         for s, n in steps
     ]
     ledger.write_marks(

@@ -14,6 +14,7 @@ import dataclasses
 import getpass
 import os
 import socket
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Engine, inspect
 from sqlalchemy.engine import URL, Connection
+from sqlalchemy.exc import DBAPIError
 
 from pseamigrate import __version__, db
 from pseamigrate.config import Settings, SiteSettings
@@ -40,7 +42,15 @@ from pseamigrate.migrate.files import FileStore
 from pseamigrate.migrate.items import ItemFilter
 from pseamigrate.migrate.lookups import IdMaps
 from pseamigrate.migrate.produce import Scope
-from pseamigrate.migrate.steps import Link, Options, Progress, StepReport, StepRunner
+from pseamigrate.migrate.steps import (
+    CONFLICT,
+    RETRIES,
+    Link,
+    Options,
+    Progress,
+    StepReport,
+    StepRunner,
+)
 from pseamigrate.migrate.sync import Place, remove_files, remove_gone
 from pseamigrate.migrate.write import Counts, Target
 from pseamigrate.target import model as cm
@@ -443,8 +453,15 @@ def _keep_marks(
     if job.options.dry_run or partial or run.run_id is None:
         return
     counted = [(step, report.counts.read) for step, report in zip(steps, run.steps, strict=True)]
-    with job.engine.begin() as conn:
-        marks.keep(conn, (ledger, tenant_id, job.site.name), run.run_id, found, counted)
+    for attempt in range(RETRIES + 1):
+        try:
+            with job.engine.begin() as conn:
+                marks.keep(conn, (ledger, tenant_id, job.site.name), run.run_id, found, counted)
+            return
+        except DBAPIError as exc:  # sites finishing at once: the server rolled one back
+            if db.error_code(exc) not in CONFLICT or attempt == RETRIES:
+                raise
+            time.sleep(min(2**attempt, 10))
 
 
 def _steps(runner: StepRunner, steps: list[p.Step], run: SiteRun, job: SiteJob) -> None:

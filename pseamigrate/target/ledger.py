@@ -10,7 +10,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import MetaData, Table, and_, delete, func, insert, select, update
+from sqlalchemy import (
+    MetaData,
+    Table,
+    Text,
+    and_,
+    cast,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.mysql import insert as upsert
 from sqlalchemy.engine import Connection, Dialect
 
@@ -244,6 +256,19 @@ class Ledger:
                 .values(row_hash=None)
             )
 
+    def unresolved(
+        self, conn: Connection, tenant_id: int, table_name: str, keys: Sequence[str]
+    ) -> set[int]:
+        """Return the source ids of a tenant's rows in `table_name` that keep an unresolved
+        reference in `extra` (one of `keys`, or a child's `…_unresolved_deltas`)."""
+        table = self.runs.metadata.tables[table_name]
+        written = cast(table.c.extra, Text)
+        patterns = [f'%"{key}"%' for key in keys] + ['%_unresolved_deltas"%']
+        query = select(table.c.source_id).where(
+            table.c.tenant_id == tenant_id, or_(*[written.like(p) for p in patterns])
+        )
+        return {int(i) for i in conn.execute(query).scalars()}
+
     # --- high-water marks -------------------------------------------------------------------
 
     def read_marks(self, conn: Connection, tenant_id: int, site: str) -> dict[str, Any] | None:
@@ -254,11 +279,12 @@ class Ledger:
         return dict(row._mapping) if row is not None else None
 
     def write_marks(self, conn: Connection, tenant_id: int, site: str, **values: Any) -> None:
-        """Replace the marks row of a tenant's site."""
-        c = self.marks.c
-        conn.execute(delete(self.marks).where(c.tenant_id == tenant_id, c.site == site))
+        """Replace the marks row of a tenant's site (one upsert: a delete then an insert took
+        gap locks that deadlocked sites finishing at once)."""
         row = {"tenant_id": tenant_id, "site": site, "updated_at": now(), **values}
-        conn.execute(insert(self.marks).values(**row))
+        statement = upsert(self.marks).values(**row)
+        fresh = {k: statement.inserted[k] for k in row if k not in ("tenant_id", "site")}
+        conn.execute(statement.on_duplicate_key_update(**fresh))
 
     def forget_marks(self, conn: Connection, tenant_id: int) -> None:
         """Drop a tenant's marks: its next run reads everything (after a rollback)."""

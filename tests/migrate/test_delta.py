@@ -65,9 +65,11 @@ def test_a_delta_run_after_changes_ends_equal_to_a_full_run(project: Project) ->
     site = _site(delta, "iraq")
     everything = _read(_site(first, "iraq"), *CONTENT_STEPS)
     assert 0 < _read(site, *CONTENT_STEPS) < everything / 4
-    # Other sites re-read only the overlap: the families stamped in the hour before their mark.
+    # Other sites re-read only the overlap (the families stamped in the hour before their mark)
+    # and the rows whose references were left empty (the sample sites plant a few).
     demo = _read(_site(first, "demo"), *CONTENT_STEPS)
-    assert _read(_site(delta, "demo"), *CONTENT_STEPS) < demo / 20
+    again = _read(_site(delta, "demo"), *CONTENT_STEPS)
+    assert again < demo / 4, (again, demo)
     tenant = "(SELECT id FROM tenants WHERE code = 'iraq')"
     assert (
         project.count(
@@ -112,7 +114,7 @@ def test_a_mapping_edit_or_full_reads_everything_and_nothing_changed_reads_nothi
     again = project.migrate()
     assert [s.delta for s in again.sites] == [True] * 4
     for site, before in zip(again.sites, first.sites, strict=True):
-        assert _read(site, *CONTENT_STEPS) < _read(before, *CONTENT_STEPS) / 5, site.site
+        assert _read(site, *CONTENT_STEPS) < _read(before, *CONTENT_STEPS) / 4, site.site
         assert all(s.counts.inserted + s.counts.updated == 0 for s in site.steps)
     forced = project.migrate(full=True)
     assert [s.delta for s in forced.sites] == [False] * 4
