@@ -9,7 +9,8 @@ The next run, if that digest is the same, reads only:
   run read, stamped before it but committed after);
 - the nodes the ledger does not know yet, or whose row failed, and the nodes that gained a
   revision or a comment, or whose comment changed (their whole family is read again: the node,
-  every revision, every comment);
+  every revision, every comment); the nodes written with a reference left empty (the row it
+  names was not in the target yet), so it resolves once that row arrives;
 - the files changed since, new or failed, and the files those nodes use (their usage is part of
   the file row); in Drupal 8+ the accounts changed since, new or failed (Drupal 7 keeps no
   `changed` on users: accounts, like terms, are read whole every run).
