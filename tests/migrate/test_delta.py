@@ -150,6 +150,10 @@ def test_status_answers_from_the_ledger_without_reading_the_source(project: Proj
     try:
         (iraq,) = status(project.settings(), ["iraq"])
         assert iraq.rows == next(s.rows for s in quick if s.site == "iraq")
+        shown = CliRunner().invoke(app, ["--config", str(project.path), "status", "iraq"])
+        assert shown.exit_code == 0, shown.output
+        assert "iraq: from the ledger as of run" in shown.stdout
+        assert "the source was not read" in shown.stdout
         with pytest.raises((PseamigrateError, DBAPIError)):  # it reads the source
             status(project.settings(), ["iraq"], exact=True)
     finally:
