@@ -7,6 +7,9 @@
   ignored, failed), the run that first created it and the last run that touched it.
 - `pm_messages`: per row, what happened (names and ids only, never values).
 - `pm_locks`: the lease lock that keeps two runs apart (holder host, pid, run id, expiry).
+- `pm_marks`: per tenant and site, the high-water mark of its last completed run (the source's
+  clock when that run's read began), the digest of what produced its rows, and what it found
+  gone from the source; a delta run reads only what changed since (migrate/marks.py).
 - `pm_encryption_residual`: tables encrypted while holding rows (see encryption/residual.py).
 
 The queries the migrate engine runs against these tables live in `target/ledger.py`. This
@@ -95,6 +98,25 @@ def ledger_tables(metadata: MetaData) -> None:
         Column("run_id", BigInteger),
         Column("acquired_at", DateTime, nullable=False),
         Column("expires_at", DateTime, nullable=False),
+    )
+    marks_table(metadata)
+
+
+def marks_table(metadata: MetaData) -> None:
+    """Add `pm_marks`: one row per tenant and site, replaced by each completed run."""
+    target_table(
+        metadata,
+        "pm_marks",
+        Column("id", BigInteger, primary_key=True, autoincrement=True),
+        Column("tenant_id", Integer, ForeignKey("tenants.id"), nullable=False),
+        Column("site", String(64), nullable=False),
+        Column("basis", String(64), nullable=False),  # digest of mapping, model and version
+        Column("since", BigInteger, nullable=False),  # unix time, the source's clock
+        Column("run_id", BigInteger, nullable=False),  # the run that set it (no key: rollback)
+        Column("gone", JSON),  # source entity → ids the ledger has and the source no longer
+        Column("steps", JSON),  # per step: label, kind, ledger entity, rows of ignored steps
+        Column("updated_at", DateTime, nullable=False),
+        UniqueConstraint("tenant_id", "site"),
     )
 
 

@@ -8,7 +8,11 @@ sites in N processes). Prints field values, rows/s, seconds, the ratio to the ba
 peak RSS ratio against the smaller size. Goals (issue #9): migration <= 2x dump|restore; peak
 RSS at 10x <= 1.2x.
 At the larger size it then times `pseamigrate verify` of the migrated target in a fresh process
-(issue #10 goal: verify <= 1x the migration's time).
+(issue #10 goal: verify <= 1x the migration's time), then the cut-over figures of issue #27: a
+re-run with nothing changed and a delta run after 1 % of the nodes changed (edited and stamped
+`changed`), each as a ratio to the first run (goals <= 0.05x and <= 0.15x), plain `status` of
+the four sites (goal <= 1 s per site), and the freeze window: that delta run plus verify (goal
+<= 0.3x the first run).
 Each side runs `--repeat` times (default 2), the two sides taking turns, and keeps its best
 time, so one slow moment of a shared machine moves neither side; the migration starts from an
 empty target each time. The target is not encrypted here (the demo shows the encrypted path).
@@ -99,6 +103,44 @@ def verify_child(project: str, batch_size: int, jobs: int) -> None:
     result = verify(load_settings(Path(project)), [], options)
     seconds = time.perf_counter() - started
     print(json.dumps({"seconds": seconds, "mismatched": result.mismatched()}))
+
+
+def status_child(project: str) -> None:
+    """Run plain `status` of every site (in the child process) and print its seconds."""
+    from pseamigrate.config import load_settings
+    from pseamigrate.migrate.status import status
+
+    started = time.perf_counter()
+    found = status(load_settings(Path(project)), [])
+    seconds = time.perf_counter() - started
+    print(json.dumps({"seconds": seconds, "sites": len(found)}))
+
+
+def change_share(server: URL, tag: str, share: float) -> None:
+    """Edit `share` of each site's nodes as Drupal does: the current revision's title, and the
+    node stamped `changed` now (both layouts)."""
+    every = max(1, round(1 / share))
+    for site in SITES:
+        engine = create_engine(server.set(database=f"b{tag}_{site}"))
+        try:
+            with engine.begin() as conn:
+                tables = {str(name) for (name,) in conn.execute(text("SHOW TABLES"))}
+                data = "node_field_data" if "node_field_data" in tables else "node"
+                revisions = "node_field_revision" if data == "node_field_data" else "node_revision"
+                conn.execute(
+                    text(
+                        f"UPDATE {revisions} r JOIN {data} n ON n.vid = r.vid "
+                        f"SET r.title = CONCAT(r.title, '.') WHERE MOD(n.nid, {every}) = 0"
+                    )
+                )
+                conn.execute(
+                    text(
+                        f"UPDATE {data} SET title = CONCAT(title, '.'), "
+                        f"changed = UNIX_TIMESTAMP() WHERE MOD(nid, {every}) = 0"
+                    )
+                )
+        finally:
+            engine.dispose()
 
 
 def admin(url: URL, sql: str) -> None:
@@ -224,6 +266,27 @@ def run(  # noqa: PLR0913 - the benchmark's knobs
             print(f"verify at scale {size:g}: {checked['seconds']:.1f}s, "
                   f"{checked['seconds'] / result['seconds']:.2f}x the migration "
                   f"({checked['mismatched']} mismatches)")  # fmt: skip
+            cutover(server, tag, project, batch_size, jobs, float(result["seconds"]))
+
+
+def cutover(server: URL, tag: str, project: Path, batch_size: int, jobs: int, first: float) -> None:
+    """Time the cut-over figures against the first run's `first` seconds (issue #27)."""
+    again = measure(project, batch_size, jobs)
+    print(f"re-run, nothing changed: {again['seconds']:.1f}s, {again['seconds'] / first:.3f}x "
+          f"the first run ({again['rows']} rows read; goal <= 0.05x)")  # fmt: skip
+    quick = measure(project, batch_size, jobs, "--status-child")
+    print(f"status of {quick['sites']} sites: {quick['seconds']:.2f}s, "
+          f"{quick['seconds'] / quick['sites']:.2f}s per site (goal <= 1 s)")  # fmt: skip
+    change_share(server, tag, 0.01)
+    delta = measure(project, batch_size, jobs)
+    print(f"delta after 1 % of the nodes changed: {delta['seconds']:.1f}s, "
+          f"{delta['seconds'] / first:.3f}x the first run ({delta['rows']} rows read; "
+          "goal <= 0.15x)")  # fmt: skip
+    checked = measure(project, batch_size, jobs, "--verify-child")
+    window = delta["seconds"] + checked["seconds"]
+    print(f"freeze window (that delta run + verify {checked['seconds']:.1f}s): {window:.1f}s, "
+          f"{window / first:.2f}x the first run ({checked['mismatched']} mismatches; "
+          "goal <= 0.3x)")  # fmt: skip
 
 
 def main() -> None:
@@ -235,7 +298,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2, help="runs per side, best kept (2)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--verify-child", help=argparse.SUPPRESS)
+    parser.add_argument("--status-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.status_child:
+        status_child(args.status_child)
+        return
     if args.child:
         child(args.child, args.batch_size, args.jobs)
         return

@@ -67,20 +67,43 @@ def migrate(
             "(needs $PSEAMIGRATE_PSEUDONYM_KEY; see docs/sanitize.md).",
         ),
     ] = False,
+    full: Annotated[
+        bool,
+        typer.Option("--full", help="Read every row, not only what changed since the last run."),
+    ] = False,
+    sync: Annotated[
+        bool,
+        typer.Option(
+            "--sync",
+            help="Remove from the target the rows gone from the source (with --dry-run: count).",
+        ),
+    ] = False,
     json_out: JsonFlag = False,
 ) -> None:
     """Migrate the legacy sites into the consolidated target (all sites by default).
 
-    Re-running changes nothing; an interrupted run resumes; rows that failed are tried again by
-    every run until written. Exit 1 if any row failed, 4 if refused for safety (plaintext
-    target, another run holds the lock).
+    After a completed run, the next one reads only what changed since (a delta run; a mapping
+    edit or --full reads everything). Re-running changes nothing; an interrupted run resumes;
+    rows that failed are tried again by every run until written; rows gone from the source are
+    reported, and removed with --sync. Exit 1 if any row failed, 4 if refused for safety
+    (plaintext target, another run holds the lock).
 
     Example: pseamigrate migrate iraq --dry-run
     """
     from pseamigrate.migrate.run import migrate as run
     from pseamigrate.migrate.steps import Options
 
-    options = Options(dry_run, update, limit, _idlist(idlist), allow_plaintext, batch_size, jobs)
+    options = Options(
+        dry_run,
+        update,
+        limit,
+        _idlist(idlist),
+        allow_plaintext,
+        batch_size,
+        jobs,
+        full=full,
+        sync=sync,
+    )
     options = dataclasses.replace(options, allow_plaintext_files=allow_plaintext_files)
     project = settings(ctx)
     item_filter = _sanitizer() if sanitized else None
@@ -105,16 +128,26 @@ def _sanitizer() -> ItemFilter:
 
 
 @app.command()
-def status(ctx: typer.Context, names: SitesArgument = None, json_out: JsonFlag = False) -> None:
+def status(
+    ctx: typer.Context,
+    names: SitesArgument = None,
+    exact: Annotated[
+        bool,
+        typer.Option("--exact", help="Read and compare every source row, like a dry run."),
+    ] = False,
+    json_out: JsonFlag = False,
+) -> None:
     """Show per site and step: in source, imported, needs update, unprocessed, failed.
 
-    It reads and transforms every source row like a dry run; nothing is written.
+    It answers from the target's ledger as of the last completed run, without reading the
+    source; --exact reads and transforms every source row like a dry run. Nothing is written.
 
-    Example: pseamigrate status iraq
+    Example: pseamigrate status iraq --exact
     """
     from pseamigrate.migrate.status import status as site_status
 
-    view.show_status(site_status(settings(ctx), names or []), json_out=json_out)
+    found = site_status(settings(ctx), names or [], exact=exact)
+    view.show_status(found, json_out=json_out)
 
 
 @app.command()

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 SUMMARY = ["site", "step", "read", "inserted", "updated", "unchanged", "skipped", "failed"]
 SUMMARY += ["warnings", "seconds"]
+GONE_SHOWN = 20  # ids listed per entity (all of them are in --json)
 
 
 def show_migration(report: MigrationReport, *, json_out: bool) -> None:
@@ -31,6 +32,7 @@ def show_migration(report: MigrationReport, *, json_out: bool) -> None:
         ]
         title = f"Migrate {site['site']} → tenant {site['tenant']}: {mode}, {site['status']}"
         print_table(title, SUMMARY, rows, total=_total_row(site["steps"]))
+        _show_pass(site)
         if site["allowed_plaintext_target"]:
             err.print("warning: the target is not encrypted (--allow-plaintext-target, recorded)")
         if site["plaintext_files"]:
@@ -68,6 +70,24 @@ def closing_line(report: MigrationReport) -> str:
     return f"every row was written ({counts})"
 
 
+def _show_pass(site: dict[str, Any]) -> None:
+    """Say whether the run read only what changed, and which source rows are gone."""
+    name = site["site"]
+    if site["pass"] == "delta":
+        out.print(f"{name}: delta run, only what changed since the last completed run was read")
+    else:
+        out.print(f"{name}: full pass, every row was read ({site['full_reason']})")
+    for entity, ids in site["gone"].items():
+        shown = ", ".join(ids[:GONE_SHOWN]) + (" …" if len(ids) > GONE_SHOWN else "")
+        out.print(f"{name}: {len(ids)} {entity} rows gone from the source: {shown}")
+    if site["removed"] or site["removed_files"]:
+        verb = "would remove" if site["dry_run"] else "removed"
+        rows = sum(site["removed"].values())
+        out.print(f"{name}: --sync {verb} {rows} target rows, {site['removed_files']} files")
+    elif site["gone"]:
+        out.print(f"{name}: still in the target; `pseamigrate migrate {name} --sync` removes them")
+
+
 def _show_reasons(steps: Sequence[dict[str, Any]]) -> None:
     for step in steps:
         if step["reason"] and step["read"]:
@@ -98,6 +118,23 @@ def show_status(sites: Sequence[SiteStatus], *, json_out: bool) -> None:
             for r in site.rows
         ]
         print_table(f"Status of {site.site} (tenant {site.tenant}): {when}", columns, rows)
+        if not site.exact:
+            out.print(_ledger_note(site))
+
+
+def _ledger_note(site: SiteStatus) -> str:
+    """Say where a plain status' numbers come from, and what it did not look at."""
+    if site.marks is None:
+        return (
+            f"{site.site}: no completed run left marks yet; `pseamigrate status {site.site} "
+            "--exact` reads the source"
+        )
+    gone = sum(site.marks["gone"].values())
+    gone_note = f", {gone} rows gone from the source left out" if gone else ""
+    return (
+        f"{site.site}: from the ledger as of run {site.marks['run_id']}{gone_note}; the source "
+        f"was not read (`pseamigrate status {site.site} --exact` compares every row)"
+    )
 
 
 def show_messages(rows: Sequence[dict[str, Any]], *, json_out: bool) -> None:

@@ -7,7 +7,7 @@ everything else — keyset pagination, one query per field per batch, translatio
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any, Self
 
 from sqlalchemy.engine import Connection
@@ -166,11 +166,20 @@ class BaseSite:
         return values
 
     def batches(
-        self, entity_type: str, bundle: str, sql: str, key: str, batch_size: int, table: str
+        self,
+        entity_type: str,
+        bundle: str,
+        sql: str,
+        key: str,
+        batch_size: int,
+        table: str,
+        only: Collection[int] | None = None,
     ) -> Iterator[list[EntityRecord]]:
-        """Stream `sql` (a keyset query on `key`) as batches of records with field values."""
+        """Stream `sql` (a keyset query on `key`) as batches of records with field values
+        (with `only`: of those keys alone)."""
         live, deleted = self._split_storages(entity_type, bundle)
-        for rows in keyset(self.source, sql, {"b": bundle}, key, batch_size, table=table):
+        params = {"b": bundle}
+        for rows in keyset(self.source, sql, params, key, batch_size, table=table, only=only):
             ids = [int(row[key]) for row in rows]
             self.decorate(entity_type, rows, ids)
             values = self.field_values(live, ids, revisions=False)
@@ -213,24 +222,31 @@ class BaseSite:
         return {}
 
     def iter_entities(
-        self, bundle: str, *, batch_size: int = DEFAULT_BATCH
+        self, bundle: str, *, batch_size: int = DEFAULT_BATCH, only: Collection[int] | None = None
     ) -> Iterator[list[EntityRecord]]:
-        """Stream the nodes of one type, current revision, in batches of records."""
+        """Stream the nodes of one type (with `only`: those nids), current revision, in
+        batches of records."""
         self._check_bundle("node", bundle)
         sql, table = self._entity_sql()
-        return self.batches("node", bundle, sql, "nid", batch_size, table)
+        return self.batches("node", bundle, sql, "nid", batch_size, table, only)
 
     def iter_revisions(
-        self, bundle: str, *, batch_size: int = DEFAULT_BATCH, nid: int | None = None
+        self,
+        bundle: str,
+        *,
+        batch_size: int = DEFAULT_BATCH,
+        nid: int | None = None,
+        only: Collection[int] | None = None,
     ) -> Iterator[list[EntityRecord]]:
-        """Stream every revision of the nodes of one type (or of one node), oldest first.
+        """Stream every revision of the nodes of one type (or of one node; with `only`: those
+        vids), oldest first.
 
         Each record's base carries `revision_author` (uid) and `revision_timestamp`."""
         self._check_bundle("node", bundle)
         sql, table = self._revision_sql(nid is not None)
         live, deleted = self._split_storages("node", bundle)
         params: dict[str, Any] = {"b": bundle, "nid": nid}
-        for rows in keyset(self.source, sql, params, "vid", batch_size, table=table):
+        for rows in keyset(self.source, sql, params, "vid", batch_size, table=table, only=only):
             vids = [int(row["vid"]) for row in rows]
             values = self.field_values(live, vids, revisions=True)
             gone = self.field_values(deleted, vids, revisions=True)
@@ -261,34 +277,44 @@ class BaseSite:
         sql, table = self._term_sql()
         return self.batches("taxonomy_term", vocabulary, sql, "tid", batch_size, table)
 
-    def iter_users(self, *, batch_size: int = DEFAULT_BATCH) -> Iterator[list[EntityRecord]]:
-        """Stream the user accounts (not anonymous) with `roles` (names) and `status`."""
+    def iter_users(
+        self, *, batch_size: int = DEFAULT_BATCH, only: Collection[int] | None = None
+    ) -> Iterator[list[EntityRecord]]:
+        """Stream the user accounts (not anonymous; with `only`: those uids) with `roles`
+        (names) and `status`."""
         sql, table = self._user_sql()
-        return self.batches("user", "user", sql, "uid", batch_size, table)
+        return self.batches("user", "user", sql, "uid", batch_size, table, only)
 
     def iter_comments(
-        self, node_bundle: str, *, batch_size: int = DEFAULT_BATCH
+        self,
+        node_bundle: str,
+        *,
+        batch_size: int = DEFAULT_BATCH,
+        only: Collection[int] | None = None,
     ) -> Iterator[list[EntityRecord]]:
         """Stream the comments on nodes of one type, ordered by cid, in batches of records.
 
         Each record's `bundle` is the comment bundle, `base` holds `nid`, `pid` (0: top level),
         `thread`, `uid`, `status`, `created`, `changed`; `fields` the comment fields
-        (`comment_body`). A site without comments yields nothing."""
+        (`comment_body`). A site without comments yields nothing. With `only`: those cids."""
         self._check_bundle("node", node_bundle)
         found = self._comment_sql()
         if found is None:
             return iter(())
         sql, table = found
-        return comment_batches(self, node_bundle, sql, table, batch_size)
+        return comment_batches(self, node_bundle, sql, table, batch_size, only)
 
     def _comment_sql(self) -> tuple[str, str] | None:
         """Return the keyset SQL of one node type's comments and its table (None: none)."""
         raise NotImplementedError
 
-    def iter_files(self, *, batch_size: int = DEFAULT_BATCH) -> Iterator[list[EntityRecord]]:
-        """Stream the managed files with their `usage` (module, type, id, count)."""
+    def iter_files(
+        self, *, batch_size: int = DEFAULT_BATCH, only: Collection[int] | None = None
+    ) -> Iterator[list[EntityRecord]]:
+        """Stream the managed files (with `only`: those fids) with their `usage` (module,
+        type, id, count)."""
         sql, table = self._file_sql()
-        return self.batches("file", "file", sql, "fid", batch_size, table)
+        return self.batches("file", "file", sql, "fid", batch_size, table, only)
 
     def _entity_sql(self) -> tuple[str, str]:
         raise NotImplementedError

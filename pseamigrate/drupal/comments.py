@@ -7,7 +7,7 @@ field values. One node type's comments may span several comment bundles (Drupal 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import TYPE_CHECKING
 
 from pseamigrate.drupal.assemble import Rows, Values, build_record, language_index
@@ -19,10 +19,17 @@ if TYPE_CHECKING:
 
 
 def comment_batches(
-    site: BaseSite, node_bundle: str, sql: str, table: str, batch_size: int
+    site: BaseSite,
+    node_bundle: str,
+    sql: str,
+    table: str,
+    batch_size: int,
+    only: Collection[int] | None = None,
 ) -> Iterator[list[EntityRecord]]:
-    """Stream the comments `sql` selects for `node_bundle`, ordered by cid, with their fields."""
-    for rows in keyset(site.source, sql, {"b": node_bundle}, "cid", batch_size, table=table):
+    """Stream the comments `sql` selects for `node_bundle` (with `only`: those cids), ordered by
+    cid, with their fields."""
+    params = {"b": node_bundle}
+    for rows in keyset(site.source, sql, params, "cid", batch_size, table=table, only=only):
         yield _records(site, rows)
 
 

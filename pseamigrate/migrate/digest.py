@@ -31,3 +31,15 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value
+
+
+def basis_digest(mapping_digest_: str, model: Any, site: Any, version: str) -> str:
+    """Return the digest of everything that shapes a site's target rows besides its rows: the
+    mapping, the canonical model (its file's place left out), the site's content model (its
+    fields, its time zone) and the tool's version. A delta run is only allowed while the last
+    completed run had the same (migrate/marks.py)."""
+    shape = {k: v for k, v in _plain(model).items() if k != "path"}
+    encoded = json.dumps(
+        [mapping_digest_, shape, _plain(site), version], sort_keys=True, default=str
+    )
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()

@@ -105,6 +105,7 @@ def _rollback(
                 transaction.rollback()
                 return report
             _record(conn, ledger, tenant_id, site, run_id, report)
+            ledger.forget_marks(conn, tenant_id)  # the next run reads everything again
         report.files = _remove_files(settings.target_files_dir, code, report)
         return report
     finally:

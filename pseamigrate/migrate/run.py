@@ -10,9 +10,11 @@ writes nothing (not even a run row or the lock).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import getpass
 import os
 import socket
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,10 +22,12 @@ from typing import Any, Protocol
 
 from sqlalchemy import Engine, inspect
 from sqlalchemy.engine import URL, Connection
+from sqlalchemy.exc import DBAPIError
 
-from pseamigrate import db
+from pseamigrate import __version__, db
 from pseamigrate.config import Settings, SiteSettings
 from pseamigrate.drupal import open_site
+from pseamigrate.drupal.changes import Changes
 from pseamigrate.drupal.read import DrupalSite
 from pseamigrate.encryption import require_encrypted_target
 from pseamigrate.encryption.filestore import StoreSpec, load_files_keys, require_sealed_store
@@ -31,14 +35,23 @@ from pseamigrate.errors import ConfigError, MappingError, RefusedForSafety
 from pseamigrate.mapping.check import check_mapping
 from pseamigrate.mapping.load import load_mapping
 from pseamigrate.mapping.model import SiteMapping
-from pseamigrate.migrate import lock
+from pseamigrate.migrate import lock, marks
 from pseamigrate.migrate import plan as p
-from pseamigrate.migrate.digest import mapping_digest
+from pseamigrate.migrate.digest import basis_digest, mapping_digest
 from pseamigrate.migrate.files import FileStore
 from pseamigrate.migrate.items import ItemFilter
 from pseamigrate.migrate.lookups import IdMaps
 from pseamigrate.migrate.produce import Scope
-from pseamigrate.migrate.steps import Link, Options, Progress, StepReport, StepRunner
+from pseamigrate.migrate.steps import (
+    CONFLICT,
+    RETRIES,
+    Link,
+    Options,
+    Progress,
+    StepReport,
+    StepRunner,
+)
+from pseamigrate.migrate.sync import Place, remove_files, remove_gone
 from pseamigrate.migrate.write import Counts, Target
 from pseamigrate.target import model as cm
 from pseamigrate.target import writer
@@ -61,6 +74,11 @@ class SiteRun:
     allowed_plaintext: bool = False
     plaintext_files: bool = False  # attachments copied unencrypted (--allow-plaintext-files)
     steps: list[StepReport] = field(default_factory=list)
+    delta: bool = False  # read only what changed since the last completed run (marks.py)
+    full_reason: str = ""  # why every row was read
+    gone: dict[str, list[str]] = field(default_factory=dict)  # source entity → ids gone
+    removed: dict[str, int] = field(default_factory=dict)  # --sync: target table → rows
+    removed_files: int = 0
 
     def failed_rows(self) -> int:
         """Return the rows that failed in this site."""
@@ -102,6 +120,11 @@ class MigrationReport:
                     "mapping_digest": s.mapping_digest,
                     "allowed_plaintext_target": s.allowed_plaintext,
                     "plaintext_files": s.plaintext_files,
+                    "pass": "delta" if s.delta else "full",
+                    "full_reason": s.full_reason,
+                    "gone": s.gone,
+                    "removed": s.removed,
+                    "removed_files": s.removed_files,
                     "steps": [_step_dict(step) for step in s.steps],
                 }
                 for s in self.sites
@@ -331,14 +354,116 @@ def _run_site(job: SiteJob, run: SiteRun, mapping: SiteMapping, opened: DrupalSi
             item_filter=job.item_filter,
         )
         steps = p.plan_site(mapping, job.model, opened.model)
+        found = _survey_site(job, run, mapping, opened, (link.conn, ledger, tenant_id), metadata)
+        runner.delta = found.delta
         _steps(runner, steps, run, job)
         run.status = "done"
+        _keep_marks(job, run, (ledger, tenant_id), found, steps)
     except BaseException:
         run.status = "stopped"
         raise
     finally:
         _finish(job.engine, ledger, holder if job.holder is None else None, run)
         _close(conn)
+
+
+def _survey_site(
+    job: SiteJob,
+    run: SiteRun,
+    mapping: SiteMapping,
+    opened: DrupalSite,
+    where: tuple[Connection | None, Ledger, int],
+    metadata: Any,
+) -> marks.Survey:
+    """Survey the site; with --sync remove the rows found gone, then survey again (the rows
+    that pointed at them are read again)."""
+    conn, ledger, tenant_id = where
+    found = _survey(job, run, mapping, opened, where)
+    if not (job.options.sync and found.gone and conn is not None):
+        return found
+    place = Place(metadata, job.model, ledger, tenant_id, job.site.tenant, run.run_id or 0)
+    _sync(job, run, conn, place, found)
+    after = _survey(job, run, mapping, opened, where)
+    run.gone = found.gone  # what this run found gone, and removed
+    if found.delta is not None and found.delta.files is None and after.delta is not None:
+        after.delta = dataclasses.replace(after.delta, files=None)  # their usage went too
+    return after
+
+
+def _survey(
+    job: SiteJob,
+    run: SiteRun,
+    mapping: SiteMapping,
+    opened: DrupalSite,
+    where: tuple[Connection | None, Ledger, int],
+) -> marks.Survey:
+    """Find the rows gone from the source and whether this run may read only what changed."""
+    conn, ledger, tenant_id = where
+    changes = Changes(opened.source, opened.model.drupal_version)
+    basis = _basis(job, run, opened)
+    with _reading(conn):
+        found = marks.survey(
+            changes,
+            mapping,
+            job.model,
+            opened.model.vocabularies,
+            (conn, ledger, tenant_id, job.site.name),
+            basis,
+            _asked_full(job.options),
+        )
+    run.gone, run.delta, run.full_reason = found.gone, found.delta is not None, found.reason
+    return found
+
+
+def _basis(job: SiteJob, run: SiteRun, opened: DrupalSite) -> str:
+    return basis_digest(run.mapping_digest, job.model, opened.model, __version__)
+
+
+def _asked_full(options: Options) -> str:
+    """Name the option that makes a run read every row ("" if none does)."""
+    if options.full:
+        return "--full"
+    if options.update:
+        return "--update rewrites every row"
+    if options.limit is not None or options.idlist:
+        return "--limit and --idlist read a part, which leaves no marks"
+    return ""
+
+
+def _sync(job: SiteJob, run: SiteRun, conn: Connection, place: Place, found: marks.Survey) -> None:
+    """Remove the gone rows (a dry run counts them and rolls back), then their copied files."""
+    # A dry run's reads may have begun a transaction already: it removes inside a savepoint.
+    with conn.begin_nested() if conn.in_transaction() else conn.begin() as transaction:
+        removal = remove_gone(conn, place, found.gone)
+        if job.options.dry_run:
+            transaction.rollback()
+    run.removed = dict(removal.rows)
+    if not job.options.dry_run:
+        run.removed_files = remove_files(job.files_dir, removal)
+
+
+def _keep_marks(
+    job: SiteJob,
+    run: SiteRun,
+    where: tuple[Ledger, int],
+    found: marks.Survey,
+    steps: list[p.Step],
+) -> None:
+    """Record the marks of a completed run (not of a dry run, nor of a part of the rows)."""
+    ledger, tenant_id = where
+    partial = job.options.limit is not None or bool(job.options.idlist)
+    if job.options.dry_run or partial or run.run_id is None:
+        return
+    counted = [(step, report.counts.read) for step, report in zip(steps, run.steps, strict=True)]
+    for attempt in range(RETRIES + 1):
+        try:
+            with job.engine.begin() as conn:
+                marks.keep(conn, (ledger, tenant_id, job.site.name), run.run_id, found, counted)
+            return
+        except DBAPIError as exc:  # sites finishing at once: the server rolled one back
+            if db.error_code(exc) not in CONFLICT or attempt == RETRIES:
+                raise
+            time.sleep(min(2**attempt, 10))
 
 
 def _steps(runner: StepRunner, steps: list[p.Step], run: SiteRun, job: SiteJob) -> None:
@@ -437,9 +562,23 @@ def _start(
 
 def _loader(link: Link, ledger: Ledger, tenant_id: int) -> Callable[[list[str]], dict[str, int]]:
     def load(entities: list[str]) -> dict[str, int]:
-        return {} if link.conn is None else ledger.targets(link.conn, tenant_id, entities)
+        conn = link.conn
+        if conn is None:
+            return {}
+        # Asked between batches too (a delta run may read a lookup before its step wrote any
+        # row): the read then ends its own transaction, so the next batch can begin one.
+        with _reading(conn):
+            return ledger.targets(conn, tenant_id, entities)
 
     return load
+
+
+def _reading(conn: Connection | None) -> contextlib.AbstractContextManager[Any]:
+    """Return a transaction for reads between batches, which must end before the next batch
+    begins its own (none when one is open already, or there is no target)."""
+    if conn is None or conn.in_transaction():
+        return contextlib.nullcontext()
+    return conn.begin()
 
 
 def _close(conn: Connection) -> None:

@@ -22,6 +22,7 @@ from pseamigrate.migrate.accounts import MembershipWriter, user_item
 from pseamigrate.migrate.files import FileStore
 from pseamigrate.migrate.history import note_item, revision_item
 from pseamigrate.migrate.items import Item, ItemFilter
+from pseamigrate.migrate.marks import Delta
 from pseamigrate.migrate.produce import Scope, entity_item, file_item
 from pseamigrate.migrate.terms import SharedTermWriter, term_item
 from pseamigrate.migrate.write import BatchWriter, Counts, Target
@@ -49,6 +50,8 @@ class Options:
     # With `allow_plaintext` and a store without a files_key: copy attachments as they are
     # (otherwise such a run is refused). Recorded in the run's messages.
     allow_plaintext_files: bool = False
+    full: bool = False  # read every row, whatever the marks say (migrate/marks.py)
+    sync: bool = False  # remove from the target the rows gone from the source
 
 
 @dataclass
@@ -104,6 +107,7 @@ class StepRunner:
         self.link, self.renew = link, renew
         self.item_filter = item_filter
         self.on_item = on_item
+        self.delta: Delta | None = None  # a delta run: the ids each step reads (marks.py)
         self._counts: Any = None
 
     @property
@@ -113,6 +117,9 @@ class StepRunner:
 
     def total(self, step: p.Step) -> int | None:
         """Return how many source rows a step will read (for progress bars), if known."""
+        only = self.delta.only(step) if self.delta is not None else None
+        if only is not None:
+            return len(only)
         if self._counts is None:
             self._counts = self.site.counts()
         c = self._counts
@@ -189,17 +196,20 @@ class StepRunner:
     def _records(self, step: p.Step) -> Iterator[list[EntityRecord]]:
         size = self.options.batch_size
         site = self.site
+        only = self.delta.only(step) if self.delta is not None else None
+        if only is not None and not only:
+            return iter(())  # a delta run: nothing of this step changed
         if step.kind == p.USERS:
-            return site.iter_users(batch_size=size)
+            return site.iter_users(batch_size=size, only=only)
         if step.kind == p.FILES:
-            return site.iter_files(batch_size=size)
+            return site.iter_files(batch_size=size, only=only)
         if step.kind == p.TERMS:
             return site.iter_terms(step.source, batch_size=size)
         if step.kind == p.NODES:
-            return site.iter_entities(step.source, batch_size=size)
+            return site.iter_entities(step.source, batch_size=size, only=only)
         if step.kind == p.REVISIONS:
-            return site.iter_revisions(step.source, batch_size=size)
-        return site.iter_comments(step.source, batch_size=size)
+            return site.iter_revisions(step.source, batch_size=size, only=only)
+        return site.iter_comments(step.source, batch_size=size, only=only)
 
     def _batches(self, step: p.Step) -> Iterator[list[EntityRecord]]:
         """Apply --idlist (content steps: by node) and --limit (per step) to the batches."""

@@ -10,7 +10,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import MetaData, Table, and_, delete, func, insert, select, update
+from sqlalchemy import (
+    MetaData,
+    Table,
+    Text,
+    and_,
+    cast,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.mysql import insert as upsert
 from sqlalchemy.engine import Connection, Dialect
 
@@ -60,6 +72,7 @@ class Ledger:
         self.id_map: Table = metadata.tables["pm_id_map"]
         self.messages: Table = metadata.tables["pm_messages"]
         self.locks: Table = metadata.tables["pm_locks"]
+        self.marks: Table = metadata.tables["pm_marks"]
         self._compiled: dict[tuple[Dialect, tuple[str, ...]], tuple[str, list[str]]] = {}
 
     # --- runs -------------------------------------------------------------------------------
@@ -195,6 +208,87 @@ class Ledger:
                     self.id_map.c.tenant_id == tenant_id, self.id_map.c.id.in_(list(ids))
                 )
             )
+
+    def statuses(self, conn: Connection, tenant_id: int, source_entity: str) -> dict[str, str]:
+        """Return source id → status of every id map row of a tenant's source entity ("redo":
+        an imported row whose hash was cleared)."""
+        c = self.id_map.c
+        query = select(c.source_id, c.status, c.row_hash.is_(None).label("unhashed")).where(
+            c.tenant_id == tenant_id, c.source_entity == source_entity
+        )
+        # An imported row without a hash was unlinked by `migrate --sync`: it is read again.
+        return {
+            str(row.source_id): "redo" if row.unhashed and row.status == "imported" else row.status
+            for row in conn.execute(query)
+        }
+
+    def entries_of(
+        self, conn: Connection, tenant_id: int, source_entity: str, source_ids: Sequence[str]
+    ) -> list[tuple[int, str | None, int | None]]:
+        """Return (id map row id, target table, target id) of some source ids of an entity."""
+        c = self.id_map.c
+        found: list[tuple[int, str | None, int | None]] = []
+        wanted = list(source_ids)
+        for start in range(0, len(wanted), 1000):
+            query = select(c.id, c.target_table, c.target_id).where(
+                c.tenant_id == tenant_id,
+                c.source_entity == source_entity,
+                c.source_id.in_(wanted[start : start + 1000]),
+            )
+            found += [(int(r.id), r.target_table, r.target_id) for r in conn.execute(query)]
+        return found
+
+    def unhash(
+        self, conn: Connection, tenant_id: int, target_table: str, target_ids: Sequence[int]
+    ) -> None:
+        """Clear the hash of the entries of some target rows: the next run writes them again
+        (`migrate --sync` unlinked a reference of theirs)."""
+        c = self.id_map.c
+        wanted = list(target_ids)
+        for start in range(0, len(wanted), 1000):
+            conn.execute(
+                update(self.id_map)
+                .where(
+                    c.tenant_id == tenant_id,
+                    c.target_table == target_table,
+                    c.target_id.in_(wanted[start : start + 1000]),
+                )
+                .values(row_hash=None)
+            )
+
+    def unresolved(
+        self, conn: Connection, tenant_id: int, table_name: str, keys: Sequence[str]
+    ) -> set[int]:
+        """Return the source ids of a tenant's rows in `table_name` that keep an unresolved
+        reference in `extra` (one of `keys`, or a child's `…_unresolved_deltas`)."""
+        table = self.runs.metadata.tables[table_name]
+        written = cast(table.c.extra, Text)
+        patterns = [f'%"{key}"%' for key in keys] + ['%_unresolved_deltas"%']
+        query = select(table.c.source_id).where(
+            table.c.tenant_id == tenant_id, or_(*[written.like(p) for p in patterns])
+        )
+        return {int(i) for i in conn.execute(query).scalars()}
+
+    # --- high-water marks -------------------------------------------------------------------
+
+    def read_marks(self, conn: Connection, tenant_id: int, site: str) -> dict[str, Any] | None:
+        """Return the marks row of a tenant's site (None: no completed run set them)."""
+        c = self.marks.c
+        query = select(self.marks).where(c.tenant_id == tenant_id, c.site == site)
+        row = conn.execute(query).first()
+        return dict(row._mapping) if row is not None else None
+
+    def write_marks(self, conn: Connection, tenant_id: int, site: str, **values: Any) -> None:
+        """Replace the marks row of a tenant's site (one upsert: a delete then an insert took
+        gap locks that deadlocked sites finishing at once)."""
+        row = {"tenant_id": tenant_id, "site": site, "updated_at": now(), **values}
+        statement = upsert(self.marks).values(**row)
+        fresh = {k: statement.inserted[k] for k in row if k not in ("tenant_id", "site")}
+        conn.execute(statement.on_duplicate_key_update(**fresh))
+
+    def forget_marks(self, conn: Connection, tenant_id: int) -> None:
+        """Drop a tenant's marks: its next run reads everything (after a rollback)."""
+        conn.execute(delete(self.marks).where(self.marks.c.tenant_id == tenant_id))
 
     # --- messages ---------------------------------------------------------------------------
 

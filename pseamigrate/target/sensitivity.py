@@ -110,6 +110,9 @@ TABLES: dict[str, dict[str, str]] = {
     "pm_locks": dict.fromkeys(
         ("name", "holder_host", "holder_pid", "run_id", "acquired_at", "expires_at"), "public"
     ),
+    "pm_marks": dict.fromkeys(
+        ("site", "basis", "since", "run_id", "gone", "steps", "updated_at"), "public"
+    ),
 }
 REVISION_COLUMNS = {"revised_at": "date", "log": "sensitive", "snapshot": "json"}
 NOTE_COLUMNS = {"thread": "public", "subject": "sensitive", "body": "sensitive"}
