@@ -82,6 +82,7 @@ def _arguments(project: Project, command: str) -> list[str]:
         "mappings check": ["iraq"],
         "mappings validate": [str(MAPPINGS_DIR / "sites" / "iraq.yaml")],
         "mappings values": ["iraq"],
+        "mappings init": [str(tmp / "own-mappings"), "--dry-run"],
         "migrate": ["iraq", "--dry-run"],
         "verify": ["iraq", "--allow-plaintext-target"],
         "status": ["iraq"],

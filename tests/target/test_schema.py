@@ -189,5 +189,5 @@ def test_committed_schema_docs_are_current() -> None:
 
 def test_schema_commands_refuse_without_a_target(tmp_path: Path) -> None:
     result = runner.invoke(app, ["schema", "show"], env={"PSEAMIGRATE_CONFIG": ""})
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # no project file: a usage error (#24 item 5)
     assert "--url-env" in result.stderr

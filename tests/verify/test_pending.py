@@ -86,7 +86,7 @@ def test_a_rolled_back_site_is_pending_never_green(clean: Project, tmp_path: Pat
     assert f"Pending: {site['pending']} rows" in html
     assert "pseamigrate migrate iraq" in html
 
-    again = _cli(clean, "migrate", "iraq", "--allow-plaintext-target")
+    again = _cli(clean, "migrate", "iraq", "--allow-plaintext-target", "--allow-plaintext-files")
     assert again.exit_code == 0, again.output
     restored, data = _verify(clean, tmp_path / "restored", "iraq")
     assert restored.exit_code == 0, restored.output
