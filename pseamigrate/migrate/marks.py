@@ -300,18 +300,6 @@ def _unresolved(
     return out
 
 
-def step_entity(step: p.Step) -> str | None:
-    """Return the ledger source entity a step writes (None: an ignored bundle or vocabulary)."""
-    return {
-        p.USERS: "user",
-        p.FILES: "file",
-        p.TERMS: f"taxonomy_term:{step.source}",
-        p.NODES: f"node:{step.source}",
-        p.REVISIONS: f"node_revision:{step.source}",
-        p.NOTES: f"comment:{step.source}",
-    }.get(step.kind)
-
-
 def keep(
     conn: Connection,
     where: tuple[Ledger, int, str],
@@ -326,10 +314,10 @@ def keep(
         {
             "label": s.label,
             "kind": s.kind,
-            "entity": step_entity(s),
+            "entity": s.ledger_entity(),
             "reason": s.reason,
             # The rows of an ignored bundle or vocabulary, which no ledger entry counts.
-            "rows": n if step_entity(s) is None else None,
+            "rows": n if s.ledger_entity() is None else None,
         }
         for s, n in steps
     ]

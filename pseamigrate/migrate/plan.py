@@ -37,6 +37,18 @@ class Step:
     destination: str = ""  # a canonical entity or vocabulary
     reason: str = ""  # for ignored bundles and vocabularies
 
+    def ledger_entity(self) -> str | None:
+        """Return the ledger's source entity of this step's rows (None: an ignored bundle or
+        vocabulary, whose rows the ledger does not keep)."""
+        return {
+            USERS: "user",
+            FILES: "file",
+            TERMS: f"taxonomy_term:{self.source}",
+            NODES: f"node:{self.source}",
+            REVISIONS: f"node_revision:{self.source}",
+            NOTES: f"comment:{self.source}",
+        }.get(self.kind)
+
 
 def plan_site(mapping: SiteMapping, model: cm.CanonicalModel, site: SiteModel) -> list[Step]:
     """Return the ordered steps migrating one site with its mapping."""

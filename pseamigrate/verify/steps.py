@@ -52,18 +52,6 @@ class Projector(StepRunner):
         return self.files.target / relative
 
 
-def source_entity(step: p.Step) -> str:
-    """Return the ledger's source entity of a step's rows."""
-    return {
-        p.USERS: "user",
-        p.FILES: "file",
-        p.TERMS: f"taxonomy_term:{step.source}",
-        p.NODES: f"node:{step.source}",
-        p.REVISIONS: f"node_revision:{step.source}",
-        p.NOTES: f"comment:{step.source}",
-    }[step.kind]
-
-
 @dataclass
 class Digests:
     """The running XOR digests of one step and a reservoir of sampled rows."""
@@ -204,7 +192,7 @@ class StepCheck:
         """Rows the ledger put in the target whose source row is gone: explained and listed."""
         if self.tenant_id is None:
             return
-        mapped = self.ledger.targets(self.conn, self.tenant_id, [source_entity(step)])
+        mapped = self.ledger.targets(self.conn, self.tenant_id, [_ledger_entity(step)])
         missing = sorted(set(mapped) - seen, key=_id_order)
         found = read_target(self.conn, shape, self.tenant_id, missing)
         for sid in missing:
@@ -242,3 +230,10 @@ def _sampled(sid: str, ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str
 
 def _id_order(key: str) -> tuple[int, str]:
     return (int(key), "") if key.lstrip("-").isdigit() else (0, key)
+
+
+def _ledger_entity(step: p.Step) -> str:
+    entity = step.ledger_entity()
+    if entity is None:  # verify compares only the steps whose rows the ledger keeps
+        raise ValueError(f"step {step.label!r} has no rows in the ledger")
+    return entity
